@@ -1,0 +1,3 @@
+"""habeas — custody you can prove."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Agreements between a sending and a receiving state: parties, term, quota, fees, rules."""

@@ -1,0 +1,43 @@
+"""Who may do what: the one place permissions are decided (DESIGN.md §2).
+
+Every API route and page declares one action; `allowed` decides it from the
+role alone. Object-level scope (a `sending` user sees only its own party's
+people) is applied by the services that load those objects.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from habeas.auth.models import Role
+
+
+class Action(StrEnum):
+    """Action names what a route does, in the domain's words."""
+
+    VIEW_HOME = "home.view"
+    READ_AGREEMENTS = "agreements.read"
+    READ_FACILITIES = "facilities.read"
+    READ_EVENTS = "events.read"
+    MANAGE_OWN_TOKENS = "tokens.manage_own"
+    READ_USERS = "users.read"
+    MANAGE_USERS = "users.manage"
+
+
+STAFF = frozenset(Role)
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.VIEW_HOME: STAFF,
+    Action.READ_AGREEMENTS: STAFF,
+    Action.READ_FACILITIES: STAFF,
+    # Envelopes carry no personal data (DESIGN.md §6): every staff role may read them.
+    Action.READ_EVENTS: STAFF,
+    Action.MANAGE_OWN_TOKENS: STAFF,
+    Action.READ_USERS: frozenset({Role.ADMIN}),
+    Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+}
+
+
+def allowed(role: Role, action: Action) -> bool:
+    """allowed says whether ROLE may perform ACTION."""
+    return role in PERMISSIONS[action]

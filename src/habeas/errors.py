@@ -1,0 +1,114 @@
+"""One error hierarchy, mapped once to HTTP (api/app.py) and to the CLI (cli.py).
+
+Codes are an append-only enum served at /api/v1/constants: once published, a
+code's name and meaning never change (cf. HMPPS ErrorCode.kt).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    """Stable error codes. Append only."""
+
+    VALIDATION_FAILED = "validation_failed"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    CSRF_FAILED = "csrf_failed"
+    TOKEN_EXPIRED = "token_expired"
+    TOKEN_REVOKED = "token_revoked"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    DUPLICATE_USER = "duplicate_user"
+    UNKNOWN_PROFILE = "unknown_profile"
+    INVALID_AGREEMENT = "invalid_agreement"
+    DATABASE_UNAVAILABLE = "database_unavailable"
+    SCHEMA_OUT_OF_DATE = "schema_out_of_date"
+    UNKNOWN_EVENT_TYPE = "unknown_event_type"
+    INVALID_EVENT = "invalid_event"
+    REPLAY_MISMATCH = "replay_mismatch"
+    INTERNAL_ERROR = "internal_error"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+
+
+ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
+    ErrorCode.VALIDATION_FAILED: "a field is missing or malformed; details name it",
+    ErrorCode.NOT_FOUND: "no such record, or not one you may see",
+    ErrorCode.CONFLICT: "the request contradicts a record that already exists",
+    ErrorCode.UNAUTHENTICATED: "log in or send a valid API token",
+    ErrorCode.FORBIDDEN: "your role may not do this",
+    ErrorCode.CSRF_FAILED: "the form's CSRF token is missing or wrong; reload the page",
+    ErrorCode.TOKEN_EXPIRED: "the API token has expired",
+    ErrorCode.TOKEN_REVOKED: "the API token was revoked",
+    ErrorCode.INVALID_CREDENTIALS: "wrong user name or password",
+    ErrorCode.DUPLICATE_USER: "a user with that name exists",
+    ErrorCode.UNKNOWN_PROFILE: "no shipped rule profile has that name",
+    ErrorCode.INVALID_AGREEMENT: "the agreement file is malformed; details name the key",
+    ErrorCode.DATABASE_UNAVAILABLE: "the database cannot be reached",
+    ErrorCode.SCHEMA_OUT_OF_DATE: "the database schema is missing or old; run `habeas init`",
+    ErrorCode.UNKNOWN_EVENT_TYPE: "no such event type",
+    ErrorCode.INVALID_EVENT: "the event envelope or payload is malformed",
+    ErrorCode.REPLAY_MISMATCH: "replaying the events did not rebuild the current state",
+    ErrorCode.INTERNAL_ERROR: "an unexpected fault; it has been logged",
+    ErrorCode.METHOD_NOT_ALLOWED: "this address does not accept that HTTP method",
+}
+
+
+class DomainError(Exception):
+    """DomainError is a failure a user can act on: a code, an HTTP status, a message."""
+
+    status: int = 400
+    code: ErrorCode = ErrorCode.VALIDATION_FAILED
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ErrorCode | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details = details or {}
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    code = ErrorCode.VALIDATION_FAILED
+
+
+class NotFound(DomainError):
+    status = 404
+    code = ErrorCode.NOT_FOUND
+
+
+class Conflict(DomainError):
+    status = 409
+    code = ErrorCode.CONFLICT
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = ErrorCode.FORBIDDEN
+
+
+class Unavailable(DomainError):
+    status = 503
+    code = ErrorCode.DATABASE_UNAVAILABLE
+
+
+def field_error(field: str, problem: str, code: ErrorCode | None = None) -> ValidationFailed:
+    """field_error builds the usual 'FIELD: problem' validation error."""
+    return ValidationFailed(
+        f"{field}: {problem}", code=code, details={"field": field, "problem": problem}
+    )

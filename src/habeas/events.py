@@ -1,0 +1,224 @@
+"""The one write path (DESIGN.md §6).
+
+A domain service validates a command, builds a `NewEvent` and calls
+`record`, which — inside the caller's single transaction — assigns the next
+sequence number, appends the event (its payload committed by a salted
+SHA-256), and applies it to the current-state tables through the projector
+registered for its type. Nothing else writes domain state, so replaying the
+events (habeas.replay) rebuilds the state exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import rfc8785
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from habeas.codes import check_country
+from habeas.db import utcnow
+from habeas.errors import DomainError, ErrorCode, ValidationFailed
+from habeas.ledger.models import Event, LogHead
+
+ENVELOPE_VERSION = 1
+SALT_BYTES = 16
+
+# Domain modules whose projectors must be registered before any event is
+# recorded or replayed. Append a module here when a domain adds event types.
+PROJECTION_MODULES = (
+    "habeas.agreements.projections",
+    "habeas.facilities.projections",
+    "habeas.auth.projections",
+)
+
+Applier = Callable[[Session, Any, Event], None]
+
+
+@dataclass(frozen=True)
+class EventType:
+    """EventType binds a `domain.verb` name to its payload schema and projector."""
+
+    name: str
+    payload: type[BaseModel]
+    apply: Applier
+
+
+_registry: dict[str, EventType] = {}
+
+
+def projector(name: str, payload: type[BaseModel]) -> Callable[[Applier], Applier]:
+    """projector registers FUNC as the one way events of type NAME change state."""
+    domain, _, verb = name.partition(".")
+    if not domain or not verb:
+        raise ValueError(f"event type {name!r} is not a domain.verb name")
+
+    def register(func: Applier) -> Applier:
+        if name in _registry:
+            raise ValueError(f"event type {name!r} registered twice")
+        _registry[name] = EventType(name, payload, func)
+        return func
+
+    return register
+
+
+def event_types() -> dict[str, EventType]:
+    """event_types returns every registered event type, loading the domains first."""
+    for module in PROJECTION_MODULES:
+        importlib.import_module(module)
+    return dict(_registry)
+
+
+def _event_type(name: str) -> EventType:
+    types = event_types()
+    if name not in types:
+        raise DomainError(f"type: unknown event type {name!r}", code=ErrorCode.UNKNOWN_EVENT_TYPE)
+    return types[name]
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """NewEvent is what a service asks `record` to append."""
+
+    type: str
+    payload: BaseModel | Mapping[str, Any]
+    actor: str
+    party: str | None = None
+    subject: str | None = None
+    facility: str | None = None
+    occurred_at: datetime | None = None
+
+
+def canonical_json(value: Any) -> bytes:
+    """canonical_json is the RFC 8785 (JCS) serialisation used for leaves and payload hashes."""
+    return bytes(rfc8785.dumps(value))
+
+
+def payload_digest(salt: bytes, payload: Mapping[str, Any]) -> str:
+    """payload_digest is hex SHA-256(salt ‖ JCS(payload)): a commitment that can be opened later.
+
+    Disclosing payload and salt proves the payload; without the salt a guess
+    of a low-entropy payload (a name, a date of birth) cannot be confirmed.
+    """
+    return hashlib.sha256(salt + canonical_json(payload)).hexdigest()
+
+
+def format_time(moment: datetime) -> str:
+    """format_time renders a UTC instant as RFC 3339 with microseconds and 'Z'."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def envelope(event: Event) -> dict[str, Any]:
+    """envelope is the ledger leaf's content: no personal data, only the payload's digest."""
+    return {
+        "v": event.v,
+        "seq": event.seq,
+        "type": event.type,
+        "occurred_at": format_time(event.occurred_at),
+        "recorded_at": format_time(event.recorded_at),
+        "actor": event.actor,
+        "party": event.party,
+        "subject": event.subject,
+        "facility": event.facility,
+        "payload_sha256": event.payload_sha256,
+    }
+
+
+def leaf_bytes(event: Event) -> bytes:
+    """leaf_bytes is the exact byte string hashed into the Merkle log for EVENT."""
+    return canonical_json(envelope(event))
+
+
+def _validated_payload(kind: EventType, payload: BaseModel | Mapping[str, Any]) -> BaseModel:
+    raw = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else dict(payload)
+    try:
+        return kind.payload.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "payload"
+        raise ValidationFailed(
+            f"payload.{where}: {first['msg']}",
+            code=ErrorCode.INVALID_EVENT,
+            details={"field": f"payload.{where}", "problem": first["msg"]},
+        ) from None
+
+
+def _check_envelope(new: NewEvent) -> None:
+    def bad(name: str, problem: str) -> ValidationFailed:
+        return ValidationFailed(
+            f"{name}: {problem}", code=ErrorCode.INVALID_EVENT,
+            details={"field": name, "problem": problem},
+        )
+
+    if not new.actor or len(new.actor) > 128:
+        raise bad("actor", "must be 1 to 128 characters")
+    if new.party is not None:
+        try:
+            check_country(new.party)
+        except ValueError as exc:
+            raise bad("party", str(exc)) from None
+    if new.subject is not None and not 0 < len(new.subject) <= 64:
+        raise bad("subject", "must be 1 to 64 characters")
+    if new.facility is not None and not 0 < len(new.facility) <= 64:
+        raise bad("facility", "must be 1 to 64 characters")
+    if new.occurred_at is not None and new.occurred_at.tzinfo is None:
+        raise bad("occurred_at", "must carry a time zone")
+
+
+def _next_seq(session: Session) -> LogHead:
+    # The row lock (PostgreSQL) or the write lock taken at BEGIN IMMEDIATE
+    # (SQLite) makes concurrent appends queue here, so sequence numbers are
+    # gap-free and in commit order.
+    head = session.execute(select(LogHead).where(LogHead.id == 1).with_for_update()).scalar_one()
+    return head
+
+
+def record(session: Session, new: NewEvent, *, now: datetime | None = None) -> Event:
+    """record appends NEW to the log and applies it, in the caller's transaction."""
+    kind = _event_type(new.type)
+    _check_envelope(new)
+    payload = _validated_payload(kind, new.payload)
+    payload_json = payload.model_dump(mode="json")
+    recorded_at = (now or utcnow()).astimezone(UTC)
+    salt = secrets.token_bytes(SALT_BYTES)
+
+    head = _next_seq(session)
+    event = Event(
+        seq=head.size,
+        v=ENVELOPE_VERSION,
+        type=new.type,
+        occurred_at=(new.occurred_at or recorded_at).astimezone(UTC),
+        recorded_at=recorded_at,
+        actor=new.actor,
+        party=new.party,
+        subject=new.subject,
+        facility=new.facility,
+        payload=payload_json,
+        salt=salt.hex(),
+        payload_sha256=payload_digest(salt, payload_json),
+    )
+    head.size += 1
+    session.add(event)
+    session.flush()
+    kind.apply(session, payload, event)
+    session.flush()
+    return event
+
+
+def apply_recorded(session: Session, event: Event) -> None:
+    """apply_recorded re-applies an already recorded EVENT (used by replay)."""
+    kind = _event_type(event.type)
+    kind.apply(session, kind.payload.model_validate(event.payload), event)
+    session.flush()
+
+
+def log_size(session: Session) -> int:
+    """log_size is the number of events recorded."""
+    return session.execute(select(LogHead.size).where(LogHead.id == 1)).scalar_one()

@@ -1,0 +1,1 @@
+"""Facilities: buildings, cells, capacity and housing (DESIGN.md §7)."""

@@ -1,0 +1,24 @@
+"""Every table, imported in one place so Alembic and replay see the whole schema."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData, Table
+
+from habeas.agreements import models as agreements
+from habeas.auth import models as auth
+from habeas.db import Base
+from habeas.facilities import models as facilities
+from habeas.ledger import models as ledger
+
+__all__ = ["agreements", "auth", "facilities", "ledger", "metadata"]
+
+metadata: MetaData = Base.metadata
+
+
+def projection_tables() -> list[Table]:
+    """projection_tables are the current-state tables that replaying the events must rebuild.
+
+    Log tables (the events themselves, sessions, the read audit) are marked
+    `info={"kind": "log"}` and are not projections.
+    """
+    return [t for t in metadata.sorted_tables if t.info.get("kind") != "log"]

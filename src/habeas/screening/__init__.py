@@ -1,0 +1,1 @@
+"""The screening engine: eligibility rules with citations (DESIGN.md §4)."""
