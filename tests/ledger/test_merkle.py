@@ -105,8 +105,8 @@ def ref_path(m: int, d: Sequence[bytes]) -> list[bytes]:
         return []
     k = _k(len(d))
     if m < k:
-        return ref_path(m, d[:k]) + [ref_mth(d[k:])]
-    return ref_path(m - k, d[k:]) + [ref_mth(d[:k])]
+        return [*ref_path(m, d[:k]), ref_mth(d[k:])]
+    return [*ref_path(m - k, d[k:]), ref_mth(d[:k])]
 
 
 def ref_subproof(m: int, d: Sequence[bytes], b: bool) -> list[bytes]:
@@ -116,8 +116,8 @@ def ref_subproof(m: int, d: Sequence[bytes], b: bool) -> list[bytes]:
         return [] if b else [ref_mth(d)]
     k = _k(n)
     if m <= k:
-        return ref_subproof(m, d[:k], b) + [ref_mth(d[k:])]
-    return ref_subproof(m - k, d[k:], False) + [ref_mth(d[:k])]
+        return [*ref_subproof(m, d[:k], b), ref_mth(d[k:])]
+    return [*ref_subproof(m - k, d[k:], False), ref_mth(d[:k])]
 
 
 def ref_proof(m: int, d: Sequence[bytes]) -> list[bytes]:
@@ -289,9 +289,7 @@ def _proof(data: dict[str, Any]) -> list[bytes]:
 
 def test_vector_corpus_present() -> None:
     assert MERKLE_VECTORS.is_dir(), f"missing {MERKLE_VECTORS}"
-    counts = {
-        d.name: len(list(d.rglob("*.json"))) for d in MERKLE_VECTORS.iterdir() if d.is_dir()
-    }
+    counts = {d.name: len(list(d.rglob("*.json"))) for d in MERKLE_VECTORS.iterdir() if d.is_dir()}
     assert counts.keys() == {"inclusion", "consistency", *SKIPPED_VECTOR_DIRS}
     assert counts["inclusion"] >= 98 and counts["consistency"] >= 98
     # The skipped folders really are the [start, end) subtree scheme.
@@ -361,7 +359,9 @@ def test_ct_argon2020_inclusion() -> None:
     assert not verify_inclusion(index + 1, size, leaf, path, head)
     assert not verify_inclusion(index, size, flip_bit(leaf, 0), path, head)
     assert not verify_inclusion(index, size, leaf, path[:-1], head)
-    assert not verify_inclusion(index, size, leaf, [*path[:7], flip_bit(path[7], 9), *path[8:]], head)
+    assert not verify_inclusion(
+        index, size, leaf, [*path[:7], flip_bit(path[7], 9), *path[8:]], head
+    )
 
 
 def test_ct_argon2020_consistency() -> None:
@@ -479,7 +479,7 @@ def test_large_tree_root_matches_store() -> None:
 # ---------------------------------------------------------------------------
 
 PROPERTY = settings(
-    max_examples=40,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -503,7 +503,9 @@ def _mutations(value: int, bits: Iterator[int]) -> set[int]:
 
 @PROPERTY
 @given(trees(), st.data())
-def test_root_matches_tree_hash(tree: tuple[list[bytes], MemoryHashStore], data: st.DataObject) -> None:
+def test_root_matches_tree_hash(
+    tree: tuple[list[bytes], MemoryHashStore], data: st.DataObject
+) -> None:
     leaves, store = tree
     n = len(leaves)
     assert root(leaves) == tree_hash(n, store) == store.root() == ref_mth(leaves)
@@ -554,7 +556,7 @@ def test_proofs_match_rfc_definitions(
     assert consistency_proof(m, size, store) == ref_proof(m, leaves[:size])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(trees(), st.data())
 def test_inclusion_tampering_fails(
     tree: tuple[list[bytes], MemoryHashStore], data: st.DataObject
@@ -601,7 +603,7 @@ def test_inclusion_tampering_fails(
         assert verify_inclusion(i, n2, leaf, proof, head) is expected
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(trees(), st.data())
 def test_consistency_tampering_fails(
     tree: tuple[list[bytes], MemoryHashStore], data: st.DataObject
@@ -728,7 +730,7 @@ def test_hostile_inclusion_inputs_return_false() -> None:
     assert verify_inclusion(i, n, leaf, proof, head)
     assert verify_inclusion(i, n, leaf, tuple(proof), head)
     calls: list[tuple[Any, ...]] = []
-    for h in HOSTILE_HASHES + [_WeirdBytes(GOOD)]:
+    for h in [*HOSTILE_HASHES, _WeirdBytes(GOOD)]:
         calls += [(i, n, h, proof, head), (i, n, leaf, proof, h)]
     for p in HOSTILE_PROOFS:
         calls.append((i, n, leaf, p, head))
@@ -750,7 +752,7 @@ def test_hostile_consistency_inputs_return_false() -> None:
     m, n, r1, r2, proof = _consistency_case()
     assert verify_consistency(m, n, r1, r2, proof)
     calls: list[tuple[Any, ...]] = []
-    for h in HOSTILE_HASHES + [_WeirdBytes(GOOD)]:
+    for h in [*HOSTILE_HASHES, _WeirdBytes(GOOD)]:
         calls += [(m, n, h, r2, proof), (m, n, r1, h, proof)]
     for h in HOSTILE_HASHES:
         calls.append((n, n, h, h, []))

@@ -133,3 +133,34 @@ class AgreementFile(Strict):
                 params["days"] = setting.days
             resolved[rule_id] = {"enabled": enabled, "always": spec.always, **params}
         return resolved
+
+
+class FeeScheduleOut(BaseModel):
+    effective_from: date
+    currency: str
+    annual_rate_minor: int | None
+    per_diem_minor: int | None
+    proration: str
+    intake_fee_minor: int
+    medical_cap_minor: int | None
+
+
+class AgreementOut(BaseModel):
+    """AgreementOut is an agreement as the API shows it."""
+
+    ref: str
+    title: str
+    sending_party: str
+    receiving_party: str
+    facility_code: str
+    currency: str
+    starts_on: date
+    ends_on: date
+    term_months: int
+    renewable: bool
+    quota: int | None
+    citizens_included: bool
+    profile_name: str
+    rules: dict[str, dict[str, Any]]
+    fees: FeeScheduleOut | None
+    registered_seq: int

@@ -38,3 +38,24 @@ class BuildingIn(BaseModel):
         if len(codes) != len(set(codes)):
             raise ValueError(f"building {self.code}: cell codes must be unique")
         return self
+
+
+class CapacityOut(BaseModel):
+    signed_capacity: int
+    population: int
+    cells: int
+    total_area_m2: float
+    space_at_signed_m2: float | None
+    space_now_m2: float | None
+    compliant: dict[str, int]
+
+
+class FacilityOut(BaseModel):
+    code: str
+    name: str
+    country: str
+    timezone: str
+    address: str
+    phone: str
+    buildings: int
+    capacity: CapacityOut

@@ -118,7 +118,9 @@ def root(leaf_hashes: Sequence[bytes]) -> bytes:
     prefix = _NODE_PREFIX
     while len(level) > 1:
         odd = level[-1] if len(level) & 1 else None
-        level = [sha(prefix + a + b).digest() for a, b in zip(level[0::2], level[1::2])]
+        level = [
+            sha(prefix + a + b).digest() for a, b in zip(level[0::2], level[1::2], strict=False)
+        ]
         if odd is not None:
             level.append(odd)
     return level[0]
@@ -347,9 +349,7 @@ def _leaf_proof_index(lo: int, hi: int, n: int, need: list[int]) -> list[int]:
     return need
 
 
-def _leaf_proof(
-    lo: int, hi: int, n: int, hashes: list[bytes], pos: int
-) -> tuple[list[bytes], int]:
+def _leaf_proof(lo: int, hi: int, n: int, hashes: list[bytes], pos: int) -> tuple[list[bytes], int]:
     """_leaf_proof builds PATH(n, D[lo:hi]) from stored hashes, RFC 9162 §2.1.3.1.
 
     Port of tlog.leafProof. The proof is ordered from the leaf up to the root.
@@ -409,9 +409,7 @@ def _tree_proof_index(lo: int, hi: int, n: int, need: list[int]) -> list[int]:
     return need
 
 
-def _tree_proof(
-    lo: int, hi: int, n: int, hashes: list[bytes], pos: int
-) -> tuple[list[bytes], int]:
+def _tree_proof(lo: int, hi: int, n: int, hashes: list[bytes], pos: int) -> tuple[list[bytes], int]:
     """_tree_proof builds SUBPROOF(n, D[lo:hi], lo == 0) from stored hashes, RFC 9162 §2.1.4.1.
 
     Port of tlog.treeProof.
@@ -619,7 +617,7 @@ def verify_consistency(
     size1 > size2, hashes that are not 32-byte ``bytes``, proofs of the wrong
     length or containing non-hashes) returns False.
     """
-    if not (_valid_size(size1) and _valid_size(size2)) or size1 == 0 or size1 > size2:
+    if not (_valid_size(size1) and _valid_size(size2)) or size1 > size2:
         return False
     first_hash = _as_hash(root1)
     second_hash = _as_hash(root2)

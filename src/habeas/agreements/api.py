@@ -1,0 +1,46 @@
+"""/api/v1/agreements — read the agreements in force."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from habeas.agreements import service
+from habeas.agreements.models import Agreement
+from habeas.agreements.schemas import AgreementOut, FeeScheduleOut
+from habeas.agreements.terms import term_end
+from habeas.api.deps import ReadDB, require
+from habeas.api.errors import documented
+from habeas.auth.permissions import Action
+from habeas.auth.service import Principal
+
+router = APIRouter(prefix="/agreements", tags=["agreements"])
+Reader = Annotated[Principal, Depends(require(Action.READ_AGREEMENTS))]
+
+
+def agreement_out(db: ReadDB, agreement: Agreement) -> AgreementOut:
+    fees = service.current_fees(db, agreement.ref)
+    return AgreementOut(
+        ref=agreement.ref, title=agreement.title, sending_party=agreement.sending_party,
+        receiving_party=agreement.receiving_party, facility_code=agreement.facility_code,
+        currency=agreement.currency, starts_on=agreement.starts_on,
+        ends_on=term_end(agreement.starts_on, agreement.term_months),
+        term_months=agreement.term_months, renewable=agreement.renewable,
+        quota=agreement.quota, citizens_included=agreement.citizens_included,
+        profile_name=agreement.profile_name, rules=agreement.rules,
+        fees=FeeScheduleOut.model_validate(fees, from_attributes=True) if fees else None,
+        registered_seq=agreement.registered_seq,
+    )
+
+
+@router.get("", responses=documented(401, 403))
+def list_agreements(db: ReadDB, _: Reader) -> list[AgreementOut]:
+    """Every agreement, oldest first."""
+    return [agreement_out(db, a) for a in service.list_agreements(db)]
+
+
+@router.get("/{ref}", responses=documented(401, 403, 404))
+def get_agreement(ref: str, db: ReadDB, _: Reader) -> AgreementOut:
+    """One agreement with its rule profile and current fee schedule."""
+    return agreement_out(db, service.get_agreement(db, ref))

@@ -1,0 +1,1 @@
+"""The HTTP face: FastAPI app, /api/v1 routers, error mapping."""

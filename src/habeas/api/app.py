@@ -1,0 +1,111 @@
+"""The FastAPI application: /api/v1, /healthz, the web pages and static files."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from habeas import __version__
+from habeas.agreements.api import router as agreements_router
+from habeas.api.errors import documented, error_response, install
+from habeas.auth.api import router as auth_router
+from habeas.auth.models import Role
+from habeas.auth.permissions import PERMISSIONS
+from habeas.db import default_engine
+from habeas.errors import ERROR_DESCRIPTIONS, ErrorCode
+from habeas.events import event_types
+from habeas.facilities.api import router as facilities_router
+from habeas.ledger.api import router as ledger_router
+from habeas.screening.catalogue import RULES
+from habeas.web.routes import router as web_router
+
+# No inline script or style anywhere: the pages load only our own files.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+class Constants(BaseModel):
+    version: str
+    error_codes: dict[str, str]
+    roles: list[str]
+    permissions: dict[str, list[str]]
+    event_types: list[str]
+    rules: dict[str, dict[str, Any]]
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+
+
+async def _security_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
+    response = await call_next(request)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.url.path.startswith("/api/") or request.url.path == "/":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _constants() -> Constants:
+    return Constants(
+        version=__version__,
+        error_codes={code.value: ERROR_DESCRIPTIONS[code] for code in ErrorCode},
+        roles=[r.value for r in Role],
+        permissions={a.value: sorted(r.value for r in roles) for a, roles in PERMISSIONS.items()},
+        event_types=sorted(event_types()),
+        rules={rid: {"checks": s.checks, "citation": s.citation, "always": s.always,
+                     "params": s.params} for rid, s in RULES.items()},
+    )
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    """create_app builds the application bound to ENGINE (default: HABEAS_DATABASE_URL)."""
+    app = FastAPI(
+        title="habeas", version=__version__,
+        description="Custody you can prove: nomination to release on a verifiable ledger.",
+        openapi_url="/openapi.json", docs_url="/api/docs", redoc_url=None,
+    )
+    app.state.engine = engine or default_engine()
+    install(app)
+    app.add_middleware(BaseHTTPMiddleware, dispatch=_security_headers)
+
+    v1 = APIRouter(prefix="/api/v1")
+
+    @v1.get("/constants", tags=["meta"])
+    def constants() -> Constants:
+        """Stable error codes, roles, permissions, event types and rules (public)."""
+        return _constants()
+
+    v1.include_router(auth_router)
+    v1.include_router(agreements_router)
+    v1.include_router(facilities_router)
+    v1.include_router(ledger_router)
+    app.include_router(v1)
+
+    @app.get("/healthz", tags=["meta"], responses=documented(503))
+    def healthz(request: Request) -> Health:
+        """Liveness and database reachability (public)."""
+        try:
+            with request.app.state.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return error_response(  # type: ignore[return-value]
+                503, ErrorCode.DATABASE_UNAVAILABLE, "the database cannot be reached")
+        return Health(status="ok", database=request.app.state.engine.dialect.name)
+
+    app.include_router(web_router)
+    static = resources.files("habeas.web") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    return app

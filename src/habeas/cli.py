@@ -1,0 +1,229 @@
+"""The `habeas` command. Thin: parse, call a service in one unit of work, print.
+
+Errors are one clear line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from habeas import demo as demo_scenario
+from habeas.agreements import service as agreements
+from habeas.auth import service as auth
+from habeas.auth.models import Role
+from habeas.config import ENVIRONMENT_HELP, get_settings
+from habeas.db import default_engine, read_session, unit_of_work
+from habeas.errors import DomainError, ErrorCode
+from habeas.events import log_size
+from habeas.migrate import require_current, upgrade
+
+app = typer.Typer(
+    name="habeas", no_args_is_help=True, pretty_exceptions_enable=False,
+    help="habeas — custody you can prove.\n\n" + ENVIRONMENT_HELP.replace("\n", "\n\n"),
+)
+users_app = typer.Typer(no_args_is_help=True, help="Users, roles and API tokens.")
+app.add_typer(users_app, name="users")
+
+out = Console()
+err = Console(stderr=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _emit(as_json: bool, data: Any, lines: list[str]) -> None:
+    if as_json:
+        out.print_json(json.dumps(data, default=str))
+    else:
+        for line in lines:
+            out.print(line, highlight=False)
+
+
+@app.command()
+def init(
+    profile: Annotated[str | None, typer.Option(help="a shipped profile, e.g. bilateral-fee-2025")]
+    = None,
+    agreement: Annotated[Path | None, typer.Option(help="an agreement TOML file")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create or upgrade the schema and, optionally, register an agreement. Idempotent."""
+    if profile and agreement:
+        raise DomainError("give --profile or --agreement, not both")
+    doc = None
+    if profile:
+        doc = agreements.load_profile(profile)
+    elif agreement:
+        doc = agreements.load_agreement_file(agreement)
+    engine = default_engine()
+    before, after = upgrade(engine)
+    result: dict[str, Any] = {"schema_before": before, "schema": after}
+    lines = [f"schema: {'up to date' if before == after else 'upgraded'} at revision {after}"]
+    get_settings().data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if doc is not None:
+        with unit_of_work(engine) as session:
+            outcome = agreements.register(session, doc, actor=_actor())
+        result["agreement"] = {"ref": doc.agreement.ref, "outcome": outcome}
+        lines.append(f"agreement {doc.agreement.ref} ({doc.profile.name}): {outcome}")
+    _emit(as_json, result, lines)
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="the scenario's random seed")] = 2025,
+    as_json: JsonFlag = False,
+) -> None:
+    """Load the demo scenario (CECOT-like facility, USA–SLV agreement, a user per role)."""
+    engine = default_engine()
+    upgrade(engine)
+    with unit_of_work(engine) as session:
+        steps = demo_scenario.load(session, seed=seed)
+    logins = [{"username": u.username, "role": u.role.value, "password":
+               demo_scenario.DEMO_PASSWORD} for u in demo_scenario.DEMO_USERS]
+    lines = [*steps, "", "Demo logins (password for all: "
+             f"{demo_scenario.DEMO_PASSWORD}):"]
+    lines += [f"  {u['username']:<12} {u['role']}" for u in logins]
+    _emit(as_json, {"steps": steps, "logins": logins}, lines)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="listen address")] = None,
+    port: Annotated[int | None, typer.Option(help="listen port")] = None,
+) -> None:
+    """Serve the web app and API."""
+    import uvicorn
+
+    from habeas.api.app import create_app
+
+    settings = get_settings()
+    engine = default_engine()
+    require_current(engine)
+    out.print(f"habeas on http://{host or settings.host}:{port or settings.port}/")
+    uvicorn.run(create_app(engine), host=host or settings.host, port=port or settings.port,
+                log_level="info")
+
+
+@app.command()
+def replay(
+    check: Annotated[bool, typer.Option("--check", help="compare with the live tables")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Rebuild the current state from the events in a scratch database; --check compares."""
+    from habeas import replay as replayer
+
+    if not check:
+        raise DomainError("replay only runs as `habeas replay --check` (it never writes live)")
+    engine = default_engine()
+    require_current(engine)
+    with read_session(engine) as session:
+        total = log_size(session)
+    with Progress(TextColumn("replaying events"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True,
+                  disable=as_json or not err.is_terminal) as bar:
+        task = bar.add_task("replay", total=total)
+        report = replayer.check(engine, progress=lambda n: bar.advance(task, n))
+    data = {"events": report.events, "tables": report.tables, "rows": report.rows,
+            "clean": report.clean,
+            "differences": [d.describe() for d in report.differences]}
+    if report.clean:
+        _emit(as_json, data, [f"replay OK: {report.events} events rebuilt {report.rows} rows"
+                              f" in {report.tables} tables exactly"])
+        return
+    _emit(as_json, data, [f"replay MISMATCH: {len(report.differences)} difference(s)"]
+          + [f"  {d.describe()}" for d in report.differences[:50]])
+    raise typer.Exit(1)
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="login name")],
+    role: Annotated[Role, typer.Option(help="the user's one role")],
+    party: Annotated[str | None, typer.Option(help="ISO alpha-3 party, for state roles")] = None,
+    name: Annotated[str | None, typer.Option(help="display name")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                 help="read the password from stdin")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a user with one role (sending and receiving users need --party)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    engine = default_engine()
+    require_current(engine)
+    with unit_of_work(engine) as session:
+        user = auth.add_user(session, username=username, display_name=name or username,
+                             role=role, party_code=party, password=password, actor=_actor())
+        data = {"id": user.id, "username": user.username, "role": user.role.value,
+                "party": user.party_code}
+    _emit(as_json, data, [f"user {username} added ({role.value}"
+                          f"{' for ' + party if party else ''})"])
+
+
+@users_app.command("list")
+def users_list(as_json: JsonFlag = False) -> None:
+    """List users."""
+    engine = default_engine()
+    require_current(engine)
+    with read_session(engine) as session:
+        rows = [{"username": u.username, "role": u.role.value, "party": u.party_code,
+                 "active": u.active, "name": u.display_name} for u in auth.list_users(session)]
+    if as_json:
+        _emit(True, rows, [])
+        return
+    table = Table("username", "role", "party", "active", "name")
+    for r in rows:
+        table.add_row(r["username"], r["role"], r["party"] or "", str(r["active"]), r["name"])
+    out.print(table)
+
+
+@users_app.command("token")
+def users_token(
+    username: Annotated[str, typer.Argument(help="whose token")],
+    name: Annotated[str, typer.Option(help="what the token is for")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Issue an API token for a user; the secret is printed once."""
+    from sqlalchemy import select
+
+    from habeas.auth.models import User
+
+    engine = default_engine()
+    require_current(engine)
+    with unit_of_work(engine) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise DomainError(f"username: no user named {username!r}", code=ErrorCode.NOT_FOUND)
+        token, secret = auth.issue_token(session, user, name=name, actor=_actor())
+    _emit(as_json, {"id": token.id, "token": secret},
+          [f"token {token.id} for {username} (shown once):", secret])
+
+
+def main() -> None:
+    """main runs the CLI, turning every failure into one line and an exit code."""
+    try:
+        app()
+    except DomainError as exc:
+        err.print(f"error: {exc.message}", style="bold red", highlight=False, soft_wrap=True)
+        sys.exit(2 if exc.status == 422 else 1)
+    except OperationalError as exc:
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        err.print(f"error: database: {first}", style="bold red", highlight=False)
+        sys.exit(1)
+    except SQLAlchemyError as exc:
+        err.print(f"error: database: {exc.__class__.__name__}: {exc}".splitlines()[0],
+                  style="bold red", highlight=False)
+        sys.exit(1)

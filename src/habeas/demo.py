@@ -1,0 +1,92 @@
+"""The demo scenario: a CECOT-like facility, the 2025 USA–SLV agreement, a user per role.
+
+Deterministic for a given seed: the same seed gives the same ids and the same
+scenario (only event salts, which must stay secret and random, differ).
+Running it again on a loaded database changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from habeas.agreements import service as agreements
+from habeas.auth import service as auth
+from habeas.auth.models import Role, User
+from habeas.facilities import service as facilities
+from habeas.facilities.models import Building
+from habeas.facilities.schemas import BuildingIn, CellIn
+
+DEMO_PROFILE = "bilateral-fee-2025"
+DEMO_PASSWORD = "cecot-demo-2025"  # demo only; printed by `make demo`
+ACTOR = "system:demo"
+
+# CECOT as publicly described: 8 buildings × 32 cells of ~100 m², signed for 40,000.
+BUILDINGS = 8
+CELLS_PER_BUILDING = 32
+CELL_AREA_M2 = 100.0
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    role: Role
+    party: str | None
+
+
+DEMO_USERS = (
+    DemoUser("admin", "System Administrator", Role.ADMIN, None),
+    DemoUser("us.officer", "Dana Whitfield (U.S. Department of Justice)", Role.SENDING, "USA"),
+    DemoUser("sv.warden", "Carlos Menjívar (Dirección General de Centros Penales)",
+             Role.RECEIVING, "SLV"),
+    DemoUser("counsel", "María Herrera, Esq. (counsel of record)", Role.COUNSEL, None),
+    DemoUser("monitor", "Inés Duarte (independent monitor)", Role.MONITOR, None),
+)
+
+
+def cecot_layout(signed_capacity: int) -> list[BuildingIn]:
+    """cecot_layout spreads SIGNED_CAPACITY over 256 cells as evenly as whole people allow."""
+    cells = BUILDINGS * CELLS_PER_BUILDING
+    base, extra = divmod(signed_capacity, cells)
+    buildings = []
+    for b in range(BUILDINGS):
+        cell_list = []
+        for c in range(CELLS_PER_BUILDING):
+            places = base + (1 if b * CELLS_PER_BUILDING + c < extra else 0)
+            cell_list.append(CellIn(code=f"{b + 1}-{c + 1:02d}", area_m2=CELL_AREA_M2,
+                                    cna=places, working_capacity=places, max_capacity=places))
+        buildings.append(BuildingIn(code=f"M{b + 1}", name=f"Módulo {b + 1}", cells=cell_list))
+    return buildings
+
+
+def load(session: Session, *, seed: int = 2025) -> list[str]:
+    """load puts the demo scenario in the database and says what it did, step by step."""
+    rng = random.Random(seed)
+    done: list[str] = []
+    doc = agreements.load_profile(DEMO_PROFILE)
+    outcome = agreements.register(session, doc, actor=ACTOR)
+    done.append(f"agreement {doc.agreement.ref}: {outcome}")
+
+    code = doc.facility.code
+    if session.scalar(select(Building.code).where(Building.facility_code == code)) is None:
+        facilities.add_buildings(session, code, cecot_layout(doc.facility.signed_capacity),
+                                 actor=ACTOR)
+        done.append(f"facility {code}: {BUILDINGS} buildings × {CELLS_PER_BUILDING} cells added")
+    else:
+        done.append(f"facility {code}: layout unchanged")
+
+    for demo_user in DEMO_USERS:
+        user_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        if session.scalar(select(User.id).where(User.username == demo_user.username)):
+            done.append(f"user {demo_user.username}: unchanged")
+            continue
+        auth.add_user(session, username=demo_user.username, display_name=demo_user.display_name,
+                      role=demo_user.role, party_code=demo_user.party, password=DEMO_PASSWORD,
+                      actor=ACTOR, user_id=user_id)
+        done.append(f"user {demo_user.username}: added")
+    return done

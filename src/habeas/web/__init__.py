@@ -1,0 +1,1 @@
+"""The browser face: Jinja2 templates, vendored htmx, no JavaScript build."""

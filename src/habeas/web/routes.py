@@ -1,0 +1,159 @@
+"""Pages: login, logout and the home page. Thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib import resources
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from habeas.agreements import service as agreements
+from habeas.agreements.terms import term_end
+from habeas.api.deps import SESSION_COOKIE, engine_of, optional_principal
+from habeas.auth import service as auth
+from habeas.auth.models import Role
+from habeas.auth.permissions import Action, allowed
+from habeas.auth.service import Principal
+from habeas.config import get_settings
+from habeas.db import read_session, unit_of_work
+from habeas.errors import DomainError
+from habeas.facilities import service as facilities
+from habeas.facilities.capacity import STANDARDS
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(resources.files("habeas.web") / "templates"))
+LOGIN_CSRF_COOKIE = "habeas_login_csrf"
+
+# Every page and the action it needs; the permission matrix test reads this.
+PAGE_ACTIONS: dict[str, Action] = {"/": Action.VIEW_HOME}
+PUBLIC_PAGES = frozenset({"/login"})
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+
+
+def navigation(principal: Principal) -> list[NavItem]:
+    """navigation lists the pages this principal's role may open."""
+    items = [NavItem("Home", "/")]
+    if principal.role in (Role.ADMIN, Role.MONITOR):
+        items.append(NavItem("API", "/api/docs"))
+    return [i for i in items if i.href not in PAGE_ACTIONS
+            or allowed(principal.role, PAGE_ACTIONS[i.href])]
+
+
+def money(minor: int | None, currency: str) -> str:
+    """money renders integer minor units (two-decimal currencies) for people."""
+    if minor is None:
+        return "—"
+    return f"{currency} {minor / 100:,.2f}"
+
+
+templates.env.filters["money"] = money
+
+
+def _cookie_flags() -> dict[str, Any]:
+    return {"httponly": True, "samesite": "lax", "secure": get_settings().cookie_secure,
+            "path": "/"}
+
+
+def _login_page(request: Request, error: str | None = None, status: int = 200,
+                username: str = "") -> HTMLResponse:
+    csrf = secrets.token_urlsafe(32)
+    response = templates.TemplateResponse(
+        request, "login.html", {"csrf": csrf, "error": error, "username": username},
+        status_code=status)
+    response.set_cookie(LOGIN_CSRF_COOKIE, csrf, max_age=3600, **_cookie_flags())
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> Response:
+    if optional_principal(request) is not None:
+        return RedirectResponse("/", status_code=303)
+    return _login_page(request)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, username: str = Form(""), password: str = Form(""),
+          csrf: str = Form("")) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not expected or not secrets.compare_digest(csrf, expected):
+        return _login_page(request, "Your login form expired. Please try again.", 403, username)
+    engine = engine_of(request)
+    try:
+        with unit_of_work(engine) as db:
+            user = auth.authenticate(db, username.strip(), password)
+            secret = auth.start_session(
+                db, user, lifetime=timedelta(hours=get_settings().session_hours))
+    except DomainError:
+        return _login_page(request, "Wrong user name or password.", 401, username)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(SESSION_COOKIE, secret,
+                        max_age=get_settings().session_hours * 3600, **_cookie_flags())
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: str = Form("")) -> Response:
+    principal = optional_principal(request)
+    secret = request.cookies.get(SESSION_COOKIE)
+    if principal is None or secret is None:
+        return RedirectResponse("/login", status_code=303)
+    if not principal.csrf_token or not secrets.compare_digest(csrf, principal.csrf_token):
+        return HTMLResponse("Your page expired; go back, reload and log out again.", 403)
+    with unit_of_work(engine_of(request)) as db:
+        auth.end_session(db, secret)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _page_principal(request: Request, path: str) -> Principal | Response:
+    try:
+        principal = optional_principal(request)
+    except DomainError:
+        principal = None
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    if not allowed(principal.role, PAGE_ACTIONS[path]):
+        return templates.TemplateResponse(
+            request, "error.html", {"principal": principal, "nav": navigation(principal),
+                                    "message": "Your role may not open this page."},
+            status_code=403)
+    return principal
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    principal = _page_principal(request, "/")
+    if isinstance(principal, Response):
+        return principal
+    with read_session(engine_of(request)) as db:
+        cards = []
+        for agreement in agreements.list_agreements(db):
+            if principal.role is Role.SENDING and agreement.sending_party != principal.party_code:
+                continue
+            facility = facilities.get_facility(db, agreement.facility_code)
+            cards.append({
+                "agreement": agreement,
+                "ends_on": term_end(agreement.starts_on, agreement.term_months),
+                "fees": agreements.current_fees(db, agreement.ref),
+                "facility": facility,
+                "buildings": facilities.building_count(db, facility.code),
+                "capacity": facilities.capacity(db, facility.code),
+                "rules_on": [r for r, s in agreement.rules.items() if s["enabled"]],
+                "rules_off": [r for r, s in agreement.rules.items() if not s["enabled"]],
+            })
+        return templates.TemplateResponse(request, "home.html", {
+            "principal": principal, "nav": navigation(principal), "cards": cards,
+            "standards": STANDARDS,
+        })
