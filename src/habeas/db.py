@@ -143,11 +143,13 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
 
 @contextmanager
 def read_session(engine: Engine | None = None) -> Iterator[Session]:
-    """read_session is a read-only session; anything it wrote would be rolled back."""
+    """read_session is a read-only session; closing it rolls back anything it wrote.
+
+    Objects it loaded stay readable (detached) after it closes.
+    """
     engine = engine or default_engine()
     session = Session(bind=engine, expire_on_commit=False)
     try:
         yield session
     finally:
-        session.rollback()
         session.close()
