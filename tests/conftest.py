@@ -127,3 +127,29 @@ def engine(database_url: str) -> Iterator[Engine]:
     eng = make_engine(database_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """demo_template is a SQLite database holding the demo scenario, built once."""
+    from tests.factories import with_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    eng = make_engine(f"sqlite:///{path}")
+    upgrade(eng)
+    with_demo(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def demo_engine(engine: Engine, demo_template: Engine) -> Engine:
+    """demo_engine is a fresh database holding the demo, rebuilt from the template's events.
+
+    Replaying the events (rather than re-running the demo) skips the
+    deliberately slow password hashing and exercises replay on both engines.
+    """
+    from habeas.replay import rebuild
+
+    rebuild(demo_template, engine)
+    return engine

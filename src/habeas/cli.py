@@ -179,8 +179,9 @@ def users_list(as_json: JsonFlag = False) -> None:
     engine = default_engine()
     require_current(engine)
     with read_session(engine) as session:
-        rows = [{"username": u.username, "role": u.role.value, "party": u.party_code,
-                 "active": u.active, "name": u.display_name} for u in auth.list_users(session)]
+        rows: list[dict[str, Any]] = [
+            {"username": u.username, "role": u.role.value, "party": u.party_code,
+             "active": u.active, "name": u.display_name} for u in auth.list_users(session)]
     if as_json:
         _emit(True, rows, [])
         return

@@ -22,7 +22,7 @@ from habeas.facilities.models import Building
 from habeas.facilities.schemas import BuildingIn, CellIn
 
 DEMO_PROFILE = "bilateral-fee-2025"
-DEMO_PASSWORD = "cecot-demo-2025"  # demo only; printed by `make demo`
+DEMO_PASSWORD = "cecot-demo-2025"  # noqa: S105 - demo only; printed by `make demo`
 ACTOR = "system:demo"
 
 # CECOT as publicly described: 8 buildings × 32 cells of ~100 m², signed for 40,000.
@@ -66,7 +66,7 @@ def cecot_layout(signed_capacity: int) -> list[BuildingIn]:
 
 def load(session: Session, *, seed: int = 2025) -> list[str]:
     """load puts the demo scenario in the database and says what it did, step by step."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo ids, not secrets
     done: list[str] = []
     doc = agreements.load_profile(DEMO_PROFILE)
     outcome = agreements.register(session, doc, actor=ACTOR)

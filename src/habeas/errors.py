@@ -19,8 +19,8 @@ class ErrorCode(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"
     CSRF_FAILED = "csrf_failed"
-    TOKEN_EXPIRED = "token_expired"
-    TOKEN_REVOKED = "token_revoked"
+    TOKEN_EXPIRED = "token_expired"  # noqa: S105
+    TOKEN_REVOKED = "token_revoked"  # noqa: S105
     INVALID_CREDENTIALS = "invalid_credentials"
     DUPLICATE_USER = "duplicate_user"
     UNKNOWN_PROFILE = "unknown_profile"

@@ -10,13 +10,12 @@ from sqlalchemy import Engine
 
 from habeas.api.app import create_app
 from habeas.demo import DEMO_USERS
-from tests.factories import a_token, with_demo
+from tests.factories import a_token
 
 
 @pytest.fixture
-def client(engine: Engine) -> Iterator[TestClient]:
-    with_demo(engine)
-    with TestClient(create_app(engine), raise_server_exceptions=False) as test_client:
+def client(demo_engine: Engine) -> Iterator[TestClient]:
+    with TestClient(create_app(demo_engine), raise_server_exceptions=False) as test_client:
         yield test_client
 
 

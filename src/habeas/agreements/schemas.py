@@ -20,7 +20,8 @@ def _check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{name!r} is not an IANA time zone (e.g. 'America/El_Salvador')")
+        raise ValueError(
+            f"{name!r} is not an IANA time zone (e.g. 'America/El_Salvador')") from None
     return name
 
 

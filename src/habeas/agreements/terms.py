@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 
 def add_months(start: date, months: int) -> date:
-    """add_months moves START by MONTHS, clamping to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    """add_months moves START by MONTHS, clamping to the month's end (31 Jan + 1 → 28/29 Feb)."""
     total = start.month - 1 + months
     year, month = start.year + total // 12, total % 12 + 1
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))

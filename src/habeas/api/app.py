@@ -75,7 +75,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app = FastAPI(
         title="habeas", version=__version__,
         description="Custody you can prove: nomination to release on a verifiable ledger.",
-        openapi_url="/openapi.json", docs_url="/api/docs", redoc_url=None,
+        # No Swagger UI: it loads scripts from a CDN, which the CSP (and offline sites) forbid.
+        openapi_url="/openapi.json", docs_url=None, redoc_url=None,
     )
     app.state.engine = engine or default_engine()
     install(app)

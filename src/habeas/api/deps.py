@@ -61,8 +61,8 @@ def current_principal(request: Request) -> Principal:
     principal = optional_principal(request)
     if principal is None:
         raise Unauthenticated("log in or send 'Authorization: Bearer <token>'")
-    if principal.via == "session" and request.method not in SAFE_METHODS:
-        if request.headers.get(CSRF_HEADER) != principal.csrf_token:
+    if (principal.via == "session" and request.method not in SAFE_METHODS
+            and request.headers.get(CSRF_HEADER) != principal.csrf_token):
             raise Forbidden(f"{CSRF_HEADER}: missing or wrong CSRF token",
                             code=ErrorCode.CSRF_FAILED)
     return principal

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -45,7 +46,7 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def error_response(status: int, code: ErrorCode, message: str,
                    details: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+                   headers: Mapping[str, str] | None = None) -> JSONResponse:
     body = {"error": {"code": code.value, "message": message, "details": details or {}}}
     return JSONResponse(body, status_code=status, headers=headers)
 

@@ -24,8 +24,9 @@ class Role(StrEnum):
 # Roles that act for a state and so must be bound to a party.
 PARTY_ROLES = frozenset({Role.SENDING, Role.RECEIVING})
 
-RoleColumn = Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e],
-                  validate_strings=True, name="role")
+# Portable enum: VARCHAR + CHECK on both engines, storing the value ("sending").
+RoleColumn = Enum(Role, native_enum=False, length=16, validate_strings=True, name="role",
+                  values_callable=lambda e: [m.value for m in e])
 
 
 class User(Base):

@@ -27,7 +27,7 @@ from habeas.errors import (
 from habeas.events import NewEvent, record
 
 MIN_PASSWORD_LENGTH = 12
-TOKEN_PREFIX = "hbs_"
+TOKEN_PREFIX = "hbs_"  # noqa: S105 - a prefix, not a secret
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 _hasher = PasswordHash.recommended()  # argon2id with the library's current parameters

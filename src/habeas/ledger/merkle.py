@@ -161,11 +161,13 @@ def _trailing_zeros(x: int) -> int:
 
 
 def _check_nonneg_int(name: str, value: int) -> None:
+    """_check_nonneg_int raises ValueError unless value is a plain (non-bool) int >= 0."""
     if type(value) is not int or value < 0:
         raise ValueError(f"merkle: {name} must be a non-negative int, got {value!r}")
 
 
 def _check_hash(name: str, value: bytes) -> None:
+    """_check_hash raises ValueError unless value is HASH_SIZE bytes."""
     if not isinstance(value, bytes) or len(value) != HASH_SIZE:
         raise ValueError(f"merkle: {name} must be {HASH_SIZE} bytes")
 
@@ -519,17 +521,22 @@ def _valid_size(x: object) -> bool:
     return type(x) is int and 0 <= x <= _MAX_SIZE
 
 
-def _as_hash(x: object) -> bytes | None:
-    """_as_hash returns x as plain bytes if it is a HASH_SIZE-byte bytes object, else None."""
+def _as_bytes(x: object) -> bytes | None:
+    """_as_bytes returns x as plain bytes if it is a bytes object (or subclass), else None."""
     if type(x) is bytes:
-        return x if len(x) == HASH_SIZE else None
+        return x
     if not isinstance(x, bytes):
         return None
     try:  # a bytes subclass: take a plain copy so no overridden method runs later
-        b = bytes(memoryview(x))
+        return bytes(memoryview(x))
     except Exception:  # hostile subclass; verifiers must not raise
         return None
-    return b if len(b) == HASH_SIZE else None
+
+
+def _as_hash(x: object) -> bytes | None:
+    """_as_hash returns x as plain bytes if it is a HASH_SIZE-byte bytes object, else None."""
+    b = _as_bytes(x)
+    return b if b is not None and len(b) == HASH_SIZE else None
 
 
 def _as_proof(proof: object) -> list[bytes] | None:
@@ -617,15 +624,18 @@ def verify_consistency(
     size1 > size2, hashes that are not 32-byte ``bytes``, proofs of the wrong
     length or containing non-hashes) returns False.
     """
-    if not (_valid_size(size1) and _valid_size(size2)) or size1 > size2:
+    if not (_valid_size(size1) and _valid_size(size2)) or size1 == 0 or size1 > size2:
         return False
+    if size1 == size2:
+        # As transparency-dev/merkle (and its conformance vectors): equal sizes need
+        # only an empty proof and identical roots; nothing is hashed, so no length check.
+        first, second = _as_bytes(root1), _as_bytes(root2)
+        return first is not None and first == second and _as_proof(proof) == []
     first_hash = _as_hash(root1)
     second_hash = _as_hash(root2)
     path = _as_proof(proof)
     if first_hash is None or second_hash is None or path is None:
         return False
-    if size1 == size2:
-        return not path and first_hash == second_hash
     # 1. If consistency_path is an empty array, stop and fail the proof verification.
     if not path:
         return False

@@ -44,7 +44,7 @@ def navigation(principal: Principal) -> list[NavItem]:
     """navigation lists the pages this principal's role may open."""
     items = [NavItem("Home", "/")]
     if principal.role in (Role.ADMIN, Role.MONITOR):
-        items.append(NavItem("API", "/api/docs"))
+        items.append(NavItem("API schema", "/openapi.json"))
     return [i for i in items if i.href not in PAGE_ACTIONS
             or allowed(principal.role, PAGE_ACTIONS[i.href])]
 

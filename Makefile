@@ -1,0 +1,48 @@
+# habeas — two commands: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PROFILE ?= bilateral-fee-2025
+
+.PHONY: demo test lint install dev system-deps clean
+
+$(BIN)/python:
+	@scripts/ensure-python.sh $(PYTHON)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+dev: $(VENV)/.dev-installed
+
+## demo: set up, load the demo scenario on embedded SQLite, serve http://127.0.0.1:8000
+demo: install
+	$(BIN)/habeas init --profile $(PROFILE)
+	$(BIN)/habeas demo
+	$(BIN)/habeas serve
+
+## system-deps: Debian's chromium for the browser tests (installed as root when missing)
+system-deps:
+	@scripts/ensure-chromium.sh
+
+## lint: ruff and mypy
+lint: dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+## test: install, make sure chromium and PostgreSQL are there, lint, run every test
+test: dev system-deps lint
+	@pg_url=$$(scripts/ensure-postgres.sh) || exit 1; \
+	if [ -n "$$pg_url" ]; then export HABEAS_TEST_PG_URL="$$pg_url" HABEAS_REQUIRE_PG=1; fi; \
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) habeas.db habeas.db-wal habeas.db-shm .habeas .pytest_cache .mypy_cache

@@ -1,0 +1,127 @@
+"""The permission matrix: every route × every role (and anonymous), as DESIGN.md §2 says.
+
+A route that is neither listed as public nor guarded by `require(action)` (or,
+for pages, listed in PAGE_ACTIONS) fails this test: new routes must declare
+who may use them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+from starlette.routing import Mount
+
+from habeas.api.app import create_app
+from habeas.auth.models import Role
+from habeas.auth.permissions import PERMISSIONS, Action, allowed
+from habeas.demo import DEMO_USERS
+from habeas.web.routes import PAGE_ACTIONS, PUBLIC_PAGES
+from tests.api.conftest import bearer
+
+PUBLIC = {
+    ("GET", "/healthz"), ("GET", "/api/v1/constants"), ("GET", "/openapi.json"),
+    ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
+}
+ANY_AUTHENTICATED = {("GET", "/api/v1/me")}
+ROLE_OF = {u.username: u.role for u in DEMO_USERS}
+
+
+def _action(dependant: Any) -> Action | None:
+    for dep in dependant.dependencies:
+        action = getattr(dep.call, "action", None)
+        if action is not None:
+            return action  # type: ignore[no-any-return]
+        nested = _action(dep)
+        if nested is not None:
+            return nested
+    return None
+
+
+def _walk(routes: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
+    # FastAPI >= 0.160 keeps included routers as nodes instead of copying their routes.
+    found: list[tuple[str, Any]] = []
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            found += _walk(included.routes, prefix + route.include_context.prefix)
+        elif not isinstance(route, Mount):
+            found.append((prefix + route.path, route))
+    return found
+
+
+def routes() -> list[tuple[str, str, Action | None]]:
+    app = create_app(create_engine("sqlite://"))
+    found = []
+    for path, route in _walk(app.routes):
+        for method in sorted(getattr(route, "methods", None) or []):
+            if method != "HEAD":
+                action = _action(route.dependant) if isinstance(route, APIRoute) else None
+                found.append((method, path, action))
+    return found
+
+
+ALL_ROUTES = routes()
+GUARDED = [(m, p, a) for m, p, a in ALL_ROUTES if a is not None]
+
+
+def test_every_route_declares_who_may_use_it() -> None:
+    unlisted = [
+        (m, p) for m, p, a in ALL_ROUTES
+        if a is None and (m, p) not in PUBLIC | ANY_AUTHENTICATED
+        and not (m == "GET" and p in PAGE_ACTIONS) and p not in PUBLIC_PAGES
+    ]
+    assert unlisted == [], f"routes without a permission: {unlisted}"
+
+
+def test_the_matrix_covers_the_guarded_api() -> None:
+    assert len(GUARDED) >= 10
+
+
+def test_every_action_has_a_permission_entry() -> None:
+    assert set(PERMISSIONS) == set(Action)
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "no-such-id", path)
+
+
+@pytest.mark.parametrize(("method", "path", "action"), GUARDED,
+                         ids=[f"{m} {p}" for m, p, _ in GUARDED])
+def test_route_matrix(client: TestClient, tokens: dict[str, str], method: str, path: str,
+                      action: Action) -> None:
+    url = _concrete(path)
+    anonymous = client.request(method, url, json={})
+    assert anonymous.status_code == 401, (method, path)
+    for username, token in tokens.items():
+        response = client.request(method, url, json={}, headers=bearer(token))
+        if allowed(ROLE_OF[username], action):
+            assert response.status_code not in (401, 403), (username, method, path)
+        else:
+            assert response.status_code == 403, (username, method, path)
+            assert response.json()["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("page", sorted(PAGE_ACTIONS))
+def test_page_matrix(client: TestClient, page: str) -> None:
+    from habeas.demo import DEMO_PASSWORD
+
+    assert client.get(page, follow_redirects=False).headers["location"] == "/login"
+    for user in DEMO_USERS:
+        client.cookies.clear()
+        login = client.get("/login")
+        csrf = login.text.split('name="csrf" value="')[1].split('"')[0]
+        client.post("/login", data={"username": user.username, "password": DEMO_PASSWORD,
+                                    "csrf": csrf})
+        response = client.get(page, follow_redirects=False)
+        expected = 200 if allowed(user.role, PAGE_ACTIONS[page]) else 403
+        assert response.status_code == expected, (user.username, page)
+
+
+def test_admin_only_actions_are_admin_only() -> None:
+    for action in (Action.MANAGE_USERS, Action.READ_USERS):
+        assert [r for r in Role if allowed(r, action)] == [Role.ADMIN]

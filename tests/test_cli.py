@@ -1,0 +1,124 @@
+"""The `habeas` command as an operator runs it: real processes, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def habeas(*args: str, url: str, data_dir: Path, stdin: str | None = None,
+           ) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HABEAS_DATABASE_URL": url, "HABEAS_DATA_DIR": str(data_dir),
+           "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "habeas", *args], capture_output=True,
+                          text=True, env=env, input=stdin, timeout=120, check=False)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+@pytest.fixture
+def run(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    def call(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return habeas(*args, url=database_url, data_dir=tmp_path / "data", stdin=stdin)
+    return call
+
+
+class TestInit:
+    def test_init_is_idempotent_and_registers_the_profile(self, run) -> None:  # type: ignore[no-untyped-def]
+        first = run("init", "--profile", "bilateral-fee-2025", "--json")
+        assert first.returncode == 0, first.stderr
+        assert json.loads(first.stdout)["agreement"] == {"ref": "USA-SLV-2025",
+                                                         "outcome": "registered"}
+        second = run("init", "--profile", "bilateral-fee-2025")
+        assert second.returncode == 0
+        assert "up to date" in second.stdout and "unchanged" in second.stdout
+
+    def test_init_with_an_agreement_file(self, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        from habeas.agreements.service import profile_text
+
+        path = tmp_path / "mine.toml"
+        path.write_text(profile_text("coe-ets112").replace("USA-SLV-ETS112", "MINE-1"))
+        result = run("init", "--agreement", str(path))
+        assert result.returncode == 0, result.stderr
+        assert "agreement MINE-1 (coe-ets112): registered" in result.stdout
+
+    def test_bad_inputs_are_one_clear_line(self, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        assert_one_line_error(run("init", "--profile", "nope"), "unknown profile 'nope'")
+        bad = tmp_path / "bad.toml"
+        bad.write_text("[agreement\n")
+        assert_one_line_error(run("init", "--agreement", str(bad)), "malformed TOML")
+        from habeas.agreements.service import profile_text
+
+        bad.write_text(profile_text("bilateral-fee-2025").replace('"SLV"', '"SV"', 1))
+        assert_one_line_error(run("init", "--agreement", str(bad)),
+                              "agreement.receiving_party", "ISO 3166-1 alpha-3")
+
+    def test_a_database_that_cannot_be_reached(self, tmp_path: Path) -> None:
+        result = habeas("init", url="postgresql+psycopg://nobody@127.0.0.1:1/none",
+                        data_dir=tmp_path)
+        assert_one_line_error(result, "cannot be reached")
+
+    def test_commands_refuse_an_uninitialised_database(self, tmp_path: Path) -> None:
+        result = habeas("users", "list", url=f"sqlite:///{tmp_path}/empty.db",
+                        data_dir=tmp_path)
+        assert_one_line_error(result, "habeas init")
+
+
+class TestUsersAndReplay:
+    def test_demo_users_replay(self, run) -> None:  # type: ignore[no-untyped-def]
+        demo = run("demo", "--json")
+        assert demo.returncode == 0, demo.stderr
+        assert {u["username"] for u in json.loads(demo.stdout)["logins"]} >= {"admin", "monitor"}
+
+        added = run("users", "add", "sv.nurse", "--role", "receiving", "--party", "SLV",
+                    "--password-stdin", stdin="a good long password\n")
+        assert added.returncode == 0, added.stderr
+        assert_one_line_error(
+            run("users", "add", "sv.nurse", "--role", "receiving", "--party", "SLV",
+                "--password-stdin", stdin="a good long password\n"), "exists")
+        assert_one_line_error(
+            run("users", "add", "us.x", "--role", "sending", "--password-stdin",
+                stdin="a good long password\n"), "--party")
+        token = run("users", "token", "sv.nurse", "--name", "script", "--json")
+        assert json.loads(token.stdout)["token"].startswith("hbs_")
+
+        listing = json.loads(run("users", "list", "--json").stdout)
+        assert {"username": "sv.nurse", "role": "receiving", "party": "SLV", "active": True,
+                "name": "sv.nurse"} in listing
+
+        replay = run("replay", "--check")
+        assert replay.returncode == 0, replay.stderr
+        assert replay.stdout.startswith("replay OK: 10 events")
+
+    def test_replay_reports_a_mismatch_with_exit_code_1(self, run, database_url: str) -> None:  # type: ignore[no-untyped-def]
+        from sqlalchemy import text
+
+        from habeas.db import make_engine
+
+        assert run("demo").returncode == 0
+        engine = make_engine(database_url)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE cell SET max_capacity = 500 WHERE code = '1-01'"))
+        engine.dispose()
+        result = run("replay", "--check")
+        assert result.returncode == 1
+        assert "replay MISMATCH: 1 difference(s)" in result.stdout
+        assert "max_capacity live=500 replayed=157" in result.stdout
+
+    def test_help_documents_the_settings(self, run) -> None:  # type: ignore[no-untyped-def]
+        result = run("--help")
+        for name in ("HABEAS_DATABASE_URL", "HABEAS_DATA_DIR", "HABEAS_HOST", "HABEAS_PORT"):
+            assert name in result.stdout

@@ -1,0 +1,53 @@
+"""The demo scenario: the CECOT-like facility, the agreement, a user per role; deterministic."""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+from sqlalchemy import Engine, func, select
+
+from habeas.auth.models import Role, User
+from habeas.db import read_session
+from habeas.demo import DEMO_USERS, cecot_layout
+from habeas.facilities import service as facilities
+from habeas.facilities.models import Cell
+from habeas.ledger.models import Event
+from tests.factories import with_demo
+
+
+class TestLayout:
+    def test_cecot_has_256_cells_of_100_m2_summing_to_the_signed_capacity(self) -> None:
+        buildings = cecot_layout(40_000)
+        cells = [c for b in buildings for c in b.cells]
+        assert (len(buildings), len(cells)) == (8, 256)
+        assert sum(c.working_capacity for c in cells) == 40_000
+        assert {c.working_capacity for c in cells} == {156, 157}
+        assert {c.area_m2 for c in cells} == {100.0}
+
+
+class TestDemo:
+    def test_loads_facility_agreement_and_a_user_per_role(self, engine: Engine) -> None:
+        with_demo(engine)
+        with read_session(engine) as s:
+            assert {u.role for u in s.scalars(select(User))} == set(Role)
+            assert s.scalar(select(func.count()).select_from(Cell)) == 256
+            summary = facilities.capacity(s, "CECOT")
+        assert summary.space_at_signed_m2 == 0.64
+        assert summary.compliant == {"ICRC": 7424, "CPT": 6400}
+
+    def test_running_it_again_changes_nothing(self, engine: Engine) -> None:
+        with_demo(engine)
+        again = with_demo(engine)
+        assert all(line.endswith("unchanged") for line in again), again
+        with read_session(engine) as s:
+            assert s.scalar(select(func.count()).select_from(Event)) == 3 + len(DEMO_USERS)
+
+    def test_the_same_seed_gives_the_same_ids(self, engine: Engine) -> None:
+        with_demo(engine, seed=7)
+        with read_session(engine) as s:
+            ids = {u.username: u.id for u in s.scalars(select(User))}
+        rng = random.Random(7)
+        expected = {u.username: str(uuid.UUID(int=rng.getrandbits(128), version=4))
+                    for u in DEMO_USERS}
+        assert ids == expected
