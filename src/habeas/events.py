@@ -12,20 +12,22 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import rfc8785
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from habeas.codes import check_country
 from habeas.db import utcnow
 from habeas.errors import DomainError, ErrorCode, ValidationFailed
+from habeas.ledger import merkle, store
 from habeas.ledger.models import Event, LogHead
 
 ENVELOPE_VERSION = 1
@@ -97,7 +99,7 @@ class NewEvent:
 
 
 def canonical_json(value: Any) -> bytes:
-    """canonical_json is the RFC 8785 (JCS) serialisation used for leaves and payload hashes."""
+    """canonical_json is the RFC 8785 (JCS) serialisation used for payload commitments."""
     return bytes(rfc8785.dumps(value))
 
 
@@ -131,9 +133,24 @@ def envelope(event: Event) -> dict[str, Any]:
     }
 
 
+def canonical_envelope(env: Mapping[str, Any]) -> bytes:
+    """canonical_envelope is RFC 8785 JCS of an envelope, computed on the fast path.
+
+    An envelope holds only ASCII keys, integers, strings and nulls. For those,
+    JCS (RFC 8785 §3.2) is exactly Python's JSON with sorted keys, no
+    whitespace and no ASCII escaping: both escape only '"', '\\' and control
+    characters, the same way. A property test checks this against the rfc8785
+    package for arbitrary strings; anything else takes the package's path.
+    """
+    if all(v is None or type(v) in (int, str) for v in env.values()):
+        return json.dumps(env, sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False).encode()
+    return canonical_json(dict(env))
+
+
 def leaf_bytes(event: Event) -> bytes:
     """leaf_bytes is the exact byte string hashed into the Merkle log for EVENT."""
-    return canonical_json(envelope(event))
+    return canonical_envelope(envelope(event))
 
 
 def _validated_payload(kind: EventType, payload: BaseModel | Mapping[str, Any]) -> BaseModel:
@@ -172,44 +189,60 @@ def _check_envelope(new: NewEvent) -> None:
         raise bad("occurred_at", "must carry a time zone")
 
 
-def _next_seq(session: Session) -> LogHead:
+def _lock_head(session: Session) -> LogHead:
     # The row lock (PostgreSQL) or the write lock taken at BEGIN IMMEDIATE
     # (SQLite) makes concurrent appends queue here, so sequence numbers are
     # gap-free and in commit order.
-    head = session.execute(select(LogHead).where(LogHead.id == 1).with_for_update()).scalar_one()
-    return head
+    return session.execute(select(LogHead).where(LogHead.id == 1).with_for_update()).scalar_one()
 
 
 def record(session: Session, new: NewEvent, *, now: datetime | None = None) -> Event:
     """record appends NEW to the log and applies it, in the caller's transaction."""
-    kind = _event_type(new.type)
-    _check_envelope(new)
-    payload = _validated_payload(kind, new.payload)
-    payload_json = payload.model_dump(mode="json")
-    recorded_at = (now or utcnow()).astimezone(UTC)
-    salt = secrets.token_bytes(SALT_BYTES)
+    return record_many(session, [new], now=now)[0]
 
-    head = _next_seq(session)
-    event = Event(
-        seq=head.size,
-        v=ENVELOPE_VERSION,
-        type=new.type,
-        occurred_at=(new.occurred_at or recorded_at).astimezone(UTC),
-        recorded_at=recorded_at,
-        actor=new.actor,
-        party=new.party,
-        subject=new.subject,
-        facility=new.facility,
-        payload=payload_json,
-        salt=salt.hex(),
-        payload_sha256=payload_digest(salt, payload_json),
-    )
-    head.size += 1
-    session.add(event)
+
+def record_many(
+    session: Session, batch: Sequence[NewEvent], *, now: datetime | None = None
+) -> list[Event]:
+    """record_many appends a batch of events in order, as one write: the same rules as record.
+
+    Every event is validated before anything is written; then the events, their
+    Merkle hashes and their effects on current state are written together.
+    """
+    prepared = []
+    for new in batch:
+        kind = _event_type(new.type)
+        _check_envelope(new)
+        prepared.append((kind, new, _validated_payload(kind, new.payload)))
+    recorded_at = (now or utcnow()).astimezone(UTC)
+
+    head = _lock_head(session)
+    first = head.size
+    events: list[Event] = []
+    leaves: list[bytes] = []
+    for offset, (_, new, payload) in enumerate(prepared):
+        payload_json = payload.model_dump(mode="json")
+        salt = secrets.token_bytes(SALT_BYTES)
+        event = Event(
+            seq=first + offset, v=ENVELOPE_VERSION, type=new.type,
+            occurred_at=(new.occurred_at or recorded_at).astimezone(UTC),
+            recorded_at=recorded_at, actor=new.actor, party=new.party, subject=new.subject,
+            facility=new.facility, payload=payload_json, salt=salt.hex(),
+            payload_sha256=payload_digest(salt, payload_json),
+        )
+        events.append(event)
+        leaves.append(merkle.leaf_hash(leaf_bytes(event)))
+    head.size = first + len(events)
+    session.execute(insert(Event), [event_row(e) for e in events])
+    store.append_leaves(session, first, leaves)
+    for (kind, _, payload), event in zip(prepared, events, strict=True):
+        kind.apply(session, payload, event)
     session.flush()
-    kind.apply(session, payload, event)
-    session.flush()
-    return event
+    return events
+
+
+def event_row(event: Event) -> dict[str, Any]:
+    return {c.name: getattr(event, c.name) for c in Event.__table__.columns}
 
 
 def apply_recorded(session: Session, event: Event) -> None:

@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -47,3 +56,58 @@ class LogHead(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     size: Mapped[int] = mapped_column(BigInteger)
+
+
+class LedgerHash(Base):
+    """LedgerHash is one stored Merkle hash, indexed as in Go's sumdb/tlog (≈2 per leaf).
+
+    Written by events.record in the same transaction as the event, so any root
+    or proof costs O(log n) reads (DESIGN.md §6).
+    """
+
+    __tablename__ = "ledger_hash"
+    __table_args__ = {"info": {"kind": "log"}}
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class Checkpoint(Base):
+    """Checkpoint is a signed tree head the log has published (C2SP tlog-checkpoint)."""
+
+    __tablename__ = "checkpoint"
+    __table_args__ = {"info": {"kind": "log"}}
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    note: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Cosignature(Base):
+    """Cosignature is a witness's C2SP tlog-cosignature line on one checkpoint."""
+
+    __tablename__ = "cosignature"
+    __table_args__ = (
+        UniqueConstraint("checkpoint_size", "witness_name", name="uq_cosignature_witness"),
+        {"info": {"kind": "log"}},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    checkpoint_size: Mapped[int] = mapped_column(ForeignKey("checkpoint.size"), index=True)
+    witness_name: Mapped[str] = mapped_column(String(200))
+    line: Mapped[str] = mapped_column(Text)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Witness(Base):
+    """Witness is a registered cosigner key, bound to the sending or monitor user who holds it."""
+
+    __tablename__ = "witness"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    vkey: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"))
+    registered_seq: Mapped[int] = mapped_column(BigInteger)

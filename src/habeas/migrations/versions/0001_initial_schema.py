@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from habeas.migrations.append_only import allow_rewrites, forbid_rewrites
+
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -174,12 +176,12 @@ def upgrade() -> None:
 
     op.execute(sa.text("INSERT INTO log_head (id, size) VALUES (1, 0)"))
     for table in APPEND_ONLY:
-        _forbid_rewrites(table)
+        forbid_rewrites(table)
 
 
 def downgrade() -> None:
     for table in APPEND_ONLY:
-        _allow_rewrites(table)
+        allow_rewrites(table)
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_web_session_user_id'))
 
@@ -208,29 +210,3 @@ def downgrade() -> None:
 
 
 APPEND_ONLY = ("event", "read_audit")
-
-
-def _forbid_rewrites(table: str) -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(sa.text(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            ))
-        return
-    op.execute(sa.text(
-        "CREATE OR REPLACE FUNCTION habeas_append_only() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$ LANGUAGE plpgsql"
-    ))
-    op.execute(sa.text(
-        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION habeas_append_only()"
-    ))
-
-
-def _allow_rewrites(table: str) -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        for verb in ("update", "delete"):
-            op.execute(sa.text(f"DROP TRIGGER IF EXISTS {table}_no_{verb}"))
-        return
-    op.execute(sa.text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
