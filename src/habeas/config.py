@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=Path("./.habeas"), description="where keys and exports are kept"
     )
+    log_origin: str = Field(
+        default="habeas.invalid/custody-ledger",
+        description="the ledger's origin line and signing key name (a schema-less URL)",
+    )
     host: str = Field(default="127.0.0.1", description="address `habeas serve` listens on")
     port: int = Field(default=8000, description="port `habeas serve` listens on")
     session_hours: int = Field(default=8, description="browser session lifetime in hours")
@@ -39,6 +43,8 @@ ENVIRONMENT_HELP = """Environment:
   HABEAS_DATABASE_URL  database (default sqlite:///./habeas.db; PostgreSQL:
                        postgresql+psycopg://USER@HOST:PORT/DB)
   HABEAS_DATA_DIR      keys and exports (default ./.habeas)
+  HABEAS_LOG_ORIGIN    the ledger's name in its checkpoints
+                       (default habeas.invalid/custody-ledger)
   HABEAS_HOST          address `habeas serve` listens on (default 127.0.0.1)
   HABEAS_PORT          port `habeas serve` listens on (default 8000)
   HABEAS_SESSION_HOURS browser session lifetime (default 8)

@@ -39,6 +39,7 @@ PROJECTION_MODULES = (
     "habeas.agreements.projections",
     "habeas.facilities.projections",
     "habeas.auth.projections",
+    "habeas.ledger.projections",
 )
 
 Applier = Callable[[Session, Any, Event], None]

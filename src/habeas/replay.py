@@ -24,7 +24,7 @@ from habeas.events import apply_recorded, event_row, leaf_bytes
 from habeas.ledger import merkle, store
 from habeas.ledger.models import Event, LedgerHash, LogHead
 from habeas.migrate import upgrade
-from habeas.models import projection_tables
+from habeas.models import metadata, projection_tables
 
 BATCH = 1_000
 
@@ -116,7 +116,7 @@ def rebuild(live: Engine, scratch: Engine, progress: Callable[[int], None] | Non
 
 def compared_tables() -> list[Table]:
     """compared_tables: every projection, and the Merkle hashes recomputed from the events."""
-    return [*projection_tables(), LedgerHash.__table__]
+    return [*projection_tables(), metadata.tables[LedgerHash.__tablename__]]
 
 
 def compare(live: Engine, scratch: Engine) -> tuple[int, list[Difference]]:

@@ -26,6 +26,10 @@ from tests.api.conftest import bearer
 PUBLIC = {
     ("GET", "/healthz"), ("GET", "/api/v1/constants"), ("GET", "/openapi.json"),
     ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
+    # The ledger is published: proofs, checkpoints and tiles hold no personal data.
+    ("GET", "/api/v1/ledger/checkpoint"), ("GET", "/api/v1/ledger/proof/inclusion"),
+    ("GET", "/api/v1/ledger/proof/consistency"), ("GET", "/ledger/checkpoint"),
+    ("GET", "/ledger/tile/{path:path}"), ("GET", "/ledger/tile/{path}"),  # router, OpenAPI
 }
 ANY_AUTHENTICATED = {("GET", "/api/v1/me")}
 ROLE_OF = {u.username: u.role for u in DEMO_USERS}

@@ -22,7 +22,9 @@ from habeas.db import default_engine
 from habeas.errors import ERROR_DESCRIPTIONS, ErrorCode
 from habeas.events import event_types
 from habeas.facilities.api import router as facilities_router
+from habeas.ledger.api import proofs as ledger_proofs
 from habeas.ledger.api import router as ledger_router
+from habeas.ledger.api import tiles_router
 from habeas.screening.catalogue import RULES
 from habeas.web.routes import router as web_router
 
@@ -93,6 +95,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     v1.include_router(agreements_router)
     v1.include_router(facilities_router)
     v1.include_router(ledger_router)
+    v1.include_router(ledger_proofs)
     app.include_router(v1)
 
     @app.get("/healthz", tags=["meta"], responses=documented(503))
@@ -106,6 +109,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
                 503, ErrorCode.DATABASE_UNAVAILABLE, "the database cannot be reached")
         return Health(status="ok", database=request.app.state.engine.dialect.name)
 
+    app.include_router(tiles_router)
     app.include_router(web_router)
     static = resources.files("habeas.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -22,6 +22,8 @@ class Action(StrEnum):
     MANAGE_OWN_TOKENS = "tokens.manage_own"
     READ_USERS = "users.read"
     MANAGE_USERS = "users.manage"
+    WITNESS = "ledger.witness"
+    SIGN_CHECKPOINT = "ledger.sign_checkpoint"
 
 
 STAFF = frozenset(Role)
@@ -35,6 +37,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_OWN_TOKENS: STAFF,
     Action.READ_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    # The other state and the monitors verify and cosign (DESIGN.md §2, §6).
+    Action.WITNESS: frozenset({Role.SENDING, Role.MONITOR}),
+    Action.SIGN_CHECKPOINT: frozenset({Role.ADMIN}),
 }
 
 
