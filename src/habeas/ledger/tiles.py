@@ -92,8 +92,8 @@ def encode_bundle(entries: Sequence[bytes]) -> bytes:
     return bytes(out)
 
 
-def decode_bundle(data: bytes, expected: int) -> list[bytes]:
-    """decode_bundle splits a bundle into exactly EXPECTED entries, or raises TileError."""
+def decode_bundle(data: bytes, expected: int | None) -> list[bytes]:
+    """decode_bundle splits a bundle into exactly EXPECTED entries (any if None), or raises."""
     entries: list[bytes] = []
     pos = 0
     while pos < len(data):
@@ -105,7 +105,7 @@ def decode_bundle(data: bytes, expected: int) -> list[bytes]:
             raise TileError(f"entry {len(entries)} is truncated")
         entries.append(data[pos:pos + length])
         pos += length
-    if len(entries) != expected:
+    if expected is not None and len(entries) != expected:
         raise TileError(f"holds {len(entries)} entries, expected {expected}")
     return entries
 

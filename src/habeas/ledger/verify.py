@@ -134,7 +134,7 @@ def _leaves(source: Source, size: int, progress: Callable[[int], None] | None) -
     for index, width in bundles_for(size):
         path = entries_path(index, width)
         try:
-            entries = decode_bundle(source.fetch(path), width)
+            entries = decode_bundle(source.fetch(path), None)
         except TileError as exc:
             raise Discrepancy(f"entry bundle {path}: {exc}") from None
         tile = tile_path(0, index, width)
@@ -143,7 +143,7 @@ def _leaves(source: Source, size: int, progress: Callable[[int], None] | None) -
         except TileError as exc:
             raise Discrepancy(f"tile {tile}: {exc}") from None
         first = index * TILE_WIDTH
-        for offset, entry in enumerate(entries):
+        for offset, entry in enumerate(entries[:width]):
             position = first + offset
             seq = _seq_of(entry)
             if seq != position:
@@ -156,6 +156,9 @@ def _leaves(source: Source, size: int, progress: Callable[[int], None] | None) -
                     f"leaf {position}: entry hashes to {hashed.hex()} but tile {tile}"
                     f" holds {stored[offset].hex()}: the event was changed")
             leaves.append(hashed)
+        if len(entries) != width:
+            raise Discrepancy(f"entry bundle {path}: holds {len(entries)} entries,"
+                              f" expected {width}")
         if progress is not None:
             progress(width)
     return leaves
