@@ -270,7 +270,7 @@ def write_export(folder: Path, entries: list[bytes]) -> tuple[bytes, Any]:
     return root, signer.verifier
 
 
-def bench_verify(workdir: Path, n: int) -> dict[str, Any]:
+def bench_verify(workdir: Path, n: int, repeat: int) -> dict[str, Any]:
     say(f"== 2. Full verification of a {n:,}-leaf tlog-tiles export")
     t0 = perf()
     entries = synthetic_entries(n)
@@ -279,36 +279,46 @@ def bench_verify(workdir: Path, n: int) -> dict[str, Any]:
     build = perf() - t0
     say(f"   export built in {build:.1f} s (not measured)")
 
-    gc.collect()
-    t0 = perf()
-    result = verify(DirSource(folder), verifier)
-    verify_s = perf() - t0
-    if result.size != n or result.root != root:
-        raise RuntimeError(f"verify returned size {result.size}, root {result.root.hex()}")
-
     # The limit: hashlib.sha256 over the same inputs, prebuilt, in a tight loop:
     # every leaf input 0x00 || entry once, plus n-1 interior-node inputs of 65 bytes.
     leaf_inputs = [b"\x00" + e for e in entries]
+    del entries
     leaf_hashes = [hashlib.sha256(x).digest() for x in leaf_inputs]
     node_inputs = [b"\x01" + leaf_hashes[i] + leaf_hashes[i + 1] for i in range(n - 1)]
-    del leaf_hashes, entries
+    del leaf_hashes
     sha = hashlib.sha256
-    gc.collect()
-    t0 = perf()
-    for x in leaf_inputs:
-        sha(x).digest()
-    for x in node_inputs:
-        sha(x).digest()
-    limit_s = perf() - t0
+
+    def sha256_loop() -> None:
+        for x in leaf_inputs:
+            sha(x).digest()
+        for x in node_inputs:
+            sha(x).digest()
+
+    # Alternate the two and keep the best of each: the machine may be shared.
+    verify_times, limit_times = [], []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = perf()
+        result = verify(DirSource(folder), verifier)
+        verify_times.append(perf() - t0)
+        if result.size != n or result.root != root:
+            raise RuntimeError(f"verify returned size {result.size}, root {result.root.hex()}")
+        gc.collect()
+        limit_times.append(_timed(sha256_loop))
+    verify_s, limit_s = min(verify_times), min(limit_times)
     ours = n / verify_s
     limit = n / limit_s
     ratio = ours / limit
-    say(f"   verify     : {ours:12,.0f} leaves/s  ({verify_s:.2f} s, OK size={result.size})")
-    say(f"   sha256 loop: {limit:12,.0f} leaves/s  ({limit_s:.2f} s for"
+    runs = ", ".join(f"{t:.2f}" for t in verify_times)
+    limit_runs = ", ".join(f"{t:.2f}" for t in limit_times)
+    say(f"   verify     : {ours:12,.0f} leaves/s  (best of {repeat}: {runs} s;"
+        f" OK size={result.size})")
+    say(f"   sha256 loop: {limit:12,.0f} leaves/s  (best of {repeat}: {limit_runs} s for"
         f" {2 * n - 1:,} hashes)   ratio {ratio:.3f}\n")
     return {
         "leaves": n, "leaves_per_s": ours, "limit_leaves_per_s": limit, "ratio": ratio,
         "seconds": verify_s, "limit_seconds": limit_s, "build_seconds": build,
+        "verify_runs_seconds": verify_times, "limit_runs_seconds": limit_times,
         "goal_ratio": GOAL_VERIFY_RATIO,
     }
 
@@ -540,6 +550,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--leaves", type=int, help="export size to verify (default 1M; 200k)")
     parser.add_argument("--proof-sizes", type=parse_sizes,
                         help="comma-separated tree sizes for proofs (default 1M,10M; 1M)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="verification runs (alternating with the limit); best is kept")
     parser.add_argument("--queries", type=int, default=200, help="proof queries per size")
     parser.add_argument("--only", choices=["append", "verify", "proofs"], action="append",
                         help="run only this part (repeatable)")
@@ -563,7 +575,7 @@ def main(argv: list[str] | None = None) -> int:
         if "append" in parts:
             results["append"] = bench_append(workdir, batches, 2 if args.quick else 5)
         if "verify" in parts:
-            results["verify"] = bench_verify(workdir, leaves)
+            results["verify"] = bench_verify(workdir, leaves, args.repeat)
             gc.collect()
         if "proofs" in parts:
             results["proofs"] = bench_proofs(workdir, proof_sizes, args.queries, args.seed)

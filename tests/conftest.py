@@ -16,13 +16,18 @@ import shutil
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from habeas.db import make_engine
+from habeas.config import get_settings
+from habeas.db import make_engine, unit_of_work
+from habeas.ledger import service
+from habeas.ledger.keys import ensure_log_key
+from habeas.ledger.note import Signer
 from habeas.migrate import upgrade
 from habeas.models import metadata
 
@@ -153,3 +158,28 @@ def demo_engine(engine: Engine, demo_template: Engine) -> Engine:
 
     rebuild(demo_template, engine)
     return engine
+
+
+@dataclass
+class Ledger:
+    """Ledger is a demo database with a log key (in a temporary data dir) and a checkpoint."""
+
+    engine: Engine
+    signer: Signer
+    data_dir: Path
+
+    def checkpoint(self) -> int:
+        with unit_of_work(self.engine) as s:
+            return service.sign_checkpoint(s, self.signer).size
+
+
+@pytest.fixture
+def ledger(demo_engine: Engine, tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[Ledger]:
+    monkeypatch.setenv("HABEAS_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    signer, _ = ensure_log_key()
+    result = Ledger(demo_engine, signer, tmp_path / "data")
+    result.checkpoint()
+    yield result
+    get_settings.cache_clear()

@@ -1,42 +1,12 @@
-"""Ledger fixtures: a demo database with a log key and a signed checkpoint."""
+"""Ledger test helpers (the `ledger` fixture itself lives in tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-
-import pytest
 from sqlalchemy import Engine, text
 
-from habeas.config import get_settings
-from habeas.db import unit_of_work
-from habeas.ledger import service
-from habeas.ledger.keys import ensure_log_key
-from habeas.ledger.note import Signer
+from tests.conftest import Ledger
 
-
-@dataclass
-class Ledger:
-    engine: Engine
-    signer: Signer
-    data_dir: Path
-
-    def checkpoint(self) -> int:
-        with unit_of_work(self.engine) as s:
-            return service.sign_checkpoint(s, self.signer).size
-
-
-@pytest.fixture
-def ledger(demo_engine: Engine, tmp_path: Path,
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[Ledger]:
-    monkeypatch.setenv("HABEAS_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    signer, _ = ensure_log_key()
-    result = Ledger(demo_engine, signer, tmp_path / "data")
-    result.checkpoint()
-    yield result
-    get_settings.cache_clear()
+__all__ = ["Ledger", "reprotect", "unprotect"]
 
 
 def unprotect(engine: Engine, *tables: str) -> None:

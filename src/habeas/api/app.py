@@ -26,6 +26,7 @@ from habeas.ledger.api import proofs as ledger_proofs
 from habeas.ledger.api import router as ledger_router
 from habeas.ledger.api import tiles_router
 from habeas.screening.catalogue import RULES
+from habeas.web.ledger import router as ledger_pages
 from habeas.web.routes import router as web_router
 
 # No inline script or style anywhere: the pages load only our own files.
@@ -111,6 +112,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     app.include_router(tiles_router)
     app.include_router(web_router)
+    app.include_router(ledger_pages)
     static = resources.files("habeas.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app

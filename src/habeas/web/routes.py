@@ -3,60 +3,34 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
-from importlib import resources
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from habeas.agreements import service as agreements
 from habeas.agreements.terms import term_end
 from habeas.api.deps import SESSION_COOKIE, engine_of, optional_principal
 from habeas.auth import service as auth
 from habeas.auth.models import Role
-from habeas.auth.permissions import Action, allowed
-from habeas.auth.service import Principal
 from habeas.config import get_settings
 from habeas.db import read_session, unit_of_work
 from habeas.errors import DomainError
 from habeas.facilities import service as facilities
 from habeas.facilities.capacity import STANDARDS
+from habeas.web.common import (
+    LOGIN_CSRF_COOKIE,
+    PAGE_ACTIONS,
+    PUBLIC_PAGES,
+    navigation,
+    page_principal,
+    templates,
+)
+
+__all__ = ["PAGE_ACTIONS", "PUBLIC_PAGES", "router"]
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=str(resources.files("habeas.web") / "templates"))
-LOGIN_CSRF_COOKIE = "habeas_login_csrf"
-
-# Every page and the action it needs; the permission matrix test reads this.
-PAGE_ACTIONS: dict[str, Action] = {"/": Action.VIEW_HOME}
-PUBLIC_PAGES = frozenset({"/login"})
-
-
-@dataclass(frozen=True)
-class NavItem:
-    label: str
-    href: str
-
-
-def navigation(principal: Principal) -> list[NavItem]:
-    """navigation lists the pages this principal's role may open."""
-    items = [NavItem("Home", "/")]
-    if principal.role in (Role.ADMIN, Role.MONITOR):
-        items.append(NavItem("API schema", "/openapi.json"))
-    return [i for i in items if i.href not in PAGE_ACTIONS
-            or allowed(principal.role, PAGE_ACTIONS[i.href])]
-
-
-def money(minor: int | None, currency: str) -> str:
-    """money renders integer minor units (two-decimal currencies) for people."""
-    if minor is None:
-        return "—"
-    return f"{currency} {minor / 100:,.2f}"
-
-
-templates.env.filters["money"] = money
 
 
 def _cookie_flags() -> dict[str, Any]:
@@ -117,24 +91,9 @@ def logout(request: Request, csrf: str = Form("")) -> Response:
     return response
 
 
-def _page_principal(request: Request, path: str) -> Principal | Response:
-    try:
-        principal = optional_principal(request)
-    except DomainError:
-        principal = None
-    if principal is None:
-        return RedirectResponse("/login", status_code=303)
-    if not allowed(principal.role, PAGE_ACTIONS[path]):
-        return templates.TemplateResponse(
-            request, "error.html", {"principal": principal, "nav": navigation(principal),
-                                    "message": "Your role may not open this page."},
-            status_code=403)
-    return principal
-
-
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> Response:
-    principal = _page_principal(request, "/")
+    principal = page_principal(request, "/")
     if isinstance(principal, Response):
         return principal
     with read_session(engine_of(request)) as db:

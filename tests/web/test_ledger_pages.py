@@ -1,0 +1,55 @@
+"""In a real browser: an event's inclusion proof is recomputed with Web Crypto and marked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, expect
+
+from habeas.demo import DEMO_PASSWORD
+from tests.conftest import Ledger
+from tests.servers import running_server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def ledger_server(ledger: Ledger) -> Iterator[str]:
+    with running_server(ledger.engine) as url:
+        yield url
+
+
+def logged_in(browser: Browser, url: str, username: str = "monitor") -> Page:
+    page = browser.new_page()
+    page.goto(url + "/login")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_test_id("who")).to_be_visible()
+    return page
+
+
+def test_event_proof_is_verified_in_the_browser(browser: Browser, ledger_server: str) -> None:
+    page = logged_in(browser, ledger_server)
+    page.get_by_role("link", name="Ledger").click()
+    expect(page.get_by_role("heading", name="Custody ledger")).to_be_visible()
+    expect(page.get_by_test_id("vkey")).to_contain_text("habeas.invalid/custody-ledger+")
+    page.get_by_label("Look up event number").fill("3")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(ledger_server + "/events/3")
+    expect(page.get_by_test_id("proof-status")).to_have_text("verified in checkpoint 8")
+
+
+def test_a_tampered_proof_is_flagged(browser: Browser, ledger_server: str) -> None:
+    page = logged_in(browser, ledger_server)
+
+    def corrupt(route: Route) -> None:
+        response = route.fetch()
+        body = response.text().replace('data-index="3"', 'data-index="4"')
+        route.fulfill(response=response, body=body)
+
+    page.route("**/events/3", corrupt)
+    page.goto(ledger_server + "/events/3")
+    expect(page.get_by_test_id("proof-status")).to_have_text(
+        "DOES NOT VERIFY against checkpoint 8")
