@@ -63,6 +63,12 @@ GOAL_PROOF_MEDIAN_MS = 1.0
 perf = time.perf_counter
 
 
+def _timed(call: Callable[[], object]) -> float:
+    t0 = perf()
+    call()
+    return perf() - t0
+
+
 def say(text: str = "") -> None:
     print(text, flush=True)
 
@@ -169,12 +175,11 @@ def bench_append(workdir: Path, batches: int, profile_batches: int) -> dict[str,
         " (one transaction each), after 1 warm-up batch")
     engine = fresh_engine(workdir / "append.db")
     append_batch(engine, facility_batch(0))  # warm-up
-    elapsed = 0.0
+    times = []
     for b in range(1, batches + 1):
         events = facility_batch(b * BATCH)  # building the commands is the caller's work
-        t0 = perf()
-        append_batch(engine, events)
-        elapsed += perf() - t0
+        times.append(_timed(lambda events=events: append_batch(engine, events)))
+    elapsed = sum(times)
     ours = batches * BATCH / elapsed
 
     # The limit: the rows the write path produced, inserted with executemany into
@@ -184,16 +189,19 @@ def bench_append(workdir: Path, batches: int, profile_batches: int) -> dict[str,
             select(Event).where(Event.seq < (batches + 1) * BATCH).order_by(Event.seq))]
     limit_engine = fresh_engine(workdir / "limit.db")
     plain_insert(limit_engine, rows[:BATCH])  # warm-up
-    limit_elapsed = 0.0
+    limit_times = []
     for b in range(1, batches + 1):
         chunk = rows[b * BATCH:(b + 1) * BATCH]
-        t0 = perf()
-        plain_insert(limit_engine, chunk)
-        limit_elapsed += perf() - t0
+        limit_times.append(_timed(lambda chunk=chunk: plain_insert(limit_engine, chunk)))
+    limit_elapsed = sum(limit_times)
     limit = batches * BATCH / limit_elapsed
     ratio = ours / limit
-    say(f"   write path : {ours:12,.0f} events/s  ({elapsed:.2f} s for {batches * BATCH:,})")
-    say(f"   executemany: {limit:12,.0f} events/s  ({limit_elapsed:.2f} s)   ratio {ratio:.3f}")
+    median, limit_median = statistics.median(times), statistics.median(limit_times)
+    say(f"   write path : {ours:12,.0f} events/s  ({elapsed:.2f} s for {batches * BATCH:,};"
+        f" median batch {1000 * median:.1f} ms)")
+    say(f"   executemany: {limit:12,.0f} events/s  ({limit_elapsed:.2f} s;"
+        f" median batch {1000 * limit_median:.1f} ms)   ratio {ratio:.3f}"
+        f" (by median batch {limit_median / median:.3f})")
 
     profiler = cProfile.Profile()
     first = (batches + 1) * BATCH
@@ -220,6 +228,7 @@ def bench_append(workdir: Path, batches: int, profile_batches: int) -> dict[str,
         "events": batches * BATCH, "batch": BATCH,
         "events_per_s": ours, "limit_events_per_s": limit, "ratio": ratio,
         "seconds": elapsed, "limit_seconds": limit_elapsed,
+        "median_batch_ms": 1000 * median, "limit_median_batch_ms": 1000 * limit_median,
         "goal_events_per_s": GOAL_APPEND_RATE, "goal_ratio": GOAL_APPEND_RATIO,
         "profile_events": profile_batches * BATCH,
         "profile_percent": {name: 100 * seconds / total for name, seconds in parts},
@@ -391,12 +400,6 @@ def populate(path: Path, buf: bytearray, count: int) -> Engine:
     return engine
 
 
-def _timed(call: Callable[[], object]) -> float:
-    t0 = perf()
-    call()
-    return perf() - t0
-
-
 def measure_proofs(engine: Engine, n: int, queries: int, rng: random.Random) -> dict[str, Any]:
     indexes = [rng.randrange(n) for _ in range(queries)]
     sizes = [rng.randrange(1, n) for _ in range(queries)]
@@ -496,7 +499,8 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     return {"cpus": os.cpu_count(), "cpu": model, "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version, "platform": platform.platform()}
+            "sqlite": sqlite3.sqlite_version, "platform": platform.platform(),
+            "loadavg_1m_at_start": os.getloadavg()[0]}
 
 
 def yes(ok: bool) -> str:
@@ -580,8 +584,10 @@ def main(argv: list[str] | None = None) -> int:
         if "proofs" in parts:
             results["proofs"] = bench_proofs(workdir, proof_sizes, args.queries, args.seed)
     results["total_seconds"] = perf() - started
+    results["machine"]["loadavg_1m_at_end"] = os.getloadavg()[0]
     report(results)
-    say(f"\ntotal {results['total_seconds']:.0f} s")
+    say(f"\ntotal {results['total_seconds']:.0f} s; 1-minute load average"
+        f" {info['loadavg_1m_at_start']:.2f} at start, {info['loadavg_1m_at_end']:.2f} at end")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
         say(f"results written to {args.json}")

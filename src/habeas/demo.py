@@ -7,9 +7,11 @@ Running it again on a loaded database changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,9 +19,16 @@ from sqlalchemy.orm import Session
 from habeas.agreements import service as agreements
 from habeas.auth import service as auth
 from habeas.auth.models import Role, User
+from habeas.db import utcnow
 from habeas.facilities import service as facilities
 from habeas.facilities.models import Building
 from habeas.facilities.schemas import BuildingIn, CellIn
+from habeas.ledger import service as ledger
+from habeas.ledger.note import ALG_COSIGNATURE_V1, Signer, cosign
+
+# The other state and the monitor witness the log (DESIGN.md §6). Their keys would
+# live on their own machines; the demo derives them from the seed so it can cosign.
+DEMO_WITNESSES = (("us.officer", "usa.example/witness"), ("monitor", "monitor.example/witness"))
 
 DEMO_PROFILE = "bilateral-fee-2025"
 DEMO_PASSWORD = "cecot-demo-2025"  # noqa: S105 - demo only; printed by `make demo`
@@ -89,4 +98,32 @@ def load(session: Session, *, seed: int = 2025) -> list[str]:
                       role=demo_user.role, party_code=demo_user.party, password=DEMO_PASSWORD,
                       actor=ACTOR, user_id=user_id)
         done.append(f"user {demo_user.username}: added")
+    return done
+
+
+def _demo_witness_key(name: str, seed: int) -> Signer:
+    return Signer(name, ALG_COSIGNATURE_V1,
+                  hashlib.sha256(f"habeas-demo:{seed}:{name}".encode()).digest())
+
+
+def witness(session: Session, log: Signer, *, seed: int = 2025,
+            now: datetime | None = None) -> list[str]:
+    """witness registers the demo witnesses, signs a checkpoint, and has both cosign it."""
+    done = []
+    witnesses = []
+    for username, name in DEMO_WITNESSES:
+        user = session.scalar(select(User).where(User.username == username))
+        assert user is not None, "load() adds the demo users first"
+        who = auth.principal_for(user, "token")
+        key = _demo_witness_key(name, seed)
+        ledger.register_witness(session, who, key.verifier.vkey)
+        witnesses.append((who, key))
+    checkpoint = ledger.sign_checkpoint(session, log, now=now)
+    done.append(f"ledger checkpoint signed at size {checkpoint.size}")
+    body = checkpoint.note[: checkpoint.note.index("\n\n") + 1]
+    stamp = int((now or utcnow()).timestamp())
+    for who, key in witnesses:
+        line = cosign(body, key, stamp).line
+        ledger.add_cosignature(session, who, checkpoint.note + line)
+        done.append(f"checkpoint {checkpoint.size} cosigned by {key.name} ({who.username})")
     return done
