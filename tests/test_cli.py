@@ -122,3 +122,50 @@ class TestUsersAndReplay:
         result = run("--help")
         for name in ("HABEAS_DATABASE_URL", "HABEAS_DATA_DIR", "HABEAS_HOST", "HABEAS_PORT"):
             assert name in result.stdout
+
+
+class TestLedgerCommands:
+    def test_init_creates_the_log_key_readable_only_by_its_owner(self, run,  # type: ignore[no-untyped-def]
+                                                                 tmp_path: Path) -> None:
+        result = run("init", "--json")
+        assert result.returncode == 0, result.stderr
+        key = tmp_path / "data" / "log.key"
+        assert key.stat().st_mode & 0o777 == 0o600
+        assert key.read_text().startswith("PRIVATE+KEY+habeas.invalid/custody-ledger+")
+        assert json.loads(result.stdout)["log_key"] == (tmp_path / "data" / "log.vkey") \
+            .read_text().strip()
+        again = run("init", "--json")
+        assert json.loads(again.stdout)["log_key"] == json.loads(result.stdout)["log_key"]
+
+    def test_export_verify_proof_and_a_tamper_caught(self, run, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                     database_url: str) -> None:
+        assert run("init", "--profile", "bilateral-fee-2025").returncode == 0
+        assert run("demo").returncode == 0
+        vkey = (tmp_path / "data" / "log.vkey").read_text().strip()
+        exported = run("ledger", "export", str(tmp_path / "log"), "--json")
+        assert json.loads(exported.stdout)["size"] == 10  # facility+agreement, layout, 5 users, 2 witnesses
+        state = str(tmp_path / "trusted")
+        ok = run("ledger", "verify", str(tmp_path / "log"), "--key", vkey, "--state", state)
+        assert ok.returncode == 0 and ok.stdout.startswith("OK size=10 root="), ok.stderr
+        proof = json.loads(run("ledger", "proof", "4", "--json").stdout)
+        assert proof["verified"] is True and proof["size"] == 10
+
+        from sqlalchemy import text
+
+        from habeas.db import make_engine
+
+        engine = make_engine(database_url)
+        with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":
+                conn.execute(text("DROP TRIGGER event_no_update"))
+            else:
+                conn.execute(text("ALTER TABLE event DISABLE TRIGGER event_append_only"))
+            conn.execute(text("UPDATE event SET actor = 'cli:nobody' WHERE seq = 6"))
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("ALTER TABLE event ENABLE TRIGGER event_append_only"))
+        engine.dispose()
+        run("ledger", "export", str(tmp_path / "tampered"))
+        caught = run("ledger", "verify", str(tmp_path / "tampered"), "--key", vkey,
+                     "--state", state)
+        assert caught.returncode == 1
+        assert caught.stderr.startswith("FAIL leaf 6: entry hashes to")

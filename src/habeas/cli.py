@@ -31,7 +31,8 @@ from habeas.migrate import require_current, upgrade
 
 app = typer.Typer(
     name="habeas", no_args_is_help=True, pretty_exceptions_enable=False,
-    help="habeas — custody you can prove.\n\n" + ENVIRONMENT_HELP.replace("\n", "\n\n"),
+    help="habeas — custody you can prove.", epilog="\b\n" + ENVIRONMENT_HELP,  # \b: no rewrap
+    rich_markup_mode=None,
 )
 users_app = typer.Typer(no_args_is_help=True, help="Users, roles and API tokens.")
 app.add_typer(users_app, name="users")
