@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -29,15 +30,20 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
         assert needle in lines[0], lines[0]
 
 
+class Run(Protocol):
+    def __call__(self, *args: str, stdin: str | None = None
+                 ) -> subprocess.CompletedProcess[str]: ...
+
+
 @pytest.fixture
-def run(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+def run(database_url: str, tmp_path: Path) -> Run:
     def call(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return habeas(*args, url=database_url, data_dir=tmp_path / "data", stdin=stdin)
     return call
 
 
 class TestInit:
-    def test_init_is_idempotent_and_registers_the_profile(self, run) -> None:  # type: ignore[no-untyped-def]
+    def test_init_is_idempotent_and_registers_the_profile(self, run: Run) -> None:
         first = run("init", "--profile", "bilateral-fee-2025", "--json")
         assert first.returncode == 0, first.stderr
         assert json.loads(first.stdout)["agreement"] == {"ref": "USA-SLV-2025",
@@ -46,7 +52,7 @@ class TestInit:
         assert second.returncode == 0
         assert "up to date" in second.stdout and "unchanged" in second.stdout
 
-    def test_init_with_an_agreement_file(self, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_init_with_an_agreement_file(self, run: Run, tmp_path: Path) -> None:
         from habeas.agreements.service import profile_text
 
         path = tmp_path / "mine.toml"
@@ -55,7 +61,7 @@ class TestInit:
         assert result.returncode == 0, result.stderr
         assert "agreement MINE-1 (coe-ets112): registered" in result.stdout
 
-    def test_bad_inputs_are_one_clear_line(self, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_bad_inputs_are_one_clear_line(self, run: Run, tmp_path: Path) -> None:
         assert_one_line_error(run("init", "--profile", "nope"), "unknown profile 'nope'")
         bad = tmp_path / "bad.toml"
         bad.write_text("[agreement\n")
@@ -78,7 +84,7 @@ class TestInit:
 
 
 class TestUsersAndReplay:
-    def test_demo_users_replay(self, run) -> None:  # type: ignore[no-untyped-def]
+    def test_demo_users_replay(self, run: Run) -> None:
         demo = run("demo", "--json")
         assert demo.returncode == 0, demo.stderr
         assert {u["username"] for u in json.loads(demo.stdout)["logins"]} >= {"admin", "monitor"}
@@ -101,9 +107,9 @@ class TestUsersAndReplay:
 
         replay = run("replay", "--check")
         assert replay.returncode == 0, replay.stderr
-        assert replay.stdout.startswith("replay OK: 10 events")
+        assert replay.stdout.startswith("replay OK: 12 events")  # demo 10, a user, a token
 
-    def test_replay_reports_a_mismatch_with_exit_code_1(self, run, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    def test_replay_reports_a_mismatch_with_exit_code_1(self, run: Run, database_url: str) -> None:
         from sqlalchemy import text
 
         from habeas.db import make_engine
@@ -118,14 +124,14 @@ class TestUsersAndReplay:
         assert "replay MISMATCH: 1 difference(s)" in result.stdout
         assert "max_capacity live=500 replayed=157" in result.stdout
 
-    def test_help_documents_the_settings(self, run) -> None:  # type: ignore[no-untyped-def]
+    def test_help_documents_the_settings(self, run: Run) -> None:
         result = run("--help")
         for name in ("HABEAS_DATABASE_URL", "HABEAS_DATA_DIR", "HABEAS_HOST", "HABEAS_PORT"):
             assert name in result.stdout
 
 
 class TestLedgerCommands:
-    def test_init_creates_the_log_key_readable_only_by_its_owner(self, run,  # type: ignore[no-untyped-def]
+    def test_init_creates_the_log_key_readable_only_by_its_owner(self, run: Run,
                                                                  tmp_path: Path) -> None:
         result = run("init", "--json")
         assert result.returncode == 0, result.stderr
@@ -137,13 +143,14 @@ class TestLedgerCommands:
         again = run("init", "--json")
         assert json.loads(again.stdout)["log_key"] == json.loads(result.stdout)["log_key"]
 
-    def test_export_verify_proof_and_a_tamper_caught(self, run, tmp_path: Path,  # type: ignore[no-untyped-def]
+    def test_export_verify_proof_and_a_tamper_caught(self, run: Run, tmp_path: Path,
                                                      database_url: str) -> None:
         assert run("init", "--profile", "bilateral-fee-2025").returncode == 0
         assert run("demo").returncode == 0
         vkey = (tmp_path / "data" / "log.vkey").read_text().strip()
         exported = run("ledger", "export", str(tmp_path / "log"), "--json")
-        assert json.loads(exported.stdout)["size"] == 10  # facility+agreement, layout, 5 users, 2 witnesses
+        # facility + agreement, the layout, 5 users, 2 witnesses
+        assert json.loads(exported.stdout)["size"] == 10
         state = str(tmp_path / "trusted")
         ok = run("ledger", "verify", str(tmp_path / "log"), "--key", vkey, "--state", state)
         assert ok.returncode == 0 and ok.stdout.startswith("OK size=10 root="), ok.stderr
