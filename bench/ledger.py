@@ -1,7 +1,7 @@
 """Ledger benchmarks: our code against the limit it is compared with, in the same run.
 
-    python bench/ledger.py            # full run (about 3 minutes on 2 cores)
-    python bench/ledger.py --quick    # about 1 minute
+    python bench/ledger.py            # full run (about 2 minutes on 2 cores)
+    python bench/ledger.py --quick    # about 20 seconds
     python bench/ledger.py --json results.json
 
 1. Durable appends through the one write path (habeas.events.record_many), one
@@ -548,7 +548,7 @@ def parse_sizes(text: str) -> list[int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="about 1 minute: 10 append batches, 200k-leaf export, 1M proofs")
+                        help="about 20 s: 10 append batches, 200k-leaf export, 1M proofs")
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write results as JSON")
     parser.add_argument("--batches", type=int, help="append batches of 1,000 (default 50; 10)")
     parser.add_argument("--leaves", type=int, help="export size to verify (default 1M; 200k)")

@@ -95,16 +95,15 @@ def encode_bundle(entries: Sequence[bytes]) -> bytes:
 def decode_bundle(data: bytes, expected: int | None) -> list[bytes]:
     """decode_bundle splits a bundle into exactly EXPECTED entries (any if None), or raises."""
     entries: list[bytes] = []
-    pos = 0
-    while pos < len(data):
-        if pos + 2 > len(data):
+    pos, end = 0, len(data)
+    while pos < end:
+        if pos + 2 > end:
             raise TileError(f"truncated length prefix after entry {len(entries)}")
-        (length,) = struct.unpack_from(">H", data, pos)
-        pos += 2
-        if pos + length > len(data):
+        start = pos + 2
+        pos = start + (data[pos] << 8 | data[pos + 1])
+        if pos > end:
             raise TileError(f"entry {len(entries)} is truncated")
-        entries.append(data[pos:pos + length])
-        pos += length
+        entries.append(data[start:pos])
     if expected is not None and len(entries) != expected:
         raise TileError(f"holds {len(entries)} entries, expected {expected}")
     return entries
@@ -133,9 +132,10 @@ def levels_and_root(leaf_hashes: Sequence[bytes]) -> tuple[bytes, dict[int, list
     kept: dict[int, list[bytes]] = {}
     height = 0
     while len(level_nodes) > 1:
-        pairs = len(level_nodes) // 2
-        upper = [sha(prefix + level_nodes[2 * i] + level_nodes[2 * i + 1]).digest()
-                 for i in range(pairs)]
+        pairs = iter(level_nodes)
+        # An odd last node is left out here and carried up below.
+        upper = [sha(prefix + left + right).digest()
+                 for left, right in zip(pairs, pairs, strict=False)]
         if len(level_nodes) % 2:
             upper.append(level_nodes[-1])
         level_nodes = upper

@@ -9,7 +9,9 @@ first discrepancy is reported by place (which leaf, which tile, which hash).
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
+import re
 import tempfile
 import urllib.error
 import urllib.request
@@ -41,6 +43,8 @@ from habeas.ledger.tiles import (
 
 FETCH_TIMEOUT_S = 30
 _SEQ = b'"seq":'
+# In canonical JSON a '"' inside a string is escaped, so this only matches the key.
+_SEQ_RE = re.compile(rb'"seq":(\d+)[,}]')
 
 
 class Discrepancy(Exception):
@@ -102,14 +106,14 @@ class Verified:
 
 
 def _seq_of(entry: bytes) -> int | None:
+    # The envelope is canonical JSON with sorted keys: "seq" is followed by ",".
     at = entry.find(_SEQ)
     if at < 0:
         return None
-    end = at + len(_SEQ)
-    stop = end
-    while stop < len(entry) and 48 <= entry[stop] <= 57:
-        stop += 1
-    return int(entry[end:stop]) if stop > end else None
+    start = at + len(_SEQ)
+    stop = entry.find(b",", start)
+    digits = entry[start:stop] if stop > 0 else b""
+    return int(digits) if digits.isdigit() else None
 
 
 def _checkpoint(note: str, log: Verifier, what: str) -> CheckpointBody:
@@ -128,37 +132,74 @@ def _count_witnesses(note: str, body: CheckpointBody, witnesses: list[Verifier])
     return good
 
 
+def _first_bad_seq(entries: list[bytes], first: int) -> tuple[int, int | None]:
+    for offset, entry in enumerate(entries):
+        seq = _seq_of(entry)
+        if seq != first + offset:
+            return first + offset, seq
+    return first + len(entries), None
+
+
+def _explain_bad_order(data: bytes, first: int) -> None:
+    """_explain_bad_order names the first leaf whose entry carries the wrong seq, if any.
+
+    Only called once hashes or counts already failed: an entry whose hash matches
+    its signed tile is the event recorded at that position, so the seq check
+    adds a diagnosis (missing, duplicated, reordered), not security.
+    """
+    entries = decode_bundle(data, None)
+    if _SEQ_RE.findall(data) != [b"%d" % i for i in range(first, first + len(entries))]:
+        position, seq = _first_bad_seq(entries, first)
+        if seq is not None or position < first + len(entries):
+            raise Discrepancy(f"leaf {position}: entry carries seq {seq}: an event is missing,"
+                              " duplicated or out of order")
+
+
+def _hash_entries(data: bytes) -> list[bytes]:
+    """_hash_entries decodes a bundle and leaf-hashes each entry in one pass (the hot loop)."""
+    sha256 = hashlib.sha256  # RFC 9162 §2.1.1: SHA-256(0x00 ‖ entry)
+    hashed: list[bytes] = []
+    pos, end = 0, len(data)
+    while pos < end:
+        if pos + 2 > end:
+            raise TileError(f"truncated length prefix after entry {len(hashed)}")
+        start = pos + 2
+        pos = start + (data[pos] << 8 | data[pos + 1])
+        if pos > end:
+            raise TileError(f"entry {len(hashed)} is truncated")
+        hashed.append(sha256(b"\x00" + data[start:pos]).digest())
+    return hashed
+
+
 def _leaves(source: Source, size: int, progress: Callable[[int], None] | None) -> list[bytes]:
+    # Whole bundles at a time: one regex pass for the seqs and one comparison for the
+    # hashes; the per-entry search runs only to name the first leaf that fails.
     leaves: list[bytes] = []
-    leaf_hash = merkle.leaf_hash
     for index, width in bundles_for(size):
         path = entries_path(index, width)
+        data = source.fetch(path)
         try:
-            entries = decode_bundle(source.fetch(path), None)
+            hashed = _hash_entries(data)
         except TileError as exc:
             raise Discrepancy(f"entry bundle {path}: {exc}") from None
+        first = index * TILE_WIDTH
+        if len(hashed) != width:
+            _explain_bad_order(data, first)
+            raise Discrepancy(f"entry bundle {path}: holds {len(hashed)} entries,"
+                              f" expected {width}")
         tile = tile_path(0, index, width)
         try:
-            stored = split_hashes(source.fetch(tile), width)
+            stored = source.fetch(tile)
+            split_hashes(stored, width)
         except TileError as exc:
             raise Discrepancy(f"tile {tile}: {exc}") from None
-        first = index * TILE_WIDTH
-        for offset, entry in enumerate(entries[:width]):
-            position = first + offset
-            seq = _seq_of(entry)
-            if seq != position:
-                raise Discrepancy(
-                    f"leaf {position}: entry carries seq {seq}: an event is missing,"
-                    " duplicated or out of order")
-            hashed = leaf_hash(entry)
-            if hashed != stored[offset]:
-                raise Discrepancy(
-                    f"leaf {position}: entry hashes to {hashed.hex()} but tile {tile}"
-                    f" holds {stored[offset].hex()}: the event was changed")
-            leaves.append(hashed)
-        if len(entries) != width:
-            raise Discrepancy(f"entry bundle {path}: holds {len(entries)} entries,"
-                              f" expected {width}")
+        if b"".join(hashed) != stored:
+            _explain_bad_order(data, first)
+            offset = next(i for i, h in enumerate(hashed) if h != stored[32 * i:32 * i + 32])
+            raise Discrepancy(
+                f"leaf {first + offset}: entry hashes to {hashed[offset].hex()} but tile {tile}"
+                f" holds {stored[32 * offset:32 * offset + 32].hex()}: the event was changed")
+        leaves += hashed
         if progress is not None:
             progress(width)
     return leaves
