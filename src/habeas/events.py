@@ -10,6 +10,7 @@ events (habeas.replay) rebuilds the state exactly.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
@@ -42,7 +43,30 @@ PROJECTION_MODULES = (
     "habeas.ledger.projections",
 )
 
-Applier = Callable[[Session, Any, Event], None]
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """RecordedEvent is an event as record() wrote it: the columns of the event table.
+
+    A plain object rather than an ORM instance, because appends are the hot path
+    and the event table is written with one executemany per batch.
+    """
+
+    seq: int
+    v: int
+    type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: str
+    party: str | None
+    subject: str | None
+    facility: str | None
+    payload: dict[str, Any]
+    salt: str
+    payload_sha256: str
+
+
+EventFacts = Event | RecordedEvent  # what projectors and the leaf format read
+Applier = Callable[[Session, Any, EventFacts], None]
 
 
 @dataclass(frozen=True)
@@ -72,18 +96,24 @@ def projector(name: str, payload: type[BaseModel]) -> Callable[[Applier], Applie
     return register
 
 
-def event_types() -> dict[str, EventType]:
-    """event_types returns every registered event type, loading the domains first."""
+@functools.cache
+def _load_domains() -> None:
     for module in PROJECTION_MODULES:
         importlib.import_module(module)
+
+
+def event_types() -> dict[str, EventType]:
+    """event_types returns every registered event type, loading the domains first."""
+    _load_domains()
     return dict(_registry)
 
 
 def _event_type(name: str) -> EventType:
-    types = event_types()
-    if name not in types:
+    _load_domains()
+    kind = _registry.get(name)
+    if kind is None:
         raise DomainError(f"type: unknown event type {name!r}", code=ErrorCode.UNKNOWN_EVENT_TYPE)
-    return types[name]
+    return kind
 
 
 @dataclass(frozen=True)
@@ -100,8 +130,34 @@ class NewEvent:
 
 
 def canonical_json(value: Any) -> bytes:
-    """canonical_json is the RFC 8785 (JCS) serialisation used for payload commitments."""
+    """canonical_json is the RFC 8785 (JCS) serialisation used for payload commitments.
+
+    Values made only of null, booleans, safe integers, strings and objects with
+    ASCII keys take the fast path: for them JCS is exactly sorted-key compact
+    JSON without ASCII escaping (RFC 8785 §3.2; property-tested against the
+    rfc8785 package). Anything else — floats, non-ASCII keys, whose ordering
+    is by UTF-16 code units — takes the package's path.
+    """
+    if _plain_json(value):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False).encode()
     return bytes(rfc8785.dumps(value))
+
+
+_SAFE_INT = 2**53
+
+
+def _plain_json(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return bool(-_SAFE_INT < value < _SAFE_INT)
+    if kind is dict:
+        return all(type(k) is str and k.isascii() and _plain_json(v) for k, v in value.items())
+    if kind is list:
+        return all(_plain_json(v) for v in value)
+    return False
 
 
 def payload_digest(salt: bytes, payload: Mapping[str, Any]) -> str:
@@ -118,7 +174,7 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def envelope(event: Event) -> dict[str, Any]:
+def envelope(event: EventFacts) -> dict[str, Any]:
     """envelope is the ledger leaf's content: no personal data, only the payload's digest."""
     return {
         "v": event.v,
@@ -135,21 +191,11 @@ def envelope(event: Event) -> dict[str, Any]:
 
 
 def canonical_envelope(env: Mapping[str, Any]) -> bytes:
-    """canonical_envelope is RFC 8785 JCS of an envelope, computed on the fast path.
-
-    An envelope holds only ASCII keys, integers, strings and nulls. For those,
-    JCS (RFC 8785 §3.2) is exactly Python's JSON with sorted keys, no
-    whitespace and no ASCII escaping: both escape only '"', '\\' and control
-    characters, the same way. A property test checks this against the rfc8785
-    package for arbitrary strings; anything else takes the package's path.
-    """
-    if all(v is None or type(v) in (int, str) for v in env.values()):
-        return json.dumps(env, sort_keys=True, separators=(",", ":"),
-                          ensure_ascii=False).encode()
+    """canonical_envelope is RFC 8785 JCS of an envelope (ASCII keys, ints, strings, nulls)."""
     return canonical_json(dict(env))
 
 
-def leaf_bytes(event: Event) -> bytes:
+def leaf_bytes(event: EventFacts) -> bytes:
     """leaf_bytes is the exact byte string hashed into the Merkle log for EVENT."""
     return canonical_envelope(envelope(event))
 
@@ -197,14 +243,15 @@ def _lock_head(session: Session) -> LogHead:
     return session.execute(select(LogHead).where(LogHead.id == 1).with_for_update()).scalar_one()
 
 
-def record(session: Session, new: NewEvent, *, now: datetime | None = None) -> Event:
+def record(session: Session, new: NewEvent, *, now: datetime | None = None
+           ) -> RecordedEvent:
     """record appends NEW to the log and applies it, in the caller's transaction."""
     return record_many(session, [new], now=now)[0]
 
 
 def record_many(
     session: Session, batch: Sequence[NewEvent], *, now: datetime | None = None
-) -> list[Event]:
+) -> list[RecordedEvent]:
     """record_many appends a batch of events in order, as one write: the same rules as record.
 
     Every event is validated before anything is written; then the events, their
@@ -219,12 +266,12 @@ def record_many(
 
     head = _lock_head(session)
     first = head.size
-    events: list[Event] = []
+    events: list[RecordedEvent] = []
     leaves: list[bytes] = []
     for offset, (_, new, payload) in enumerate(prepared):
         payload_json = payload.model_dump(mode="json")
         salt = secrets.token_bytes(SALT_BYTES)
-        event = Event(
+        event = RecordedEvent(
             seq=first + offset, v=ENVELOPE_VERSION, type=new.type,
             occurred_at=(new.occurred_at or recorded_at).astimezone(UTC),
             recorded_at=recorded_at, actor=new.actor, party=new.party, subject=new.subject,
@@ -242,8 +289,12 @@ def record_many(
     return events
 
 
-def event_row(event: Event) -> dict[str, Any]:
-    return {c.name: getattr(event, c.name) for c in Event.__table__.columns}
+_EVENT_COLUMNS = tuple(c.name for c in Event.__table__.columns)
+
+
+def event_row(event: EventFacts) -> dict[str, Any]:
+    """event_row is EVENT as a row of the event table."""
+    return {name: getattr(event, name) for name in _EVENT_COLUMNS}
 
 
 def apply_recorded(session: Session, event: Event) -> None:

@@ -11,8 +11,7 @@ from habeas.agreements.models import Agreement, FeeSchedule, Party
 from habeas.agreements.schemas import AgreementTerms, ProfileInfo
 from habeas.agreements.schemas import FeeSchedule as FeeScheduleIn
 from habeas.codes import country_name
-from habeas.events import projector
-from habeas.ledger.models import Event
+from habeas.events import EventFacts, projector
 
 
 class AgreementRegistered(BaseModel):
@@ -30,7 +29,7 @@ def _ensure_party(session: Session, code: str) -> None:
 
 
 @projector("agreement.registered", AgreementRegistered)
-def apply_agreement_registered(session: Session, p: AgreementRegistered, event: Event) -> None:
+def apply_agreement_registered(session: Session, p: AgreementRegistered, event: EventFacts) -> None:
     terms = p.terms
     _ensure_party(session, terms.sending_party)
     _ensure_party(session, terms.receiving_party)

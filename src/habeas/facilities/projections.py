@@ -6,10 +6,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from habeas.agreements.schemas import FacilityInfo
-from habeas.events import projector
+from habeas.events import EventFacts, projector
 from habeas.facilities.models import Building, Cell, Facility
 from habeas.facilities.schemas import BuildingIn
-from habeas.ledger.models import Event
 
 
 class FacilityRegistered(BaseModel):
@@ -22,7 +21,7 @@ class BuildingsAdded(BaseModel):
 
 
 @projector("facility.registered", FacilityRegistered)
-def apply_facility_registered(session: Session, p: FacilityRegistered, event: Event) -> None:
+def apply_facility_registered(session: Session, p: FacilityRegistered, event: EventFacts) -> None:
     f = p.facility
     session.add(Facility(
         code=f.code, name=f.name, country=f.country, timezone=f.timezone,
@@ -31,7 +30,7 @@ def apply_facility_registered(session: Session, p: FacilityRegistered, event: Ev
 
 
 @projector("facility.buildings_added", BuildingsAdded)
-def apply_buildings_added(session: Session, p: BuildingsAdded, event: Event) -> None:
+def apply_buildings_added(session: Session, p: BuildingsAdded, event: EventFacts) -> None:
     for building in p.buildings:
         session.add(Building(facility_code=p.facility_code, code=building.code,
                              name=building.name))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from habeas.events import projector
-from habeas.ledger.models import Event, Witness
+from habeas.events import EventFacts, projector
+from habeas.ledger.models import Witness
 
 
 class WitnessRegistered(BaseModel):
@@ -16,5 +16,5 @@ class WitnessRegistered(BaseModel):
 
 
 @projector("witness.registered", WitnessRegistered)
-def apply_witness_registered(session: Session, p: WitnessRegistered, event: Event) -> None:
+def apply_witness_registered(session: Session, p: WitnessRegistered, event: EventFacts) -> None:
     session.add(Witness(name=p.name, vkey=p.vkey, user_id=p.user_id, registered_seq=event.seq))
