@@ -57,46 +57,39 @@ class TestVerify:
         assert result.size == 13 and "\n13\n" in state.read_text()
 
 
+def tamper_and_export(ledger: Ledger, folder: Path, *statements: str) -> Path:
+    """tamper_and_export rewrites events behind the log's back, then exports what is stored."""
+    unprotect(ledger.engine, "event")
+    with ledger.engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    reprotect(ledger.engine, "event")
+    with read_session(ledger.engine) as s:
+        checkpoint = service.latest_checkpoint(s)
+        assert checkpoint is not None
+        publish.export(s, folder, checkpoint)
+    return folder
+
+
 class TestTamper:
     def test_an_edited_event_is_named_by_leaf(self, ledger: Ledger, tmp_path: Path) -> None:
-        export(ledger, tmp_path / "before")
-        unprotect(ledger.engine, "event")
-        with ledger.engine.begin() as conn:
-            conn.execute(text("UPDATE event SET actor = 'user:nobody' WHERE seq = 3"))
-        reprotect(ledger.engine, "event")
-        with read_session(ledger.engine) as s:
-            checkpoint = service.latest_checkpoint(s)
-            assert checkpoint is not None
-            publish.export(s, tmp_path / "after", checkpoint)
-        message = check(ledger, tmp_path / "after")
+        folder = tamper_and_export(ledger, tmp_path / "log",
+                                   "UPDATE event SET actor = 'user:nobody' WHERE seq = 3")
+        message = check(ledger, folder)
         assert message.startswith("leaf 3: entry hashes to") and "was changed" in message
 
     def test_a_deleted_event_is_named_by_leaf(self, ledger: Ledger, tmp_path: Path) -> None:
-        unprotect(ledger.engine, "event")
-        with ledger.engine.begin() as conn:
-            conn.execute(text("DELETE FROM event WHERE seq = 4"))
-        reprotect(ledger.engine, "event")
-        with read_session(ledger.engine) as s:
-            checkpoint = service.latest_checkpoint(s)
-            assert checkpoint is not None
-            publish.export(s, tmp_path / "log", checkpoint)
-        message = check(ledger, tmp_path / "log")
-        assert message == ("leaf 4: entry carries seq 5: an event is missing, duplicated or"
-                           " out of order")
+        folder = tamper_and_export(ledger, tmp_path / "log", "DELETE FROM event WHERE seq = 4")
+        assert check(ledger, folder) == ("leaf 4: entry carries seq 5: an event is missing,"
+                                         " duplicated or out of order")
 
     def test_two_reordered_events_are_named_by_leaf(self, ledger: Ledger,
                                                     tmp_path: Path) -> None:
-        unprotect(ledger.engine, "event")
-        with ledger.engine.begin() as conn:
-            for old, new in ((2, 100), (5, 2), (100, 5)):
-                conn.execute(text("UPDATE event SET seq = :n WHERE seq = :o"),
-                             {"n": new, "o": old})
-        reprotect(ledger.engine, "event")
-        with read_session(ledger.engine) as s:
-            checkpoint = service.latest_checkpoint(s)
-            assert checkpoint is not None
-            publish.export(s, tmp_path / "log", checkpoint)
-        assert check(ledger, tmp_path / "log").startswith("leaf 2: entry hashes to")
+        folder = tamper_and_export(ledger, tmp_path / "log",
+                                   "UPDATE event SET seq = 100 WHERE seq = 2",
+                                   "UPDATE event SET seq = 2 WHERE seq = 5",
+                                   "UPDATE event SET seq = 5 WHERE seq = 100")
+        assert check(ledger, folder).startswith("leaf 2: entry hashes to")
 
     def test_an_older_copy_of_the_database_is_a_rollback(self, ledger: Ledger,
                                                          tmp_path: Path) -> None:

@@ -155,31 +155,17 @@ def _explain_bad_order(data: bytes, first: int) -> None:
                               " duplicated or out of order")
 
 
-def _hash_entries(data: bytes) -> list[bytes]:
-    """_hash_entries decodes a bundle and leaf-hashes each entry in one pass (the hot loop)."""
-    sha256 = hashlib.sha256  # RFC 9162 §2.1.1: SHA-256(0x00 ‖ entry)
-    hashed: list[bytes] = []
-    pos, end = 0, len(data)
-    while pos < end:
-        if pos + 2 > end:
-            raise TileError(f"truncated length prefix after entry {len(hashed)}")
-        start = pos + 2
-        pos = start + (data[pos] << 8 | data[pos + 1])
-        if pos > end:
-            raise TileError(f"entry {len(hashed)} is truncated")
-        hashed.append(sha256(b"\x00" + data[start:pos]).digest())
-    return hashed
-
-
 def _leaves(source: Source, size: int, progress: Callable[[int], None] | None) -> list[bytes]:
     # Whole bundles at a time: one regex pass for the seqs and one comparison for the
     # hashes; the per-entry search runs only to name the first leaf that fails.
     leaves: list[bytes] = []
+    sha256 = hashlib.sha256
     for index, width in bundles_for(size):
         path = entries_path(index, width)
         data = source.fetch(path)
         try:
-            hashed = _hash_entries(data)
+            # RFC 9162 §2.1.1 leaf hash, inlined: this is the per-leaf hot loop.
+            hashed = [sha256(b"\x00" + entry).digest() for entry in decode_bundle(data, None)]
         except TileError as exc:
             raise Discrepancy(f"entry bundle {path}: {exc}") from None
         first = index * TILE_WIDTH
