@@ -257,6 +257,8 @@ def record_many(
     Every event is validated before anything is written; then the events, their
     Merkle hashes and their effects on current state are written together.
     """
+    if not batch:
+        return []
     prepared = []
     for new in batch:
         kind = _event_type(new.type)
