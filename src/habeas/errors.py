@@ -32,6 +32,8 @@ class ErrorCode(StrEnum):
     REPLAY_MISMATCH = "replay_mismatch"
     INTERNAL_ERROR = "internal_error"
     METHOD_NOT_ALLOWED = "method_not_allowed"
+    LOG_KEY_MISSING = "log_key_missing"
+    INCONSISTENT_CHECKPOINT = "inconsistent_checkpoint"
 
 
 ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
@@ -54,6 +56,8 @@ ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.REPLAY_MISMATCH: "replaying the events did not rebuild the current state",
     ErrorCode.INTERNAL_ERROR: "an unexpected fault; it has been logged",
     ErrorCode.METHOD_NOT_ALLOWED: "this address does not accept that HTTP method",
+    ErrorCode.LOG_KEY_MISSING: "the ledger's signing key is missing or unreadable (habeas init)",
+    ErrorCode.INCONSISTENT_CHECKPOINT: "the log would sign a checkpoint inconsistent with its last",
 }
 
 

@@ -126,6 +126,26 @@ class TestWitnesses:
         assert "cosignature/v1" in response.json()["error"]["message"]
 
 
+class TestSigningOverHttp:
+    def test_an_admin_signs_a_checkpoint_of_the_grown_log(self, ledger: Ledger,
+                                                          client: TestClient) -> None:
+        grow_by = facilities(0, 4)
+        with unit_of_work(ledger.engine) as s:
+            record_many(s, grow_by)
+        response = client.post("/api/v1/ledger/checkpoints",
+                               headers=bearer(a_token(ledger.engine, "admin")))
+        assert response.status_code == 201, response.text
+        assert response.json()["size"] == 8 + 4 + 1  # the demo, 4 facilities, the token
+
+    def test_without_its_key_the_server_says_so(self, ledger: Ledger,
+                                                client: TestClient) -> None:
+        (ledger.data_dir / "log.key").unlink()
+        response = client.post("/api/v1/ledger/checkpoints",
+                               headers=bearer(a_token(ledger.engine, "admin")))
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "log_key_missing"
+
+
 class TestProofsOverHttp:
     def test_inclusion_and_consistency_proofs_verify(self, ledger: Ledger,
                                                      client: TestClient) -> None:

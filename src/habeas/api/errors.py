@@ -35,7 +35,7 @@ _STATUS_DESCRIPTIONS = {
     404: "no such record, or not one you may see",
     409: "conflicts with an existing record",
     422: "a field is missing or malformed; details name it",
-    503: "the database cannot be reached",
+    503: "the database or the ledger's key is unavailable",
 }
 
 

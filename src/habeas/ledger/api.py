@@ -123,7 +123,7 @@ def latest_checkpoint(db: ReadDB) -> CheckpointOut:
     return checkpoint_out(db, _latest(db))
 
 
-@proofs.post("/checkpoints", status_code=201, responses=documented(401, 403, 409))
+@proofs.post("/checkpoints", status_code=201, responses=documented(401, 403, 409, 503))
 def sign_checkpoint(write: Writer, _: Signing) -> CheckpointOut:
     """Sign a checkpoint of the current log; refused if inconsistent with the last one."""
     signer = load_log_key()

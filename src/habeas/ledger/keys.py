@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from habeas.config import get_settings
-from habeas.errors import DomainError, ErrorCode
+from habeas.errors import ErrorCode, Unavailable
 from habeas.ledger.note import NoteError, Signer, generate_signer, parse_signer
 
 KEY_FILE = "log.key"
@@ -38,9 +38,9 @@ def load_log_key(data_dir: Path | None = None) -> Signer:
     try:
         text = path.read_text().strip()
     except FileNotFoundError:
-        raise DomainError(f"ledger: no log key at {path}; run `habeas init`",
-                          code=ErrorCode.SCHEMA_OUT_OF_DATE) from None
+        raise Unavailable(f"ledger: no log key at {path}; run `habeas init`",
+                          code=ErrorCode.LOG_KEY_MISSING) from None
     try:
         return parse_signer(text)
     except NoteError as exc:
-        raise DomainError(f"ledger: {path}: {exc}") from None
+        raise Unavailable(f"ledger: {path}: {exc}", code=ErrorCode.LOG_KEY_MISSING) from None

@@ -35,7 +35,7 @@ MAX_CLOCK_SKEW_S = 600
 
 class InconsistentCheckpoint(DomainError):
     status = 409
-    code = ErrorCode.CONFLICT
+    code = ErrorCode.INCONSISTENT_CHECKPOINT
 
 
 def latest_checkpoint(session: Session) -> Checkpoint | None:

@@ -1,0 +1,1 @@
+"""People: persons, identity documents (MRZ) and convictions."""
