@@ -145,8 +145,6 @@ def _split(text: str) -> tuple[MrzFormat, list[str]]:
     if not stripped:
         raise MrzError(f"the MRZ is empty; expected {_SHAPES}")
     lines = [line.strip() for line in stripped.split("\n")]
-    if len(lines) not in (2, 3):
-        raise MrzError(f"the MRZ has {len(lines)} line(s); expected {_SHAPES}")
     for number, line in enumerate(lines, start=1):
         for position, char in enumerate(line, start=1):
             if char not in _VALUES:
@@ -155,6 +153,8 @@ def _split(text: str) -> tuple[MrzFormat, list[str]]:
                     f"MRZ line {number}, position {position}: {char!r} is not allowed{hint}; "
                     "an MRZ holds only A-Z, 0-9 and the filler '<'"
                 )
+    if len(lines) not in (2, 3):
+        raise MrzError(f"the MRZ has {len(lines)} line(s); expected {_SHAPES}")
     lengths = [len(line) for line in lines]
     if len(lines) == 3:
         if lengths != [30, 30, 30]:

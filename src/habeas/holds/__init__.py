@@ -1,0 +1,1 @@
+"""Court orders (legal holds) that bar transfers (DESIGN.md §4)."""

@@ -1,0 +1,1 @@
+"""Release-date calculation (pure; DESIGN.md §5)."""
