@@ -41,6 +41,8 @@ PROJECTION_MODULES = (
     "habeas.facilities.projections",
     "habeas.auth.projections",
     "habeas.ledger.projections",
+    "habeas.nominations.projections",
+    "habeas.holds.projections",
 )
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,11 @@ from habeas.agreements import models as agreements
 from habeas.auth import models as auth
 from habeas.db import Base
 from habeas.facilities import models as facilities
+from habeas.holds import models as holds
 from habeas.ledger import models as ledger
+from habeas.nominations import models as nominations
 
-__all__ = ["agreements", "auth", "facilities", "ledger", "metadata"]
+__all__ = ["agreements", "auth", "facilities", "holds", "ledger", "metadata", "nominations"]
 
 metadata: MetaData = Base.metadata
 

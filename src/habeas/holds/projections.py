@@ -1,0 +1,41 @@
+"""How court-order events change the hold table. The only writer of that table."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from habeas.events import EventFacts, projector
+from habeas.holds.models import HoldRecord
+from habeas.holds.schemas import Hold
+
+
+class HoldRegistered(BaseModel):
+    hold: Hold
+
+
+class HoldLifted(BaseModel):
+    hold_ref: str
+    lifted_on: date
+    reason: str
+
+
+@projector("hold.registered", HoldRegistered)
+def apply_registered(session: Session, p: HoldRegistered, event: EventFacts) -> None:
+    h = p.hold
+    session.add(HoldRecord(
+        hold_ref=h.hold_ref, court=h.court, kind=h.kind.value, issued=h.issued,
+        expires=h.expires, scope=h.scope.model_dump(mode="json", exclude_none=True),
+        bars_removal_to=h.bars_removal_to, lifted_on=None, lift_reason=None,
+        registered_seq=event.seq,
+    ))
+
+
+@projector("hold.lifted", HoldLifted)
+def apply_lifted(session: Session, p: HoldLifted, event: EventFacts) -> None:
+    record = session.get(HoldRecord, p.hold_ref)
+    assert record is not None, "the service checked the hold exists"
+    record.lifted_on = p.lifted_on
+    record.lift_reason = p.reason

@@ -1,0 +1,34 @@
+"""Current-state table of nominations (written only by nominations/projections.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from habeas.db import Base
+
+
+class NominationRecord(Base):
+    """NominationRecord is one nominated person, the latest screening, and where it stands."""
+
+    __tablename__ = "nomination"
+    __table_args__ = (UniqueConstraint("sending_party", "external_ref",
+                                       name="uq_nomination_party_ref"),)
+
+    public_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    agreement_ref: Mapped[str] = mapped_column(ForeignKey("agreement.ref"), index=True)
+    sending_party: Mapped[str] = mapped_column(ForeignKey("party.code"))
+    external_ref: Mapped[str] = mapped_column(String(64))
+    family_name: Mapped[str] = mapped_column(String(300))
+    given_names: Mapped[str] = mapped_column(String(300))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    nationalities: Mapped[list[str]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data_sha256: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str | None] = mapped_column(String(16), index=True)
+    results: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    screened_as_of: Mapped[date | None] = mapped_column(Date)
+    received_seq: Mapped[int] = mapped_column(BigInteger)

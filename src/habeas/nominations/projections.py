@@ -1,0 +1,49 @@
+"""How nomination events change the nomination table. The only writer of that table."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from habeas.events import EventFacts, projector
+from habeas.nominations.models import NominationRecord
+from habeas.nominations.schemas import Nomination
+
+
+class NominationReceived(BaseModel):
+    public_id: str
+    agreement_ref: str
+    sending_party: str
+    nomination: Nomination
+    data_sha256: str
+
+
+class NominationScreened(BaseModel):
+    public_id: str
+    as_of: date
+    decision: str
+    results: list[dict[str, str]]
+
+
+@projector("nomination.received", NominationReceived)
+def apply_received(session: Session, p: NominationReceived, event: EventFacts) -> None:
+    person = p.nomination.person
+    session.add(NominationRecord(
+        public_id=p.public_id, agreement_ref=p.agreement_ref, sending_party=p.sending_party,
+        external_ref=p.nomination.external_ref, family_name=person.family_name,
+        given_names=person.given_names, date_of_birth=person.date_of_birth,
+        nationalities=list(person.nationalities), data=p.nomination.model_dump(mode="json"),
+        data_sha256=p.data_sha256, decision=None, results=[], screened_as_of=None,
+        received_seq=event.seq,
+    ))
+
+
+@projector("nomination.screened", NominationScreened)
+def apply_screened(session: Session, p: NominationScreened, event: EventFacts) -> None:
+    record = session.get(NominationRecord, p.public_id)
+    assert record is not None, "a nomination is received before it is screened"
+    record.decision = p.decision
+    record.results = p.results
+    record.screened_as_of = p.as_of

@@ -1,0 +1,198 @@
+"""Nomination use cases: import (idempotent, line by line), screen, re-screen, read."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import IO, Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from habeas.agreements.models import Agreement
+from habeas.events import NewEvent, canonical_json, record_many
+from habeas.holds import service as holds
+from habeas.holds.schemas import Hold
+from habeas.nominations.models import NominationRecord
+from habeas.nominations.projections import NominationReceived, NominationScreened
+from habeas.nominations.schemas import Nomination
+from habeas.screening.engine import Screening, screen
+from habeas.screening.rules import Context
+from habeas.validation import all_problems
+
+PUBLIC_ID_ALPHABET = "0123456789BCDFGHJKLMNPQRSTVWXYZ"  # no vowels: ids never spell words
+
+
+@dataclass
+class Row:
+    """Row is one nomination as read from a file or a request, before validation."""
+
+    line: int
+    data: Any
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class LineResult:
+    line: int
+    external_ref: str | None
+    decision: str
+    reasons: list[dict[str, str]] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    public_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "external_ref": self.external_ref, "decision": self.decision,
+                "public_id": self.public_id, "reasons": self.reasons, "errors": self.errors}
+
+
+@dataclass
+class ImportReport:
+    results: list[LineResult] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {"rows": len(self.results), "eligible": 0, "ineligible": 0, "review": 0,
+                  "invalid": 0, "unchanged": 0}
+        for result in self.results:
+            counts[result.decision] += 1
+        return counts
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary, "results": [r.as_dict() for r in self.results]}
+
+
+def read_jsonl(stream: IO[str]) -> Iterator[Row]:
+    """read_jsonl yields one Row per non-blank line; a line that is not JSON is an error row."""
+    for number, text in enumerate(stream, start=1):
+        if not text.strip():
+            continue
+        try:
+            yield Row(number, json.loads(text))
+        except json.JSONDecodeError as exc:
+            yield Row(number, None, [{"field": "", "message": f"not JSON: {exc.msg}"
+                                                              f" at column {exc.colno}"}])
+
+
+def new_public_id(rng: Callable[[int], str] | None = None) -> str:
+    """new_public_id is an opaque id for the ledger's `subject`: never a name (DESIGN.md §6)."""
+    pick = rng or (lambda n: "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(n)))
+    return "N" + pick(11)
+
+
+def data_digest(nomination: Nomination) -> str:
+    """data_digest identifies a nomination's content, for idempotent re-imports."""
+    return hashlib.sha256(canonical_json(nomination.model_dump(mode="json"))).hexdigest()
+
+
+def context_for(agreement: Agreement, as_of: date, all_holds: list[Hold]) -> Context:
+    params = {rule: {k: v for k, v in s.items() if isinstance(v, int) and not isinstance(v, bool)}
+              for rule, s in agreement.rules.items()}
+    return Context(as_of=as_of, receiving_party=agreement.receiving_party, params=params,
+                   holds=all_holds)
+
+
+def _screened_event(public_id: str, outcome: Screening, as_of: date, actor: str,
+                    party: str) -> NewEvent:
+    return NewEvent(type="nomination.screened", actor=actor, party=party, subject=public_id,
+                    payload=NominationScreened(
+                        public_id=public_id, as_of=as_of, decision=outcome.decision.value,
+                        results=[r.as_dict() for r in outcome.results]))
+
+
+def import_rows(session: Session, agreement: Agreement, rows: Iterable[Row], *,
+                as_of: date, actor: str, id_source: Callable[[int], str] | None = None
+                ) -> list[LineResult]:
+    """import_rows validates, screens and records a chunk of rows in the caller's transaction.
+
+    A malformed row is reported `invalid` with the field and the problem, and the
+    others still import; the same record again is `unchanged`; a different record
+    under a used external_ref is `invalid` with code `conflict` (amend it instead).
+    """
+    ctx = context_for(agreement, as_of, holds.all_holds(session))
+    party = agreement.sending_party
+    results: list[LineResult] = []
+    pending: list[NewEvent] = []
+    seen: dict[str, str] = {}
+    for row in rows:
+        if row.errors:
+            results.append(LineResult(row.line, _ref_of(row.data), "invalid", errors=row.errors))
+            continue
+        try:
+            nomination = Nomination.model_validate(row.data)
+        except ValidationError as exc:
+            results.append(LineResult(row.line, _ref_of(row.data), "invalid", errors=[
+                {"field": p["field"], "message": p["problem"]} for p in all_problems(exc)]))
+            continue
+        digest = data_digest(nomination)
+        ref = nomination.external_ref
+        known = seen.get(ref) or session.scalar(
+            select(NominationRecord.data_sha256).where(
+                NominationRecord.sending_party == party, NominationRecord.external_ref == ref))
+        if known is not None:
+            if known == digest:
+                results.append(LineResult(row.line, ref, "unchanged"))
+            else:
+                results.append(LineResult(row.line, ref, "invalid", errors=[{
+                    "field": "external_ref", "code": "conflict",
+                    "message": f"{ref} was nominated with different data; amend it instead"}]))
+            continue
+        seen[ref] = digest
+        public_id = new_public_id(id_source)
+        outcome = screen(nomination, agreement.rules, ctx)
+        pending.append(NewEvent(type="nomination.received", actor=actor, party=party,
+                                subject=public_id, payload=NominationReceived(
+                                    public_id=public_id, agreement_ref=agreement.ref,
+                                    sending_party=party, nomination=nomination,
+                                    data_sha256=digest)))
+        pending.append(_screened_event(public_id, outcome, as_of, actor, party))
+        results.append(LineResult(row.line, ref, outcome.decision.value,
+                                  reasons=[r.as_dict() for r in outcome.reasons],
+                                  public_id=public_id))
+    record_many(session, pending)
+    return results
+
+
+def _ref_of(data: Any) -> str | None:
+    ref = data.get("external_ref") if isinstance(data, dict) else None
+    return ref if isinstance(ref, str) else None
+
+
+def rescreen(session: Session, *, actor: str, as_of: date,
+             only: Callable[[Nomination], bool]) -> int:
+    """rescreen screens again the nominations ONLY selects; an event per changed decision."""
+    all_holds = holds.all_holds(session)
+    events: list[NewEvent] = []
+    contexts: dict[str, tuple[Agreement, Context]] = {}
+    for record in session.scalars(select(NominationRecord).order_by(NominationRecord.received_seq)):
+        nomination = Nomination.model_validate(record.data)
+        if not only(nomination):
+            continue
+        if record.agreement_ref not in contexts:
+            agreement = session.get_one(Agreement, record.agreement_ref)
+            contexts[record.agreement_ref] = (agreement, context_for(agreement, as_of, all_holds))
+        agreement, ctx = contexts[record.agreement_ref]
+        outcome = screen(nomination, agreement.rules, ctx)
+        results = [r.as_dict() for r in outcome.results]
+        if outcome.decision.value != record.decision or results != record.results:
+            events.append(_screened_event(record.public_id, outcome, as_of, actor,
+                                          record.sending_party))
+    record_many(session, events)
+    return len(events)
+
+
+def list_nominations(session: Session, *, party: str | None = None,
+                     decision: str | None = None, limit: int = 100, offset: int = 0
+                     ) -> list[NominationRecord]:
+    """list_nominations, newest first; PARTY limits a sending state to its own people."""
+    query = select(NominationRecord).order_by(NominationRecord.received_seq.desc())
+    if party is not None:
+        query = query.where(NominationRecord.sending_party == party)
+    if decision is not None:
+        query = query.where(NominationRecord.decision == decision)
+    return list(session.scalars(query.limit(limit).offset(offset)))
