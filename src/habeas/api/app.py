@@ -22,9 +22,11 @@ from habeas.db import default_engine
 from habeas.errors import ERROR_DESCRIPTIONS, ErrorCode
 from habeas.events import event_types
 from habeas.facilities.api import router as facilities_router
+from habeas.holds.api import router as holds_router
 from habeas.ledger.api import proofs as ledger_proofs
 from habeas.ledger.api import router as ledger_router
 from habeas.ledger.api import tiles_router
+from habeas.nominations.api import router as nominations_router
 from habeas.screening.catalogue import RULES
 from habeas.web.ledger import router as ledger_pages
 from habeas.web.routes import router as web_router
@@ -95,6 +97,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     v1.include_router(auth_router)
     v1.include_router(agreements_router)
     v1.include_router(facilities_router)
+    v1.include_router(nominations_router)
+    v1.include_router(holds_router)
     v1.include_router(ledger_router)
     v1.include_router(ledger_proofs)
     app.include_router(v1)

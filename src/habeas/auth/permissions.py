@@ -22,6 +22,10 @@ class Action(StrEnum):
     MANAGE_OWN_TOKENS = "tokens.manage_own"
     READ_USERS = "users.read"
     MANAGE_USERS = "users.manage"
+    NOMINATE = "nominations.create"
+    READ_NOMINATIONS = "nominations.read"
+    REGISTER_HOLDS = "holds.register"
+    READ_HOLDS = "holds.read"
     WITNESS = "ledger.witness"
     SIGN_CHECKPOINT = "ledger.sign_checkpoint"
 
@@ -37,6 +41,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_OWN_TOKENS: STAFF,
     Action.READ_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.NOMINATE: frozenset({Role.SENDING}),
+    # A sending user sees only its own party's people (enforced by the service).
+    Action.READ_NOMINATIONS: frozenset({Role.ADMIN, Role.SENDING, Role.RECEIVING, Role.MONITOR}),
+    Action.REGISTER_HOLDS: frozenset({Role.COUNSEL, Role.SENDING, Role.RECEIVING}),
+    Action.READ_HOLDS: STAFF,
     # The other state and the monitors verify and cosign (DESIGN.md §2, §6).
     Action.WITNESS: frozenset({Role.SENDING, Role.MONITOR}),
     Action.SIGN_CHECKPOINT: frozenset({Role.ADMIN}),

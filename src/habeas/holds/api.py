@@ -1,0 +1,60 @@
+"""/api/v1/holds — court orders: register (counsel and both states), lift, list."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends
+from pydantic import BaseModel, Field
+
+from habeas.api.deps import ReadDB, Writer, require
+from habeas.api.errors import documented
+from habeas.auth.permissions import Action
+from habeas.auth.service import Principal
+from habeas.db import utcnow
+from habeas.holds import service
+from habeas.holds.schemas import Hold
+
+router = APIRouter(prefix="/holds", tags=["holds"])
+Registrar = Annotated[Principal, Depends(require(Action.REGISTER_HOLDS))]
+Reader = Annotated[Principal, Depends(require(Action.READ_HOLDS))]
+
+
+class HoldOutcome(BaseModel):
+    hold_ref: str
+    outcome: str
+    rescreened: int = Field(description="nominations whose decision changed")
+
+
+class LiftIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+    lifted_on: date | None = None
+
+
+@router.post("", status_code=201, responses=documented(401, 403, 409, 422))
+def register_hold(write: Writer, principal: Registrar,
+                  body: Annotated[dict[str, Any], Body(description="DESIGN.md §4 format")],
+                  ) -> HoldOutcome:
+    """Register a court order; everyone it matches is screened again at once."""
+    hold = service.parse_hold(body)
+    with write() as db:
+        outcome, changed = service.register(db, hold, actor=principal.actor,
+                                            party=principal.party_code, as_of=utcnow().date())
+    return HoldOutcome(hold_ref=hold.hold_ref, outcome=outcome, rescreened=changed)
+
+
+@router.get("", responses=documented(401, 403))
+def list_holds(db: ReadDB, _: Reader) -> list[Hold]:
+    """Every court order, with when it was lifted if it was."""
+    return service.all_holds(db)
+
+
+@router.post("/{hold_ref}/lift", responses=documented(401, 403, 404, 409, 422))
+def lift_hold(hold_ref: str, body: LiftIn, write: Writer, principal: Registrar) -> HoldOutcome:
+    """Lift a court order with a reason; the people it matched are screened again."""
+    with write() as db:
+        changed = service.lift(db, hold_ref, reason=body.reason,
+                               lifted_on=body.lifted_on or utcnow().date(),
+                               actor=principal.actor, party=principal.party_code)
+    return HoldOutcome(hold_ref=hold_ref, outcome="lifted", rescreened=changed)

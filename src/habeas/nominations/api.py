@@ -1,0 +1,125 @@
+"""/api/v1/nominations — nominate (sending state), read with the full rule trace."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from habeas.agreements.models import Agreement
+from habeas.api.deps import ReadDB, Writer, require
+from habeas.api.errors import documented
+from habeas.auth import service as auth
+from habeas.auth.models import Role
+from habeas.auth.permissions import Action
+from habeas.auth.service import Principal
+from habeas.db import utcnow
+from habeas.errors import NotFound, field_error
+from habeas.nominations import service
+from habeas.nominations.models import NominationRecord
+
+router = APIRouter(prefix="/nominations", tags=["nominations"])
+Nominator = Annotated[Principal, Depends(require(Action.NOMINATE))]
+Reader = Annotated[Principal, Depends(require(Action.READ_NOMINATIONS))]
+MAX_BATCH = 1000
+
+
+class Summary(BaseModel):
+    rows: int
+    eligible: int
+    ineligible: int
+    review: int
+    invalid: int
+    unchanged: int
+
+
+class ImportResult(BaseModel):
+    line: int
+    external_ref: str | None
+    decision: str
+    public_id: str | None
+    reasons: list[dict[str, str]]
+    errors: list[dict[str, str]]
+
+
+class ImportReportOut(BaseModel):
+    summary: Summary
+    results: list[ImportResult]
+
+
+class NominationOut(BaseModel):
+    public_id: str
+    external_ref: str
+    sending_party: str
+    agreement_ref: str
+    family_name: str
+    given_names: str
+    date_of_birth: date
+    nationalities: list[str]
+    decision: str | None
+    screened_as_of: date | None
+    results: list[dict[str, str]]
+
+
+class NominationDetail(NominationOut):
+    nomination: dict[str, Any]
+
+
+def _scope(principal: Principal) -> str | None:
+    """_scope: a sending user sees only its own party's nominations (DESIGN.md §2)."""
+    return principal.party_code if principal.role is Role.SENDING else None
+
+
+def _out(record: NominationRecord) -> dict[str, Any]:
+    return {c: getattr(record, c) for c in NominationOut.model_fields}
+
+
+@router.post("", responses=documented(401, 403, 404, 422))
+def nominate(
+    write: Writer, principal: Nominator,
+    body: Annotated[dict[str, Any] | list[dict[str, Any]],
+                    Body(description="one nomination (DESIGN.md §4) or a list of them")],
+    as_of: Annotated[date | None, Query(description="screen as of (default today)")] = None,
+) -> ImportReportOut:
+    """Nominate one person or a batch; each is validated, screened and reported."""
+    items = body if isinstance(body, list) else [body]
+    if len(items) > MAX_BATCH:
+        raise field_error("body", f"at most {MAX_BATCH} nominations per request")
+    with write() as db:
+        agreement = db.scalars(select(Agreement).where(
+            Agreement.sending_party == principal.party_code)
+            .order_by(Agreement.registered_seq)).first()
+        if agreement is None:
+            raise NotFound(f"no agreement has {principal.party_code} as its sending party")
+        rows = [service.Row(i + 1, item) for i, item in enumerate(items)]
+        report = service.ImportReport(service.import_rows(
+            db, agreement, rows, as_of=as_of or utcnow().date(), actor=principal.actor))
+        return ImportReportOut.model_validate(report.as_dict())
+
+
+@router.get("", responses=documented(401, 403, 422))
+def list_nominations(
+    db: ReadDB, principal: Reader,
+    decision: Annotated[str | None, Query(pattern="^(eligible|ineligible|review)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[NominationOut]:
+    """Nominations, newest first (a sending state sees only its own)."""
+    return [NominationOut.model_validate(_out(r)) for r in service.list_nominations(
+        db, party=_scope(principal), decision=decision, limit=limit, offset=offset)]
+
+
+@router.get("/{public_id}", responses=documented(401, 403, 404))
+def get_nomination(public_id: str, write: Writer, principal: Reader) -> NominationDetail:
+    """One nomination with its full rule trace; the read is logged (Mandela Rule 9)."""
+    with write() as db:
+        record = db.get(NominationRecord, public_id)
+        scope = _scope(principal)
+        if record is None or (scope is not None and record.sending_party != scope):
+            raise NotFound(f"nomination {public_id!r} not found")
+        auth.record_read(db, principal, kind="nomination", record_id=public_id, channel="api",
+                         purpose="nomination file")
+        return NominationDetail.model_validate({**_out(record), "nomination": record.data})
