@@ -51,3 +51,29 @@ class TestDemo:
         expected = {u.username: str(uuid.UUID(int=rng.getrandbits(128), version=4))
                     for u in DEMO_USERS}
         assert ids == expected
+
+
+class TestDemoNominations:
+    def test_400_people_with_the_2025_failure_modes_screened_out(self, engine: Engine) -> None:
+        from habeas import demo
+        from habeas.db import unit_of_work
+        from habeas.nominations.models import NominationRecord
+
+        with_demo(engine)
+        with unit_of_work(engine) as s:
+            demo.nominate(s)
+        with read_session(engine) as s:
+            records = list(s.scalars(select(NominationRecord)))
+        assert len(records) == 400
+        by_ref = {r.external_ref: r for r in records}
+        protected = by_ref["US-2025-PROTECTED"]
+        assert protected.decision == "ineligible"
+        assert [r["rule"] for r in protected.results if r["outcome"] == "fail"] == [
+            "NON_REFOULEMENT"]
+        venezuelans = [r for r in records if r.nationalities == ["VEN"]]
+        assert venezuelans and all(r.decision == "ineligible" for r in venezuelans)
+        failing = {r["rule"] for rec in records for r in rec.results if r["outcome"] == "fail"}
+        assert failing >= {"CONVICTED", "FINAL_JUDGMENT", "ADULT", "NO_PENDING_CHARGES",
+                           "IDENTITY", "NO_LEGAL_HOLD", "NON_REFOULEMENT"}
+        eligible = sum(r.decision == "eligible" for r in records)
+        assert 250 <= eligible <= 330  # most people, as in the 2025 reporting, were convicted

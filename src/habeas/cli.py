@@ -104,6 +104,7 @@ def demo(
     signer, _ = ensure_log_key()
     with unit_of_work(engine) as session:
         steps = demo_scenario.load(session, seed=seed)
+        steps += demo_scenario.nominate(session, seed=seed)
         steps += demo_scenario.witness(session, signer, seed=seed)
     logins = [{"username": u.username, "role": u.role.value, "password":
                demo_scenario.DEMO_PASSWORD} for u in demo_scenario.DEMO_USERS]

@@ -11,7 +11,7 @@ import hashlib
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -126,4 +126,48 @@ def witness(session: Session, log: Signer, *, seed: int = 2025,
         line = cosign(body, key, stamp).line
         ledger.add_cosignature(session, who, checkpoint.note + line)
         done.append(f"checkpoint {checkpoint.size} cosigned by {key.name} ({who.username})")
+    return done
+
+
+DEMO_AS_OF = date(2025, 3, 1)
+DEMO_NOMINATIONS = 400
+
+# J.G.G. v. Trump: a class-wide order for Venezuelans; and the 2019 order that
+# protected Kilmar Abrego García from removal to El Salvador.
+DEMO_HOLDS = (
+    {"hold_ref": "1:25-cv-00766-TRO", "court": "U.S. District Court for D.C.", "kind": "tro",
+     "issued": "2025-02-28", "expires": None, "scope": {"nationality": "VEN"},
+     "bars_removal_to": "any"},
+    {"hold_ref": "PX-2019-WOR-0001", "court": "U.S. Immigration Court, Baltimore",
+     "kind": "withholding_of_removal", "issued": "2019-10-10", "expires": None,
+     "scope": {"external_ref": "US-2025-PROTECTED"}, "bars_removal_to": ["SLV"]},
+)
+
+
+def nominate(session: Session, *, seed: int = 2025) -> list[str]:
+    """nominate has the sending state nominate 400 people, then registers the court orders."""
+    from habeas.agreements.models import Agreement
+    from habeas.holds import service as holds
+    from habeas.nominations import service as nominations
+    from habeas.nominations.synthetic import nominations as synthetic
+    from habeas.nominations.synthetic import protected_man
+
+    agreement = session.get_one(Agreement, "USA-SLV-2025")
+    rng = random.Random(seed + 1)  # noqa: S311 - reproducible demo ids, not secrets
+    ids = "".join
+    people = [*synthetic(DEMO_NOMINATIONS - 1, seed=seed, as_of=DEMO_AS_OF),
+              protected_man(DEMO_AS_OF)]
+    rows = [nominations.Row(i + 1, p) for i, p in enumerate(people)]
+    results = nominations.import_rows(
+        session, agreement, rows, as_of=DEMO_AS_OF, actor="user:us.officer",
+        id_source=lambda n: ids(rng.choice(nominations.PUBLIC_ID_ALPHABET) for _ in range(n)))
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.decision] = counts.get(result.decision, 0) + 1
+    done = [f"nominations: {len(results)} read: " + ", ".join(
+        f"{k} {v}" for k, v in sorted(counts.items()))]
+    for order in DEMO_HOLDS:
+        outcome, changed = holds.register(session, holds.parse_hold(order),
+                                          actor="user:counsel", party=None, as_of=DEMO_AS_OF)
+        done.append(f"court order {order['hold_ref']}: {outcome}, {changed} decision(s) changed")
     return done

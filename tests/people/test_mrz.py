@@ -408,3 +408,17 @@ def test_any_well_formed_mrz_parses_without_raising(lines: list[str]) -> None:
     mrz = parse("\n".join(lines))
     assert mrz.format == {3: "TD1", 36: "TD2", 44: "TD3"}[3 if len(lines) == 3 else len(lines[0])]
     assert all(p.field and p.message for p in mrz.problems)
+
+
+def test_build_td3_reproduces_the_icao_specimen() -> None:
+    from habeas.people.mrz import build_td3
+
+    built = build_td3(surname="Eriksson", given_names="Anna Maria", document_number="L898902C3",
+                      issuing_state="UTO", nationality="UTO", birth_date="740812", sex="F",
+                      expiry_date="120415", personal_number="ZE184226B")
+    assert built == ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n"
+                     "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
+    accented = build_td3(surname="Rivera López", given_names="José", document_number="A1",
+                         issuing_state="SLV", nationality="SLV", birth_date="940302", sex="M",
+                         expiry_date="300101")
+    assert accented.startswith("P<SLVRIVERA<LOPEZ<<JOSE<") and is_valid(accented)

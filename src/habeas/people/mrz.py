@@ -317,3 +317,28 @@ def _names(field: str) -> tuple[str, str]:
 def _words(part: str) -> str:
     """_words turns fillers into single spaces."""
     return " ".join(part.replace(FILLER, " ").split())
+
+
+def _mrz_text(value: str) -> str:
+    """_mrz_text transliterates a name to MRZ characters (ICAO 9303 Part 3 §6: A–Z and '<')."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().upper()
+    return "".join(c if "A" <= c <= "Z" or c.isdigit() else FILLER for c in plain)
+
+
+def build_td3(*, surname: str, given_names: str, document_number: str, issuing_state: str,
+              nationality: str, birth_date: str, sex: str, expiry_date: str,
+              personal_number: str = "") -> str:
+    """build_td3 writes a passport MRZ with its check digits (ICAO 9303 Part 4 §4.2.2)."""
+    names = f"{_mrz_text(surname)}<<{_mrz_text(given_names)}"
+    upper = f"P<{issuing_state}{names}"[:44].ljust(44, FILLER)
+    number = document_number.upper().ljust(9, FILLER)[:9]
+    personal = personal_number.upper().ljust(14, FILLER)[:14]
+    personal_check = "<" if personal == FILLER * 14 else str(check_digit(personal))
+    parts = [number + str(check_digit(number)), nationality,
+             birth_date + str(check_digit(birth_date)), sex if sex in "MF" else FILLER,
+             expiry_date + str(check_digit(expiry_date)), personal + personal_check]
+    composite = parts[0] + parts[2] + parts[4] + parts[5]
+    lower = "".join(parts) + str(check_digit(composite))
+    return upper + "\n" + lower
