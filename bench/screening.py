@@ -179,16 +179,37 @@ def make_nomination(i: int, rng: random.Random) -> tuple[dict[str, Any], str]:
     return data, expected
 
 
-def write_jsonl(path: Path, first: int, count: int, seed: int) -> dict[str, int]:
-    """write_jsonl writes nominations FIRST..FIRST+COUNT-1; returns the expected decisions."""
+def write_jsonl(path: Path, first: int, count: int, seed: int) -> list[str]:
+    """write_jsonl writes nominations FIRST..FIRST+COUNT-1; returns each one's expected decision.
+
+    The data depend only on SEED and FIRST: the first k lines are the same whatever COUNT is.
+    """
     rng = random.Random(f"{seed}:{first}")
-    expected = {"eligible": 0, "ineligible": 0, "review": 0}
+    decisions = []
     with path.open("w", encoding="utf-8") as out:
         for i in range(first, first + count):
             data, decision = make_nomination(i, rng)
-            expected[decision] += 1
+            decisions.append(decision)
             out.write(json.dumps(data, ensure_ascii=False) + "\n")
-    return expected
+    return decisions
+
+
+def expected(decisions: list[str], k: int) -> dict[str, int]:
+    """expected is the count of each decision among the first K nominations."""
+    counts = dict.fromkeys(("eligible", "ineligible", "review"), 0)
+    for decision in decisions[:k]:
+        counts[decision] += 1
+    return counts
+
+
+def head(src: Path, dst: Path, k: int) -> Path:
+    """head is SRC if it has K lines, else DST holding its first K lines."""
+    with src.open(encoding="utf-8") as inp:
+        lines = [line for _, line in zip(range(k + 1), inp, strict=False)]
+    if len(lines) == k:
+        return src
+    dst.write_text("".join(lines[:k]), encoding="utf-8")
+    return dst
 
 
 # ---------------------------------------------------------------------------
@@ -324,7 +345,7 @@ def table_counts(engine: Engine) -> dict[str, int]:
 
 
 def measure(label: str, engine: Engine, limit_engine: Engine | None, path: Path, n: int,
-            expected: dict[str, int] | None) -> dict[str, Any]:
+            decisions: dict[str, int]) -> dict[str, Any]:
     """measure runs the import on ENGINE and, if LIMIT_ENGINE is given, the limit."""
     with read_session(engine) as session:
         first_seq = log_size(session)
@@ -338,10 +359,9 @@ def measure(label: str, engine: Engine, limit_engine: Engine | None, path: Path,
         f" {1000 * chunks[0]:.0f} ms, last {1000 * chunks[-1]:.0f} ms)")
     summary = result["summary"]
     say("   decisions  : " + ", ".join(f"{k} {v:,}" for k, v in summary.items()))
-    if expected is not None:
-        want = {**dict.fromkeys(summary, 0), **expected, "rows": n}
-        if summary != want:
-            raise RuntimeError(f"{label}: import decided {summary}, the generator expected {want}")
+    want = {**dict.fromkeys(summary, 0), **decisions, "rows": n}
+    if summary != want:
+        raise RuntimeError(f"{label}: import decided {summary}, the generator expected {want}")
     after = table_counts(engine)
     written = {name: after[name] - before[name] for name in TABLES}
     out: dict[str, Any] = {
@@ -586,32 +606,28 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="habeas-bench-", dir=args.workdir) as tmp:
         workdir = Path(tmp)
         data = workdir / "nominations.jsonl"
-        expected, gen_s = _timed(lambda: write_jsonl(data, 0, max(n, pg_n), args.seed))
-        extra = workdir / "profile.jsonl"
-        write_jsonl(extra, 10_000_000, CHUNK, args.seed)
-        sqlite_data = data
-        if n != max(n, pg_n):  # the SQLite run reads a file of exactly n nominations
-            sqlite_data = workdir / "sqlite.jsonl"
-            with data.open(encoding="utf-8") as src, sqlite_data.open("w", encoding="utf-8") as dst:
-                for _, line in zip(range(n), src, strict=False):
-                    dst.write(line)
+        decisions, gen_s = _timed(lambda: write_jsonl(data, 0, max(n, pg_n), args.seed))
         size_mb = data.stat().st_size / 1e6
         say(f"generated {max(n, pg_n):,} nominations ({size_mb:.0f} MB of .jsonl) in {gen_s:.1f} s"
             " (not measured)\n")
-        exact = expected if n == max(n, pg_n) else None
 
-        say(f"== 1. Import {n:,} nominations into SQLite (WAL, synchronous=NORMAL), as of"
-            f" {AS_OF}, chunks of {CHUNK} (one commit each)")
-        engine = prepared_engine(f"sqlite:///{workdir / 'import.db'}")
-        limit_engine = prepared_engine(f"sqlite:///{workdir / 'limit.db'}")
-        results["sqlite"] = measure("sqlite", engine, limit_engine, sqlite_data, n, exact)
-        limit_engine.dispose()
-        say()
-        results["profile"] = bench_profile(engine, extra)
-        engine.dispose()
+        if "sqlite" in parts:
+            extra = workdir / "profile.jsonl"
+            write_jsonl(extra, 10_000_000, CHUNK, args.seed)
+            say(f"== 1. Import {n:,} nominations into SQLite (WAL, synchronous=NORMAL), as of"
+                f" {AS_OF}, chunks of {CHUNK} (one commit each)")
+            engine = prepared_engine(f"sqlite:///{workdir / 'import.db'}")
+            limit_engine = prepared_engine(f"sqlite:///{workdir / 'limit.db'}")
+            results["sqlite"] = measure("sqlite", engine, limit_engine,
+                                        head(data, workdir / "sqlite.jsonl", n), n,
+                                        expected(decisions, n))
+            limit_engine.dispose()
+            say()
+            results["profile"] = bench_profile(engine, extra)
+            engine.dispose()
 
-        if args.no_postgres:
-            results["postgres"] = {"skipped": "--no-postgres"}
+        if "postgres" not in parts:
+            results["postgres"] = {"skipped": "not asked for"}
         elif (reason := pg_reachable(args.pg_url)) is not None:
             say(f"== 3. PostgreSQL at {args.pg_url}: unreachable ({reason}); skipped\n")
             results["postgres"] = {"skipped": f"unreachable: {reason}"}
@@ -619,12 +635,6 @@ def main(argv: list[str] | None = None) -> int:
             names = [f"habeas_bench_{os.getpid()}"]
             if not args.no_pg_limit:
                 names.append(f"habeas_bench_{os.getpid()}_limit")
-            pg_data = data
-            if pg_n != max(n, pg_n):
-                pg_data = workdir / "pg.jsonl"
-                with data.open(encoding="utf-8") as src, pg_data.open("w", encoding="utf-8") as dst:
-                    for _, line in zip(range(pg_n), src, strict=False):
-                        dst.write(line)
             with pg_scratch(args.pg_url, names) as urls:
                 pg = prepared_engine(urls[0])
                 with pg.connect() as conn:
@@ -632,9 +642,9 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"== 3. Import {pg_n:,} nominations into PostgreSQL {version}"
                     f" (scratch database {names[0]}; figure only)")
                 pg_limit = prepared_engine(urls[1]) if len(urls) > 1 else None
-                results["postgres"] = measure(
-                    "postgres", pg, pg_limit, pg_data, pg_n,
-                    expected if pg_n == max(n, pg_n) else None)
+                results["postgres"] = measure("postgres", pg, pg_limit,
+                                              head(data, workdir / "pg.jsonl", pg_n), pg_n,
+                                              expected(decisions, pg_n))
                 results["postgres"]["server_version"] = version
                 pg.dispose()
                 if pg_limit is not None:

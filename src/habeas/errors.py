@@ -34,6 +34,11 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     LOG_KEY_MISSING = "log_key_missing"
     INCONSISTENT_CHECKPOINT = "inconsistent_checkpoint"
+    QUOTA_EXHAUSTED = "quota_exhausted"
+    NO_SPACE_AT_RECEIVING_FACILITY = "no_space_at_receiving_facility"
+    NOT_ELIGIBLE = "not_eligible"
+    ALREADY_DECIDED = "already_decided"
+    NOTICE_LANGUAGE = "notice_language"
 
 
 ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
@@ -58,6 +63,11 @@ ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.METHOD_NOT_ALLOWED: "this address does not accept that HTTP method",
     ErrorCode.LOG_KEY_MISSING: "the ledger's signing key is missing or unreadable (habeas init)",
     ErrorCode.INCONSISTENT_CHECKPOINT: "the log would sign a checkpoint inconsistent with its last",
+    ErrorCode.QUOTA_EXHAUSTED: "the agreement's person cap is reached",
+    ErrorCode.NO_SPACE_AT_RECEIVING_FACILITY: "the facility has no forecast free place",
+    ErrorCode.NOT_ELIGIBLE: "only an eligible nomination can be accepted",
+    ErrorCode.ALREADY_DECIDED: "the nomination was already accepted or rejected",
+    ErrorCode.NOTICE_LANGUAGE: "notice must be written in the person's language",
 }
 
 

@@ -24,6 +24,8 @@ class Action(StrEnum):
     MANAGE_USERS = "users.manage"
     NOMINATE = "nominations.create"
     READ_NOMINATIONS = "nominations.read"
+    SERVE_NOTICE = "nominations.serve_notice"
+    DECIDE_NOMINATIONS = "nominations.decide"
     REGISTER_HOLDS = "holds.register"
     READ_HOLDS = "holds.read"
     WITNESS = "ledger.witness"
@@ -44,6 +46,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.NOMINATE: frozenset({Role.SENDING}),
     # A sending user sees only its own party's people (enforced by the service).
     Action.READ_NOMINATIONS: frozenset({Role.ADMIN, Role.SENDING, Role.RECEIVING, Role.MONITOR}),
+    Action.SERVE_NOTICE: frozenset({Role.SENDING}),
+    Action.DECIDE_NOMINATIONS: frozenset({Role.RECEIVING}),
     Action.REGISTER_HOLDS: frozenset({Role.COUNSEL, Role.SENDING, Role.RECEIVING}),
     Action.READ_HOLDS: STAFF,
     # The other state and the monitors verify and cosign (DESIGN.md §2, §6).

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from habeas.agreements.models import Agreement
@@ -18,12 +18,15 @@ from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
 from habeas.db import utcnow
 from habeas.errors import NotFound, field_error
-from habeas.nominations import service
+from habeas.nominations import decisions, service
+from habeas.nominations.decisions import NoticeMethod
 from habeas.nominations.models import NominationRecord
 
 router = APIRouter(prefix="/nominations", tags=["nominations"])
 Nominator = Annotated[Principal, Depends(require(Action.NOMINATE))]
 Reader = Annotated[Principal, Depends(require(Action.READ_NOMINATIONS))]
+NoticeServer = Annotated[Principal, Depends(require(Action.SERVE_NOTICE))]
+Decider = Annotated[Principal, Depends(require(Action.DECIDE_NOMINATIONS))]
 MAX_BATCH = 1000
 
 
@@ -62,6 +65,8 @@ class NominationOut(BaseModel):
     decision: str | None
     screened_as_of: date | None
     results: list[dict[str, str]]
+    status: str
+    status_reason: str | None
 
 
 class NominationDetail(NominationOut):
@@ -116,10 +121,96 @@ def list_nominations(
 def get_nomination(public_id: str, write: Writer, principal: Reader) -> NominationDetail:
     """One nomination with its full rule trace; the read is logged (Mandela Rule 9)."""
     with write() as db:
-        record = db.get(NominationRecord, public_id)
-        scope = _scope(principal)
-        if record is None or (scope is not None and record.sending_party != scope):
-            raise NotFound(f"nomination {public_id!r} not found")
+        record = decisions.get(db, public_id, _scope(principal))
         auth.record_read(db, principal, kind="nomination", record_id=public_id, channel="api",
                          purpose="nomination file")
         return NominationDetail.model_validate({**_out(record), "nomination": record.data})
+
+
+class AmendOut(BaseModel):
+    public_id: str
+    outcome: str = Field(description="unchanged, or the decision after screening again")
+
+
+class NoticeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    served_on: date
+    language: str = Field(min_length=2, max_length=2)
+    method: NoticeMethod
+    acknowledged: bool
+
+
+class NoticeOut(BaseModel):
+    public_id: str
+    served_on: date
+    language: str
+    method: str
+    acknowledged: bool
+    text: str
+
+
+class AcceptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: date | None = None
+
+
+class RejectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class StatusOut(BaseModel):
+    public_id: str
+    status: str
+    reason: str | None
+
+
+@router.patch("/{public_id}", responses=documented(401, 403, 404, 409, 422))
+def amend_nomination(public_id: str, write: Writer, principal: Nominator,
+                     body: Annotated[dict[str, Any], Body(description="the whole nomination")],
+                     as_of: Annotated[date | None, Query()] = None) -> AmendOut:
+    """Amend a nomination (same external_ref): an amendment event, then screening again."""
+    with write() as db:
+        record = decisions.get(db, public_id, principal.party_code)
+        outcome = decisions.amend(db, record, body, as_of=as_of or utcnow().date(),
+                                  actor=principal.actor)
+    return AmendOut(public_id=public_id, outcome=outcome)
+
+
+@router.post("/{public_id}/notice", status_code=201, responses=documented(401, 403, 404, 422))
+def serve_notice(public_id: str, body: NoticeIn, write: Writer,
+                 principal: NoticeServer) -> NoticeOut:
+    """Record the written notice served on the person, in their language (Trump v. J.G.G.)."""
+    with write() as db:
+        record = decisions.get(db, public_id, principal.party_code)
+        notice = decisions.serve_notice(
+            db, record, served_on=body.served_on, language=body.language, method=body.method,
+            acknowledged=body.acknowledged, actor=principal.actor, party=principal.party_code)
+        return NoticeOut(public_id=public_id, served_on=notice.served_on,
+                         language=notice.language, method=notice.method,
+                         acknowledged=notice.acknowledged, text=notice.text)
+
+
+@router.post("/{public_id}/accept", responses=documented(401, 403, 404, 409, 422))
+def accept_nomination(public_id: str, body: AcceptIn, write: Writer,
+                      principal: Decider) -> StatusOut:
+    """Accept an eligible nomination within the quota and the facility's capacity."""
+    with write() as db:
+        record = decisions.get(db, public_id)
+        decisions.accept(db, record, on=body.on or utcnow().date(), actor=principal.actor,
+                         party=principal.party_code)
+        return StatusOut(public_id=public_id, status=record.status, reason=record.status_reason)
+
+
+@router.post("/{public_id}/reject", responses=documented(401, 403, 404, 409, 422))
+def reject_nomination(public_id: str, body: RejectIn, write: Writer,
+                      principal: Decider) -> StatusOut:
+    """Reject a nomination with a reason."""
+    with write() as db:
+        record = decisions.get(db, public_id)
+        decisions.reject(db, record, reason=body.reason, actor=principal.actor,
+                         party=principal.party_code)
+        return StatusOut(public_id=public_id, status=record.status, reason=record.status_reason)

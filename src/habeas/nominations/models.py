@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habeas.db import Base
@@ -32,3 +41,19 @@ class NominationRecord(Base):
     results: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     screened_as_of: Mapped[date | None] = mapped_column(Date)
     received_seq: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="nominated", index=True)
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class Notice(Base):
+    """Notice is the written notice served on a nominated person (Trump v. J.G.G., 2025)."""
+
+    __tablename__ = "notice"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    public_id: Mapped[str] = mapped_column(ForeignKey("nomination.public_id"), index=True)
+    served_on: Mapped[date] = mapped_column(Date)
+    language: Mapped[str] = mapped_column(String(2))
+    method: Mapped[str] = mapped_column(String(16))
+    acknowledged: Mapped[bool] = mapped_column(Boolean)
+    text: Mapped[str] = mapped_column(Text)

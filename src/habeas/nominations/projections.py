@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from habeas.events import EventFacts, projector
-from habeas.nominations.models import NominationRecord
+from habeas.nominations.models import NominationRecord, Notice
 from habeas.nominations.schemas import Nomination
 
 
@@ -36,7 +36,7 @@ def apply_received(session: Session, p: NominationReceived, event: EventFacts) -
         given_names=person.given_names, date_of_birth=person.date_of_birth,
         nationalities=list(person.nationalities), data=p.nomination.model_dump(mode="json"),
         data_sha256=p.data_sha256, decision=None, results=[], screened_as_of=None,
-        received_seq=event.seq,
+        received_seq=event.seq, status="nominated", status_reason=None,
     ))
 
 
@@ -47,3 +47,59 @@ def apply_screened(session: Session, p: NominationScreened, event: EventFacts) -
     record.decision = p.decision
     record.results = p.results
     record.screened_as_of = p.as_of
+
+
+class NominationAmended(BaseModel):
+    public_id: str
+    nomination: Nomination
+    data_sha256: str
+
+
+class NoticeServed(BaseModel):
+    public_id: str
+    served_on: date
+    language: str
+    method: str
+    acknowledged: bool
+    text: str
+
+
+class NominationDecided(BaseModel):
+    public_id: str
+    reason: str
+
+
+@projector("nomination.amended", NominationAmended)
+def apply_amended(session: Session, p: NominationAmended, event: EventFacts) -> None:
+    record = session.get(NominationRecord, p.public_id)
+    assert record is not None, "the service checked the nomination exists"
+    person = p.nomination.person
+    record.family_name, record.given_names = person.family_name, person.given_names
+    record.date_of_birth = person.date_of_birth
+    record.nationalities = list(person.nationalities)
+    record.data = p.nomination.model_dump(mode="json")
+    record.data_sha256 = p.data_sha256
+
+
+@projector("notice.served", NoticeServed)
+def apply_notice_served(session: Session, p: NoticeServed, event: EventFacts) -> None:
+    session.add(Notice(seq=event.seq, public_id=p.public_id, served_on=p.served_on,
+                       language=p.language, method=p.method, acknowledged=p.acknowledged,
+                       text=p.text))
+
+
+def _decide(session: Session, p: NominationDecided, status: str) -> None:
+    record = session.get(NominationRecord, p.public_id)
+    assert record is not None, "the service checked the nomination exists"
+    record.status = status
+    record.status_reason = p.reason
+
+
+@projector("nomination.accepted", NominationDecided)
+def apply_accepted(session: Session, p: NominationDecided, event: EventFacts) -> None:
+    _decide(session, p, "accepted")
+
+
+@projector("nomination.rejected", NominationDecided)
+def apply_rejected(session: Session, p: NominationDecided, event: EventFacts) -> None:
+    _decide(session, p, "rejected")

@@ -97,7 +97,7 @@ def context_for(agreement: Agreement, as_of: date, all_holds: list[Hold]) -> Con
                    holds=all_holds)
 
 
-def _screened_event(public_id: str, outcome: Screening, as_of: date, actor: str,
+def screened_event(public_id: str, outcome: Screening, as_of: date, actor: str,
                     party: str) -> NewEvent:
     return NewEvent(type="nomination.screened", actor=actor, party=party, subject=public_id,
                     payload=NominationScreened(
@@ -150,7 +150,7 @@ def import_rows(session: Session, agreement: Agreement, rows: Iterable[Row], *,
                                     public_id=public_id, agreement_ref=agreement.ref,
                                     sending_party=party, nomination=nomination,
                                     data_sha256=digest)))
-        pending.append(_screened_event(public_id, outcome, as_of, actor, party))
+        pending.append(screened_event(public_id, outcome, as_of, actor, party))
         results.append(LineResult(row.line, ref, outcome.decision.value,
                                   reasons=[r.as_dict() for r in outcome.reasons],
                                   public_id=public_id))
@@ -180,7 +180,7 @@ def rescreen(session: Session, *, actor: str, as_of: date,
         outcome = screen(nomination, agreement.rules, ctx)
         results = [r.as_dict() for r in outcome.results]
         if outcome.decision.value != record.decision or results != record.results:
-            events.append(_screened_event(record.public_id, outcome, as_of, actor,
+            events.append(screened_event(record.public_id, outcome, as_of, actor,
                                           record.sending_party))
     record_many(session, events)
     return len(events)

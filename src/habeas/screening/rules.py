@@ -218,6 +218,34 @@ def non_refoulement(n: Nomination, ctx: Context) -> RuleResult:
                    f"no order bars removal to {ctx.receiving_party}")
 
 
+def notice(served_on: date | None, departure: date, ctx: Context) -> RuleResult:
+    """NOTICE — written notice in the person's language served ≥ N days before departure.
+
+    Trump v. J.G.G.; A.A.R.P. v. Trump (2025). Checked again at departure.
+    """
+    days = _param(ctx, "NOTICE", "days")
+    if served_on is None:
+        return _result("NOTICE", Outcome.FAIL, "no notice served")
+    given = (departure - served_on).days
+    outcome = Outcome.PASS if given >= days else Outcome.FAIL
+    return _result("NOTICE", outcome, f"notice served {given} day(s) before departure;"
+                                      f" {days} required")
+
+
+def quota(accepted: int, cap: int | None) -> RuleResult:
+    """QUOTA — the agreement's person cap is not exceeded (the 2025 memo: ~300 people)."""
+    if cap is None or accepted < cap:
+        return _result("QUOTA", Outcome.PASS, f"{accepted} of {cap or 'no cap'} places used")
+    return _result("QUOTA", Outcome.FAIL, f"quota of {cap} reached")
+
+
+def capacity(free_places: int) -> RuleResult:
+    """CAPACITY — forecast free places at the facility on the transfer date (DESIGN.md §7)."""
+    if free_places > 0:
+        return _result("CAPACITY", Outcome.PASS, f"{free_places} place(s) forecast free")
+    return _result("CAPACITY", Outcome.FAIL, "no forecast free place")
+
+
 Rule = Callable[[Nomination, Context], RuleResult]
 
 # The rules run when a nomination is imported (issue 4); QUOTA and CAPACITY run at

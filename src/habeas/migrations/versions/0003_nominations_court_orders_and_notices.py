@@ -1,4 +1,4 @@
-"""nominations and court orders
+"""nominations, court orders and notices
 
 Revision ID: 0003
 Revises: 0002
@@ -44,6 +44,8 @@ def upgrade() -> None:
     sa.Column('results', sa.JSON(), nullable=False),
     sa.Column('screened_as_of', sa.Date(), nullable=True),
     sa.Column('received_seq', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('status_reason', sa.String(length=500), nullable=True),
     sa.ForeignKeyConstraint(['agreement_ref'], ['agreement.ref'], name=op.f('fk_nomination_agreement_ref_agreement')),
     sa.ForeignKeyConstraint(['sending_party'], ['party.code'], name=op.f('fk_nomination_sending_party_party')),
     sa.PrimaryKeyConstraint('public_id', name=op.f('pk_nomination')),
@@ -52,11 +54,31 @@ def upgrade() -> None:
     with op.batch_alter_table('nomination', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_nomination_agreement_ref'), ['agreement_ref'], unique=False)
         batch_op.create_index(batch_op.f('ix_nomination_decision'), ['decision'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nomination_status'), ['status'], unique=False)
+
+    op.create_table('notice',
+    sa.Column('seq', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('public_id', sa.String(length=16), nullable=False),
+    sa.Column('served_on', sa.Date(), nullable=False),
+    sa.Column('language', sa.String(length=2), nullable=False),
+    sa.Column('method', sa.String(length=16), nullable=False),
+    sa.Column('acknowledged', sa.Boolean(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['public_id'], ['nomination.public_id'], name=op.f('fk_notice_public_id_nomination')),
+    sa.PrimaryKeyConstraint('seq', name=op.f('pk_notice'))
+    )
+    with op.batch_alter_table('notice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notice_public_id'), ['public_id'], unique=False)
 
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('notice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notice_public_id'))
+
+    op.drop_table('notice')
     with op.batch_alter_table('nomination', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_nomination_status'))
         batch_op.drop_index(batch_op.f('ix_nomination_decision'))
         batch_op.drop_index(batch_op.f('ix_nomination_agreement_ref'))
 

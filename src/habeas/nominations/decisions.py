@@ -1,0 +1,155 @@
+"""After import: amend a nomination, serve notice, accept or reject (receiving state)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from habeas.agreements.models import Agreement
+from habeas.agreements.terms import term_end
+from habeas.codes import country_name
+from habeas.errors import Conflict, ErrorCode, NotFound, ValidationFailed, field_error
+from habeas.events import NewEvent, record_many
+from habeas.facilities.models import Facility
+from habeas.holds import service as holds
+from habeas.nominations import notice_text
+from habeas.nominations.models import NominationRecord, Notice
+from habeas.nominations.projections import NominationAmended, NominationDecided, NoticeServed
+from habeas.nominations.schemas import Nomination
+from habeas.nominations.service import context_for, data_digest, screened_event
+from habeas.screening import rules
+from habeas.screening.engine import Decision, screen
+from habeas.screening.rules import Outcome
+from habeas.validation import all_problems
+
+NoticeMethod = Literal["in_person", "mail", "counsel", "email"]
+
+
+def get(session: Session, public_id: str, party: str | None = None) -> NominationRecord:
+    """get returns a nomination; PARTY (a sending state) sees only its own (else 404)."""
+    record = session.get(NominationRecord, public_id)
+    if record is None or (party is not None and record.sending_party != party):
+        raise NotFound(f"nomination {public_id!r} not found")
+    return record
+
+
+def amend(session: Session, record: NominationRecord, data: object, *, as_of: date,
+          actor: str) -> str:
+    """amend replaces a nomination's data (same external_ref) and screens it again."""
+    if record.status != "nominated":
+        raise Conflict(f"nomination {record.public_id} was {record.status}; it can't be amended",
+                       code=ErrorCode.ALREADY_DECIDED)
+    try:
+        nomination = Nomination.model_validate(data)
+    except ValidationError as exc:
+        problems = all_problems(exc)
+        raise ValidationFailed(f"{problems[0]['field']}: {problems[0]['problem']}",
+                               details={"field": problems[0]["field"], "errors": problems}
+                               ) from None
+    if nomination.external_ref != record.external_ref:
+        raise field_error("external_ref", "an amendment cannot change the external_ref")
+    digest = data_digest(nomination)
+    if digest == record.data_sha256:
+        return "unchanged"
+    agreement = session.get_one(Agreement, record.agreement_ref)
+    outcome = screen(nomination, agreement.rules,
+                     context_for(agreement, as_of, holds.all_holds(session)))
+    record_many(session, [
+        NewEvent(type="nomination.amended", actor=actor, party=record.sending_party,
+                 subject=record.public_id, payload=NominationAmended(
+                     public_id=record.public_id, nomination=nomination, data_sha256=digest)),
+        screened_event(record.public_id, outcome, as_of, actor, record.sending_party)])
+    return outcome.decision.value
+
+
+def serve_notice(session: Session, record: NominationRecord, *, served_on: date,
+                 language: str, method: NoticeMethod, acknowledged: bool, actor: str,
+                 party: str | None) -> Notice:
+    """serve_notice records written notice in the person's own language, with its text."""
+    person_language = record.data["person"]["language"]
+    if language != person_language:
+        raise ValidationFailed(
+            f"language: notice must be in the person's language ({person_language!r})",
+            code=ErrorCode.NOTICE_LANGUAGE, details={"field": "language"})
+    if language not in notice_text.TEMPLATES:
+        raise field_error("language", f"no notice template in {language!r} yet (en, es)")
+    agreement = session.get_one(Agreement, record.agreement_ref)
+    facility = session.get_one(Facility, agreement.facility_code)
+    days = int(agreement.rules["NOTICE"]["days"])
+    text = notice_text.render(
+        language, name=f"{record.given_names} {record.family_name}",
+        external_ref=record.external_ref, served_on=served_on.isoformat(),
+        sending_state=country_name(agreement.sending_party),
+        receiving_state=country_name(agreement.receiving_party), facility=facility.name,
+        agreement=agreement.ref, notice_days=days,
+        earliest_departure=notice_text.earliest_departure(served_on, days).isoformat())
+    [event] = record_many(session, [NewEvent(
+        type="notice.served", actor=actor, party=party, subject=record.public_id,
+        payload=NoticeServed(public_id=record.public_id, served_on=served_on,
+                             language=language, method=method, acknowledged=acknowledged,
+                             text=text))])
+    return session.get_one(Notice, event.seq)
+
+
+def latest_notice(session: Session, public_id: str) -> Notice | None:
+    return session.scalars(select(Notice).where(Notice.public_id == public_id)
+                           .order_by(Notice.seq.desc())).first()
+
+
+def forecast_free_places(session: Session, agreement: Agreement) -> int:
+    """forecast_free_places: signed capacity minus everyone accepted and not yet released.
+
+    DESIGN.md §7: signed capacity − population + scheduled departures − scheduled
+    arrivals. Until intake and release are recorded (the transfers issue) the
+    population is zero and every accepted person is a scheduled arrival.
+    """
+    facility = session.get_one(Facility, agreement.facility_code)
+    arrivals = session.scalar(select(func.count()).select_from(NominationRecord).where(
+        NominationRecord.status == "accepted")) or 0
+    return facility.signed_capacity - arrivals
+
+
+def accept(session: Session, record: NominationRecord, *, on: date, actor: str,
+           party: str | None) -> None:
+    """accept takes an eligible nomination within QUOTA and CAPACITY, or refuses with a code."""
+    if record.status != "nominated":
+        raise Conflict(f"nomination {record.public_id} was already {record.status}",
+                       code=ErrorCode.ALREADY_DECIDED)
+    if record.decision != Decision.ELIGIBLE.value:
+        raise Conflict(f"nomination {record.public_id} is {record.decision}, not eligible",
+                       code=ErrorCode.NOT_ELIGIBLE)
+    agreement = session.get_one(Agreement, record.agreement_ref)
+    if on > term_end(agreement.starts_on, agreement.term_months) or on < agreement.starts_on:
+        raise field_error("on", f"outside the agreement's term ({agreement.starts_on} to"
+                                f" {term_end(agreement.starts_on, agreement.term_months)})")
+    accepted = session.scalar(select(func.count()).select_from(NominationRecord).where(
+        NominationRecord.agreement_ref == agreement.ref,
+        NominationRecord.status == "accepted")) or 0
+    for gate, code in ((rules.quota(accepted, agreement.quota), ErrorCode.QUOTA_EXHAUSTED),
+                       (rules.capacity(forecast_free_places(session, agreement)),
+                        ErrorCode.NO_SPACE_AT_RECEIVING_FACILITY)):
+        enabled = agreement.rules.get(gate.rule, {}).get("enabled", False)
+        if enabled and gate.outcome is Outcome.FAIL:
+            raise Conflict(f"{gate.rule}: {gate.message}", code=code,
+                           details={"rule": gate.rule, "citation": gate.citation})
+    record_many(session, [NewEvent(
+        type="nomination.accepted", actor=actor, party=party, subject=record.public_id,
+        payload=NominationDecided(public_id=record.public_id,
+                                  reason=f"accepted on {on.isoformat()}"))])
+
+
+def reject(session: Session, record: NominationRecord, *, reason: str, actor: str,
+           party: str | None) -> None:
+    """reject declines a nomination with a reason."""
+    if record.status != "nominated":
+        raise Conflict(f"nomination {record.public_id} was already {record.status}",
+                       code=ErrorCode.ALREADY_DECIDED)
+    if not reason.strip():
+        raise field_error("reason", "say why the nomination is rejected")
+    record_many(session, [NewEvent(
+        type="nomination.rejected", actor=actor, party=party, subject=record.public_id,
+        payload=NominationDecided(public_id=record.public_id, reason=reason.strip()))])
