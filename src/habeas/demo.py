@@ -12,8 +12,9 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from habeas.agreements import service as agreements
@@ -130,6 +131,7 @@ def witness(session: Session, log: Signer, *, seed: int = 2025,
 
 
 DEMO_AS_OF = date(2025, 3, 1)
+DEMO_ACCEPTED_ON = date(2025, 3, 5)
 DEMO_NOMINATIONS = 400
 
 # J.G.G. v. Trump: a class-wide order for Venezuelans; and the 2019 order that
@@ -170,4 +172,32 @@ def nominate(session: Session, *, seed: int = 2025) -> list[str]:
         outcome, changed = holds.register(session, holds.parse_hold(order),
                                           actor="user:counsel", party=None, as_of=DEMO_AS_OF)
         done.append(f"court order {order['hold_ref']}: {outcome}, {changed} decision(s) changed")
+    done.append(accept_up_to_quota(session, agreement))
     return done
+
+
+def accept_up_to_quota(session: Session, agreement: Any) -> str:
+    """accept_up_to_quota: the receiving state accepts eligible people until the quota is met,
+    and the sending state serves each of them written notice the same day."""
+    from habeas.nominations import decisions
+    from habeas.nominations.models import NominationRecord
+
+    waiting = list(session.scalars(
+        select(NominationRecord).where(NominationRecord.decision == "eligible",
+                                       NominationRecord.status == "nominated")
+        .order_by(NominationRecord.received_seq)))
+    already = session.scalar(select(func.count()).select_from(NominationRecord).where(
+        NominationRecord.status == "accepted")) or 0
+    room = max(0, (agreement.quota or len(waiting)) - already)
+    for record in waiting[:room]:
+        decisions.accept(session, record, on=DEMO_ACCEPTED_ON, actor="user:sv.warden",
+                         party=agreement.receiving_party)
+        decisions.serve_notice(session, record, served_on=DEMO_ACCEPTED_ON,
+                               language=record.data["person"]["language"], method="in_person",
+                               acknowledged=True, actor="user:us.officer",
+                               party=agreement.sending_party)
+    taken = min(room, len(waiting))
+    left = len(waiting) - taken
+    return (f"acceptance: {taken} accepted and served notice"
+            + (f"; {left} eligible left waiting: quota of {agreement.quota} reached" if left
+               else ""))

@@ -80,7 +80,7 @@ class TestAcceptance:
         response = client.post(f"/api/v1/nominations/{public_id}/accept",
                                headers=bearer(a_token(small_agreement, "sv.warden")),
                                json={"on": "2027-01-01"})
-        assert response.status_code == 422 and "outside the agreement's term" in response.text
+        assert response.status_code == 422 and "after the agreement's term" in response.text
 
 
 class TestNotice:

@@ -123,9 +123,11 @@ def accept(session: Session, record: NominationRecord, *, on: date, actor: str,
         raise Conflict(f"nomination {record.public_id} is {record.decision}, not eligible",
                        code=ErrorCode.NOT_ELIGIBLE)
     agreement = session.get_one(Agreement, record.agreement_ref)
-    if on > term_end(agreement.starts_on, agreement.term_months) or on < agreement.starts_on:
-        raise field_error("on", f"outside the agreement's term ({agreement.starts_on} to"
-                                f" {term_end(agreement.starts_on, agreement.term_months)})")
+    # Acceptance may precede the term (transfers are planned ahead), never follow it:
+    # nobody is held past the agreement's term without a recorded renewal (DESIGN.md §5).
+    ends = term_end(agreement.starts_on, agreement.term_months)
+    if on > ends:
+        raise field_error("on", f"after the agreement's term, which ended on {ends}")
     accepted = session.scalar(select(func.count()).select_from(NominationRecord).where(
         NominationRecord.agreement_ref == agreement.ref,
         NominationRecord.status == "accepted")) or 0
