@@ -113,8 +113,9 @@ def list_nominations(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[NominationOut]:
     """Nominations, newest first (a sending state sees only its own)."""
+    filters = service.Filters(party=_scope(principal), decision=decision)
     return [NominationOut.model_validate(_out(r)) for r in service.list_nominations(
-        db, party=_scope(principal), decision=decision, limit=limit, offset=offset)]
+        db, filters, limit=limit, offset=offset)]
 
 
 @router.get("/{public_id}", responses=documented(401, 403, 404))

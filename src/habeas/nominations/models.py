@@ -35,10 +35,13 @@ class NominationRecord(Base):
     given_names: Mapped[str] = mapped_column(String(300))
     date_of_birth: Mapped[date] = mapped_column(Date)
     nationalities: Mapped[list[str]] = mapped_column(JSON)
+    # Denormalised for portable filtering on both engines: ",SLV,GTM," and ",ADULT,".
+    nationality_codes: Mapped[str] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     data_sha256: Mapped[str] = mapped_column(String(64))
     decision: Mapped[str | None] = mapped_column(String(16), index=True)
     results: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    failed_rules: Mapped[str] = mapped_column(String(300), default=",")
     screened_as_of: Mapped[date | None] = mapped_column(Date)
     received_seq: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default="nominated", index=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from pydantic import BaseModel
@@ -27,6 +28,10 @@ class NominationScreened(BaseModel):
     results: list[dict[str, str]]
 
 
+def _codes(codes: Iterable[str]) -> str:
+    return "," + "".join(f"{code}," for code in codes)
+
+
 @projector("nomination.received", NominationReceived)
 def apply_received(session: Session, p: NominationReceived, event: EventFacts) -> None:
     person = p.nomination.person
@@ -34,7 +39,8 @@ def apply_received(session: Session, p: NominationReceived, event: EventFacts) -
         public_id=p.public_id, agreement_ref=p.agreement_ref, sending_party=p.sending_party,
         external_ref=p.nomination.external_ref, family_name=person.family_name,
         given_names=person.given_names, date_of_birth=person.date_of_birth,
-        nationalities=list(person.nationalities), data=p.nomination.model_dump(mode="json"),
+        nationalities=list(person.nationalities), nationality_codes=_codes(person.nationalities),
+        data=p.nomination.model_dump(mode="json"), failed_rules=",",
         data_sha256=p.data_sha256, decision=None, results=[], screened_as_of=None,
         received_seq=event.seq, status="nominated", status_reason=None,
     ))
@@ -46,6 +52,7 @@ def apply_screened(session: Session, p: NominationScreened, event: EventFacts) -
     assert record is not None, "a nomination is received before it is screened"
     record.decision = p.decision
     record.results = p.results
+    record.failed_rules = _codes(r["rule"] for r in p.results if r["outcome"] == "fail")
     record.screened_as_of = p.as_of
 
 
@@ -77,6 +84,7 @@ def apply_amended(session: Session, p: NominationAmended, event: EventFacts) -> 
     record.family_name, record.given_names = person.family_name, person.given_names
     record.date_of_birth = person.date_of_birth
     record.nationalities = list(person.nationalities)
+    record.nationality_codes = _codes(person.nationalities)
     record.data = p.nomination.model_dump(mode="json")
     record.data_sha256 = p.data_sha256
 

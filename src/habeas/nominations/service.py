@@ -11,7 +11,7 @@ from datetime import date
 from typing import IO, Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Agreement
@@ -186,13 +186,40 @@ def rescreen(session: Session, *, actor: str, as_of: date,
     return len(events)
 
 
-def list_nominations(session: Session, *, party: str | None = None,
-                     decision: str | None = None, limit: int = 100, offset: int = 0
-                     ) -> list[NominationRecord]:
-    """list_nominations, newest first; PARTY limits a sending state to its own people."""
+@dataclass(frozen=True)
+class Filters:
+    """Filters for the nomination list; PARTY limits a sending state to its own people."""
+
+    party: str | None = None
+    decision: str | None = None
+    status: str | None = None
+    failed_rule: str | None = None
+    nationality: str | None = None
+
+
+def _filtered(query: Any, f: Filters) -> Any:
+    if f.party is not None:
+        query = query.where(NominationRecord.sending_party == f.party)
+    if f.decision is not None:
+        query = query.where(NominationRecord.decision == f.decision)
+    if f.status is not None:
+        query = query.where(NominationRecord.status == f.status)
+    if f.failed_rule is not None:
+        query = query.where(NominationRecord.failed_rules.contains(f",{f.failed_rule},", autoescape=True))
+    if f.nationality is not None:
+        query = query.where(NominationRecord.nationality_codes.contains(f",{f.nationality},",
+                                                                   autoescape=True))
+    return query
+
+
+def list_nominations(session: Session, filters: Filters = Filters(), *, limit: int = 100,
+                     offset: int = 0) -> list[NominationRecord]:
+    """list_nominations, newest first."""
     query = select(NominationRecord).order_by(NominationRecord.received_seq.desc())
-    if party is not None:
-        query = query.where(NominationRecord.sending_party == party)
-    if decision is not None:
-        query = query.where(NominationRecord.decision == decision)
-    return list(session.scalars(query.limit(limit).offset(offset)))
+    return list(session.scalars(_filtered(query, filters).limit(limit).offset(offset)))
+
+
+def count_nominations(session: Session, filters: Filters = Filters()) -> int:
+    """count_nominations under the same filters."""
+    query = select(func.count()).select_from(NominationRecord)
+    return session.scalar(_filtered(query, filters)) or 0
