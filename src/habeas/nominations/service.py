@@ -205,7 +205,8 @@ def _filtered(query: Any, f: Filters) -> Any:
     if f.status is not None:
         query = query.where(NominationRecord.status == f.status)
     if f.failed_rule is not None:
-        query = query.where(NominationRecord.failed_rules.contains(f",{f.failed_rule},", autoescape=True))
+        query = query.where(NominationRecord.failed_rules.contains(f",{f.failed_rule},",
+                                                                   autoescape=True))
     if f.nationality is not None:
         query = query.where(NominationRecord.nationality_codes.contains(f",{f.nationality},",
                                                                    autoescape=True))
