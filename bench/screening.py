@@ -19,7 +19,7 @@
 2. A cProfile of one more 500-row chunk: where the time goes.
 3. PostgreSQL (figure only; plus its own limit): the same import into a scratch
    database, dropped at the end. Skipped, with the reason, when unreachable.
-   30,000 nominations by default, to keep the full run near 5 minutes; the
+   20,000 nominations by default, to keep the full run near 5 minutes; the
    issue's 100,000 with --pg-nominations 100000 (the figure is per nomination).
 
 Every figure is measured, never asserted: the output states whether each goal is met.
@@ -574,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nominations", type=int,
                         help="nominations to import into SQLite (default 100,000; quick 20,000)")
     parser.add_argument("--pg-nominations", type=int,
-                        help="nominations to import into PostgreSQL (default 30,000;"
+                        help="nominations to import into PostgreSQL (default 20,000;"
                              " quick 5,000)")
     parser.add_argument("--pg-url", default=PG_URL,
                         help="PostgreSQL server (scratch databases are created and dropped)")
@@ -588,7 +588,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     n = args.nominations or (20_000 if args.quick else 100_000)
-    pg_n = args.pg_nominations or (5_000 if args.quick else 30_000)
+    pg_n = args.pg_nominations or (5_000 if args.quick else 20_000)
     parts = set(args.only or ["sqlite", "postgres"])
     if args.no_postgres:
         parts.discard("postgres")

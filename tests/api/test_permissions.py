@@ -20,6 +20,7 @@ from habeas.api.app import create_app
 from habeas.auth.models import Role
 from habeas.auth.permissions import PERMISSIONS, Action, allowed
 from habeas.demo import DEMO_USERS
+from habeas.web.common import FORM_ACTIONS
 from habeas.web.routes import PAGE_ACTIONS, PUBLIC_PAGES
 from tests.api.conftest import bearer
 
@@ -77,7 +78,8 @@ def test_every_route_declares_who_may_use_it() -> None:
     unlisted = [
         (m, p) for m, p, a in ALL_ROUTES
         if a is None and (m, p) not in PUBLIC | ANY_AUTHENTICATED
-        and not (m == "GET" and p in PAGE_ACTIONS) and p not in PUBLIC_PAGES
+        and not (m == "GET" and p in PAGE_ACTIONS) and not (m == "POST" and p in FORM_ACTIONS)
+        and p not in PUBLIC_PAGES
     ]
     assert unlisted == [], f"routes without a permission: {unlisted}"
 
@@ -110,22 +112,53 @@ def test_route_matrix(client: TestClient, tokens: dict[str, str], method: str, p
             assert response.json()["error"]["code"] == "forbidden"
 
 
-@pytest.mark.parametrize("page", sorted(PAGE_ACTIONS))
-def test_page_matrix(client: TestClient, page: str) -> None:
+def _log_in(client: TestClient, username: str) -> str:
     from habeas.demo import DEMO_PASSWORD
 
-    concrete = page.replace("{seq}", "0")
+    client.cookies.clear()
+    login = client.get("/login")
+    csrf = login.text.split('name="csrf" value="')[1].split('"')[0]
+    client.post("/login", data={"username": username, "password": DEMO_PASSWORD, "csrf": csrf})
+    home = client.get("/")
+    return home.text.split('name="csrf" value="')[1].split('"')[0]
+
+
+def _concrete_page(path: str) -> str:
+    return path.replace("{seq}", "0").replace("{public_id}", "N0").replace(
+        "{hold_ref}", "none").replace("{hold_ref:path}", "none")
+
+
+@pytest.mark.parametrize("page", sorted(PAGE_ACTIONS))
+def test_page_matrix(client: TestClient, page: str) -> None:
+    concrete = _concrete_page(page)
     assert client.get(concrete, follow_redirects=False).headers["location"] == "/login"
     for user in DEMO_USERS:
-        client.cookies.clear()
-        login = client.get("/login")
-        csrf = login.text.split('name="csrf" value="')[1].split('"')[0]
-        client.post("/login", data={"username": user.username, "password": DEMO_PASSWORD,
-                                    "csrf": csrf})
+        _log_in(client, user.username)
         response = client.get(concrete, follow_redirects=False)
-        expected = (303 if page == "/events" else 200) if allowed(
-            user.role, PAGE_ACTIONS[page]) else 403
-        assert response.status_code == expected, (user.username, page)
+        if allowed(user.role, PAGE_ACTIONS[page]):
+            assert response.status_code != 403, (user.username, page)
+            assert response.headers.get("location") != "/login", (user.username, page)
+        else:
+            assert response.status_code == 403, (user.username, page)
+
+
+@pytest.mark.parametrize("form", sorted(p for p in FORM_ACTIONS if ":path" not in p))
+def test_form_matrix(client: TestClient, form: str) -> None:
+    concrete = _concrete_page(form)
+    assert client.post(concrete, data={}, follow_redirects=False).status_code in (303, 422)
+    for user in DEMO_USERS:
+        csrf = _log_in(client, user.username)
+        response = client.post(concrete, data={"csrf": csrf, "reason": "x"},
+                               files={"file": ("x.txt", b"")} if "import" in form else None,
+                               follow_redirects=False)
+        if allowed(user.role, FORM_ACTIONS[form]):
+            assert response.status_code != 403, (user.username, form, response.text[:200])
+        else:
+            assert response.status_code == 403, (user.username, form)
+        forged = client.post(concrete, data={"csrf": "forged", "reason": "x"},
+                             files={"file": ("x.txt", b"")} if "import" in form else None,
+                             follow_redirects=False)
+        assert forged.status_code == 403, (user.username, form, "CSRF")
 
 
 def test_admin_only_actions_are_admin_only() -> None:

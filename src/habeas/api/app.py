@@ -29,6 +29,7 @@ from habeas.ledger.api import tiles_router
 from habeas.nominations.api import router as nominations_router
 from habeas.screening.catalogue import RULES
 from habeas.web.ledger import router as ledger_pages
+from habeas.web.nominations import router as nomination_pages
 from habeas.web.routes import router as web_router
 
 # No inline script or style anywhere: the pages load only our own files.
@@ -117,6 +118,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(tiles_router)
     app.include_router(web_router)
     app.include_router(ledger_pages)
+    app.include_router(nomination_pages)
     static = resources.files("habeas.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from importlib import resources
 
@@ -25,6 +26,20 @@ PAGE_ACTIONS: dict[str, Action] = {
     "/log": Action.READ_EVENTS,
     "/events": Action.READ_EVENTS,
     "/events/{seq}": Action.READ_EVENTS,
+    "/nominations": Action.READ_NOMINATIONS,
+    "/nominations/import": Action.NOMINATE,
+    "/nominations/{public_id}": Action.READ_NOMINATIONS,
+    "/holds": Action.READ_HOLDS,
+}
+# Every form a page posts, and the action it needs (checked with the CSRF token).
+FORM_ACTIONS: dict[str, Action] = {
+    "/nominations/import": Action.NOMINATE,
+    "/nominations/{public_id}/notice": Action.SERVE_NOTICE,
+    "/nominations/{public_id}/accept": Action.DECIDE_NOMINATIONS,
+    "/nominations/{public_id}/reject": Action.DECIDE_NOMINATIONS,
+    "/holds": Action.REGISTER_HOLDS,
+    "/holds/{hold_ref}/lift": Action.REGISTER_HOLDS,
+    "/holds/{hold_ref:path}/lift": Action.REGISTER_HOLDS,
 }
 PUBLIC_PAGES = frozenset({"/login"})
 
@@ -37,7 +52,8 @@ class NavItem:
 
 def navigation(principal: Principal) -> list[NavItem]:
     """navigation lists the pages this principal's role may open."""
-    items = [NavItem("Home", "/"), NavItem("Ledger", "/log")]
+    items = [NavItem("Home", "/"), NavItem("Nominations", "/nominations"),
+             NavItem("Court orders", "/holds"), NavItem("Ledger", "/log")]
     if principal.role in (Role.ADMIN, Role.MONITOR):
         items.append(NavItem("API schema", "/openapi.json"))
     return [i for i in items if i.href not in PAGE_ACTIONS
@@ -69,3 +85,24 @@ def page_principal(request: Request, path: str) -> Principal | Response:
     return principal
 
 
+
+
+def form_principal(request: Request, path: str, csrf: str) -> Principal | Response:
+    """form_principal: the logged-in user, if their form carries the session's CSRF token
+    and their role may post to PATH."""
+    try:
+        principal = optional_principal(request)
+    except DomainError:
+        principal = None
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    if not principal.csrf_token or not secrets.compare_digest(csrf, principal.csrf_token):
+        return templates.TemplateResponse(
+            request, "error.html", {"principal": principal, "nav": navigation(principal),
+                                    "message": "Your form expired. Go back, reload the page"
+                                               " and try again."}, status_code=403)
+    if not allowed(principal.role, FORM_ACTIONS[path]):
+        return templates.TemplateResponse(
+            request, "error.html", {"principal": principal, "nav": navigation(principal),
+                                    "message": "Your role may not do this."}, status_code=403)
+    return principal
