@@ -75,7 +75,7 @@ def test_a_kill_mid_import_leaves_nothing_half_written(database_url: str,
     path = write_jsonl(tmp_path / "big.jsonl", people, {})
     env = {**os.environ, "HABEAS_DATABASE_URL": database_url,
            "HABEAS_DATA_DIR": str(tmp_path / "data")}
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [sys.executable, "-m", "habeas", "nominations", "import", str(path), "--as-of",
          "2025-03-01", "--json"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     engine = make_engine(database_url)
