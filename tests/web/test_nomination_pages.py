@@ -67,6 +67,11 @@ def test_the_life_of_a_nomination_in_the_browser(browser: Browser, live_server: 
     warden.get_by_label("Accept on").fill("2025-03-20")
     warden.get_by_role("button", name="Accept").click()
     expect(warden.get_by_test_id("status")).to_contain_text("accepted")
+    warden.goto(live_server + "/nominations?decision=ineligible")
+    warden.get_by_role("link", name="W-2").click()
+    warden.get_by_label("Reason for rejecting").fill("a minor (CRC art. 37)")
+    warden.get_by_role("button", name="Reject").click()
+    expect(warden.get_by_test_id("status")).to_have_text("rejected — a minor (CRC art. 37)")
 
     counsel = log_in(browser, live_server, "counsel")
     counsel.get_by_role("link", name="Court orders").click()
@@ -79,3 +84,7 @@ def test_the_life_of_a_nomination_in_the_browser(browser: Browser, live_server: 
     expect(counsel.get_by_role("status")).to_contain_text(
         "Court order 1:25-cv-09999 registered")
     expect(counsel.locator("table")).to_contain_text("external_ref = W-2")
+    counsel.get_by_label("Reason").fill("order vacated")
+    counsel.get_by_role("button", name="Lift").click()
+    expect(counsel.get_by_role("status")).to_contain_text("Court order 1:25-cv-09999 lifted")
+    expect(counsel.locator("table")).to_contain_text("lifted")
