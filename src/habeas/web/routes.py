@@ -19,6 +19,7 @@ from habeas.db import read_session, unit_of_work
 from habeas.errors import DomainError
 from habeas.facilities import service as facilities
 from habeas.facilities.capacity import STANDARDS
+from habeas.nominations import service as nominations
 from habeas.web.common import (
     LOGIN_CSRF_COOKIE,
     PAGE_ACTIONS,
@@ -109,6 +110,13 @@ def home(request: Request) -> Response:
                 "facility": facility,
                 "buildings": facilities.building_count(db, facility.code),
                 "capacity": facilities.capacity(db, facility.code),
+                "nominations": {
+                    label: nominations.count_nominations(db, nominations.Filters(
+                        party=agreement.sending_party, **criteria))
+                    for label, criteria in (("all", {}), ("eligible", {"decision": "eligible"}),
+                                            ("review", {"decision": "review"}),
+                                            ("ineligible", {"decision": "ineligible"}),
+                                            ("accepted", {"status": "accepted"}))},
                 "rules_on": [r for r, s in agreement.rules.items() if s["enabled"]],
                 "rules_off": [r for r, s in agreement.rules.items() if not s["enabled"]],
             })
