@@ -102,3 +102,31 @@ def test_a_kill_mid_import_leaves_nothing_half_written(database_url: str,
         assert s.scalar(select(func.count()).select_from(NominationRecord)) == 4000
     assert replay.check(engine).clean
     engine.dispose()
+
+
+def test_holds_import_registers_orders_and_reports_bad_lines(database_url: str,
+                                                             tmp_path: Path) -> None:
+    assert habeas(database_url, tmp_path, "init", "--profile",
+                  "bilateral-fee-2025").returncode == 0
+    people = nominations(40, seed=3, as_of=AS_OF)
+    venezuelans = sum(p["person"]["nationalities"] == ["VEN"] for p in people)  # type: ignore[index]
+    assert venezuelans > 0
+    habeas(database_url, tmp_path, "nominations", "import",
+           str(write_jsonl(tmp_path / "n.jsonl", people, {})), "--as-of", "2025-03-01")
+    orders = tmp_path / "orders.jsonl"
+    orders.write_text("\n".join([
+        json.dumps({"hold_ref": "1:25-cv-00766-TRO", "court": "D.D.C.", "kind": "tro",
+                    "issued": "2025-02-28", "expires": None, "scope": {"nationality": "VEN"},
+                    "bars_removal_to": "any"}),
+        json.dumps({"hold_ref": "bad", "court": "D.D.C.", "kind": "tro",
+                    "issued": "2025-02-30", "scope": {"nationality": "VEN"},
+                    "bars_removal_to": "any"}),
+        "not json"]) + "\n")
+    result = habeas(database_url, tmp_path, "holds", "import", str(orders), "--as-of",
+                    "2025-03-01", "--json")
+    assert result.returncode == 0, result.stderr
+    outcomes = json.loads(result.stdout)["results"]
+    assert outcomes[0] == {"line": 1, "hold_ref": "1:25-cv-00766-TRO", "outcome": "registered",
+                           "rescreened": venezuelans}
+    assert outcomes[1]["outcome"] == "invalid" and outcomes[1]["errors"][0]["field"] == "issued"
+    assert outcomes[2]["outcome"] == "invalid"
