@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 
 from tests.servers import running_server
@@ -37,3 +37,18 @@ def browser() -> Iterator[Browser]:
                                               args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def log_in(browser: Browser, url: str, username: str) -> Page:
+    """log_in opens a page logged in as a demo user."""
+    from playwright.sync_api import expect
+
+    from habeas.demo import DEMO_PASSWORD
+
+    page = browser.new_page()
+    page.goto(url + "/login")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_test_id("who")).to_be_visible()
+    return page

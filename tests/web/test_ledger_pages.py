@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Route, expect
 
-from habeas.demo import DEMO_PASSWORD
 from tests.conftest import Ledger
 from tests.servers import running_server
+from tests.web.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,18 +20,8 @@ def ledger_server(ledger: Ledger) -> Iterator[str]:
         yield url
 
 
-def logged_in(browser: Browser, url: str, username: str = "monitor") -> Page:
-    page = browser.new_page()
-    page.goto(url + "/login")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_test_id("who")).to_be_visible()
-    return page
-
-
 def test_event_proof_is_verified_in_the_browser(browser: Browser, ledger_server: str) -> None:
-    page = logged_in(browser, ledger_server)
+    page = log_in(browser, ledger_server, "monitor")
     page.get_by_role("link", name="Ledger").click()
     expect(page.get_by_role("heading", name="Custody ledger")).to_be_visible()
     expect(page.get_by_test_id("vkey")).to_contain_text("habeas.invalid/custody-ledger+")
@@ -42,7 +32,7 @@ def test_event_proof_is_verified_in_the_browser(browser: Browser, ledger_server:
 
 
 def test_a_tampered_proof_is_flagged(browser: Browser, ledger_server: str) -> None:
-    page = logged_in(browser, ledger_server)
+    page = log_in(browser, ledger_server, "monitor")
 
     def corrupt(route: Route) -> None:
         response = route.fetch()

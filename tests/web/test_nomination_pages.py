@@ -6,22 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from habeas.demo import DEMO_PASSWORD
 from tests.screening.factories import nomination
+from tests.web.conftest import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(browser: Browser, url: str, username: str) -> Page:
-    page = browser.new_page()
-    page.goto(url + "/login")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_test_id("who")).to_be_visible()
-    return page
 
 
 def test_the_life_of_a_nomination_in_the_browser(browser: Browser, live_server: str,
