@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import rfc8785
 from pydantic import BaseModel, ValidationError
@@ -69,6 +69,7 @@ class RecordedEvent:
 
 EventFacts = Event | RecordedEvent  # what projectors and the leaf format read
 Applier = Callable[[Session, Any, EventFacts], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -287,9 +288,13 @@ def record_many(
     head.size = first + len(events)
     session.execute(insert(Event), [event_row(e) for e in events])
     store.append_leaves(session, first, leaves)
-    for (kind, _, payload), event in zip(prepared, events, strict=True):
-        kind.apply(session, payload, event)
-    session.flush()
+    try:
+        with session.no_autoflush:
+            for (kind, _, payload), event in zip(prepared, events, strict=True):
+                kind.apply(session, payload, event)
+        session.flush()
+    finally:
+        session.info.pop(_STAGED, None)
     return events
 
 
@@ -299,6 +304,25 @@ _EVENT_COLUMNS = tuple(c.name for c in Event.__table__.columns)
 def event_row(event: EventFacts) -> dict[str, Any]:
     """event_row is EVENT as a row of the event table."""
     return {name: getattr(event, name) for name in _EVENT_COLUMNS}
+
+
+_STAGED = "habeas_staged"
+
+
+def stage(session: Session, obj: Any, key: Any) -> None:
+    """stage adds a row a projector creates, so a later event of the same batch finds it.
+
+    Within one record_many the rows are not flushed between projectors (one
+    flush per batch, not one per event); `staged` looks here before the database.
+    """
+    session.add(obj)
+    session.info.setdefault(_STAGED, {})[(type(obj), key)] = obj
+
+
+def staged(session: Session, model: type[T], key: Any) -> T | None:
+    """staged finds a row by primary key among this batch's new rows, then in the database."""
+    found = session.info.get(_STAGED, {}).get((model, key))
+    return found if found is not None else session.get(model, key)
 
 
 def apply_recorded(session: Session, event: Event) -> None:

@@ -8,7 +8,7 @@ from datetime import date
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from habeas.events import EventFacts, projector
+from habeas.events import EventFacts, projector, stage, staged
 from habeas.nominations.models import NominationRecord, Notice
 from habeas.nominations.schemas import Nomination
 
@@ -35,7 +35,7 @@ def _codes(codes: Iterable[str]) -> str:
 @projector("nomination.received", NominationReceived)
 def apply_received(session: Session, p: NominationReceived, event: EventFacts) -> None:
     person = p.nomination.person
-    session.add(NominationRecord(
+    stage(session, NominationRecord(
         public_id=p.public_id, agreement_ref=p.agreement_ref, sending_party=p.sending_party,
         external_ref=p.nomination.external_ref, family_name=person.family_name,
         given_names=person.given_names, date_of_birth=person.date_of_birth,
@@ -43,12 +43,12 @@ def apply_received(session: Session, p: NominationReceived, event: EventFacts) -
         data=p.nomination.model_dump(mode="json"), failed_rules=",",
         data_sha256=p.data_sha256, decision=None, results=[], screened_as_of=None,
         received_seq=event.seq, status="nominated", status_reason=None,
-    ))
+    ), p.public_id)
 
 
 @projector("nomination.screened", NominationScreened)
 def apply_screened(session: Session, p: NominationScreened, event: EventFacts) -> None:
-    record = session.get(NominationRecord, p.public_id)
+    record = staged(session, NominationRecord, p.public_id)
     assert record is not None, "a nomination is received before it is screened"
     record.decision = p.decision
     record.results = p.results
@@ -78,7 +78,7 @@ class NominationDecided(BaseModel):
 
 @projector("nomination.amended", NominationAmended)
 def apply_amended(session: Session, p: NominationAmended, event: EventFacts) -> None:
-    record = session.get(NominationRecord, p.public_id)
+    record = staged(session, NominationRecord, p.public_id)
     assert record is not None, "the service checked the nomination exists"
     person = p.nomination.person
     record.family_name, record.given_names = person.family_name, person.given_names
@@ -97,7 +97,7 @@ def apply_notice_served(session: Session, p: NoticeServed, event: EventFacts) ->
 
 
 def _decide(session: Session, p: NominationDecided, status: str) -> None:
-    record = session.get(NominationRecord, p.public_id)
+    record = staged(session, NominationRecord, p.public_id)
     assert record is not None, "the service checked the nomination exists"
     record.status = status
     record.status_reason = p.reason

@@ -118,22 +118,21 @@ def import_rows(session: Session, agreement: Agreement, rows: Iterable[Row], *,
     party = agreement.sending_party
     results: list[LineResult] = []
     pending: list[NewEvent] = []
-    seen: dict[str, str] = {}
+    valid: list[tuple[Row, Nomination]] = []
     for row in rows:
         if row.errors:
             results.append(LineResult(row.line, _ref_of(row.data), "invalid", errors=row.errors))
             continue
         try:
-            nomination = Nomination.model_validate(row.data)
+            valid.append((row, Nomination.model_validate(row.data)))
         except ValidationError as exc:
             results.append(LineResult(row.line, _ref_of(row.data), "invalid", errors=[
                 {"field": p["field"], "message": p["problem"]} for p in all_problems(exc)]))
-            continue
+    seen = _known_digests(session, party, [n.external_ref for _, n in valid])
+    for row, nomination in valid:
         digest = data_digest(nomination)
         ref = nomination.external_ref
-        known = seen.get(ref) or session.scalar(
-            select(NominationRecord.data_sha256).where(
-                NominationRecord.sending_party == party, NominationRecord.external_ref == ref))
+        known = seen.get(ref)
         if known is not None:
             if known == digest:
                 results.append(LineResult(row.line, ref, "unchanged"))
@@ -155,7 +154,19 @@ def import_rows(session: Session, agreement: Agreement, rows: Iterable[Row], *,
                                   reasons=[r.as_dict() for r in outcome.reasons],
                                   public_id=public_id))
     record_many(session, pending)
-    return results
+    return sorted(results, key=lambda r: r.line)
+
+
+def _known_digests(session: Session, party: str, refs: list[str]) -> dict[str, str]:
+    """_known_digests: the content digest of every already nominated ref, in a few queries."""
+    known: dict[str, str] = {}
+    for start in range(0, len(refs), 500):
+        rows = session.execute(
+            select(NominationRecord.external_ref, NominationRecord.data_sha256).where(
+                NominationRecord.sending_party == party,
+                NominationRecord.external_ref.in_(refs[start:start + 500])))
+        known.update((ref, digest) for ref, digest in rows)
+    return known
 
 
 def _ref_of(data: Any) -> str | None:
