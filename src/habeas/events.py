@@ -313,7 +313,8 @@ def stage(session: Session, obj: Any, key: Any) -> None:
     """stage adds a row a projector creates, so a later event of the same batch finds it.
 
     Within one record_many the rows are not flushed between projectors (one
-    flush per batch, not one per event); `staged` looks here before the database.
+    flush per batch, not one per event), so every projector creates rows with
+    `stage` and reads rows by key with `staged`, which looks here first.
     """
     session.add(obj)
     session.info.setdefault(_STAGED, {})[(type(obj), key)] = obj

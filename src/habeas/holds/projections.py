@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from habeas.events import EventFacts, projector
+from habeas.events import EventFacts, projector, stage, staged
 from habeas.holds.models import HoldRecord
 from habeas.holds.schemas import Hold
 
@@ -25,17 +25,17 @@ class HoldLifted(BaseModel):
 @projector("hold.registered", HoldRegistered)
 def apply_registered(session: Session, p: HoldRegistered, event: EventFacts) -> None:
     h = p.hold
-    session.add(HoldRecord(
+    stage(session, HoldRecord(
         hold_ref=h.hold_ref, court=h.court, kind=h.kind.value, issued=h.issued,
         expires=h.expires, scope=h.scope.model_dump(mode="json", exclude_none=True),
         bars_removal_to=h.bars_removal_to, lifted_on=None, lift_reason=None,
         registered_seq=event.seq,
-    ))
+    ), h.hold_ref)
 
 
 @projector("hold.lifted", HoldLifted)
 def apply_lifted(session: Session, p: HoldLifted, event: EventFacts) -> None:
-    record = session.get(HoldRecord, p.hold_ref)
+    record = staged(session, HoldRecord, p.hold_ref)
     assert record is not None, "the service checked the hold exists"
     record.lifted_on = p.lifted_on
     record.lift_reason = p.reason
