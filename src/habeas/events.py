@@ -151,16 +151,36 @@ _SAFE_INT = 2**53
 
 
 def _plain_json(value: Any) -> bool:
-    kind = type(value)
-    if kind is str or kind is bool or value is None:
+    # Iterative, pushing only containers: this runs for every payload recorded.
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is dict:
+            for key, item in node.items():
+                if type(key) is not str or not key.isascii():
+                    return False
+                item_kind = type(item)
+                if item_kind is dict or item_kind is list:
+                    stack.append(item)
+                elif not _plain_scalar(item, item_kind):
+                    return False
+        elif kind is list:
+            for item in node:
+                item_kind = type(item)
+                if item_kind is dict or item_kind is list:
+                    stack.append(item)
+                elif not _plain_scalar(item, item_kind):
+                    return False
+        elif not _plain_scalar(node, kind):
+            return False
+    return True
+
+
+def _plain_scalar(item: Any, kind: type) -> bool:
+    if kind is str or kind is bool or item is None:
         return True
-    if kind is int:
-        return bool(-_SAFE_INT < value < _SAFE_INT)
-    if kind is dict:
-        return all(type(k) is str and k.isascii() and _plain_json(v) for k, v in value.items())
-    if kind is list:
-        return all(_plain_json(v) for v in value)
-    return False
+    return kind is int and -_SAFE_INT < item < _SAFE_INT
 
 
 def payload_digest(salt: bytes, payload: Mapping[str, Any]) -> str:
@@ -204,6 +224,11 @@ def leaf_bytes(event: EventFacts) -> bytes:
 
 
 def _validated_payload(kind: EventType, payload: BaseModel | Mapping[str, Any]) -> BaseModel:
+    # An instance of the registered payload model was validated when it was built
+    # (services build payloads with the model's constructor); anything else is
+    # validated here, from its JSON form.
+    if type(payload) is kind.payload:
+        return payload
     raw = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else dict(payload)
     try:
         return kind.payload.model_validate(raw)

@@ -40,7 +40,8 @@ def apply_received(session: Session, p: NominationReceived, event: EventFacts) -
         external_ref=p.nomination.external_ref, family_name=person.family_name,
         given_names=person.given_names, date_of_birth=person.date_of_birth,
         nationalities=list(person.nationalities), nationality_codes=_codes(person.nationalities),
-        data=p.nomination.model_dump(mode="json"), failed_rules=",",
+        # The event's own JSON form of the nomination: the same value, not dumped twice.
+        data=event.payload["nomination"], failed_rules=",",
         data_sha256=p.data_sha256, decision=None, results=[], screened_as_of=None,
         received_seq=event.seq, status="nominated", status_reason=None,
     ), p.public_id)
@@ -85,7 +86,7 @@ def apply_amended(session: Session, p: NominationAmended, event: EventFacts) -> 
     record.date_of_birth = person.date_of_birth
     record.nationalities = list(person.nationalities)
     record.nationality_codes = _codes(person.nationalities)
-    record.data = p.nomination.model_dump(mode="json")
+    record.data = event.payload["nomination"]
     record.data_sha256 = p.data_sha256
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Agreement
-from habeas.events import NewEvent, canonical_json, record_many
+from habeas.events import NewEvent, record_many
 from habeas.holds import service as holds
 from habeas.holds.schemas import Hold
 from habeas.nominations.models import NominationRecord
@@ -79,15 +79,30 @@ def read_jsonl(stream: IO[str]) -> Iterator[Row]:
                                                               f" at column {exc.colno}"}])
 
 
+def _random_chars(n: int) -> str:
+    # One call to the CSPRNG per id, spelled in the 31-letter alphabet (11 × ~4.95 bits).
+    value = secrets.randbits(55)
+    chars = []
+    for _ in range(n):
+        value, digit = divmod(value, len(PUBLIC_ID_ALPHABET))
+        chars.append(PUBLIC_ID_ALPHABET[digit])
+    return "".join(chars)
+
+
 def new_public_id(rng: Callable[[int], str] | None = None) -> str:
     """new_public_id is an opaque id for the ledger's `subject`: never a name (DESIGN.md §6)."""
-    pick = rng or (lambda n: "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(n)))
-    return "N" + pick(11)
+    return "N" + (rng or _random_chars)(11)
 
 
 def data_digest(nomination: Nomination) -> str:
-    """data_digest identifies a nomination's content, for idempotent re-imports."""
-    return hashlib.sha256(canonical_json(nomination.model_dump(mode="json"))).hexdigest()
+    """data_digest identifies a nomination's content, for idempotent re-imports.
+
+    A private identity, not a published commitment: sorted compact JSON of the
+    validated model (whose fields hold no floats) is stable and cheaper than JCS.
+    """
+    text = json.dumps(nomination.model_dump(mode="json"), sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def context_for(agreement: Agreement, as_of: date, all_holds: list[Hold]) -> Context:
