@@ -25,10 +25,8 @@ import io
 import json
 import math
 import os
-import platform
 import pstats
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -38,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from common import Key, Spec, cumtime, edge, machine, say, yes
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
@@ -67,10 +66,6 @@ def _timed(call: Callable[[], object]) -> float:
     t0 = perf()
     call()
     return perf() - t0
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
 
 
 def fresh_engine(path: Path) -> Engine:
@@ -110,8 +105,6 @@ def plain_insert(engine: Engine, rows: list[dict[str, Any]]) -> None:
         conn.execute(insert(Event.__table__), rows)
 
 
-Key = tuple[str, int, str]
-Spec = tuple[str, str]  # (file path suffix, function name)
 
 EV = "habeas/events.py"
 ST = "habeas/ledger/store.py"
@@ -119,52 +112,34 @@ MK = "habeas/ledger/merkle.py"
 SESSION = "sqlalchemy/orm/session.py"
 
 
-def _matches(key: Key, spec: Spec) -> bool:
-    filename, _, name = key
-    return name == spec[1] and filename.replace("\\", "/").endswith(spec[0])
-
-
-def _edge(stats: dict[Key, Any], caller: Spec, callee: Spec) -> float:
-    """_edge is the cumulative time spent in CALLEE when called directly from CALLER."""
-    total = 0.0
-    for key, (_, _, _, _, callers) in stats.items():
-        if _matches(key, callee):
-            total += sum(v[3] for ck, v in callers.items() if _matches(ck, caller))
-    return total
-
-
-def _cumtime(stats: dict[Key, Any], spec: Spec) -> float:
-    return sum(v[3] for key, v in stats.items() if _matches(key, spec))
-
-
 def profile_breakdown(profiler: cProfile.Profile) -> tuple[float, list[tuple[str, float]]]:
     """profile_breakdown splits the profiled append time into non-overlapping parts."""
     stats: dict[Key, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    total = _cumtime(stats, ("bench/ledger.py", "append_batch"))
+    total = cumtime(stats, ("bench/ledger.py", "append_batch"))
     rm: Spec = (EV, "record_many")
-    jcs = _edge(stats, (EV, "payload_digest"), (EV, "canonical_json"))
-    leaves = _edge(stats, rm, (ST, "append_leaves"))
-    hash_insert = _edge(stats, (ST, "append_leaves"), (SESSION, "execute"))
+    jcs = edge(stats, (EV, "payload_digest"), (EV, "canonical_json"))
+    leaves = edge(stats, rm, (ST, "append_leaves"))
+    hash_insert = edge(stats, (ST, "append_leaves"), (SESSION, "execute"))
     parts = [
-        ("event-type lookup (_event_type)", _edge(stats, rm, (EV, "_event_type"))),
-        ("envelope checks (_check_envelope)", _edge(stats, rm, (EV, "_check_envelope"))),
-        ("payload validation (pydantic)", _edge(stats, rm, (EV, "_validated_payload"))),
-        ("payload model_dump (pydantic)", _edge(stats, rm, ("pydantic/main.py", "model_dump"))),
-        ("salt (secrets.token_bytes)", _edge(stats, rm, ("secrets.py", "token_bytes"))),
+        ("event-type lookup (_event_type)", edge(stats, rm, (EV, "_event_type"))),
+        ("envelope checks (_check_envelope)", edge(stats, rm, (EV, "_check_envelope"))),
+        ("payload validation (pydantic)", edge(stats, rm, (EV, "_validated_payload"))),
+        ("payload model_dump (pydantic)", edge(stats, rm, ("pydantic/main.py", "model_dump"))),
+        ("salt (secrets.token_bytes)", edge(stats, rm, ("secrets.py", "token_bytes"))),
         ("RFC 8785 canonical JSON of payload", jcs),
         ("salted SHA-256 digest (rest of payload_digest)",
-         _edge(stats, rm, (EV, "payload_digest")) - jcs),
-        ("Event ORM objects", _edge(stats, rm, ("", "__init__"))),
-        ("envelope canonical JSON (leaf_bytes)", _edge(stats, rm, (EV, "leaf_bytes"))),
-        ("leaf hash (merkle.leaf_hash)", _edge(stats, rm, (MK, "leaf_hash"))),
-        ("log head lock (SELECT)", _edge(stats, rm, (EV, "_lock_head"))),
-        ("event rows (event_row)", _edge(stats, rm, (EV, "<listcomp>"))),
-        ("INSERT event rows", _edge(stats, rm, (SESSION, "execute"))),
+         edge(stats, rm, (EV, "payload_digest")) - jcs),
+        ("Event ORM objects", edge(stats, rm, ("", "__init__"))),
+        ("envelope canonical JSON (leaf_bytes)", edge(stats, rm, (EV, "leaf_bytes"))),
+        ("leaf hash (merkle.leaf_hash)", edge(stats, rm, (MK, "leaf_hash"))),
+        ("log head lock (SELECT)", edge(stats, rm, (EV, "_lock_head"))),
+        ("event rows (event_row)", edge(stats, rm, (EV, "<listcomp>"))),
+        ("INSERT event rows", edge(stats, rm, (SESSION, "execute"))),
         ("stored-hash computation (append_leaves)", leaves - hash_insert),
         ("INSERT ledger_hash rows", hash_insert),
-        ("projection (apply: ORM adds)", _edge(stats, rm, ("", "apply_facility_registered"))),
-        ("projection flush (INSERT facility rows)", _edge(stats, rm, (SESSION, "flush"))),
-        ("commit", _edge(stats, ("habeas/db.py", "unit_of_work"), (SESSION, "commit"))),
+        ("projection (apply: ORM adds)", edge(stats, rm, ("", "apply_facility_registered"))),
+        ("projection flush (INSERT facility rows)", edge(stats, rm, (SESSION, "flush"))),
+        ("commit", edge(stats, ("habeas/db.py", "unit_of_work"), (SESSION, "commit"))),
     ]
     parts.append(("other (session setup/close, loop)", total - sum(t for _, t in parts)))
     return total, parts
@@ -487,24 +462,6 @@ def bench_proofs(workdir: Path, sizes: list[int], queries: int, seed: int) -> di
 # ---------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------
-
-
-def machine() -> dict[str, Any]:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpus": os.cpu_count(), "cpu": model, "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version, "platform": platform.platform(),
-            "loadavg_1m_at_start": os.getloadavg()[0]}
-
-
-def yes(ok: bool) -> str:
-    return "yes" if ok else "NO"
 
 
 def report(results: dict[str, Any]) -> None:

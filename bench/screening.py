@@ -33,10 +33,8 @@ import gc
 import io
 import json
 import os
-import platform
 import pstats
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -47,6 +45,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from common import Key, Spec, cumtime, edge, machine, say, yes
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
@@ -72,10 +71,6 @@ GOAL_RATE = 5_000.0
 GOAL_RATIO = 0.25
 
 perf = time.perf_counter
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
 
 
 # ---------------------------------------------------------------------------
@@ -396,8 +391,6 @@ def measure(label: str, engine: Engine, limit_engine: Engine | None, path: Path,
 # 2. Where the time goes
 # ---------------------------------------------------------------------------
 
-Key = tuple[str, int, str]
-Spec = tuple[str, str]  # (file path suffix, function name)
 
 SV = "habeas/nominations/service.py"
 EV = "habeas/events.py"
@@ -407,78 +400,60 @@ SESSION = "sqlalchemy/orm/session.py"
 PYD = "pydantic/main.py"
 
 
-def _matches(key: Key, spec: Spec) -> bool:
-    filename, _, name = key
-    return name == spec[1] and filename.replace("\\", "/").endswith(spec[0])
-
-
-def _edge(stats: dict[Key, Any], caller: Spec, callee: Spec) -> float:
-    """_edge is the cumulative time spent in CALLEE when called directly from CALLER."""
-    total = 0.0
-    for key, (_, _, _, _, callers) in stats.items():
-        if _matches(key, callee):
-            total += sum(v[3] for ck, v in callers.items() if _matches(ck, caller))
-    return total
-
-
-def _cumtime(stats: dict[Key, Any], spec: Spec) -> float:
-    return sum(v[3] for key, v in stats.items() if _matches(key, spec))
-
-
 def profile_breakdown(profiler: cProfile.Profile) -> tuple[float, list[tuple[str, float]]]:
     """profile_breakdown splits the profiled chunk into non-overlapping parts."""
     stats: dict[Key, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    total = _cumtime(stats, ("bench/screening.py", "profiled_chunk"))
+    total = cumtime(stats, ("bench/screening.py", "profiled_chunk"))
     ir: Spec = (SV, "import_rows")
     rm: Spec = (EV, "record_many")
-    digest = _edge(stats, ir, (SV, "data_digest"))
-    digest_jcs = _edge(stats, (SV, "data_digest"), (EV, "canonical_json"))
-    payload_digest = _edge(stats, rm, (EV, "payload_digest"))
-    payload_jcs = _edge(stats, (EV, "payload_digest"), (EV, "canonical_json"))
-    leaves = _edge(stats, rm, (ST, "append_leaves"))
-    hash_insert = _edge(stats, (ST, "append_leaves"), (SESSION, "execute"))
-    screened = _edge(stats, rm, (PJ, "apply_screened"))
-    screened_get = _edge(stats, (PJ, "apply_screened"), (SESSION, "get"))
+    digest = edge(stats, ir, (SV, "data_digest"))
+    digest_jcs = edge(stats, (SV, "data_digest"), (EV, "canonical_json"))
+    payload_digest = edge(stats, rm, (EV, "payload_digest"))
+    payload_jcs = edge(stats, (EV, "payload_digest"), (EV, "canonical_json"))
+    leaves = edge(stats, rm, (ST, "append_leaves"))
+    hash_insert = edge(stats, (ST, "append_leaves"), (SESSION, "execute"))
+    screened = edge(stats, rm, (PJ, "apply_screened"))
+    screened_get = edge(stats, (PJ, "apply_screened"), (SESSION, "get"))
     parts = [
-        ("read file + JSON parse (cli._read_rows)", _cumtime(stats, ("habeas/cli.py",
+        ("read file + JSON parse (cli._read_rows)", cumtime(stats, ("habeas/cli.py",
                                                                       "_read_rows"))),
-        ("agreement lookup (get_one)", _edge(stats, ("bench/screening.py", "import_chunk"),
+        ("agreement lookup (get_one)", edge(stats, ("bench/screening.py", "import_chunk"),
                                              (SESSION, "get_one"))),
         ("screening context + court orders (SELECT)",
-         _edge(stats, ir, (SV, "context_for")) + _edge(stats, ir, ("habeas/holds/service.py",
+         edge(stats, ir, (SV, "context_for")) + edge(stats, ir, ("habeas/holds/service.py",
                                                                    "all_holds"))),
-        ("nomination validation (Pydantic model_validate)", _edge(stats, ir, (PYD,
+        ("nomination validation (Pydantic model_validate)", edge(stats, ir, (PYD,
                                                                              "model_validate"))),
         ("data_digest: model_dump + sha256", digest - digest_jcs),
         ("data_digest: canonical JSON", digest_jcs),
-        ("duplicate-ref lookup (one SELECT per row)", _edge(stats, ir, (SESSION, "scalar"))),
-        ("public id (secrets.choice)", _edge(stats, ir, (SV, "new_public_id"))),
-        ("screening (screen: the rules)", _edge(stats, ir, ("habeas/screening/engine.py",
+        ("duplicate-ref lookup (one SELECT per row)", edge(stats, ir, (SESSION, "scalar"))),
+        ("public id (secrets.choice)", edge(stats, ir, (SV, "new_public_id"))),
+        ("screening (screen: the rules)", edge(stats, ir, ("habeas/screening/engine.py",
                                                             "screen"))),
         ("event payload models (received + screened)",
-         _edge(stats, ir, (PYD, "__init__")) + _edge(stats, ir, (SV, "_screened_event"))),
+         edge(stats, ir, (PYD, "__init__")) + edge(stats, ir, (SV, "_screened_event"))),
         ("record_many: payload re-validation (dump + validate)",
-         _edge(stats, rm, (EV, "_validated_payload"))),
+         edge(stats, rm, (EV, "_validated_payload"))),
         ("record_many: envelope checks + type lookup",
-         _edge(stats, rm, (EV, "_check_envelope")) + _edge(stats, rm, (EV, "_event_type"))),
-        ("record_many: payload model_dump", _edge(stats, rm, (PYD, "model_dump"))),
-        ("record_many: salt", _edge(stats, rm, ("secrets.py", "token_bytes"))),
+         edge(stats, rm, (EV, "_check_envelope")) + edge(stats, rm, (EV, "_event_type"))),
+        ("record_many: payload model_dump", edge(stats, rm, (PYD, "model_dump"))),
+        ("record_many: salt", edge(stats, rm, ("secrets.py", "token_bytes"))),
         ("record_many: payload canonical JSON", payload_jcs),
         ("record_many: payload salted sha256", payload_digest - payload_jcs),
-        ("record_many: envelope canonical JSON (leaf_bytes)", _edge(stats, rm,
+        ("record_many: envelope canonical JSON (leaf_bytes)", edge(stats, rm,
                                                                     (EV, "leaf_bytes"))),
-        ("record_many: leaf hash", _edge(stats, rm, ("habeas/ledger/merkle.py", "leaf_hash"))),
-        ("record_many: log head lock", _edge(stats, rm, (EV, "_lock_head"))),
+        ("record_many: leaf hash", edge(stats, rm, ("habeas/ledger/merkle.py", "leaf_hash"))),
+        ("record_many: log head lock", edge(stats, rm, (EV, "_lock_head"))),
         ("record_many: event rows + INSERT event",
-         _edge(stats, rm, (EV, "<listcomp>")) + _edge(stats, rm, (SESSION, "execute"))),
+         edge(stats, rm, (EV, "<listcomp>")) + edge(stats, rm, (SESSION, "execute"))),
         ("record_many: stored-hash computation", leaves - hash_insert),
         ("record_many: INSERT ledger_hash", hash_insert),
         ("projection received (NominationRecord + model_dump)",
-         _edge(stats, rm, (PJ, "apply_received"))),
+         edge(stats, rm, (PJ, "apply_received"))),
         ("projection screened: session.get (autoflush INSERT + SELECT per row)", screened_get),
         ("projection screened: attribute sets", screened - screened_get),
-        ("projection final flush (UPDATE nomination)", _edge(stats, rm, (SESSION, "flush"))),
-        ("commit", _edge(stats, ("habeas/db.py", "unit_of_work"), (SESSION, "commit"))),
+        ("projection final flush (UPDATE nomination)", edge(stats, rm, (SESSION, "flush"))),
+        ("commit", edge(stats, ("habeas/db.py", "unit_of_work"), (SESSION, "commit"))),
     ]
     parts.append(("other (LineResults, loop, session setup/close)",
                   total - sum(t for _, t in parts)))
@@ -514,24 +489,6 @@ def bench_profile(engine: Engine, path: Path) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------
-
-
-def machine() -> dict[str, Any]:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpus": os.cpu_count(), "cpu": model, "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version, "platform": platform.platform(),
-            "loadavg_1m_at_start": os.getloadavg()[0]}
-
-
-def yes(ok: bool) -> str:
-    return "yes" if ok else "NO"
 
 
 def report(results: dict[str, Any]) -> None:
