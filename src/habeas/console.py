@@ -1,0 +1,29 @@
+"""What every `habeas` command shares: the consoles, --json, and the actor name."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+out = Console()
+err = Console(stderr=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+
+
+def actor() -> str:
+    """actor names the operator in event envelopes: cli:<login>."""
+    return f"cli:{getpass.getuser()}"
+
+
+def emit(as_json: bool, data: Any, lines: list[str]) -> None:
+    """emit prints DATA as JSON with --json, else the human LINES."""
+    if as_json:
+        out.print_json(json.dumps(data, default=str))
+    else:
+        for line in lines:
+            out.print(line, highlight=False, soft_wrap=True)
