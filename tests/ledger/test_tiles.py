@@ -73,3 +73,13 @@ def test_levels_and_root_agree_with_rfc9162(size: int) -> None:
     assert root == (merkle.root(leaves) if size else hashlib.sha256(b"").digest())
     assert kept.get(1, []) == [merkle.root(leaves[i * 256:(i + 1) * 256])
                                for i in range(size // 256)]
+
+
+@pytest.mark.parametrize("size", [1, 255, 256, 257, 70_000])
+def test_is_tile_of_agrees_with_the_listing(size: int) -> None:
+    from habeas.ledger.tiles import Tile, is_tile_of
+
+    listed = set(tiles_for(size))
+    candidates = {Tile(level, index, width) for level in range(3) for index in range(300)
+                  for width in (1, 17, 112, 255, 256)}
+    assert {t for t in candidates if is_tile_of(size, t)} == listed & candidates

@@ -49,6 +49,12 @@ class Principal:
     csrf_token: str | None = None
 
     @property
+    def scope(self) -> str | None:
+        """scope is the party whose people alone this principal may see: a sending user's
+        own state (DESIGN.md §2); None for roles that see every party's."""
+        return self.party_code if self.role is Role.SENDING else None
+
+    @property
     def actor(self) -> str:
         """actor is how this principal is named in an event envelope."""
         return f"user:{self.username}"

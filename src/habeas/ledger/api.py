@@ -25,7 +25,7 @@ from habeas.events import envelope, log_size
 from habeas.ledger import publish, service, store
 from habeas.ledger.keys import load_log_key
 from habeas.ledger.models import Checkpoint, Event
-from habeas.ledger.tiles import Tile, TileError, bundles_for, parse_path, tiles_for
+from habeas.ledger.tiles import Tile, TileError, is_tile_of, parse_path
 
 router = APIRouter(prefix="/events", tags=["ledger"])
 Reader = Annotated[Principal, Depends(require(Action.READ_EVENTS))]
@@ -203,14 +203,11 @@ def tile_file(path: str, db: ReadDB) -> Response:
         raise NotFound(str(exc)) from None
     latest = service.latest_checkpoint(db)
     size = latest.size if latest is not None else 0
-    if level is None:
-        exists = (index, width) in set(bundles_for(size))
-        data = publish.bundle_bytes(db, index, width) if exists else b""
-    else:
-        tile = Tile(level, index, width)
-        exists = tile in set(tiles_for(size))
-        data = publish.tile_bytes(db, tile) if exists else b""
+    # An entry bundle has the shape of the level-0 tile at the same index.
+    exists = is_tile_of(size, Tile(level or 0, index, width))
     if not exists:
         raise NotFound(f"tile/{path}: not part of the latest checkpoint (size {size})")
+    data = (publish.bundle_bytes(db, index, width) if level is None
+            else publish.tile_bytes(db, Tile(level, index, width)))
     return Response(data, media_type="application/octet-stream",
                     headers={"Cache-Control": "public, max-age=31536000, immutable"})

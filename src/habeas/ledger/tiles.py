@@ -73,6 +73,14 @@ def tiles_for(size: int) -> Iterator[Tile]:
         level += 1
 
 
+def is_tile_of(size: int, tile: Tile) -> bool:
+    """is_tile_of says whether TILE (with its width) belongs to a tree of SIZE leaves."""
+    count = size >> (TILE_HEIGHT * tile.level)
+    full, partial = divmod(count, TILE_WIDTH)
+    return (tile.index < full and tile.width == TILE_WIDTH) or \
+        (tile.index == full and tile.width == partial)
+
+
 def bundles_for(size: int) -> Iterator[tuple[int, int]]:
     """bundles_for lists (index, width) of every entry bundle of a tree of SIZE leaves."""
     full, partial = divmod(size, TILE_WIDTH)

@@ -13,7 +13,6 @@ from habeas.agreements.models import Agreement
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.auth import service as auth
-from habeas.auth.models import Role
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
 from habeas.db import utcnow
@@ -73,11 +72,6 @@ class NominationDetail(NominationOut):
     nomination: dict[str, Any]
 
 
-def _scope(principal: Principal) -> str | None:
-    """_scope: a sending user sees only its own party's nominations (DESIGN.md §2)."""
-    return principal.party_code if principal.role is Role.SENDING else None
-
-
 def _out(record: NominationRecord) -> dict[str, Any]:
     return {c: getattr(record, c) for c in NominationOut.model_fields}
 
@@ -113,7 +107,7 @@ def list_nominations(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[NominationOut]:
     """Nominations, newest first (a sending state sees only its own)."""
-    filters = service.Filters(party=_scope(principal), decision=decision)
+    filters = service.Filters(party=principal.scope, decision=decision)
     return [NominationOut.model_validate(_out(r)) for r in service.list_nominations(
         db, filters, limit=limit, offset=offset)]
 
@@ -122,7 +116,7 @@ def list_nominations(
 def get_nomination(public_id: str, write: Writer, principal: Reader) -> NominationDetail:
     """One nomination with its full rule trace; the read is logged (Mandela Rule 9)."""
     with write() as db:
-        record = decisions.get(db, public_id, _scope(principal))
+        record = decisions.get(db, public_id, principal.scope)
         auth.record_read(db, principal, kind="nomination", record_id=public_id, channel="api",
                          purpose="nomination file")
         return NominationDetail.model_validate({**_out(record), "nomination": record.data})

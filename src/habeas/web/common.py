@@ -39,7 +39,6 @@ FORM_ACTIONS: dict[str, Action] = {
     "/nominations/{public_id}/reject": Action.DECIDE_NOMINATIONS,
     "/holds": Action.REGISTER_HOLDS,
     "/holds/{hold_ref}/lift": Action.REGISTER_HOLDS,
-    "/holds/{hold_ref:path}/lift": Action.REGISTER_HOLDS,
 }
 PUBLIC_PAGES = frozenset({"/login"})
 

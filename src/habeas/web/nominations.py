@@ -13,7 +13,6 @@ from sqlalchemy import select
 from habeas.agreements.models import Agreement
 from habeas.api.deps import engine_of
 from habeas.auth import service as auth
-from habeas.auth.models import Role
 from habeas.auth.service import Principal
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError
@@ -27,10 +26,6 @@ from habeas.web.common import form_principal, navigation, page_principal, templa
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-
-
-def _scope(principal: Principal) -> str | None:
-    return principal.party_code if principal.role is Role.SENDING else None
 
 
 def _context(principal: Principal, **extra: Any) -> dict[str, Any]:
@@ -49,7 +44,7 @@ def nominations_page(
     principal = page_principal(request, "/nominations")
     if isinstance(principal, Response):
         return principal
-    filters = service.Filters(party=_scope(principal), decision=decision or None,
+    filters = service.Filters(party=principal.scope, decision=decision or None,
                               status=status or None, failed_rule=rule or None,
                               nationality=nationality or None)
     with read_session(engine_of(request)) as db:
@@ -127,7 +122,7 @@ def nomination_page(request: Request, public_id: str, error: str | None = None) 
         return principal
     with unit_of_work(engine_of(request)) as db:
         try:
-            record = decisions.get(db, public_id, _scope(principal))
+            record = decisions.get(db, public_id, principal.scope)
         except DomainError as exc:
             return templates.TemplateResponse(request, "error.html", _context(
                 principal, message=exc.message), status_code=404)
@@ -151,7 +146,7 @@ def _nomination_form(request: Request, public_id: str, path: str, csrf: str,
         return principal
     try:
         with unit_of_work(engine_of(request)) as db:
-            record = decisions.get(db, public_id, _scope(principal))
+            record = decisions.get(db, public_id, principal.scope)
             act(db, record, principal)
     except DomainError as exc:
         return nomination_page(request, public_id, error=exc.message)
@@ -245,7 +240,7 @@ def hold_form(request: Request, hold_ref: str = Form(""), court: str = Form(""),
                                                    f" {changed} decision(s) changed.")
 
 
-@router.post("/holds/{hold_ref:path}/lift", response_class=HTMLResponse)
+@router.post("/holds/{hold_ref}/lift", response_class=HTMLResponse)
 def lift_form(request: Request, hold_ref: str, reason: str = Form(""),
               csrf: str = Form("")) -> Response:
     principal = form_principal(request, "/holds/{hold_ref}/lift", csrf)
