@@ -23,6 +23,7 @@ from habeas.console import JsonFlag, actor, emit, err, out
 from habeas.db import default_engine, read_session, unit_of_work
 from habeas.errors import DomainError, ErrorCode
 from habeas.events import log_size
+from habeas.facilities.cli import facilities_app, population_app
 from habeas.ledger.cli import ledger_app
 from habeas.ledger.keys import ensure_log_key
 from habeas.migrate import require_current, upgrade
@@ -38,6 +39,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(nominations_app, name="nominations")
 app.add_typer(holds_app, name="holds")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(facilities_app, name="facilities")
+app.add_typer(population_app, name="population")
 
 @app.command()
 def init(
@@ -81,6 +84,8 @@ def demo(
     with unit_of_work(engine) as session:
         steps = demo_scenario.load(session, seed=seed)
         steps += demo_scenario.nominate(session, seed=seed)
+        steps += demo_scenario.populate(session, seed=seed)
+        steps += demo_scenario.transfer(session)
         steps += demo_scenario.witness(session, signer, seed=seed)
     logins = [{"username": u.username, "role": u.role.value, "password":
                demo_scenario.DEMO_PASSWORD} for u in demo_scenario.DEMO_USERS]

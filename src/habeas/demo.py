@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import random
+import tomllib
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from importlib import resources
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,10 +24,10 @@ from habeas.auth import service as auth
 from habeas.auth.models import Role, User
 from habeas.db import utcnow
 from habeas.facilities import service as facilities
-from habeas.facilities.models import Building
-from habeas.facilities.schemas import BuildingIn, CellIn
+from habeas.facilities.schemas import FacilityFile
 from habeas.ledger import service as ledger
 from habeas.ledger.note import ALG_COSIGNATURE_V1, Signer, cosign
+from habeas.nominations.service import PUBLIC_ID_ALPHABET
 
 # The other state and the monitor witness the log (DESIGN.md §6). Their keys would
 # live on their own machines; the demo derives them from the seed so it can cosign.
@@ -35,10 +37,8 @@ DEMO_PROFILE = "bilateral-fee-2025"
 DEMO_PASSWORD = "cecot-demo-2025"  # noqa: S105 - demo only; printed by `make demo`
 ACTOR = "system:demo"
 
-# CECOT as publicly described: 8 buildings × 32 cells of ~100 m², signed for 40,000.
-BUILDINGS = 8
-CELLS_PER_BUILDING = 32
-CELL_AREA_M2 = 100.0
+# CECOT as publicly described: 8 modules × 32 cells of ~100 m², signed for 40,000.
+CECOT_LAYOUT = resources.files("habeas.facilities") / "layouts" / "cecot.toml"
 
 
 @dataclass(frozen=True)
@@ -59,19 +59,9 @@ DEMO_USERS = (
 )
 
 
-def cecot_layout(signed_capacity: int) -> list[BuildingIn]:
-    """cecot_layout spreads SIGNED_CAPACITY over 256 cells as evenly as whole people allow."""
-    cells = BUILDINGS * CELLS_PER_BUILDING
-    base, extra = divmod(signed_capacity, cells)
-    buildings = []
-    for b in range(BUILDINGS):
-        cell_list = []
-        for c in range(CELLS_PER_BUILDING):
-            places = base + (1 if b * CELLS_PER_BUILDING + c < extra else 0)
-            cell_list.append(CellIn(code=f"{b + 1}-{c + 1:02d}", area_m2=CELL_AREA_M2,
-                                    cna=places, working_capacity=places, max_capacity=places))
-        buildings.append(BuildingIn(code=f"M{b + 1}", name=f"Módulo {b + 1}", cells=cell_list))
-    return buildings
+def cecot_layout() -> FacilityFile:
+    """cecot_layout is the shipped CECOT facility file (facilities/layouts/cecot.toml)."""
+    return facilities.parse_facility(tomllib.loads(CECOT_LAYOUT.read_text(encoding="utf-8")))
 
 
 def load(session: Session, *, seed: int = 2025) -> list[str]:
@@ -82,13 +72,10 @@ def load(session: Session, *, seed: int = 2025) -> list[str]:
     outcome = agreements.register(session, doc, actor=ACTOR)
     done.append(f"agreement {doc.agreement.ref}: {outcome}")
 
-    code = doc.facility.code
-    if session.scalar(select(Building.code).where(Building.facility_code == code)) is None:
-        facilities.add_buildings(session, code, cecot_layout(doc.facility.signed_capacity),
-                                 actor=ACTOR)
-        done.append(f"facility {code}: {BUILDINGS} buildings × {CELLS_PER_BUILDING} cells added")
-    else:
-        done.append(f"facility {code}: layout unchanged")
+    report = facilities.load_facility(session, cecot_layout(), actor=ACTOR)
+    done.append(f"facility {report.facility}: layout "
+                + (f"{report.buildings_added} buildings, {report.cells_added} cells added"
+                   if report.cells_added else "unchanged"))
 
     for demo_user in DEMO_USERS:
         user_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
@@ -201,3 +188,140 @@ def accept_up_to_quota(session: Session, agreement: Any) -> str:
     return (f"acceptance: {taken} accepted and served notice"
             + (f"; {left} eligible left waiting: quota of {agreement.quota} reached" if left
                else ""))
+
+
+DEMO_POPULATION_CHUNK = 5_000
+
+
+def populate(session: Session, *, seed: int = 2025) -> list[str]:
+    """populate admits CECOT's reported domestic population (14,532, June 2024)."""
+    from habeas.custody import service as custody
+    from habeas.custody.synthetic import population
+    from habeas.nominations.service import Row
+
+    rng = random.Random(seed + 2)  # noqa: S311 - reproducible demo ids, not secrets
+    rows = [Row(i + 1, p) for i, p in enumerate(population(seed=seed))]
+    counts: dict[str, int] = {}
+    for start in range(0, len(rows), DEMO_POPULATION_CHUNK):
+        for result in custody.import_population(
+                session, "CECOT", rows[start:start + DEMO_POPULATION_CHUNK],
+                actor="user:sv.warden", on=DEMO_AS_OF,
+                id_source=lambda n: "".join(rng.choice(PUBLIC_ID_ALPHABET) for _ in range(n))):
+            counts[result.outcome] = counts.get(result.outcome, 0) + 1
+    summary = facilities.capacity(session, "CECOT")
+    return [f"population: {len(rows):,} domestic prisoners read: "
+            + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
+            + f"; {summary.space_now_m2:.2f} m² per person"]
+
+
+# Two flights in April 2025, once the 30 days' notice served on 5 March have run. During
+# the second a court order covering alleged Tren de Aragua members is issued (as on
+# 15 March 2025, when planes were in the air).
+FLIGHTS = (
+    ("2025-04-10T13:00:00+00:00", "2025-04-10T17:30:00+00:00", "GXA 6143"),
+    ("2025-04-12T13:00:00+00:00", "2025-04-12T17:30:00+00:00", "GXA 6145"),
+)
+IN_FLIGHT_ORDER = {
+    "hold_ref": "1:25-cv-01101-TRO", "court": "U.S. District Court for D.C.", "kind": "tro",
+    "issued": "2025-04-12", "expires": None, "scope": {"affiliation_group": "Tren de Aragua"},
+    "bars_removal_to": "any"}
+LAST_MINUTE_STAY = {
+    "hold_ref": "4:25-cv-00412-STAY", "court": "U.S. Court of Appeals for the Fifth Circuit",
+    "kind": "stay", "issued": "2025-04-10", "expires": None, "bars_removal_to": "any"}
+OFFICERS = ("Deportation Officer R. Castillo (ICE ERO)", "Subinspector A. Portillo (DGCP)")
+LEFT_AWAITING_INTAKE = 3
+
+
+def transfer(session: Session) -> list[str]:
+    """transfer moves the accepted people in two flights: depart, arrive, hand over, take in,
+    house. A court order issued during the second flight sends its people back."""
+    from habeas.custody import service as custody
+    from habeas.custody.schemas import IntakeIn
+    from habeas.facilities import housing
+    from habeas.holds import service as holds
+    from habeas.nominations.models import NominationRecord
+    from habeas.transfers import service as transfers
+    from habeas.transfers.models import Manifest
+    from habeas.transfers.schemas import HandoverIn, ManifestIn
+
+    if session.scalar(select(func.count()).select_from(Manifest)):
+        return ["transfers: unchanged"]
+    accepted = list(session.scalars(select(NominationRecord).where(
+        NominationRecord.status == "accepted").order_by(NominationRecord.received_seq)))
+    half = len(accepted) // 2
+    done = []
+    for number, ((leaves, lands, flight), group) in enumerate(
+            zip(FLIGHTS, (accepted[:half], accepted[half:]), strict=True), start=1):
+        landed = datetime.fromisoformat(lands)
+        body = ManifestIn.model_validate({
+            "legs": [{"mode": "flight", "carrier": "GlobalX Airlines (ICE Air)",
+                      "number": flight, "origin": "Harlingen, TX (HRL)",
+                      "destination": "San Salvador (SAL)", "departs_at": leaves,
+                      "arrives_at": lands},
+                     {"mode": "road", "carrier": "Dirección General de Centros Penales",
+                      "number": f"convoy {number}", "origin": "San Salvador (SAL)",
+                      "destination": "CECOT, Tecoluca",
+                      "departs_at": (landed + timedelta(minutes=45)).isoformat(),
+                      "arrives_at": (landed + timedelta(hours=2)).isoformat()}],
+            "people": [r.public_id for r in group]})
+        manifest = transfers.plan(session, body, actor="user:sv.warden", party="SLV")
+        transfers.approve(session, manifest.id, actor="user:us.officer", party="USA")
+        if number == 1:
+            # An emergency stay for one man, registered minutes before wheels up.
+            holds.register(session, holds.parse_hold({
+                **LAST_MINUTE_STAY, "scope": {"external_ref": group[0].external_ref}}),
+                actor="user:counsel", party=None, as_of=date(2025, 4, 10))
+        boarded, removed = transfers.depart(session, manifest.id,
+                                            departed_at=datetime.fromisoformat(leaves),
+                                            actor="user:us.officer", party="USA")
+        line = f"flight {flight} ({manifest.id}): {len(boarded)} boarded, {len(removed)} " \
+               "taken off at the gates"
+        if number == 2:
+            holds.register(session, holds.parse_hold(IN_FLIGHT_ORDER), actor="user:counsel",
+                           party=None, as_of=date(2025, 4, 12))
+            sent_back = session.scalar(select(func.count()).select_from(NominationRecord).where(
+                NominationRecord.status == "return_required")) or 0
+            line += f"; court order {IN_FLIGHT_ORDER['hold_ref']} issued in flight: " \
+                    f"{sent_back} marked return_required"
+        arrival = landed + timedelta(hours=2)
+        transfers.arrive(session, manifest.id, arrived_at=arrival, actor="user:sv.warden",
+                         party="SLV")
+        entries = [e for e, _ in transfers.people_on(session, manifest.id)
+                   if e.status == "departed"]
+        for i, entry in enumerate(entries):
+            transfers.hand_over(session, manifest.id, HandoverIn(
+                public_id=entry.public_id, sending_officer=OFFICERS[0],
+                receiving_officer=OFFICERS[1],
+                handed_over_at=arrival + timedelta(minutes=2 * i + 5)), actor="user:sv.warden",
+                party="SLV")
+        waiting = custody.waiting_for_intake(session, "CECOT")
+        if number == len(FLIGHTS):
+            waiting = waiting[:-LEFT_AWAITING_INTAKE]
+        for i, prisoner in enumerate(waiting):
+            record = session.get_one(NominationRecord, prisoner.public_id)
+            document = record.data["person"]["documents"][0]
+            affiliation = record.data.get("affiliation") or {}
+            custody.record_intake(session, prisoner.public_id, IntakeIn.model_validate({
+                "document_checked": f"{document['type']} {document['number']}",
+                "visible_injuries": "bruising to both wrists (restraints)" if i % 9 == 0 else "",
+                "ill_treatment_complaint": "says he was struck during the flight" if i % 23 == 0
+                else "",
+                "property": [{"description": "clothing bag", "quantity": 1}],
+                "contacts": [{"name": k["name"], "relationship": k["relationship"],
+                              "phone": k.get("phone"), "emergency": True}
+                             for k in record.data.get("next_of_kin", [])],
+                "language": record.data["person"]["language"],
+                "medical_flags": ["hypertension"] if i % 11 == 0 else [],
+                "security_level": "maximum",
+                "affiliation": {"group": affiliation.get("group"),
+                                "basis": affiliation.get("basis", "none"),
+                                "source": "sending state's nomination"}
+                if affiliation.get("group") else {}}),
+                officer="Subinspector A. Portillo", actor="user:sv.warden",
+                at=arrival + timedelta(hours=1, minutes=i))
+        report = housing.house(session, "CECOT", on=arrival.date(), actor="user:sv.warden")
+        line += f"; {len(entries)} handed over, {len(report.placed)} housed"
+        if report.unplaced:
+            line += f", {len(report.unplaced)} not placed"
+        done.append(line)
+    return done

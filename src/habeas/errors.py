@@ -39,6 +39,23 @@ class ErrorCode(StrEnum):
     NOT_ELIGIBLE = "not_eligible"
     ALREADY_DECIDED = "already_decided"
     NOTICE_LANGUAGE = "notice_language"
+    # Facility rules (numbered FAC-nnn in habeas.facilities.rules).
+    WORKING_ABOVE_MAX = "working_above_max"
+    MAX_BELOW_OCCUPANCY = "max_below_occupancy"
+    OCCUPIED_CELL_DEACTIVATED = "occupied_cell_deactivated"
+    AREA_NOT_POSITIVE = "area_not_positive"
+    SIGNED_CAPACITY_NEEDS_APPROVAL = "signed_capacity_needs_approval"
+    SAME_PERSON_APPROVAL = "same_person_approval"
+    # Separation rules (numbered SEP-nnn in habeas.facilities.rules).
+    SEPARATION_VIOLATION = "separation_violation"
+    # Transfers and custody.
+    INVALID_TRANSITION = "invalid_transition"
+    MANIFEST_NOT_APPROVED = "manifest_not_approved"
+    NOT_ON_MANIFEST = "not_on_manifest"
+    NOT_ACCEPTED = "not_accepted"
+    RETURN_REQUIRED = "return_required"
+    IDENTITY_MISMATCH = "identity_mismatch"
+    INTAKE_REQUIRED = "intake_required"
 
 
 ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
@@ -68,6 +85,22 @@ ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.NOT_ELIGIBLE: "only an eligible nomination can be accepted",
     ErrorCode.ALREADY_DECIDED: "the nomination was already accepted or rejected",
     ErrorCode.NOTICE_LANGUAGE: "notice must be written in the person's language",
+    ErrorCode.WORKING_ABOVE_MAX: "FAC-001: a cell's working capacity exceeds its max capacity",
+    ErrorCode.MAX_BELOW_OCCUPANCY: "FAC-002: a cell's max capacity is below its occupancy",
+    ErrorCode.OCCUPIED_CELL_DEACTIVATED: "FAC-003: a cell with people cannot be deactivated",
+    ErrorCode.AREA_NOT_POSITIVE: "FAC-004: a cell's floor area must be more than 0 m²",
+    ErrorCode.SIGNED_CAPACITY_NEEDS_APPROVAL:
+        "FAC-005: signed capacity changes only through a recorded approval",
+    ErrorCode.SAME_PERSON_APPROVAL: "FAC-006: a capacity change needs a second person to approve",
+    ErrorCode.SEPARATION_VIOLATION:
+        "a placement breaks a separation rule (SEP-001…SEP-007); details name it",
+    ErrorCode.INVALID_TRANSITION: "the manifest cannot go to that state from where it is",
+    ErrorCode.MANIFEST_NOT_APPROVED: "only an approved manifest can depart",
+    ErrorCode.NOT_ON_MANIFEST: "the person is not on that manifest (or was taken off it)",
+    ErrorCode.NOT_ACCEPTED: "only an accepted nomination can be put on a manifest",
+    ErrorCode.RETURN_REQUIRED: "a court order requires the person's return; no handover",
+    ErrorCode.IDENTITY_MISMATCH: "the biometric reference does not match the person presented",
+    ErrorCode.INTAKE_REQUIRED: "the person must be taken in (intake) before being housed",
 }
 
 

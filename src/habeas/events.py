@@ -43,6 +43,8 @@ PROJECTION_MODULES = (
     "habeas.ledger.projections",
     "habeas.nominations.projections",
     "habeas.holds.projections",
+    "habeas.custody.projections",
+    "habeas.transfers.projections",
 )
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,16 @@ from sqlalchemy import MetaData, Table
 
 from habeas.agreements import models as agreements
 from habeas.auth import models as auth
+from habeas.custody import models as custody
 from habeas.db import Base
 from habeas.facilities import models as facilities
 from habeas.holds import models as holds
 from habeas.ledger import models as ledger
 from habeas.nominations import models as nominations
+from habeas.transfers import models as transfers
 
-__all__ = ["agreements", "auth", "facilities", "holds", "ledger", "metadata", "nominations"]
+__all__ = ["agreements", "auth", "custody", "facilities", "holds", "ledger", "metadata",
+           "nominations", "transfers"]
 
 metadata: MetaData = Base.metadata
 

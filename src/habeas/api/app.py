@@ -18,16 +18,19 @@ from habeas.api.errors import documented, error_response, install
 from habeas.auth.api import router as auth_router
 from habeas.auth.models import Role
 from habeas.auth.permissions import PERMISSIONS
+from habeas.custody.api import router as custody_router
 from habeas.db import default_engine
 from habeas.errors import ERROR_DESCRIPTIONS, ErrorCode
 from habeas.events import event_types
 from habeas.facilities.api import router as facilities_router
+from habeas.facilities.rules import FACILITY_RULES, SEPARATION_RULES
 from habeas.holds.api import router as holds_router
 from habeas.ledger.api import proofs as ledger_proofs
 from habeas.ledger.api import router as ledger_router
 from habeas.ledger.api import tiles_router
 from habeas.nominations.api import router as nominations_router
 from habeas.screening.catalogue import RULES
+from habeas.transfers.api import router as transfers_router
 from habeas.web.ledger import router as ledger_pages
 from habeas.web.nominations import router as nomination_pages
 from habeas.web.routes import router as web_router
@@ -46,6 +49,7 @@ class Constants(BaseModel):
     permissions: dict[str, list[str]]
     event_types: list[str]
     rules: dict[str, dict[str, Any]]
+    housing_rules: dict[str, dict[str, str]]
 
 
 class Health(BaseModel):
@@ -73,6 +77,8 @@ def _constants() -> Constants:
         event_types=sorted(event_types()),
         rules={rid: {"checks": s.checks, "citation": s.citation, "always": s.always,
                      "params": s.params} for rid, s in RULES.items()},
+        housing_rules={r.number: {"code": str(r.code), "text": r.text, "citation": r.citation}
+                       for r in (*FACILITY_RULES, *SEPARATION_RULES)},
     )
 
 
@@ -100,6 +106,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     v1.include_router(facilities_router)
     v1.include_router(nominations_router)
     v1.include_router(holds_router)
+    v1.include_router(transfers_router)
+    v1.include_router(custody_router)
     v1.include_router(ledger_router)
     v1.include_router(ledger_proofs)
     app.include_router(v1)

@@ -30,6 +30,20 @@ class Action(StrEnum):
     READ_HOLDS = "holds.read"
     WITNESS = "ledger.witness"
     SIGN_CHECKPOINT = "ledger.sign_checkpoint"
+    MANAGE_FACILITIES = "facilities.manage"
+    REQUEST_CAPACITY_CHANGE = "facilities.request_capacity_change"
+    DECIDE_CAPACITY_CHANGE = "facilities.decide_capacity_change"
+    IMPORT_POPULATION = "custody.import_population"
+    READ_CUSTODY = "custody.read"
+    RECORD_INTAKE = "custody.intake"
+    HOUSE = "housing.place"
+    MANAGE_SEPARATION = "housing.separation"
+    READ_TRANSFERS = "transfers.read"
+    PLAN_TRANSFERS = "transfers.plan"
+    APPROVE_TRANSFERS = "transfers.approve"
+    DEPART_TRANSFERS = "transfers.depart"
+    RECEIVE_TRANSFERS = "transfers.receive"
+    READ_ALERTS = "alerts.read"
 
 
 STAFF = frozenset(Role)
@@ -53,6 +67,26 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # The other state and the monitors verify and cosign (DESIGN.md §2, §6).
     Action.WITNESS: frozenset({Role.SENDING, Role.MONITOR}),
     Action.SIGN_CHECKPOINT: frozenset({Role.ADMIN}),
+    Action.MANAGE_FACILITIES: frozenset({Role.ADMIN}),
+    # Two people change the signed capacity: the prison asks, the operator decides.
+    Action.REQUEST_CAPACITY_CHANGE: frozenset({Role.ADMIN, Role.RECEIVING}),
+    Action.DECIDE_CAPACITY_CHANGE: frozenset({Role.ADMIN}),
+    Action.IMPORT_POPULATION: frozenset({Role.RECEIVING}),
+    # People's files: those whose duties require them (Mandela Rule 9); a sending user
+    # sees only the people in its legal custody (enforced by the service).
+    Action.READ_CUSTODY: frozenset({Role.SENDING, Role.RECEIVING, Role.MONITOR}),
+    Action.RECORD_INTAKE: frozenset({Role.RECEIVING}),
+    # Admin may house too, only to record an override of a separation rule with a reason.
+    Action.HOUSE: frozenset({Role.ADMIN, Role.RECEIVING}),
+    Action.MANAGE_SEPARATION: frozenset({Role.RECEIVING}),
+    Action.READ_TRANSFERS: frozenset({Role.SENDING, Role.RECEIVING, Role.MONITOR}),
+    # The receiving state plans; the sending state, whose people move, approves and flies
+    # them; the receiving state records arrival and the person-by-person handover.
+    Action.PLAN_TRANSFERS: frozenset({Role.RECEIVING}),
+    Action.APPROVE_TRANSFERS: frozenset({Role.SENDING}),
+    Action.DEPART_TRANSFERS: frozenset({Role.SENDING}),
+    Action.RECEIVE_TRANSFERS: frozenset({Role.RECEIVING}),
+    Action.READ_ALERTS: frozenset({Role.ADMIN, Role.SENDING, Role.RECEIVING, Role.MONITOR}),
 }
 
 

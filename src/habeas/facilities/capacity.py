@@ -9,6 +9,7 @@ multiple-occupancy cell (plus sanitary annex), 6 m² in a single cell.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 ICRC_SHARED_M2 = 3.4
@@ -46,6 +47,35 @@ def compliant_places(area_m2: float, standard: Standard) -> int:
     return shared if shared >= 2 else 1
 
 
+def meets(area_m2: float, people: int, standard: Standard) -> bool:
+    """meets says whether PEOPLE in a room of AREA_M2 have the space STANDARD requires.
+
+    An empty room meets every standard; one person needs the single-cell minimum;
+    two or more each need the shared minimum.
+    """
+    if people == 0:
+        return True
+    if people == 1:
+        return area_m2 + 1e-9 >= standard.single_m2
+    return area_m2 / people + 1e-9 >= standard.shared_m2
+
+
+def forecast_free_places(signed_capacity: int, population: int, scheduled_departures: int,
+                         scheduled_arrivals: int) -> int:
+    """forecast_free_places for a date (DESIGN.md §7): signed capacity − population
+    + scheduled departures − scheduled arrivals."""
+    return signed_capacity - population + scheduled_departures - scheduled_arrivals
+
+
+@dataclass(frozen=True)
+class CellLoad:
+    """CellLoad is what capacity needs of a cell: its floor, its people, its max capacity."""
+
+    area_m2: float
+    occupants: int
+    max_capacity: int
+
+
 @dataclass(frozen=True)
 class CapacitySummary:
     """CapacitySummary is the figure set shown wherever capacity is shown."""
@@ -54,22 +84,27 @@ class CapacitySummary:
     population: int
     total_area_m2: float
     cells: int
+    max_capacity: int
     space_at_signed_m2: float | None
     space_now_m2: float | None
     compliant: dict[str, int]
+    cells_below: dict[str, int]  # occupied cells giving less space than the standard
 
 
-def summarise(
-    signed_capacity: int, population: int, cell_areas: list[float]
-) -> CapacitySummary:
+def summarise(signed_capacity: int, cells: Sequence[CellLoad]) -> CapacitySummary:
     """summarise computes space per person and standard-compliant capacity for a facility."""
-    total = sum(cell_areas)
+    total = sum(c.area_m2 for c in cells)
+    population = sum(c.occupants for c in cells)
     return CapacitySummary(
         signed_capacity=signed_capacity,
         population=population,
         total_area_m2=total,
-        cells=len(cell_areas),
-        space_at_signed_m2=space_per_person(total, signed_capacity) if cell_areas else None,
+        cells=len(cells),
+        max_capacity=sum(c.max_capacity for c in cells),
+        space_at_signed_m2=space_per_person(total, signed_capacity) if cells else None,
         space_now_m2=space_per_person(total, population),
-        compliant={s.name: sum(compliant_places(a, s) for a in cell_areas) for s in STANDARDS},
+        compliant={s.name: sum(compliant_places(c.area_m2, s) for c in cells)
+                   for s in STANDARDS},
+        cells_below={s.name: sum(1 for c in cells if not meets(c.area_m2, c.occupants, s))
+                     for s in STANDARDS},
     )

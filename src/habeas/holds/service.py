@@ -60,6 +60,10 @@ def register(session: Session, hold: Hold, *, actor: str, party: str | None,
                              actor=actor, party=party))
     changed = nominations.rescreen(session, actor=actor, as_of=as_of,
                                    only=lambda n: hold.scope.matches(n))
+    from habeas.transfers import service as transfers  # people in the air are protected too
+
+    changed += len(transfers.mark_return_required(session, hold, actor=actor, party=party,
+                                                  as_of=as_of))
     return "registered", changed
 
 

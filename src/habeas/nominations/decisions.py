@@ -14,6 +14,7 @@ from habeas.agreements.terms import term_end
 from habeas.codes import country_name
 from habeas.errors import Conflict, ErrorCode, NotFound, ValidationFailed, field_error
 from habeas.events import NewEvent, record_many
+from habeas.facilities import service as facilities
 from habeas.facilities.models import Facility
 from habeas.holds import service as holds
 from habeas.nominations import notice_text
@@ -100,17 +101,8 @@ def latest_notice(session: Session, public_id: str) -> Notice | None:
                            .order_by(Notice.seq.desc())).first()
 
 
-def forecast_free_places(session: Session, agreement: Agreement) -> int:
-    """forecast_free_places: signed capacity minus everyone accepted and not yet released.
-
-    DESIGN.md §7: signed capacity − population + scheduled departures − scheduled
-    arrivals. Until intake and release are recorded (the transfers issue) the
-    population is zero and every accepted person is a scheduled arrival.
-    """
-    facility = session.get_one(Facility, agreement.facility_code)
-    arrivals = session.scalar(select(func.count()).select_from(NominationRecord).where(
-        NominationRecord.status == "accepted")) or 0
-    return facility.signed_capacity - arrivals
+# Statuses that hold one of the agreement's places (QUOTA): accepted and after.
+TAKEN = ("accepted", "in_transit", "in_custody", "return_required")
 
 
 def accept(session: Session, record: NominationRecord, *, on: date, actor: str,
@@ -130,9 +122,13 @@ def accept(session: Session, record: NominationRecord, *, on: date, actor: str,
         raise field_error("on", f"after the agreement's term, which ended on {ends}")
     accepted = session.scalar(select(func.count()).select_from(NominationRecord).where(
         NominationRecord.agreement_ref == agreement.ref,
-        NominationRecord.status == "accepted")) or 0
+        NominationRecord.status.in_(TAKEN))) or 0
+    # The place is booked for the requested transfer date, or from acceptance on.
+    wanted = record.data.get("requested_transfer_date")
+    booked_on = max(on, date.fromisoformat(wanted)) if wanted else on
+    outlook = facilities.forecast(session, agreement.facility_code, booked_on)
     for gate, code in ((rules.quota(accepted, agreement.quota), ErrorCode.QUOTA_EXHAUSTED),
-                       (rules.capacity(forecast_free_places(session, agreement)),
+                       (rules.capacity(outlook.free_places),
                         ErrorCode.NO_SPACE_AT_RECEIVING_FACILITY)):
         enabled = agreement.rules.get(gate.rule, {}).get("enabled", False)
         if enabled and gate.outcome is Outcome.FAIL:

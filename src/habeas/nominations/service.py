@@ -79,7 +79,7 @@ def read_jsonl(stream: IO[str]) -> Iterator[Row]:
                                                               f" at column {exc.colno}"}])
 
 
-def _random_chars(n: int) -> str:
+def random_chars(n: int) -> str:
     # One call to the CSPRNG per id, spelled in the 31-letter alphabet (11 × ~4.95 bits).
     value = secrets.randbits(55)
     chars = []
@@ -91,7 +91,7 @@ def _random_chars(n: int) -> str:
 
 def new_public_id(rng: Callable[[int], str] | None = None) -> str:
     """new_public_id is an opaque id for the ledger's `subject`: never a name (DESIGN.md §6)."""
-    return "N" + (rng or _random_chars)(11)
+    return "N" + (rng or random_chars)(11)
 
 
 def data_digest(nomination: Nomination) -> str:

@@ -1,0 +1,96 @@
+"""Current-state tables of custody (written only by custody/projections.py and the
+housing projections in facilities/projections.py)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from habeas.db import Base, UTCDateTime
+
+
+class Prisoner(Base):
+    """Prisoner is one person held at a facility: a transferee or a domestic prisoner.
+
+    Legal custodian (the state whose sentence is served) and physical custodian
+    (the facility) are kept apart from the handover on (DESIGN.md §3).
+    """
+
+    __tablename__ = "prisoner"
+    __table_args__ = (
+        UniqueConstraint("facility_code", "local_ref", name="uq_prisoner_facility_ref"),
+        Index("ix_prisoner_cell", "facility_code", "building_code", "cell_code"),
+    )
+
+    public_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    facility_code: Mapped[str] = mapped_column(ForeignKey("facility.code"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # transferee | domestic
+    local_ref: Mapped[str] = mapped_column(String(64))
+    family_name: Mapped[str] = mapped_column(String(300))
+    given_names: Mapped[str] = mapped_column(String(300))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))
+    legal_status: Mapped[str] = mapped_column(String(16))  # convicted | untried
+    affiliation_group: Mapped[str | None] = mapped_column(String(100))
+    affiliation_basis: Mapped[str] = mapped_column(String(16), default="none")
+    affiliation_source: Mapped[str | None] = mapped_column(String(300))
+    security_level: Mapped[str | None] = mapped_column(String(16))
+    legal_custodian: Mapped[str] = mapped_column(String(3))
+    physical_custodian: Mapped[str] = mapped_column(String(64))
+    # handed_over (awaiting intake) | taken_in (awaiting a cell) | in_custody | return_required
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    building_code: Mapped[str | None] = mapped_column(String(64))
+    cell_code: Mapped[str | None] = mapped_column(String(64))
+    admitted_on: Mapped[date] = mapped_column(Date)
+    admitted_seq: Mapped[int] = mapped_column(BigInteger)
+    intake_seq: Mapped[int | None] = mapped_column(BigInteger)
+    # Set by the release-date calculation; a scheduled departure in the capacity forecast.
+    release_date: Mapped[date | None] = mapped_column(Date)
+
+
+class IntakeRecord(Base):
+    """IntakeRecord is the admission record of Mandela Rule 7, one per admission."""
+
+    __tablename__ = "intake"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    public_id: Mapped[str] = mapped_column(ForeignKey("prisoner.public_id"), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    officer: Mapped[str] = mapped_column(String(200))
+    document_checked: Mapped[str] = mapped_column(String(200))
+    biometric_match: Mapped[bool | None] = mapped_column(Boolean)
+    visible_injuries: Mapped[str] = mapped_column(Text)
+    ill_treatment_complaint: Mapped[str] = mapped_column(Text)
+    property_items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    language: Mapped[str] = mapped_column(String(2))
+    medical_flags: Mapped[list[str]] = mapped_column(JSON)
+    security_level: Mapped[str] = mapped_column(String(16))
+    affiliation: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Alert(Base):
+    """Alert tells one state something it must act on (e.g. a person to return)."""
+
+    __tablename__ = "alert"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "<seq>:<party>"
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    party: Mapped[str] = mapped_column(String(3), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str | None] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(String(1000))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)

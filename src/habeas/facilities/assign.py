@@ -1,0 +1,720 @@
+"""Housing assignment: place a whole arriving group in cells at once (pure; DESIGN.md §7).
+
+Hard constraints, checked on every placement and move (UN Standard Minimum Rules for
+the Treatment of Prisoners, the "Mandela Rules"; Convention on the Rights of the Child):
+
+- MINOR: minors are never admitted (Mandela Rule 11(d); CRC art. 37(c)).
+- SEX: women entirely apart: nobody enters a cell designated for another sex or holding
+  anyone of another sex (Rule 11(a)).
+- LEGAL_STATUS: untried never with convicted (Rule 11(b)).
+- RIVAL_GROUP: rival groups apart, in different cells or buildings (Rules.rival_level).
+- NON_ASSOCIATION: a pair of people never in the same cell, building or facility.
+- CAPACITY / INACTIVE: never above a cell's max capacity; never into a cell not in use.
+
+Objective: place as many arrivals as possible, then minimise the highest cell
+utilisation (occupants / max capacity over active cells); people already housed never
+move. The engine (assign):
+
+1. Minors are refused; of two arrivals kept out of the same facility, the first by id
+   is kept and the other waits for the last pass (step 5).
+2. Arrivals fall in classes: (sex, status, group) for groups with a rival, and a pool
+   (sex, status) for everyone else, who may share any cell of their sex and status.
+3. A bisection over the target utilisation u (exact fractions) finds the least u at
+   which the classes' head counts fit: each class is given whole cells (buildings, for
+   rivalry at BUILDING level), each holding at most floor(u * max capacity), most
+   constrained class first, partly filled cells first, cells designated for the class's
+   sex before undesignated ones, spread over buildings. Cells left over go to whichever
+   class is most crowded, to lower its occupancy further.
+4. Each class is water-filled into its cells, people with a non-association first,
+   each person to the cell with the lowest resulting utilisation (ties: cell key) that
+   breaks no non-association. Anyone left goes to any cell that breaks no rule under u;
+   if people remain whom u = 1 would place, u is raised (bisection on whole runs).
+5. A last pass places anyone still waiting in any cell that breaks no rule (up to max
+   capacity); whoever is left is reported with the constraint that blocked them
+   (see unplaced_reason).
+
+Sorting by person id and cell key makes the plan independent of input order.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from fractions import Fraction
+from typing import Literal
+
+Level = Literal["CELL", "BUILDING", "FACILITY"]
+
+# Utilisations are compared as floats: two distinct fractions a/b and c/d in [0, 1] with
+# b, d < 2**24 differ by at least 2**-48, far above double rounding, so ties are exact.
+MAX_CELL_CAPACITY = 2**24 - 1
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    sex: str  # "M" | "F" | "X"
+    status: str  # "convicted" | "untried"
+    group: str | None = None  # affiliation group for rival separation; None = unaffiliated
+    minor: bool = False
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: str  # unique, e.g. "CECOT/M1/C001"; sorting by key is the deterministic tie-break
+    building: str  # building key, e.g. "CECOT/M1"
+    max_capacity: int
+    sex: str | None = None  # the sex this cell is designated for; None = any
+    active: bool = True
+    occupants: tuple[Person, ...] = ()  # people already housed there (never moved by assign)
+
+
+@dataclass(frozen=True)
+class NonAssociation:
+    a: str  # person id
+    b: str  # person id
+    level: Level
+
+
+@dataclass(frozen=True)
+class Rules:
+    rivalries: frozenset[frozenset[str]] = frozenset()  # each a pair of groups kept apart
+    rival_level: Literal["CELL", "BUILDING"] = "CELL"
+    non_associations: tuple[NonAssociation, ...] = ()
+
+
+class Constraint(StrEnum):
+    """Constraint codes are stable: the values are what users see. Declaration order is
+    the tie-break order when explaining an unplaced person."""
+
+    MINOR = "minor"
+    SEX = "sex"
+    LEGAL_STATUS = "legal_status"
+    RIVAL_GROUP = "rival_group"
+    NON_ASSOCIATION = "non_association"
+    CAPACITY = "capacity"
+    INACTIVE = "inactive"
+
+
+@dataclass(frozen=True)
+class Violation:
+    constraint: Constraint
+    message: str  # plain words naming who/what
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    person: str
+    constraint: Constraint  # the constraint that blocked the person (see unplaced_reason)
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    placements: dict[str, str]  # person id -> cell key (only the arrivals)
+    unplaced: tuple[Unplaced, ...]
+    max_utilisation: float  # highest occupants / max capacity over active cells after the plan
+
+
+_ORDER = list(Constraint)
+
+
+# ---------------------------------------------------------------------------
+# Where everyone is: an index that makes every check O(1) per rule
+# ---------------------------------------------------------------------------
+
+
+def _bump(counter: dict[str, int], key: str, by: int) -> None:
+    left = counter.get(key, 0) + by
+    if left:
+        counter[key] = left
+    else:
+        del counter[key]
+
+
+def _others(counter: dict[str, int], mine: str) -> bool:
+    return any(key != mine for key in counter)
+
+
+def _people(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _sex_words(sex: str, n: int) -> str:
+    words = {"M": ("man", "men"), "F": ("woman", "women")}
+    one, many = words.get(sex, (f"person of sex {sex}", f"people of sex {sex}"))
+    return _people(n, one, many)
+
+
+def rivals_of(rules: Rules) -> dict[str, frozenset[str]]:
+    """rivals_of maps each group to the groups it is kept apart from (Rules.rivalries).
+
+    A rivalry naming one group only is ignored; one naming more makes them all rivals.
+    """
+    out: dict[str, set[str]] = {}
+    for pair in rules.rivalries:
+        for group in pair:
+            out.setdefault(group, set()).update(pair - {group})
+    return {group: frozenset(rivals) for group, rivals in out.items() if rivals}
+
+
+def partners_of(rules: Rules) -> dict[str, list[tuple[str, Level]]]:
+    """partners_of maps each person id to the (other person, level) pairs they must avoid."""
+    out: dict[str, list[tuple[str, Level]]] = {}
+    for na in rules.non_associations:
+        if na.a != na.b:
+            out.setdefault(na.a, []).append((na.b, na.level))
+            out.setdefault(na.b, []).append((na.a, na.level))
+    return out
+
+
+class _Housing:
+    """_Housing is a housing state (cells sorted by key) with counts per cell and building."""
+
+    def __init__(self, cells: Iterable[Cell], rules: Rules) -> None:
+        self.cells = sorted(cells, key=lambda c: c.key)
+        self.at = {c.key: i for i, c in enumerate(self.cells)}
+        if len(self.at) != len(self.cells):
+            raise ValueError("cell keys must be unique")
+        self.rivals = rivals_of(rules)
+        self.partners = partners_of(rules)
+        self.by_building = rules.rival_level == "BUILDING"
+        size = len(self.cells)
+        self.count = [0] * size
+        self.sexes: list[dict[str, int]] = [{} for _ in range(size)]
+        self.statuses: list[dict[str, int]] = [{} for _ in range(size)]
+        self.groups: list[dict[str, int]] = [{} for _ in range(size)]
+        self.building_groups: dict[str, dict[str, int]] = {c.building: {} for c in self.cells}
+        self.where: dict[str, int] = {}
+        self.person: dict[str, Person] = {}
+        for i, cell in enumerate(self.cells):
+            for p in cell.occupants:
+                if p.id in self.where:
+                    raise ValueError(f"person {p.id} is housed in two cells")
+                self.add(p, i)
+
+    def copy(self) -> _Housing:
+        new = object.__new__(_Housing)
+        new.__dict__.update(self.__dict__)
+        new.count = self.count[:]
+        new.sexes = [dict(d) for d in self.sexes]
+        new.statuses = [dict(d) for d in self.statuses]
+        new.groups = [dict(d) for d in self.groups]
+        new.building_groups = {b: dict(d) for b, d in self.building_groups.items()}
+        new.where = dict(self.where)
+        new.person = dict(self.person)
+        return new
+
+    def add(self, p: Person, i: int) -> None:
+        self.count[i] += 1
+        _bump(self.sexes[i], p.sex, 1)
+        _bump(self.statuses[i], p.status, 1)
+        if p.group is not None:
+            _bump(self.groups[i], p.group, 1)
+            _bump(self.building_groups[self.cells[i].building], p.group, 1)
+        self.where[p.id] = i
+        self.person[p.id] = p
+
+    def remove(self, pid: str) -> None:
+        i = self.where.pop(pid)
+        p = self.person.pop(pid)
+        self.count[i] -= 1
+        _bump(self.sexes[i], p.sex, -1)
+        _bump(self.statuses[i], p.status, -1)
+        if p.group is not None:
+            _bump(self.groups[i], p.group, -1)
+            _bump(self.building_groups[self.cells[i].building], p.group, -1)
+
+    def rival_scope(self, i: int) -> dict[str, int]:
+        return self.building_groups[self.cells[i].building] if self.by_building else self.groups[i]
+
+    def barring(self, p: Person, i: int) -> list[tuple[str, Level, int]]:
+        """barring is each (partner, level, partner's cell) that keeps P out of cell I."""
+        out = []
+        building = self.cells[i].building
+        for q, level in self.partners.get(p.id, ()):
+            j = self.where.get(q)
+            if j is None:
+                continue
+            if (level == "FACILITY" or (level == "CELL" and j == i)
+                    or (level == "BUILDING" and self.cells[j].building == building)):
+                out.append((q, level, j))
+        return out
+
+    def blocked(self, p: Person, i: int, limit: int | None = None) -> list[Constraint]:
+        """blocked is every constraint P would break in cell I (CAPACITY against LIMIT)."""
+        cell = self.cells[i]
+        out = []
+        if p.minor:  # Mandela Rule 11(d); CRC art. 37(c)
+            out.append(Constraint.MINOR)
+        if (cell.sex is not None and cell.sex != p.sex) or _others(self.sexes[i], p.sex):
+            out.append(Constraint.SEX)  # Rule 11(a)
+        if _others(self.statuses[i], p.status):
+            out.append(Constraint.LEGAL_STATUS)  # Rule 11(b)
+        rivals = self.rivals.get(p.group) if p.group is not None else None
+        if rivals and not rivals.isdisjoint(self.rival_scope(i)):
+            out.append(Constraint.RIVAL_GROUP)
+        if self.barring(p, i):
+            out.append(Constraint.NON_ASSOCIATION)
+        if self.count[i] >= (cell.max_capacity if limit is None else limit):
+            out.append(Constraint.CAPACITY)
+        if not cell.active:
+            out.append(Constraint.INACTIVE)
+        return out
+
+    def explain(self, code: Constraint, p: Person, i: int) -> str:
+        """explain says in plain words why P may not be in cell I under CODE."""
+        if code is Constraint.MINOR:
+            return f"{p.id} is a minor; minors are never admitted"
+        cell = self.cells[i]
+        if code is Constraint.SEX:
+            parts = []
+            if cell.sex is not None and cell.sex != p.sex:
+                parts.append(f"cell {cell.key} is designated for {_sex_words(cell.sex, 2)[2:]}")
+            others = sorted((s, n) for s, n in self.sexes[i].items() if s != p.sex)
+            if others:
+                held = " and ".join(_sex_words(s, n) for s, n in others)
+                parts.append(f"cell {cell.key} holds {held}")
+            return "; ".join(parts)
+        if code is Constraint.LEGAL_STATUS:
+            held = " and ".join(_people(n, f"{s} person", f"{s} people")
+                                for s, n in sorted(self.statuses[i].items()) if s != p.status)
+            return f"cell {cell.key} holds {held}, and {p.id} is {p.status}"
+        if code is Constraint.RIVAL_GROUP:
+            mine = self.rivals.get(p.group or "", frozenset())
+            rivals = sorted(mine & self.rival_scope(i).keys())
+            place = f"building {cell.building}" if self.by_building else f"cell {cell.key}"
+            kind = "a rival" if len(rivals) == 1 else "rivals"
+            return f"{place} holds {', '.join(rivals)}, {kind} of {p.group}"
+        if code is Constraint.NON_ASSOCIATION:
+            parts = []
+            for q, level, j in self.barring(p, i):
+                scope = {"CELL": "cell", "BUILDING": "building", "FACILITY": "facility"}[level]
+                parts.append(f"{p.id} and {q} must not share a {scope}: {q} is in cell"
+                             f" {self.cells[j].key}")
+            return "; ".join(parts)
+        if code is Constraint.CAPACITY:
+            return f"cell {cell.key} is full ({self.count[i]} of max {cell.max_capacity})"
+        return f"cell {cell.key} is not in use"
+
+    def violations(self, p: Person, i: int) -> list[Violation]:
+        return [Violation(code, self.explain(code, p, i)) for code in self.blocked(p, i)]
+
+    def utilisation(self) -> float:
+        loads = [Fraction(self.count[i], c.max_capacity)
+                 for i, c in enumerate(self.cells) if c.active and c.max_capacity > 0]
+        return float(max(loads, default=Fraction(0)))
+
+
+# ---------------------------------------------------------------------------
+# Public checks
+# ---------------------------------------------------------------------------
+
+
+def check_placement(person: Person, target: Cell, cells: Sequence[Cell],
+                    rules: Rules) -> list[Violation]:
+    """check_placement is every hard constraint PERSON would break in TARGET.
+
+    CELLS (with their occupants) say where everyone is; PERSON may be housed in one of
+    them (a move) and is then ignored there. TARGET not among CELLS is taken as one more
+    cell. Returns [] when the placement is allowed.
+    """
+    known = any(c.key == target.key for c in cells)
+    house = _Housing(cells if known else [*cells, target], rules)
+    if person.id in house.where:
+        house.remove(person.id)
+    return house.violations(person, house.at[target.key])
+
+
+def audit(cells: Sequence[Cell], rules: Rules) -> list[tuple[str, Violation]]:
+    """audit is every hard-constraint violation in a housing state, as (person id, violation).
+
+    Each occupant is checked as if placed in their own cell (check_placement): a cell
+    over its max capacity flags everyone in it, and anyone housed in a cell not in use
+    is flagged INACTIVE. Ordered by cell key, then person id; [] when clean.
+    """
+    house = _Housing(cells, rules)
+    out: list[tuple[str, Violation]] = []
+    for i, cell in enumerate(house.cells):
+        for p in sorted(cell.occupants, key=lambda q: q.id):
+            house.remove(p.id)
+            out.extend((p.id, v) for v in house.violations(p, i))
+            house.add(p, i)
+    return out
+
+
+def unplaced_reason(person: Person, cells: Sequence[Cell], rules: Rules) -> Unplaced:
+    """unplaced_reason is the constraint that keeps PERSON out of every cell, in words.
+
+    The rule: a minor is refused (MINOR); with no active cell, INACTIVE; with every
+    active cell full, CAPACITY; otherwise, among active cells with room, the constraint
+    that bars the most of them (ties in Constraint order), with one example.
+    """
+    house = _Housing(cells, rules)
+    if person.id in house.where:
+        house.remove(person.id)
+    return _reason(house, person)
+
+
+def _reason(house: _Housing, p: Person) -> Unplaced:
+    if p.minor:
+        return Unplaced(p.id, Constraint.MINOR, house.explain(Constraint.MINOR, p, 0))
+    active = [i for i, c in enumerate(house.cells) if c.active and c.max_capacity > 0]
+    if not active:
+        return Unplaced(p.id, Constraint.INACTIVE,
+                        f"no cell is in use ({len(house.cells)} cells, none active)")
+    open_ = [i for i in active if house.count[i] < house.cells[i].max_capacity]
+    if not open_:
+        return Unplaced(p.id, Constraint.CAPACITY,
+                        f"all {len(active)} active cells are at max capacity")
+    barred: dict[Constraint, list[int]] = {}
+    for i in open_:
+        for code in house.blocked(p, i):
+            barred.setdefault(code, []).append(i)
+    if not barred:  # not reached by assign, which places anyone with a cell open to them
+        return Unplaced(p.id, Constraint.CAPACITY, "no cell had room under the plan")
+    code = max(barred, key=lambda c: (len(barred[c]), -_ORDER.index(c)))
+    cells = barred[code]
+    return Unplaced(p.id, code, f"{code} bars {len(cells)} of the {len(open_)} cells with"
+                                f" room, e.g. {house.explain(code, p, cells[0])}")
+
+
+# ---------------------------------------------------------------------------
+# The engine
+# ---------------------------------------------------------------------------
+
+Pool = tuple[str, str]  # (sex, status): people who may share a cell
+Klass = tuple[str, str, str | None]  # (sex, status, group with a rival, or None)
+
+
+@dataclass
+class _Allocation:
+    pool: list[Pool | None]  # the (sex, status) each cell is reserved for
+    owner: list[Klass | None]  # the group class a cell is given to
+    cells_of: dict[Klass, list[int]]  # per class: group classes own cells, pools share them
+    colours: list[set[str]]  # rival-involved groups in each rivalry scope, once allocated
+    short: int  # head count that did not fit
+
+
+@dataclass
+class _Run:
+    house: _Housing
+    placed: dict[str, int]
+    failed: list[Person]
+
+
+class _Planner:
+    """_Planner holds what the bisection needs: classes, demand, and cell orderings."""
+
+    def __init__(self, house: _Housing, people: list[Person]) -> None:
+        self.house = house
+        cells = house.cells
+        self.cap = [c.max_capacity if c.active else 0 for c in cells]
+        self.members: dict[Klass, list[Person]] = {}
+        for p in people:
+            group = p.group if p.group in house.rivals else None
+            self.members.setdefault((p.sex, p.status, group), []).append(p)
+        self.demand = {k: len(v) for k, v in self.members.items()}
+        self.pool_demand: dict[Pool, int] = {}
+        for (sex, status, _), n in self.demand.items():
+            self.pool_demand[(sex, status)] = self.pool_demand.get((sex, status), 0) + n
+        # A cell already occupied is reserved for its occupants' sex and status; a cell
+        # whose occupants or designation already clash can take nobody.
+        self.fixed: list[Pool | None] = []
+        self.usable: list[bool] = []
+        for i, c in enumerate(cells):
+            sexes, statuses = sorted(house.sexes[i]), sorted(house.statuses[i])
+            ok = self.cap[i] > 0 and len(sexes) <= 1 and len(statuses) <= 1
+            ok = ok and not (c.sex is not None and sexes and sexes[0] != c.sex)
+            self.usable.append(ok)
+            self.fixed.append((sexes[0], statuses[0]) if ok and sexes else None)
+        self.scope = self._scopes()
+        self.order = {s: self._order(s) for s in sorted({p.sex for p in people})}
+        self.classes = self._by_tightness()
+
+    def _scopes(self) -> list[int]:
+        cells = self.house.cells
+        if not self.house.by_building:
+            return list(range(len(cells)))
+        ids: dict[str, int] = {}
+        return [ids.setdefault(c.building, len(ids)) for c in cells]
+
+    def _colours(self) -> list[set[str]]:
+        """_colours is the rival-involved groups already housed in each rivalry scope."""
+        colours: list[set[str]] = [set() for _ in range(max(self.scope, default=-1) + 1)]
+        for i, s in enumerate(self.scope):
+            colours[s].update(g for g in self.house.groups[i] if g in self.house.rivals)
+        return colours
+
+    def _order(self, sex: str) -> list[int]:
+        """_order is the cells open to SEX in order of preference: designated for SEX before
+        undesignated, occupied before empty; spread round-robin over buildings (CELL
+        rivalry) or filled building by building (BUILDING rivalry), then by key."""
+        cells, house = self.house.cells, self.house
+        fits = [i for i, c in enumerate(cells) if self.usable[i]
+                and c.sex in (None, sex) and (self.fixed[i] or (sex,))[0] == sex]
+
+        def tier(i: int) -> tuple[int, int]:
+            return (cells[i].sex is None, house.count[i] == 0)
+
+        if house.by_building:
+            best: dict[str, tuple[int, int]] = {}
+            for i in fits:
+                b = cells[i].building
+                best[b] = min(best.get(b, (9, 9)), tier(i))
+            return sorted(fits, key=lambda i: (best[cells[i].building], cells[i].building,
+                                               tier(i), i))
+        rank: dict[tuple[str, tuple[int, int]], int] = {}
+        position = {}
+        for i in fits:
+            slot = (cells[i].building, tier(i))
+            position[i] = rank.get(slot, 0)
+            rank[slot] = position[i] + 1
+        return sorted(fits, key=lambda i: (tier(i), position[i], i))
+
+    def _by_tightness(self) -> list[Klass]:
+        """_by_tightness orders group classes, then pools, by demand over the room open to
+        them at max capacity (most constrained first; ties by class)."""
+        room = [max(0, self.cap[i] - self.house.count[i]) for i in range(len(self.cap))]
+
+        def tightness(k: Klass) -> tuple[bool, Fraction, Klass | tuple[str, str, str]]:
+            total = sum(room[i] for i in self.order[k[0]]
+                        if self.fixed[i] in (None, (k[0], k[1])))
+            ratio = Fraction(self.demand[k], total) if total else Fraction(10**9)
+            return (k[2] is None, -ratio, (k[0], k[1], k[2] or ""))
+
+        return sorted(self.demand, key=tightness)
+
+    def caps(self, u: Fraction) -> list[int]:
+        return [min(m, m * u.numerator // u.denominator) for m in self.cap]
+
+    def allocate(self, caps: list[int]) -> _Allocation:
+        """allocate gives cells to classes so that each class's head count fits under CAPS."""
+        house, rivals = self.house, self.house.rivals
+        left = [max(0, caps[i] - house.count[i]) if self.usable[i] else 0
+                for i in range(len(caps))]
+        pool = list(self.fixed)
+        owner: list[Klass | None] = [None] * len(caps)
+        colours = self._colours()
+        cells_of: dict[Klass, list[int]] = {k: [] for k in self.classes}
+        short = 0
+        for k in self.classes:
+            sex, status, group = k
+            need = self.demand[k]
+            mine = (sex, status)
+            if group is None:  # a pool first uses the room its group classes left
+                need -= sum(left[i] for i in range(len(caps)) if pool[i] == mine)
+            enemies = rivals.get(group or "", frozenset())
+            for first in (True, False) if group is not None else (False,):
+                for i in self.order[sex]:
+                    if need <= 0:
+                        break
+                    if left[i] <= 0 or owner[i] is not None:
+                        continue
+                    if group is None:
+                        if pool[i] is not None:
+                            continue
+                    else:
+                        colour = colours[self.scope[i]]
+                        if pool[i] not in (None, mine) or (first and group not in colour):
+                            continue
+                        if not enemies.isdisjoint(colour):
+                            continue
+                        owner[i] = k
+                        colours[self.scope[i]].add(group)
+                        cells_of[k].append(i)
+                    pool[i] = mine
+                    used = min(left[i], need)
+                    left[i] -= used
+                    need -= used
+            short += max(0, need)
+        return _Allocation(pool, owner, cells_of, colours, short)
+
+    def _spread(self, a: _Allocation, caps: list[int]) -> None:
+        """_spread gives cells nobody needed to the most crowded class, one at a time, while
+        that lowers its occupancy: balancing beyond the highest utilisation."""
+        house = self.house
+        load: dict[Klass, list[int]] = {}  # class -> [head count, max capacity] of its cells
+        for k in self.classes:
+            mine = (k[0], k[1])
+            cells = a.cells_of[k] if k[2] is not None else [
+                i for i, p in enumerate(a.pool) if p == mine]
+            heads = self.demand[k] if k[2] is not None else self.pool_demand[mine]
+            load[k] = [heads + sum(house.count[i] for i in cells), sum(self.cap[i] for i in cells)]
+        full: set[Klass] = set()
+        while True:
+            crowded = sorted((k for k in self.classes if k not in full and load[k][0] > 0),
+                             key=lambda k: (-Fraction(load[k][0], max(load[k][1], 1))
+                                            if load[k][1] else Fraction(-10**9)))
+            if not crowded:
+                return
+            k = crowded[0]
+            i = self._spare(a, k, caps, load[k])
+            if i is None:
+                full.add(k)
+                continue
+            sex, status, group = k
+            if group is not None:
+                a.owner[i] = k
+                a.cells_of[k].append(i)
+                a.colours[self.scope[i]].add(group)
+                pool_load = load.get((sex, status, None))
+                if pool_load is not None and a.pool[i] is None:
+                    pool_load[1] += self.cap[i]
+            a.pool[i] = (sex, status)
+            load[k][0] += house.count[i]
+            load[k][1] += self.cap[i]
+
+    def _spare(self, a: _Allocation, k: Klass, caps: list[int], load: list[int]) -> int | None:
+        sex, status, group = k
+        enemies = self.house.rivals.get(group or "", frozenset())
+        for i in self.order[sex]:
+            if a.owner[i] is not None or caps[i] <= self.house.count[i]:
+                continue
+            # a free cell, or (for a group) one already holding its sex and status; never a
+            # pool's cell, which stays open to anyone of that sex and status (last passes)
+            if a.pool[i] is not None and (group is None or self.fixed[i] != (sex, status)):
+                continue
+            if not enemies.isdisjoint(a.colours[self.scope[i]]):
+                continue
+            # only a cell less crowded than the class lowers its occupancy
+            if load[1] and self.house.count[i] * load[1] >= load[0] * self.cap[i]:
+                continue
+            return i
+        return None
+
+    def run(self, caps: list[int], waiting: list[Person]) -> _Run:
+        """run places every class into its cells under CAPS, then WAITING and the rest
+        anywhere open to them under CAPS."""
+        a = self.allocate(caps)
+        self._spread(a, caps)
+        for k in self.classes:
+            if k[2] is None:
+                a.cells_of[k] = [i for i, p in enumerate(a.pool) if p == (k[0], k[1])]
+        r = _Run(self.house.copy(), {}, [])
+        for k in self.classes:
+            self._fill(r, self.members[k], a.cells_of[k], caps)
+        failed, r.failed = sorted(r.failed + waiting, key=lambda p: p.id), []
+        for p in failed:
+            self._anywhere(r, p, caps)
+        return r
+
+    def _fill(self, r: _Run, people: list[Person], cells: list[int], caps: list[int]) -> None:
+        """_fill water-fills PEOPLE into CELLS: each to the lowest resulting utilisation, ties
+        by cell key; people with a non-association first, each skipping cells it bars."""
+        house, cap, count = r.house, self.cap, r.house.count
+        heap = [((count[i] + 1) / cap[i], i) for i in cells if count[i] < caps[i]]
+        heapq.heapify(heap)
+        wary = [p for p in people if p.id in house.partners]
+        for p in wary + [p for p in people if p.id not in house.partners]:
+            skipped = []
+            while heap and p.id in house.partners and house.barring(p, heap[0][1]):
+                skipped.append(heapq.heappop(heap))
+            if not heap:
+                r.failed.append(p)
+            else:
+                i = heap[0][1]
+                house.add(p, i)
+                r.placed[p.id] = i
+                if count[i] < caps[i]:
+                    heapq.heapreplace(heap, ((count[i] + 1) / cap[i], i))
+                else:
+                    heapq.heappop(heap)
+            for item in skipped:
+                heapq.heappush(heap, item)
+
+    def _anywhere(self, r: _Run, p: Person, caps: list[int]) -> bool:
+        house, count, cap = r.house, r.house.count, self.cap
+        best = None
+        for i in range(len(cap)):
+            if cap[i] and count[i] < caps[i] and not house.blocked(p, i, caps[i]):
+                key = ((count[i] + 1) / cap[i], i)
+                if best is None or key < best:
+                    best = key
+        if best is None:
+            r.failed.append(p)
+            return False
+        house.add(p, best[1])
+        r.placed[p.id] = best[1]
+        return True
+
+    def fits(self, u: Fraction) -> bool:
+        return self.allocate(self.caps(u)).short == 0
+
+
+def _least(lo: Fraction, hi: Fraction, step: Fraction, ok: Callable[[Fraction], bool]
+           ) -> Fraction:
+    """_least bisects (LO, HI] for the least u with ok(u), to within STEP (HI is ok)."""
+    while hi - lo > step:
+        mid = (lo + hi) / 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def assign(arrivals: Sequence[Person], cells: Sequence[Cell], rules: Rules) -> Plan:
+    """assign places the whole arriving group at once (DESIGN.md §7; module docstring).
+
+    Every placement honours every hard constraint; people already housed never move.
+    Raises ValueError on duplicate cell keys or person ids, an arrival already housed,
+    or a max capacity outside 0..MAX_CELL_CAPACITY.
+    """
+    house = _Housing(cells, rules)
+    for c in house.cells:
+        if not 0 <= c.max_capacity <= MAX_CELL_CAPACITY:
+            raise ValueError(f"cell {c.key}: max capacity {c.max_capacity} is out of range")
+    people = sorted(arrivals, key=lambda p: p.id)
+    ids = {p.id for p in people}
+    if len(ids) != len(people):
+        raise ValueError("arrival ids must be unique")
+    if housed := sorted(ids & house.where.keys()):
+        raise ValueError(f"arrival {housed[0]} is already housed")
+
+    unplaced = [_reason(house, p) for p in people if p.minor]  # Mandela Rule 11(d)
+    kept: set[str] = set()
+    main: list[Person] = []
+    waiting: list[Person] = []  # kept out of the facility by someone there or kept first
+    for p in people:
+        if p.minor:
+            continue
+        if any(level == "FACILITY" and (q in house.where or q in kept)
+               for q, level in house.partners.get(p.id, ())):
+            waiting.append(p)
+        else:
+            kept.add(p.id)
+            main.append(p)
+
+    planner = _Planner(house, main)
+    biggest = max(planner.cap, default=0)
+    step = Fraction(1, max(biggest, 1) ** 2)  # distinct k/m differ by at least 1/max(m)^2
+    one = Fraction(1)
+    if not main:
+        u = Fraction(0)
+    elif planner.fits(one):
+        u = _least(Fraction(0), one, step, planner.fits)
+    else:
+        u = one
+    r = planner.run(planner.caps(u), waiting)
+    if r.failed and u < one:
+        full = planner.run(planner.caps(one), waiting)
+        if len(full.failed) < len(r.failed):
+            best = {one: full}
+
+            def enough(v: Fraction) -> bool:
+                best[v] = planner.run(planner.caps(v), waiting)
+                return len(best[v].failed) <= len(full.failed)
+
+            r = best[_least(u, one, step, enough)]
+    failed, r.failed = r.failed, []
+    for p in failed:  # last pass: anyone with a cell open to them, up to max capacity
+        planner._anywhere(r, p, planner.cap)
+    unplaced += [_reason(r.house, p) for p in r.failed]
+    return Plan(
+        placements={pid: house.cells[i].key for pid, i in sorted(r.placed.items())},
+        unplaced=tuple(sorted(unplaced, key=lambda u: u.person)),
+        max_utilisation=r.house.utilisation(),
+    )

@@ -1,0 +1,1 @@
+"""Transfers: manifests, departure gates and the person-by-person handover (DESIGN.md §3)."""

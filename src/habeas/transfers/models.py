@@ -1,0 +1,52 @@
+"""Current-state tables of transfers (written only by transfers/projections.py)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from habeas.db import Base, UTCDateTime
+
+
+class Manifest(Base):
+    """Manifest is one planned movement of people: legs, people, and where it stands.
+
+    planned → approved → departed → arrived, or cancelled before departure.
+    """
+
+    __tablename__ = "manifest"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # "T" + planning seq
+    agreement_ref: Mapped[str] = mapped_column(ForeignKey("agreement.ref"), index=True)
+    facility_code: Mapped[str] = mapped_column(ForeignKey("facility.code"))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    departure_date: Mapped[date] = mapped_column(Date)
+    legs: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    planned_by: Mapped[str] = mapped_column(String(200))
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    departed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class ManifestPerson(Base):
+    """ManifestPerson is one person on a manifest and what became of them."""
+
+    __tablename__ = "manifest_person"
+
+    manifest_id: Mapped[str] = mapped_column(ForeignKey("manifest.id"), primary_key=True)
+    public_id: Mapped[str] = mapped_column(ForeignKey("nomination.public_id"), primary_key=True,
+                                           index=True)
+    # listed | removed | departed | handed_over | return_required
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    gates: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    handed_over_seq: Mapped[int | None] = mapped_column(BigInteger)
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sending_officer: Mapped[str | None] = mapped_column(String(200))
+    receiving_officer: Mapped[str | None] = mapped_column(String(200))
+    # Given by the sending state at handover; intake must match it (Mandela Rule 7(a)).
+    biometric_reference_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,307 @@
+"""Transfer use cases: plan, approve, depart (gates re-checked), arrive, hand over, cancel.
+
+planned → approved → departed → arrived, or cancelled before departure. At
+departure every person's gates are checked again — NOTICE, NO_LEGAL_HOLD,
+NON_REFOULEMENT, IDENTITY — and whoever fails is taken off with the reason while
+the others go (DESIGN.md §3). A court order that arrives while people are in
+the air marks them `return_required` and alerts both states.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from habeas.agreements.models import Agreement
+from habeas.agreements.terms import term_end
+from habeas.custody.projections import ReturnRequired
+from habeas.errors import Conflict, ErrorCode, NotFound, field_error
+from habeas.events import NewEvent, record, record_many
+from habeas.facilities import service as facilities
+from habeas.holds import service as holds
+from habeas.holds.schemas import Hold
+from habeas.nominations import decisions
+from habeas.nominations.models import NominationRecord
+from habeas.nominations.schemas import Nomination
+from habeas.nominations.service import context_for
+from habeas.screening import rules
+from habeas.screening.rules import Outcome, RuleResult
+from habeas.transfers.models import Manifest, ManifestPerson
+from habeas.transfers.projections import (
+    Boarded,
+    HandedOver,
+    ManifestStep,
+    PersonRemoved,
+    TransferArrived,
+    TransferCancelled,
+    TransferDeparted,
+    TransferPlanned,
+    manifest_id_for,
+)
+from habeas.transfers.schemas import HandoverIn, ManifestIn
+
+ACTIVE = ("planned", "approved", "departed")
+DEPARTURE_GATES = ("NOTICE", "NO_LEGAL_HOLD", "NON_REFOULEMENT", "IDENTITY")
+
+
+def get_manifest(session: Session, manifest_id: str, party: str | None = None) -> Manifest:
+    """get_manifest; a sending state (PARTY) sees only manifests of its own agreements."""
+    manifest = session.get(Manifest, manifest_id)
+    if manifest is None or (party is not None and _sending_party(session, manifest) != party
+                            and _receiving_party(session, manifest) != party):
+        raise NotFound(f"manifest {manifest_id!r} not found")
+    return manifest
+
+
+def _sending_party(session: Session, manifest: Manifest) -> str:
+    return session.get_one(Agreement, manifest.agreement_ref).sending_party
+
+
+def _receiving_party(session: Session, manifest: Manifest) -> str:
+    return session.get_one(Agreement, manifest.agreement_ref).receiving_party
+
+
+def people_on(session: Session, manifest_id: str) -> list[tuple[ManifestPerson,
+                                                               NominationRecord]]:
+    return list(session.execute(
+        select(ManifestPerson, NominationRecord)
+        .join(NominationRecord, NominationRecord.public_id == ManifestPerson.public_id)
+        .where(ManifestPerson.manifest_id == manifest_id)
+        .order_by(NominationRecord.family_name, NominationRecord.given_names)).tuples())
+
+
+def list_manifests(session: Session, party: str | None = None) -> list[Manifest]:
+    query = select(Manifest).order_by(Manifest.departure_date.desc(), Manifest.id)
+    if party is not None:
+        query = query.join(Agreement, Agreement.ref == Manifest.agreement_ref).where(
+            (Agreement.sending_party == party) | (Agreement.receiving_party == party))
+    return list(session.scalars(query))
+
+
+def _transition(manifest: Manifest, allowed: Sequence[str], to: str) -> None:
+    if manifest.status not in allowed:
+        if to == "departed" and manifest.status == "planned":
+            raise Conflict(f"manifest {manifest.id} is planned, not approved; it cannot depart",
+                           code=ErrorCode.MANIFEST_NOT_APPROVED)
+        raise Conflict(f"manifest {manifest.id} is {manifest.status}; it cannot become {to}",
+                       code=ErrorCode.INVALID_TRANSITION,
+                       details={"status": manifest.status, "to": to})
+
+
+def _within_term(agreement: Agreement, when: datetime, field: str) -> None:
+    ends = term_end(agreement.starts_on, agreement.term_months)
+    if when.date() > ends:
+        raise field_error(field, f"after the agreement's term, which ends on {ends}")
+
+
+def plan(session: Session, body: ManifestIn, *, actor: str, party: str | None) -> Manifest:
+    """plan records a manifest of accepted people, all of one agreement, none already listed."""
+    records = {r.public_id: r for r in session.scalars(select(NominationRecord).where(
+        NominationRecord.public_id.in_(body.people)))}
+    for i, public_id in enumerate(body.people):
+        record_ = records.get(public_id)
+        if record_ is None:
+            raise NotFound(f"people.{i}: nomination {public_id!r} not found",
+                           details={"field": f"people.{i}"})
+        if record_.status != "accepted":
+            raise Conflict(f"people.{i}: {public_id} is {record_.status}, not accepted",
+                           code=ErrorCode.NOT_ACCEPTED, details={"field": f"people.{i}"})
+    agreement_refs = {r.agreement_ref for r in records.values()}
+    if len(agreement_refs) != 1:
+        raise field_error("people", "everyone on a manifest must be under the same agreement")
+    agreement = session.get_one(Agreement, agreement_refs.pop())
+    listed = session.scalars(
+        select(ManifestPerson.public_id).join(Manifest).where(
+            ManifestPerson.public_id.in_(body.people), ManifestPerson.status == "listed",
+            Manifest.status.in_(ACTIVE))).all()
+    if listed:
+        raise Conflict(f"people: {', '.join(sorted(listed))} already on an active manifest",
+                       details={"field": "people", "public_ids": sorted(listed)})
+    _within_term(agreement, body.departs_at, "legs.0.departs_at")
+    # Everyone accepted already holds a booked place; a booking the facility can no
+    # longer honour (its population grew, its capacity fell) is refused (DESIGN.md §7).
+    outlook = facilities.forecast(session, agreement.facility_code, body.departs_at.date())
+    if outlook.free_places < 0 and agreement.rules.get("CAPACITY", {}).get("enabled", False):
+        raise Conflict(f"CAPACITY: {-outlook.free_places} more people booked than "
+                       f"{agreement.facility_code} has places on {outlook.on}",
+                       code=ErrorCode.NO_SPACE_AT_RECEIVING_FACILITY,
+                       details={"forecast": outlook.free_places})
+    event = record(session, NewEvent(
+        type="transfer.planned", actor=actor, party=party, facility=agreement.facility_code,
+        payload=TransferPlanned(agreement_ref=agreement.ref,
+                                facility_code=agreement.facility_code,
+                                departure_date=body.departs_at.date(), legs=body.legs,
+                                people=list(body.people))))
+    return session.get_one(Manifest, manifest_id_for(event.seq))
+
+
+def approve(session: Session, manifest_id: str, *, actor: str, party: str | None) -> Manifest:
+    manifest = get_manifest(session, manifest_id)
+    _transition(manifest, ("planned",), "approved")
+    record(session, NewEvent(type="transfer.approved", actor=actor, party=party,
+                             facility=manifest.facility_code,
+                             payload=ManifestStep(manifest_id=manifest_id)))
+    return manifest
+
+
+def cancel(session: Session, manifest_id: str, *, reason: str, actor: str,
+           party: str | None) -> Manifest:
+    manifest = get_manifest(session, manifest_id)
+    _transition(manifest, ("planned", "approved"), "cancelled")
+    if not reason.strip():
+        raise field_error("reason", "say why the transfer is cancelled")
+    record(session, NewEvent(type="transfer.cancelled", actor=actor, party=party,
+                             facility=manifest.facility_code,
+                             payload=TransferCancelled(manifest_id=manifest_id,
+                                                       reason=reason.strip())))
+    return manifest
+
+
+def departure_gates(session: Session, agreement: Agreement, record_: NominationRecord,
+                    departs_at: datetime, all_holds: list[Hold]) -> list[RuleResult]:
+    """departure_gates: NOTICE, NO_LEGAL_HOLD, NON_REFOULEMENT and IDENTITY on the day."""
+    day = departs_at.date()
+    ctx = context_for(agreement, day, all_holds)
+    nomination = Nomination.model_validate(record_.data)
+    notice = decisions.latest_notice(session, record_.public_id)
+    return [rules.notice(notice.served_on if notice else None, day, ctx),
+            rules.no_legal_hold(nomination, ctx), rules.non_refoulement(nomination, ctx),
+            rules.identity(nomination, ctx)]
+
+
+def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: str,
+           party: str | None) -> tuple[list[str], list[dict[str, str]]]:
+    """depart checks every listed person's gates; who fails is taken off, the others go.
+
+    Returns (who boarded, who was taken off with the reason). If nobody passes,
+    the manifest is cancelled with that reason.
+    """
+    manifest = get_manifest(session, manifest_id)
+    _transition(manifest, ("approved",), "departed")
+    agreement = session.get_one(Agreement, manifest.agreement_ref)
+    _within_term(agreement, departed_at, "departed_at")
+    if departed_at.date() < manifest.departure_date:
+        raise field_error("departed_at", f"before the planned departure date "
+                          f"{manifest.departure_date}; re-plan the transfer")
+    all_holds = holds.all_holds(session)
+    events: list[NewEvent] = []
+    boarded: list[Boarded] = []
+    removed: list[dict[str, str]] = []
+    for entry, record_ in people_on(session, manifest_id):
+        if entry.status != "listed":
+            continue
+        gates = departure_gates(session, agreement, record_, departed_at, all_holds)
+        failed = [g for g in gates if g.outcome is not Outcome.PASS]
+        as_dicts = [g.as_dict() for g in gates]
+        if failed:
+            reason = "; ".join(f"{g.rule}: {g.message}" for g in failed)
+            removed.append({"public_id": record_.public_id, "reason": reason})
+            events.append(NewEvent(
+                type="transfer.person_removed", actor=actor, party=party,
+                subject=record_.public_id, facility=manifest.facility_code,
+                payload=PersonRemoved(manifest_id=manifest_id, public_id=record_.public_id,
+                                      reason=reason, gates=as_dicts)))
+        else:
+            boarded.append(Boarded(public_id=record_.public_id, gates=as_dicts))
+    moment = departed_at.astimezone(UTC)
+    if boarded:
+        events.append(NewEvent(
+            type="transfer.departed", actor=actor, party=party, facility=manifest.facility_code,
+            occurred_at=moment, payload=TransferDeparted(
+                manifest_id=manifest_id, departed_at=moment, boarded=boarded)))
+    else:
+        events.append(NewEvent(
+            type="transfer.cancelled", actor=actor, party=party, facility=manifest.facility_code,
+            payload=TransferCancelled(manifest_id=manifest_id,
+                                      reason="nobody passed the departure gates")))
+    record_many(session, events)
+    return [b.public_id for b in boarded], removed
+
+
+def arrive(session: Session, manifest_id: str, *, arrived_at: datetime, actor: str,
+           party: str | None) -> Manifest:
+    manifest = get_manifest(session, manifest_id)
+    _transition(manifest, ("departed",), "arrived")
+    moment = arrived_at.astimezone(UTC)
+    if manifest.departed_at is not None and moment < manifest.departed_at:
+        raise field_error("arrived_at", "before the departure")
+    record(session, NewEvent(type="transfer.arrived", actor=actor, party=party,
+                             facility=manifest.facility_code, occurred_at=moment,
+                             payload=TransferArrived(manifest_id=manifest_id,
+                                                     arrived_at=moment)))
+    return manifest
+
+
+def hand_over(session: Session, manifest_id: str, body: HandoverIn, *, actor: str,
+              party: str | None) -> ManifestPerson:
+    """hand_over records one person passing into the facility's physical custody.
+
+    The sending state stays the legal custodian (the sentence is its own); the
+    facility becomes the physical custodian. Named officers of both states sign.
+    """
+    manifest = get_manifest(session, manifest_id)
+    entry = session.get(ManifestPerson, (manifest_id, body.public_id))
+    if entry is None or entry.status == "removed":
+        raise Conflict(f"public_id: {body.public_id} is not on manifest {manifest_id}"
+                       + (" (taken off at departure)" if entry is not None else ""),
+                       code=ErrorCode.NOT_ON_MANIFEST, details={"field": "public_id"})
+    if entry.status == "return_required":
+        raise Conflict(f"{body.public_id}: a court order requires return; no handover "
+                       f"({entry.reason})", code=ErrorCode.RETURN_REQUIRED,
+                       details={"field": "public_id"})
+    if entry.status == "handed_over":
+        raise Conflict(f"{body.public_id} was already handed over", details={
+            "field": "public_id"})
+    if manifest.status != "arrived":
+        raise Conflict(f"manifest {manifest_id} is {manifest.status}; hand over on arrival",
+                       code=ErrorCode.INVALID_TRANSITION)
+    moment = body.handed_over_at.astimezone(UTC)
+    if manifest.arrived_at is not None and moment < manifest.arrived_at:
+        raise field_error("handed_over_at", "before the manifest arrived")
+    agreement = session.get_one(Agreement, manifest.agreement_ref)
+    record(session, NewEvent(
+        type="custody.handed_over", actor=actor, party=party, subject=body.public_id,
+        facility=manifest.facility_code, occurred_at=moment, payload=HandedOver(
+            manifest_id=manifest_id, handover=body.model_copy(update={"handed_over_at": moment}),
+            legal_custodian=agreement.sending_party,
+            physical_custodian=manifest.facility_code)))
+    return entry
+
+
+def mark_return_required(session: Session, hold: Hold, *, actor: str, party: str | None,
+                         as_of: date) -> list[str]:
+    """mark_return_required: people in transit whom a new court order now protects.
+
+    They are marked `return_required` (no handover) and both states are alerted
+    (DESIGN.md §3: "one registered in flight marks the person return_required").
+    """
+    if not hold.active_on(as_of):
+        return []
+    in_flight = session.execute(
+        select(ManifestPerson, Manifest, NominationRecord)
+        .join(Manifest, Manifest.id == ManifestPerson.manifest_id)
+        .join(NominationRecord, NominationRecord.public_id == ManifestPerson.public_id)
+        .where(ManifestPerson.status == "departed",
+               Manifest.status.in_(("departed", "arrived")))).tuples().all()
+    events = []
+    marked = []
+    for entry, manifest, record_ in in_flight:
+        nomination = Nomination.model_validate(record_.data)
+        agreement = session.get_one(Agreement, manifest.agreement_ref)
+        if not (hold.scope.matches(nomination)
+                and hold.bars_removal_to_country(agreement.receiving_party)):
+            continue
+        reason = (f"{hold.kind.value} {hold.hold_ref} ({hold.court}) issued {hold.issued} "
+                  f"while {manifest.id} was {manifest.status}")
+        marked.append(entry.public_id)
+        events.append(NewEvent(
+            type="custody.return_required", actor=actor, party=party, subject=entry.public_id,
+            facility=manifest.facility_code, payload=ReturnRequired(
+                public_id=entry.public_id, manifest_id=manifest.id, hold_ref=hold.hold_ref,
+                reason=reason,
+                parties=sorted({agreement.sending_party, agreement.receiving_party}))))
+    record_many(session, events)
+    return marked
