@@ -121,6 +121,7 @@ def import_population(session: Session, facility_code: str, rows: Iterable[Row],
                 continue
             to_place.append((result, prisoner, person))
             continue
+        assert prisoner.building is not None  # a cell needs its building (schema)
         key = cell_key(facility_code, prisoner.building, prisoner.cell)
         target = cells.get(key)
         if target is None:
@@ -145,10 +146,10 @@ def import_population(session: Session, facility_code: str, rows: Iterable[Row],
                              state.rules)
         blocked = {u.person: u for u in plan.unplaced}
         for result, prisoner, person in group:
-            key = plan.placements.get(person.id)
-            if key is not None:
-                admitted.append((result, prisoner, person, key))
-                cells[key] = _with(cells[key], person)
+            placed = plan.placements.get(person.id)
+            if placed is not None:
+                admitted.append((result, prisoner, person, placed))
+                cells[placed] = _with(cells[placed], person)
             else:
                 u = blocked[person.id]
                 result.errors = [_sep_error(u.constraint.value, "cell", u.reason)]

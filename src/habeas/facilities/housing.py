@@ -238,7 +238,7 @@ def open_non_association(session: Session, *, person_a: str, role_a: str, person
         type="separation.non_association_opened", actor=actor, subject=person_a,
         facility=a.facility_code, payload=NonAssociationOpened(
             person_a=person_a, role_a=role_a.strip() or "unspecified", person_b=person_b,
-            role_b=role_b.strip() or "unspecified", level=level,  # type: ignore[arg-type]
+            role_b=role_b.strip() or "unspecified", level=level,
             reason=reason.strip())))
     return event.seq
 

@@ -137,6 +137,7 @@ def _new_cell(facility: str, building: str, cell: CellIn) -> Cell:
 
 @projector("facility.layout_changed", LayoutChanged)
 def apply_layout_changed(session: Session, p: LayoutChanged, event: EventFacts) -> None:
+    session.flush()  # a facility registered earlier in the batch goes first (foreign keys)
     for b in p.buildings_added:
         session.add(Building(facility_code=p.facility_code, code=b.code, name=b.name, sex=b.sex,
                              attributes=dict(b.attributes)))

@@ -70,7 +70,7 @@ def people_on(session: Session, manifest_id: str) -> list[tuple[ManifestPerson,
         select(ManifestPerson, NominationRecord)
         .join(NominationRecord, NominationRecord.public_id == ManifestPerson.public_id)
         .where(ManifestPerson.manifest_id == manifest_id)
-        .order_by(NominationRecord.family_name, NominationRecord.given_names)).tuples())
+        .order_by(NominationRecord.family_name, NominationRecord.given_names)).all())
 
 
 def list_manifests(session: Session, party: str | None = None) -> list[Manifest]:
@@ -285,7 +285,7 @@ def mark_return_required(session: Session, hold: Hold, *, actor: str, party: str
         .join(Manifest, Manifest.id == ManifestPerson.manifest_id)
         .join(NominationRecord, NominationRecord.public_id == ManifestPerson.public_id)
         .where(ManifestPerson.status == "departed",
-               Manifest.status.in_(("departed", "arrived")))).tuples().all()
+               Manifest.status.in_(("departed", "arrived")))).all()
     events = []
     marked = []
     for entry, manifest, record_ in in_flight:

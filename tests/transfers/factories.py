@@ -1,0 +1,103 @@
+"""A transfer in the making: accepted people with notice served, on a facility with cells."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from habeas.agreements.models import Agreement
+from habeas.db import unit_of_work
+from habeas.nominations import decisions
+from habeas.nominations import service as nominations
+from habeas.nominations.models import NominationRecord
+from habeas.transfers import service as transfers
+from habeas.transfers.models import Manifest
+from habeas.transfers.schemas import HandoverIn, ManifestIn
+from tests.screening.factories import nomination
+
+AS_OF = date(2025, 3, 1)
+NOTICE_ON = date(2025, 3, 5)
+DEPARTS = "2025-04-10T13:00:00+00:00"
+LANDS = "2025-04-10T17:30:00+00:00"
+
+
+def accepted_people(engine: Engine, *refs: str, notice: bool = True,
+                    **changes: Any) -> list[str]:
+    """accepted_people nominates REFS (the DESIGN.md example with CHANGES), accepts them and
+    serves notice on 5 March 2025 (30 days before the earliest flight)."""
+    with unit_of_work(engine) as s:
+        agreement = s.get_one(Agreement, "USA-SLV-2025")
+        rows = [nominations.Row(i + 1, nomination(external_ref=r, **changes).model_dump(
+            mode="json")) for i, r in enumerate(refs)]
+        results = nominations.import_rows(s, agreement, rows, as_of=AS_OF, actor="test")
+        ids = [r.public_id for r in results]
+        assert all(r.decision == "eligible" for r in results), results
+        for public_id in ids:
+            assert public_id is not None
+            record = s.get_one(NominationRecord, public_id)
+            decisions.accept(s, record, on=NOTICE_ON, actor="user:sv.warden", party="SLV")
+            if notice:
+                decisions.serve_notice(s, record, served_on=NOTICE_ON, language="es",
+                                       method="in_person", acknowledged=True,
+                                       actor="user:us.officer", party="USA")
+    return [i for i in ids if i is not None]
+
+
+def manifest_body(people: list[str], departs: str = DEPARTS, lands: str = LANDS
+                  ) -> ManifestIn:
+    return ManifestIn.model_validate({
+        "legs": [{"mode": "flight", "carrier": "GlobalX", "number": "GXA 1",
+                  "origin": "HRL", "destination": "SAL", "departs_at": departs,
+                  "arrives_at": lands}], "people": people})
+
+
+def planned(engine: Engine, people: list[str]) -> str:
+    with unit_of_work(engine) as s:
+        return transfers.plan(s, manifest_body(people), actor="user:sv.warden", party="SLV").id
+
+
+def approved(engine: Engine, people: list[str]) -> str:
+    manifest_id = planned(engine, people)
+    with unit_of_work(engine) as s:
+        transfers.approve(s, manifest_id, actor="user:us.officer", party="USA")
+    return manifest_id
+
+
+def departed(engine: Engine, people: list[str]) -> tuple[str, list[str], list[dict[str, str]]]:
+    manifest_id = approved(engine, people)
+    with unit_of_work(engine) as s:
+        boarded, removed = transfers.depart(s, manifest_id,
+                                            departed_at=datetime.fromisoformat(DEPARTS),
+                                            actor="user:us.officer", party="USA")
+    return manifest_id, boarded, removed
+
+
+def arrived(engine: Engine, people: list[str]) -> str:
+    manifest_id, _, _ = departed(engine, people)
+    with unit_of_work(engine) as s:
+        transfers.arrive(s, manifest_id, arrived_at=datetime.fromisoformat(LANDS),
+                         actor="user:sv.warden", party="SLV")
+    return manifest_id
+
+
+def handed_over(engine: Engine, people: list[str], **extra: Any) -> str:
+    manifest_id = arrived(engine, people)
+    with unit_of_work(engine) as s:
+        for public_id in people:
+            transfers.hand_over(s, manifest_id, handover(public_id, **extra),
+                                actor="user:sv.warden", party="SLV")
+    return manifest_id
+
+
+def handover(public_id: str, **extra: Any) -> HandoverIn:
+    return HandoverIn.model_validate({
+        "public_id": public_id, "sending_officer": "Officer Castillo (ICE)",
+        "receiving_officer": "Subinspector Portillo (DGCP)",
+        "handed_over_at": "2025-04-10T18:00:00+00:00", **extra})
+
+
+def status_of(engine: Engine, manifest_id: str) -> str:
+    with unit_of_work(engine) as s:
+        return s.get_one(Manifest, manifest_id).status
