@@ -18,12 +18,13 @@ from tests.factories import with_demo
 
 class TestLayout:
     def test_cecot_has_256_cells_of_100_m2_summing_to_the_signed_capacity(self) -> None:
-        buildings = cecot_layout(40_000)
-        cells = [c for b in buildings for c in b.cells]
-        assert (len(buildings), len(cells)) == (8, 256)
-        assert sum(c.working_capacity for c in cells) == 40_000
-        assert {c.working_capacity for c in cells} == {156, 157}
+        doc = cecot_layout()
+        cells = [c for b in doc.buildings for c in b.cells]
+        assert (len(doc.buildings), len(cells)) == (8, 256)
+        assert sum(c.max_capacity for c in cells) == doc.facility.signed_capacity == 40_000
+        assert {c.max_capacity for c in cells} == {156, 157}
         assert {c.area_m2 for c in cells} == {100.0}
+        assert {b.sex for b in doc.buildings} == {"M"}
 
 
 class TestDemo:
@@ -41,7 +42,8 @@ class TestDemo:
         again = with_demo(engine)
         assert all(line.endswith("unchanged") for line in again), again
         with read_session(engine) as s:
-            assert s.scalar(select(func.count()).select_from(Event)) == 3 + len(DEMO_USERS)
+            # agreement and facility registered (3 events), then its separation and layout.
+            assert s.scalar(select(func.count()).select_from(Event)) == 4 + len(DEMO_USERS)
 
     def test_the_same_seed_gives_the_same_ids(self, engine: Engine) -> None:
         with_demo(engine, seed=7)
@@ -77,3 +79,39 @@ class TestDemoNominations:
                            "IDENTITY", "NO_LEGAL_HOLD", "NON_REFOULEMENT"}
         eligible = sum(r.decision == "eligible" for r in records)
         assert 250 <= eligible <= 330  # most people, as in the 2025 reporting, were convicted
+
+
+class TestDemoCustody:
+    def test_population_two_flights_and_a_court_order_in_the_air(self, engine: Engine) -> None:
+        from habeas import demo, replay
+        from habeas.custody.models import Alert, Prisoner
+        from habeas.db import unit_of_work
+        from habeas.facilities import assign, housing
+        from habeas.transfers.models import Manifest, ManifestPerson
+
+        with_demo(engine)
+        with unit_of_work(engine) as s:
+            demo.nominate(s)
+            demo.populate(s)
+            steps = demo.transfer(s)
+        assert len(steps) == 2, steps
+        with read_session(engine) as s:
+            statuses = dict(s.execute(select(Prisoner.status, func.count())
+                                      .group_by(Prisoner.status)).all())
+            manifests = list(s.scalars(select(Manifest).order_by(Manifest.id)))
+            people = dict(s.execute(select(ManifestPerson.status, func.count())
+                                    .group_by(ManifestPerson.status)).all())
+            alerts = {a.party for a in s.scalars(select(Alert))}
+            state = housing.housing_state(s, "CECOT", demo.DEMO_AS_OF)
+            capacity = facilities.capacity(s, "CECOT")
+        domestic = 14_532
+        assert [m.status for m in manifests] == ["arrived", "arrived"]
+        assert people["removed"] == 1  # the last-minute stay, taken off at the gates
+        assert people["return_required"] > 0 and alerts == {"USA", "SLV"}
+        assert statuses["handed_over"] == demo.LEFT_AWAITING_INTAKE
+        assert capacity.population == domestic + people["handed_over"]
+        # Every placement honours every hard constraint (DESIGN.md §7).
+        assert assign.audit(state.cells, state.rules) == []
+        with unit_of_work(engine) as s:
+            assert demo.transfer(s) == ["transfers: unchanged"]
+        assert replay.check(engine).differences == []
