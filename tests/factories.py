@@ -11,6 +11,8 @@ from habeas.auth.models import Role, User
 from habeas.db import unit_of_work
 
 PASSWORD = "correct horse battery"
+# Events `habeas.demo.load` records: agreement and facility (4, with its layout), 5 users.
+DEMO_EVENTS = 9
 
 
 def with_agreement(engine: Engine, profile: str = "bilateral-fee-2025") -> None:

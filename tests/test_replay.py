@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from habeas import replay
-from tests.factories import with_demo
+from tests.factories import DEMO_EVENTS, with_demo
 
 
 class TestReplayCheck:
@@ -13,7 +13,7 @@ class TestReplayCheck:
         with_demo(engine)
         report = replay.check(engine)
         assert report.clean, [d.describe() for d in report.differences]
-        assert report.events == 8
+        assert report.events == DEMO_EVENTS
         assert report.rows > 256  # every cell, building, user, agreement...
 
     def test_a_change_made_outside_the_write_path_is_reported_by_table_and_column(

@@ -11,6 +11,7 @@ from habeas.db import read_session
 from habeas.demo import DEMO_PASSWORD
 from habeas.errors import ErrorCode
 from tests.api.conftest import bearer
+from tests.factories import DEMO_EVENTS
 
 
 def error_of(response: object) -> dict[str, object]:
@@ -156,7 +157,7 @@ class TestAgreementsAndFacilities:
                                                     tokens: dict[str, str]) -> None:
         page = client.get("/api/v1/events?limit=3", headers=bearer(tokens["us.officer"]))
         body = page.json()
-        assert body["size"] == 8 + 5 and [e["seq"] for e in body["events"]] == [0, 1, 2]
+        assert body["size"] == DEMO_EVENTS + 5 and [e["seq"] for e in body["events"]] == [0, 1, 2]
         assert body["next_after"] == 2
         assert all("payload" not in e for e in body["events"])
         bad = client.get("/api/v1/events?limit=0", headers=bearer(tokens["admin"]))

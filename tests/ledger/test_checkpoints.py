@@ -22,7 +22,7 @@ from habeas.ledger.note import (
 )
 from habeas.ledger.service import InconsistentCheckpoint
 from tests.api.conftest import bearer
-from tests.factories import a_token
+from tests.factories import DEMO_EVENTS, a_token
 from tests.ledger.conftest import Ledger, reprotect, unprotect
 from tests.ledger.test_store import facilities
 
@@ -38,7 +38,7 @@ class TestSigning:
 
     def test_signing_again_without_new_events_returns_the_same_checkpoint(
             self, ledger: Ledger) -> None:
-        assert ledger.checkpoint() == ledger.checkpoint() == 8
+        assert ledger.checkpoint() == ledger.checkpoint() == DEMO_EVENTS
 
     def test_refuses_to_sign_over_rewritten_hashes(self, ledger: Ledger) -> None:
         with unit_of_work(ledger.engine) as s:
@@ -99,7 +99,8 @@ class TestWitnesses:
             (note + forged, "does not verify"),
             (note + cosign(body_text, generate_signer("x/y", ALG_COSIGNATURE_V1), 1).line,
              "no cosignature by a witness key registered to you"),
-            (note.replace("\n8\n", "\n9\n") + good.line, "not a checkpoint this log signed"),
+            (note.replace(f"\n{DEMO_EVENTS}\n", f"\n{DEMO_EVENTS + 1}\n") + good.line,
+             "not a checkpoint this log signed"),
             ("garbage", "checkpoint"),
         ]
         for submitted, problem in cases:
@@ -135,7 +136,7 @@ class TestSigningOverHttp:
         response = client.post("/api/v1/ledger/checkpoints",
                                headers=bearer(a_token(ledger.engine, "admin")))
         assert response.status_code == 201, response.text
-        assert response.json()["size"] == 8 + 4 + 1  # the demo, 4 facilities, the token
+        assert response.json()["size"] == DEMO_EVENTS + 4 + 1  # the demo, 4 facilities, the token
 
     def test_without_its_key_the_server_says_so(self, ledger: Ledger,
                                                 client: TestClient) -> None:
@@ -153,18 +154,20 @@ class TestProofsOverHttp:
             return base64.b64decode(s)
 
         proof = client.get("/api/v1/ledger/proof/inclusion?seq=5").json()
-        assert proof["size"] == 8
-        assert merkle.verify_inclusion(5, 8, b(proof["leaf_hash"]),
+        assert proof["size"] == DEMO_EVENTS
+        assert merkle.verify_inclusion(5, DEMO_EVENTS, b(proof["leaf_hash"]),
                                        [b(h) for h in proof["proof"]], b(proof["root"]))
-        consistency = client.get("/api/v1/ledger/proof/consistency?from=3&to=8").json()
-        assert merkle.verify_consistency(3, 8, b(consistency["root1"]), b(consistency["root2"]),
+        consistency = client.get(
+            f"/api/v1/ledger/proof/consistency?from=3&to={DEMO_EVENTS}").json()
+        assert merkle.verify_consistency(3, DEMO_EVENTS, b(consistency["root1"]), b(consistency["root2"]),
                                          [b(h) for h in consistency["proof"]])
-        too_big = client.get("/api/v1/ledger/proof/inclusion?seq=8")
+        too_big = client.get(f"/api/v1/ledger/proof/inclusion?seq={DEMO_EVENTS}")
         assert too_big.status_code == 422 and too_big.json()["error"]["details"]["field"] == "seq"
         assert client.get("/api/v1/ledger/proof/consistency?from=3&to=99").status_code == 422
 
     def test_tiles_are_served_for_the_checkpoint_only(self, client: TestClient) -> None:
-        assert len(client.get("/ledger/tile/0/000.p/8").content) == 8 * 32
-        assert client.get("/ledger/tile/entries/000.p/8").status_code == 200
-        assert client.get("/ledger/tile/0/000.p/9").status_code == 404
+        n = DEMO_EVENTS
+        assert len(client.get(f"/ledger/tile/0/000.p/{n}").content) == n * 32
+        assert client.get(f"/ledger/tile/entries/000.p/{n}").status_code == 200
+        assert client.get(f"/ledger/tile/0/000.p/{n + 1}").status_code == 404
         assert client.get("/ledger/tile/0/bogus").status_code == 404

@@ -13,7 +13,7 @@ from habeas.api.app import create_app
 from habeas.ledger.note import ALG_COSIGNATURE_V1, generate_signer
 from habeas.ledger.witness import cosign_latest
 from tests.api.conftest import bearer
-from tests.factories import a_token
+from tests.factories import DEMO_EVENTS, a_token
 from tests.ledger.conftest import Ledger
 from tests.ledger.test_verify import grow
 from tests.servers import running_server
@@ -35,17 +35,17 @@ def test_witness_cosigns_and_verifier_checks_the_live_server(ledger: Ledger,
     state = tmp_path / "witness-state"
     with running_server(ledger.engine) as url:
         first = cosign_latest(url, ledger.signer.verifier.vkey, witness.skey, token, state)
-        assert first == "cosigned checkpoint size=8 as monitor.example/w1"
-        grow(ledger, 0, 300)  # 8 + token + witness registration + 300
+        assert first == f"cosigned checkpoint size={DEMO_EVENTS} as monitor.example/w1"
+        grow(ledger, 0, 300)  # the demo + token + witness registration + 300
         ledger.checkpoint()
         second = cosign_latest(url, ledger.signer.verifier.vkey, witness.skey, token, state)
-        assert second == "cosigned checkpoint size=310 as monitor.example/w1"
+        assert second == f"cosigned checkpoint size={DEMO_EVENTS + 302} as monitor.example/w1"
 
         result = habeas("ledger", "verify", f"{url}/ledger", "--key",
                         ledger.signer.verifier.vkey, "--witness", witness.verifier.vkey,
                         "--min-witnesses", "1", "--state", str(tmp_path / "verifier"))
         assert result.returncode == 0, result.stderr
-        assert result.stdout.startswith("OK size=310 root=")
+        assert result.stdout.startswith(f"OK size={DEMO_EVENTS + 302} root=")
         assert "witnesses=monitor.example/w1" in result.stdout
 
         stranger = generate_signer(ledger.signer.name)

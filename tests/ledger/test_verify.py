@@ -14,6 +14,7 @@ from habeas.ledger import publish, service
 from habeas.ledger.note import ALG_COSIGNATURE_V1, cosign, generate_signer, sign_note, split_note
 from habeas.ledger.tiles import TILE_WIDTH
 from habeas.ledger.verify import DirSource, Discrepancy, verify
+from tests.factories import DEMO_EVENTS
 from tests.ledger.conftest import Ledger, reprotect, unprotect
 from tests.ledger.test_store import facilities
 
@@ -40,11 +41,11 @@ def check(ledger: Ledger, folder: Path, **kwargs: object) -> str:
 class TestVerify:
     def test_a_faithful_export_verifies_across_full_and_partial_tiles(
             self, ledger: Ledger, tmp_path: Path) -> None:
-        grow(ledger, 0, TILE_WIDTH + 40)  # 304 events: a full tile, a partial one, level 1
+        grow(ledger, 0, TILE_WIDTH + 40)  # a full tile, a partial one, level 1
         folder = export(ledger, tmp_path / "log")
         result = verify(DirSource(folder), ledger.signer.verifier)
-        assert result.size == TILE_WIDTH + 48
-        assert result.summary.startswith(f"OK size={TILE_WIDTH + 48} root=")
+        assert result.size == TILE_WIDTH + 40 + DEMO_EVENTS
+        assert result.summary.startswith(f"OK size={TILE_WIDTH + 40 + DEMO_EVENTS} root=")
         assert (folder / "tile/1/000.p/1").exists() and (folder / "tile/0/000").exists()
 
     def test_state_carries_trust_from_one_run_to_the_next(self, ledger: Ledger,
@@ -54,7 +55,7 @@ class TestVerify:
         grow(ledger, 0, 5)
         result = verify(DirSource(export(ledger, tmp_path / "b")), ledger.signer.verifier,
                         state=state)
-        assert result.size == 13 and "\n13\n" in state.read_text()
+        assert result.size == DEMO_EVENTS + 5 and f"\n{DEMO_EVENTS + 5}\n" in state.read_text()
 
 
 def tamper_and_export(ledger: Ledger, folder: Path, *statements: str) -> Path:
@@ -109,8 +110,8 @@ class TestTamper:
             Path(f"{db_file}{suffix}").unlink(missing_ok=True)
         folder = export(ledger, tmp_path / "old")
         message = check(ledger, folder, state=state)
-        assert message == ("checkpoint: size 8 is smaller than the trusted size 13:"
-                           " the log was rolled back")
+        assert message == (f"checkpoint: size {DEMO_EVENTS} is smaller than the trusted size "
+                           f"{DEMO_EVENTS + 5}: the log was rolled back")
 
     def test_an_older_export_is_a_rollback(self, ledger: Ledger, tmp_path: Path) -> None:
         old = export(ledger, tmp_path / "old")
@@ -130,7 +131,7 @@ class TestTamper:
         lines = body_text.split("\n")
         lines[2] = "A" * 43 + "="
         (folder / "checkpoint").write_text(sign_note("\n".join(lines), ledger.signer))
-        assert "fork: two checkpoints of size 8" in check(ledger, folder, state=state)
+        assert f"fork: two checkpoints of size {DEMO_EVENTS}" in check(ledger, folder, state=state)
 
 
 class TestBadInput:
@@ -156,8 +157,8 @@ class TestBadInput:
         assert check(ledger, folder).startswith("tile tile/1/000.p/1: hash 0 is 0000")
 
     def test_a_missing_file(self, ledger: Ledger, folder: Path) -> None:
-        (folder / "tile/entries/001.p/8").unlink()
-        assert check(ledger, folder).startswith("tile/entries/001.p/8: cannot read")
+        (folder / f"tile/entries/001.p/{DEMO_EVENTS}").unlink()
+        assert check(ledger, folder).startswith(f"tile/entries/001.p/{DEMO_EVENTS}: cannot read")
 
     def test_a_checkpoint_signed_by_an_unknown_key(self, ledger: Ledger, folder: Path) -> None:
         stranger = generate_signer(ledger.signer.name)

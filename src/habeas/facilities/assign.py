@@ -16,20 +16,23 @@ utilisation (occupants / max capacity over active cells); people already housed 
 move. The engine (assign):
 
 1. Minors are refused; of two arrivals kept out of the same facility, the first by id
-   is kept and the other waits for the last pass (step 5).
+   is kept and the other waits for the last passes.
 2. Arrivals fall in classes: (sex, status, group) for groups with a rival, and a pool
    (sex, status) for everyone else, who may share any cell of their sex and status.
 3. A bisection over the target utilisation u (exact fractions) finds the least u at
-   which the classes' head counts fit: each class is given whole cells (buildings, for
-   rivalry at BUILDING level), each holding at most floor(u * max capacity), most
-   constrained class first, partly filled cells first, cells designated for the class's
-   sex before undesignated ones, spread over buildings. Cells left over go to whichever
-   class is most crowded, to lower its occupancy further.
-4. Each class is water-filled into its cells, people with a non-association first,
+   which an allocation of cells to classes holds as many people as it can at u = 1
+   (everyone, when they fit), each cell holding at most floor(u * max capacity). Three
+   class orders are tried: most constrained first, by pool, by size. A group takes
+   cells where it already is, then room beside groups it is no rival of, then fresh
+   cells: partly filled first, designated for its sex before undesignated, spread over
+   buildings (building by building for rivalry at BUILDING level). A pool takes the
+   room its groups left, then fresh cells. Cells left over go to the most crowded class.
+4. Each class is water-filled into its cells, people with a non-association first:
    each person to the cell with the lowest resulting utilisation (ties: cell key) that
-   breaks no non-association. Anyone left goes to any cell that breaks no rule under u;
-   if people remain whom u = 1 would place, u is raised (bisection on whole runs).
-5. A last pass places anyone still waiting in any cell that breaks no rule (up to max
+   breaks no non-association. Anyone left goes to any cell open to them under u, if
+   need be moving an arrival whose non-association alone bars the cell; if u = 1 would
+   leave fewer people out, u is raised (a bisection on whole runs).
+5. A last pass places anyone still waiting in any cell open to them (up to max
    capacity); whoever is left is reported with the constraint that blocked them
    (see unplaced_reason).
 
@@ -40,7 +43,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 from typing import Literal
@@ -86,8 +89,7 @@ class Rules:
 
 
 class Constraint(StrEnum):
-    """Constraint codes are stable: the values are what users see. Declaration order is
-    the tie-break order when explaining an unplaced person."""
+    """Constraint codes are stable: the values are what users see."""
 
     MINOR = "minor"
     SEX = "sex"
@@ -118,9 +120,6 @@ class Plan:
     max_utilisation: float  # highest occupants / max capacity over active cells after the plan
 
 
-_ORDER = list(Constraint)
-
-
 # ---------------------------------------------------------------------------
 # Where everyone is: an index that makes every check O(1) per rule
 # ---------------------------------------------------------------------------
@@ -135,7 +134,7 @@ def _bump(counter: dict[str, int], key: str, by: int) -> None:
 
 
 def _others(counter: dict[str, int], mine: str) -> bool:
-    return any(key != mine for key in counter)
+    return len(counter) > 1 or (len(counter) == 1 and mine not in counter)
 
 
 def _people(n: int, one: str, many: str) -> str:
@@ -348,9 +347,13 @@ def audit(cells: Sequence[Cell], rules: Rules) -> list[tuple[str, Violation]]:
 def unplaced_reason(person: Person, cells: Sequence[Cell], rules: Rules) -> Unplaced:
     """unplaced_reason is the constraint that keeps PERSON out of every cell, in words.
 
-    The rule: a minor is refused (MINOR); with no active cell, INACTIVE; with every
-    active cell full, CAPACITY; otherwise, among active cells with room, the constraint
-    that bars the most of them (ties in Constraint order), with one example.
+    The rule: a minor is refused (MINOR). Otherwise the cells are narrowed by one
+    constraint at a time, in the order an officer would: in use (INACTIVE), open to the
+    person's sex (SEX), then to their legal status (LEGAL_STATUS), with room (CAPACITY),
+    free of rivals (RIVAL_GROUP), free of non-associations (NON_ASSOCIATION); the
+    constraint that leaves no cell is the one reported, with an example cell it bars.
+    So with every cell full it is CAPACITY, and when the only cells with room hold
+    rivals it is RIVAL_GROUP. PERSON, if housed, is ignored where they are (a move).
     """
     house = _Housing(cells, rules)
     if person.id in house.where:
@@ -358,27 +361,49 @@ def unplaced_reason(person: Person, cells: Sequence[Cell], rules: Rules) -> Unpl
     return _reason(house, person)
 
 
-def _reason(house: _Housing, p: Person) -> Unplaced:
-    if p.minor:
+_NARROWING = (Constraint.INACTIVE, Constraint.SEX, Constraint.LEGAL_STATUS, Constraint.CAPACITY,
+              Constraint.RIVAL_GROUP, Constraint.NON_ASSOCIATION)
+
+
+Narrowed = tuple[Constraint, int, int] | None  # (constraint, cells it bars, example cell)
+
+
+def _reason(house: _Housing, p: Person,
+            memo: dict[tuple[str, str, str | None], Narrowed] | None = None) -> Unplaced:
+    """_reason explains P (see unplaced_reason); MEMO shares the narrowing between people
+    alike (same sex, status and group, no non-association) in the same state."""
+    if p.minor:  # Mandela Rule 11(d); CRC art. 37(c)
         return Unplaced(p.id, Constraint.MINOR, house.explain(Constraint.MINOR, p, 0))
-    active = [i for i, c in enumerate(house.cells) if c.active and c.max_capacity > 0]
-    if not active:
-        return Unplaced(p.id, Constraint.INACTIVE,
-                        f"no cell is in use ({len(house.cells)} cells, none active)")
-    open_ = [i for i in active if house.count[i] < house.cells[i].max_capacity]
-    if not open_:
-        return Unplaced(p.id, Constraint.CAPACITY,
-                        f"all {len(active)} active cells are at max capacity")
-    barred: dict[Constraint, list[int]] = {}
-    for i in open_:
-        for code in house.blocked(p, i):
-            barred.setdefault(code, []).append(i)
-    if not barred:  # not reached by assign, which places anyone with a cell open to them
+    alike = (p.sex, p.status, p.group)
+    if memo is None or p.id in house.partners or alike not in memo:
+        found = _narrow(house, p)
+        if memo is not None and p.id not in house.partners:
+            memo[alike] = found
+    else:
+        found = memo[alike]
+    if found is None:  # not reached from assign, which places anyone a cell is open to
         return Unplaced(p.id, Constraint.CAPACITY, "no cell had room under the plan")
-    code = max(barred, key=lambda c: (len(barred[c]), -_ORDER.index(c)))
-    cells = barred[code]
-    return Unplaced(p.id, code, f"{code} bars {len(cells)} of the {len(open_)} cells with"
-                                f" room, e.g. {house.explain(code, p, cells[0])}")
+    code, n, example = found
+    if code is Constraint.INACTIVE:
+        detail = f"none of the {n} cells is in use" if n else "the facility has no cells"
+    elif code is Constraint.CAPACITY:
+        detail = f"all {n} cells that could take {p.id} are at max capacity"
+    else:
+        detail = f"it bars all {n} cells left, e.g. {house.explain(code, p, example)}"
+    return Unplaced(p.id, code, f"{code}: {detail}")
+
+
+def _narrow(house: _Housing, p: Person) -> Narrowed:
+    """_narrow is the first constraint in _NARROWING that leaves P no cell: with how many
+    cells it found left, and the first of them."""
+    left = list(range(len(house.cells)))
+    blocks = {i: set(house.blocked(p, i)) for i in left}
+    for code in _NARROWING:
+        kept = [i for i in left if code not in blocks[i]]
+        if not kept:
+            return code, len(left), left[0] if left else 0
+        left = kept
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -403,10 +428,14 @@ class _Run:
     house: _Housing
     placed: dict[str, int]
     failed: list[Person]
+    # (sex, status, group) of people without non-associations no cell is open to: placing
+    # others only closes cells, so the next such person fails too (until someone moves)
+    dead: set[tuple[str, str, str | None]] = field(default_factory=set)
 
 
 class _Planner:
-    """_Planner holds what the bisection needs: classes, demand, and cell orderings."""
+    """_Planner is the arrivals' classes, the cells' standing, and the allocation and
+    placement steps of assign (module docstring, steps 2 to 4)."""
 
     def __init__(self, house: _Housing, people: list[Person]) -> None:
         self.house = house
@@ -432,7 +461,7 @@ class _Planner:
             self.fixed.append((sexes[0], statuses[0]) if ok and sexes else None)
         self.scope = self._scopes()
         self.order = {s: self._order(s) for s in sorted({p.sex for p in people})}
-        self.classes = self._by_tightness()
+        self.orders = self._orders()
 
     def _scopes(self) -> list[int]:
         cells = self.house.cells
@@ -449,15 +478,15 @@ class _Planner:
         return colours
 
     def _order(self, sex: str) -> list[int]:
-        """_order is the cells open to SEX in order of preference: designated for SEX before
-        undesignated, occupied before empty; spread round-robin over buildings (CELL
+        """_order is the cells open to SEX in order of preference: occupied before empty,
+        designated for SEX before undesignated; spread round-robin over buildings (CELL
         rivalry) or filled building by building (BUILDING rivalry), then by key."""
         cells, house = self.house.cells, self.house
         fits = [i for i, c in enumerate(cells) if self.usable[i]
                 and c.sex in (None, sex) and (self.fixed[i] or (sex,))[0] == sex]
 
         def tier(i: int) -> tuple[int, int]:
-            return (cells[i].sex is None, house.count[i] == 0)
+            return (house.count[i] == 0, cells[i].sex is None)
 
         if house.by_building:
             best: dict[str, tuple[int, int]] = {}
@@ -487,43 +516,63 @@ class _Planner:
 
         return sorted(self.demand, key=tightness)
 
+    def _orders(self) -> list[list[Klass]]:
+        """_orders is the class orders the allocation tries: by tightness; by pool head
+        count (a pool's group classes, then its unaffiliated); by class head count."""
+        pools = self.pool_demand
+
+        def name(k: Klass) -> tuple[str, str, str]:
+            return (k[0], k[1], k[2] or "")
+
+        by_pool = sorted(self.demand, key=lambda k: (-pools[(k[0], k[1])], (k[0], k[1]),
+                                                     k[2] is None, -self.demand[k], name(k)))
+        by_size = sorted(self.demand, key=lambda k: (k[2] is None, -self.demand[k], name(k)))
+        out: list[list[Klass]] = []
+        for order in (self._by_tightness(), by_pool, by_size):
+            if order not in out:
+                out.append(order)
+        return out
+
     def caps(self, u: Fraction) -> list[int]:
         return [min(m, m * u.numerator // u.denominator) for m in self.cap]
 
-    def allocate(self, caps: list[int]) -> _Allocation:
-        """allocate gives cells to classes so that each class's head count fits under CAPS."""
+    def allocate(self, caps: list[int], order: list[Klass]) -> _Allocation:
+        """allocate gives cells to classes, in ORDER, so each class's head count fits under
+        CAPS; short is the head count that does not."""
         house, rivals = self.house, self.house.rivals
         left = [max(0, caps[i] - house.count[i]) if self.usable[i] else 0
                 for i in range(len(caps))]
         pool = list(self.fixed)
         owner: list[Klass | None] = [None] * len(caps)
         colours = self._colours()
-        cells_of: dict[Klass, list[int]] = {k: [] for k in self.classes}
+        cells_of: dict[Klass, list[int]] = {k: [] for k in order}
         short = 0
-        for k in self.classes:
+        for k in order:
             sex, status, group = k
             need = self.demand[k]
             mine = (sex, status)
             if group is None:  # a pool first uses the room its group classes left
                 need -= sum(left[i] for i in range(len(caps)) if pool[i] == mine)
             enemies = rivals.get(group or "", frozenset())
-            for first in (True, False) if group is not None else (False,):
+            # a group takes cells where it already is, then room beside groups it is no
+            # rival of, then fresh cells; a pool takes fresh cells only
+            for step in ("own", "shared", "fresh") if group is not None else ("pool",):
                 for i in self.order[sex]:
                     if need <= 0:
                         break
-                    if left[i] <= 0 or owner[i] is not None:
+                    if left[i] <= 0 or (owner[i] is not None) != (step == "shared"):
                         continue
                     if group is None:
                         if pool[i] is not None:
                             continue
                     else:
                         colour = colours[self.scope[i]]
-                        if pool[i] not in (None, mine) or (first and group not in colour):
+                        if pool[i] not in (None, mine) or (step == "own" and group not in colour):
                             continue
                         if not enemies.isdisjoint(colour):
                             continue
-                        owner[i] = k
-                        colours[self.scope[i]].add(group)
+                        owner[i] = owner[i] or k
+                        colour.add(group)
                         cells_of[k].append(i)
                     pool[i] = mine
                     used = min(left[i], need)
@@ -532,12 +581,12 @@ class _Planner:
             short += max(0, need)
         return _Allocation(pool, owner, cells_of, colours, short)
 
-    def _spread(self, a: _Allocation, caps: list[int]) -> None:
+    def _spread(self, a: _Allocation, caps: list[int], order: list[Klass]) -> None:
         """_spread gives cells nobody needed to the most crowded class, one at a time, while
         that lowers its occupancy: balancing beyond the highest utilisation."""
         house = self.house
         load: dict[Klass, list[int]] = {}  # class -> [head count, max capacity] of its cells
-        for k in self.classes:
+        for k in order:
             mine = (k[0], k[1])
             cells = a.cells_of[k] if k[2] is not None else [
                 i for i, p in enumerate(a.pool) if p == mine]
@@ -545,7 +594,7 @@ class _Planner:
             load[k] = [heads + sum(house.count[i] for i in cells), sum(self.cap[i] for i in cells)]
         full: set[Klass] = set()
         while True:
-            crowded = sorted((k for k in self.classes if k not in full and load[k][0] > 0),
+            crowded = sorted((k for k in order if k not in full and load[k][0] > 0),
                              key=lambda k: (-Fraction(load[k][0], max(load[k][1], 1))
                                             if load[k][1] else Fraction(-10**9)))
             if not crowded:
@@ -585,16 +634,16 @@ class _Planner:
             return i
         return None
 
-    def run(self, caps: list[int], waiting: list[Person]) -> _Run:
-        """run places every class into its cells under CAPS, then WAITING and the rest
-        anywhere open to them under CAPS."""
-        a = self.allocate(caps)
-        self._spread(a, caps)
-        for k in self.classes:
+    def run(self, caps: list[int], waiting: list[Person], order: list[Klass]) -> _Run:
+        """run places every class into its cells under CAPS (allocated in ORDER), then
+        WAITING and the rest anywhere open to them under CAPS."""
+        a = self.allocate(caps, order)
+        self._spread(a, caps, order)
+        for k in order:
             if k[2] is None:
                 a.cells_of[k] = [i for i, p in enumerate(a.pool) if p == (k[0], k[1])]
         r = _Run(self.house.copy(), {}, [])
-        for k in self.classes:
+        for k in order:
             self._fill(r, self.members[k], a.cells_of[k], caps)
         failed, r.failed = sorted(r.failed + waiting, key=lambda p: p.id), []
         for p in failed:
@@ -625,23 +674,79 @@ class _Planner:
             for item in skipped:
                 heapq.heappush(heap, item)
 
-    def _anywhere(self, r: _Run, p: Person, caps: list[int]) -> bool:
+    def _anywhere(self, r: _Run, p: Person, caps: list[int]) -> None:
+        """_anywhere places P in the open cell with the lowest resulting utilisation under
+        CAPS; failing that, in a cell barred only by non-associations with arrivals that
+        can move elsewhere (they are moved); failing that, P has failed."""
         house, count, cap = r.house, r.house.count, self.cap
-        best = None
-        for i in range(len(cap)):
-            if cap[i] and count[i] < caps[i] and not house.blocked(p, i, caps[i]):
-                key = ((count[i] + 1) / cap[i], i)
-                if best is None or key < best:
-                    best = key
-        if best is None:
+        alike = (p.sex, p.status, p.group)
+        if alike in r.dead:
             r.failed.append(p)
+            return
+        open_ = sorted((i for i in range(len(cap)) if count[i] < caps[i]),
+                       key=lambda i: ((count[i] + 1) / cap[i], i))
+        barred = []
+        for i in open_:
+            codes = house.blocked(p, i, caps[i])
+            if not codes:
+                house.add(p, i)
+                r.placed[p.id] = i
+                return
+            if codes == [Constraint.NON_ASSOCIATION]:
+                barred.append(i)
+        for i in barred:
+            if self._make_way(r, p, i, caps):
+                house.add(p, i)
+                r.placed[p.id] = i
+                r.dead.clear()  # a move may have freed room
+                return
+        if p.id not in house.partners:
+            r.dead.add(alike)
+        r.failed.append(p)
+
+    def _make_way(self, r: _Run, p: Person, i: int, caps: list[int]) -> bool:
+        """_make_way moves every arrival whose non-association with P bars cell I to another
+        cell open to them where P at I is allowed; all or none (people housed before never
+        move)."""
+        house, count, cap = r.house, r.house.count, self.cap
+        blockers = house.barring(p, i)
+        if any(q not in r.placed or level == "FACILITY" for q, level, _ in blockers):
             return False
-        house.add(p, best[1])
-        r.placed[p.id] = best[1]
+        levels: dict[str, set[Level]] = {}
+        for q, level in house.partners[p.id]:
+            levels.setdefault(q, set()).add(level)
+        moved: list[tuple[str, int]] = []
+        for q, _, j in blockers:
+            if house.where.get(q) != j:
+                continue  # already moved for another of the pair's levels
+            person = house.person[q]
+            house.remove(q)
+            target = None
+            for k in sorted((k for k in range(len(cap)) if k != j and count[k] < caps[k]),
+                            key=lambda k: ((count[k] + 1) / cap[k], k)):
+                apart = all(not (lv == "CELL" and k == i) and not (
+                    lv == "BUILDING" and house.cells[k].building == house.cells[i].building)
+                    for lv in levels[q])
+                if apart and not house.blocked(person, k, caps[k]):
+                    target = k
+                    break
+            house.add(person, j if target is None else target)
+            if target is None:
+                for q2, j2 in reversed(moved):
+                    back = house.person[q2]
+                    house.remove(q2)
+                    house.add(back, j2)
+                    r.placed[q2] = j2
+                return False
+            moved.append((q, j))
+            r.placed[q] = target
         return True
 
-    def fits(self, u: Fraction) -> bool:
-        return self.allocate(self.caps(u)).short == 0
+    def fits(self, u: Fraction, short: int = 0) -> list[Klass] | None:
+        """fits is the first class order whose allocation under u leaves at most SHORT
+        people without a cell, if any."""
+        caps = self.caps(u)
+        return next((o for o in self.orders if self.allocate(caps, o).short <= short), None)
 
 
 def _least(lo: Fraction, hi: Fraction, step: Fraction, ok: Callable[[Fraction], bool]
@@ -692,27 +797,26 @@ def assign(arrivals: Sequence[Person], cells: Sequence[Cell], rules: Rules) -> P
     biggest = max(planner.cap, default=0)
     step = Fraction(1, max(biggest, 1) ** 2)  # distinct k/m differ by at least 1/max(m)^2
     one = Fraction(1)
-    if not main:
-        u = Fraction(0)
-    elif planner.fits(one):
-        u = _least(Fraction(0), one, step, planner.fits)
-    else:
-        u = one
-    r = planner.run(planner.caps(u), waiting)
-    if r.failed and u < one:
-        full = planner.run(planner.caps(one), waiting)
+    # the least u at which the allocation holds as many people as it can at u = 1
+    short = min(planner.allocate(planner.caps(one), o).short for o in planner.orders)
+    u = _least(Fraction(0), one, step, lambda v: planner.fits(v, short) is not None)
+    order = planner.fits(u, short) or planner.orders[0]
+    r = planner.run(planner.caps(u), waiting, order)
+    if r.failed and u < one:  # non-associations kept someone out: try more room
+        full = planner.run(planner.caps(one), waiting, order)
         if len(full.failed) < len(r.failed):
             best = {one: full}
 
             def enough(v: Fraction) -> bool:
-                best[v] = planner.run(planner.caps(v), waiting)
+                best[v] = planner.run(planner.caps(v), waiting, planner.fits(v, short) or order)
                 return len(best[v].failed) <= len(full.failed)
 
             r = best[_least(u, one, step, enough)]
-    failed, r.failed = r.failed, []
+    failed, r.failed, r.dead = r.failed, [], set()
     for p in failed:  # last pass: anyone with a cell open to them, up to max capacity
         planner._anywhere(r, p, planner.cap)
-    unplaced += [_reason(r.house, p) for p in r.failed]
+    memo: dict[tuple[str, str, str | None], Narrowed] = {}
+    unplaced += [_reason(r.house, p, memo) for p in r.failed]
     return Plan(
         placements={pid: house.cells[i].key for pid, i in sorted(r.placed.items())},
         unplaced=tuple(sorted(unplaced, key=lambda u: u.person)),
