@@ -125,7 +125,9 @@ def _log_in(client: TestClient, username: str) -> str:
 
 def _concrete_page(path: str) -> str:
     return path.replace("{seq}", "0").replace("{public_id}", "N0").replace(
-        "{hold_ref}", "none").replace("{hold_ref:path}", "none")
+        "{hold_ref}", "none").replace("{hold_ref:path}", "none").replace(
+        "{code}", "NOWHERE").replace("{building}", "B0").replace("{cell}", "C0").replace(
+        "{manifest_id}", "T0")
 
 
 @pytest.mark.parametrize("page", sorted(PAGE_ACTIONS))

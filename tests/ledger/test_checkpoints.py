@@ -159,7 +159,8 @@ class TestProofsOverHttp:
                                        [b(h) for h in proof["proof"]], b(proof["root"]))
         consistency = client.get(
             f"/api/v1/ledger/proof/consistency?from=3&to={DEMO_EVENTS}").json()
-        assert merkle.verify_consistency(3, DEMO_EVENTS, b(consistency["root1"]), b(consistency["root2"]),
+        assert merkle.verify_consistency(3, DEMO_EVENTS, b(consistency["root1"]),
+                                         b(consistency["root2"]),
                                          [b(h) for h in consistency["proof"]])
         too_big = client.get(f"/api/v1/ledger/proof/inclusion?seq={DEMO_EVENTS}")
         assert too_big.status_code == 422 and too_big.json()["error"]["details"]["field"] == "seq"

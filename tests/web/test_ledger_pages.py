@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Route, expect
 
 from tests.conftest import Ledger
+from tests.factories import DEMO_EVENTS
 from tests.servers import running_server
 from tests.web.conftest import log_in
 
@@ -28,7 +29,8 @@ def test_event_proof_is_verified_in_the_browser(browser: Browser, ledger_server:
     page.get_by_label("Look up event number").fill("3")
     page.get_by_role("button", name="Show").click()
     expect(page).to_have_url(ledger_server + "/events/3")
-    expect(page.get_by_test_id("proof-status")).to_have_text("verified in checkpoint 8")
+    expect(page.get_by_test_id("proof-status")).to_have_text(
+        f"verified in checkpoint {DEMO_EVENTS}")
 
 
 def test_a_tampered_proof_is_flagged(browser: Browser, ledger_server: str) -> None:
@@ -42,4 +44,4 @@ def test_a_tampered_proof_is_flagged(browser: Browser, ledger_server: str) -> No
     page.route("**/events/3", corrupt)
     page.goto(ledger_server + "/events/3")
     expect(page.get_by_test_id("proof-status")).to_have_text(
-        "DOES NOT VERIFY against checkpoint 8")
+        f"DOES NOT VERIFY against checkpoint {DEMO_EVENTS}")

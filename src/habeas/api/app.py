@@ -31,6 +31,7 @@ from habeas.ledger.api import tiles_router
 from habeas.nominations.api import router as nominations_router
 from habeas.screening.catalogue import RULES
 from habeas.transfers.api import router as transfers_router
+from habeas.web.custody import router as custody_pages
 from habeas.web.ledger import router as ledger_pages
 from habeas.web.nominations import router as nomination_pages
 from habeas.web.routes import router as web_router
@@ -127,6 +128,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(web_router)
     app.include_router(ledger_pages)
     app.include_router(nomination_pages)
+    app.include_router(custody_pages)
     static = resources.files("habeas.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app

@@ -30,6 +30,13 @@ PAGE_ACTIONS: dict[str, Action] = {
     "/nominations/import": Action.NOMINATE,
     "/nominations/{public_id}": Action.READ_NOMINATIONS,
     "/holds": Action.READ_HOLDS,
+    "/facilities": Action.READ_FACILITIES,
+    "/facilities/{code}": Action.READ_FACILITIES,
+    # A cell page lists the people in it: those whose duties require it (Mandela Rule 9).
+    "/facilities/{code}/cells/{building}/{cell}": Action.READ_CUSTODY,
+    "/transfers": Action.READ_TRANSFERS,
+    "/transfers/{manifest_id}": Action.READ_TRANSFERS,
+    "/people/{public_id}/intake": Action.RECORD_INTAKE,
 }
 # Every form a page posts, and the action it needs (checked with the CSRF token).
 FORM_ACTIONS: dict[str, Action] = {
@@ -39,6 +46,7 @@ FORM_ACTIONS: dict[str, Action] = {
     "/nominations/{public_id}/reject": Action.DECIDE_NOMINATIONS,
     "/holds": Action.REGISTER_HOLDS,
     "/holds/{hold_ref}/lift": Action.REGISTER_HOLDS,
+    "/people/{public_id}/intake": Action.RECORD_INTAKE,
 }
 PUBLIC_PAGES = frozenset({"/login"})
 
@@ -52,6 +60,7 @@ class NavItem:
 def navigation(principal: Principal) -> list[NavItem]:
     """navigation lists the pages this principal's role may open."""
     items = [NavItem("Home", "/"), NavItem("Nominations", "/nominations"),
+             NavItem("Facility", "/facilities"), NavItem("Transfers", "/transfers"),
              NavItem("Court orders", "/holds"), NavItem("Ledger", "/log")]
     if principal.role in (Role.ADMIN, Role.MONITOR):
         items.append(NavItem("API schema", "/openapi.json"))
