@@ -62,7 +62,9 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     problems = [dict(zip(("field", "problem"), describe(e), strict=True)) for e in exc.errors()]
     first = problems[0] if problems else {"field": "body", "problem": "invalid"}
     return error_response(422, ErrorCode.VALIDATION_FAILED,
-                          f"{first['field']}: {first['problem']}", {"errors": problems})
+                          f"{first['field']}: {first['problem']}",
+                          {"field": first["field"], "problem": first["problem"],
+                           "errors": problems})
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:

@@ -14,7 +14,9 @@ from habeas.agreements.terms import term_end
 from habeas.api.deps import SESSION_COOKIE, engine_of, optional_principal
 from habeas.auth import service as auth
 from habeas.auth.models import Role
+from habeas.auth.permissions import Action, allowed
 from habeas.config import get_settings
+from habeas.custody import service as custody
 from habeas.db import read_session, unit_of_work
 from habeas.errors import DomainError
 from habeas.facilities import service as facilities
@@ -120,7 +122,12 @@ def home(request: Request) -> Response:
                 "rules_on": [r for r, s in agreement.rules.items() if s["enabled"]],
                 "rules_off": [r for r, s in agreement.rules.items() if not s["enabled"]],
             })
+        # Each state sees its own alerts (a court order in flight, DESIGN.md §3).
+        party = principal.party_code if principal.role in (Role.SENDING,
+                                                           Role.RECEIVING) else None
+        alerts = (custody.alerts_for(db, party, limit=20)
+                  if allowed(principal.role, Action.READ_ALERTS) else [])
         return templates.TemplateResponse(request, "home.html", {
             "principal": principal, "nav": navigation(principal), "cards": cards,
-            "standards": STANDARDS,
+            "standards": STANDARDS, "alerts": alerts,
         })
