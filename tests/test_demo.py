@@ -83,7 +83,10 @@ class TestDemoNominations:
 
 class TestDemoCustody:
     def test_population_two_flights_and_a_court_order_in_the_air(self, engine: Engine) -> None:
+        from datetime import date
+
         from habeas import demo, replay
+        from habeas.custody import integrity
         from habeas.custody.models import Alert, Prisoner
         from habeas.db import unit_of_work
         from habeas.facilities import assign, housing
@@ -92,8 +95,9 @@ class TestDemoCustody:
         with_demo(engine)
         with unit_of_work(engine) as s:
             demo.nominate(s)
-            demo.populate(s)
+            demo.populate(s, count=1_000)
             steps = demo.transfer(s)
+            lived = demo.simulate(s, until=date(2026, 4, 30))
         assert len(steps) == 2, steps
         with read_session(engine) as s:
             statuses = dict(s.execute(select(Prisoner.status, func.count())
@@ -104,12 +108,24 @@ class TestDemoCustody:
             alerts = {a.party for a in s.scalars(select(Alert))}
             state = housing.housing_state(s, "CECOT", demo.DEMO_AS_OF)
             capacity = facilities.capacity(s, "CECOT")
-        domestic = 14_532
-        assert [m.status for m in manifests] == ["arrived", "arrived"]
+        domestic = 1_000
+        assert [m.status for m in manifests[:2]] == ["arrived", "arrived"]
         assert people["removed"] == 1  # the last-minute stay, taken off at the gates
-        assert people["return_required"] > 0 and alerts == {"USA", "SLV"}
+        # The in-flight order's people were flown back; both states were alerted.
+        assert people["returned"] > 0 and alerts >= {"USA", "SLV"}
         assert statuses["handed_over"] == demo.LEFT_AWAITING_INTAKE
-        assert capacity.population == domestic + people["handed_over"]
+        released = statuses.get("released", 0)
+        assert capacity.population == domestic + people["handed_over"] - released - 1  # a death
+        with read_session(engine) as s:
+            report = {line.check: line for line in integrity.report(s, date(2026, 4, 30)).lines}
+        # Every line of the report is explainable from the scenario.
+        assert report["prolonged_solitary"].count == 2
+        assert report["death_without_investigation"].count == 0
+        assert report["finding_response_overdue"].count == 1  # due 30 September 2025
+        for check in ("no_final_conviction", "transferred_despite_hold", "short_notice",
+                      "return_overdue", "past_agreement_term"):
+            assert report[check].count == 0, (check, report[check].notes[:3])
+        assert any(line.startswith("releases: ") for line in lived), lived
         # Every placement honours every hard constraint (DESIGN.md §7).
         assert assign.audit(state.cells, state.rules) == []
         with unit_of_work(engine) as s:

@@ -20,7 +20,8 @@ from habeas.auth import service as auth
 from habeas.auth.models import Role
 from habeas.config import ENVIRONMENT_HELP, get_settings
 from habeas.console import JsonFlag, actor, emit, err, out
-from habeas.db import default_engine, read_session, unit_of_work
+from habeas.custody.cli import integrity as custody_integrity
+from habeas.db import default_engine, read_session, unit_of_work, utcnow
 from habeas.errors import DomainError, ErrorCode
 from habeas.events import log_size
 from habeas.facilities.cli import facilities_app, population_app
@@ -28,6 +29,7 @@ from habeas.ledger.cli import ledger_app
 from habeas.ledger.keys import ensure_log_key
 from habeas.migrate import require_current, upgrade
 from habeas.nominations.cli import holds_app, nominations_app
+from habeas.sentences.cli import sentence_app
 
 app = typer.Typer(
     name="habeas", no_args_is_help=True, pretty_exceptions_enable=False,
@@ -41,6 +43,8 @@ app.add_typer(holds_app, name="holds")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(facilities_app, name="facilities")
 app.add_typer(population_app, name="population")
+app.add_typer(sentence_app, name="sentence")
+app.command("integrity")(custody_integrity)
 
 @app.command()
 def init(
@@ -75,17 +79,22 @@ def init(
 @app.command()
 def demo(
     seed: Annotated[int, typer.Option(help="the scenario's random seed")] = 2025,
+    population: Annotated[int, typer.Option(
+        min=0, max=40_000, help="domestic prisoners to admit (CECOT held 14,532 in June 2024)")]
+    = 14_532,
     as_json: JsonFlag = False,
 ) -> None:
-    """Load the demo scenario (CECOT-like facility, USA–SLV agreement, a user per role)."""
+    """Load the demo scenario: CECOT-like facility and population, the USA–SLV agreement,
+    400 nominations, two flights, a year of custody, a user per role."""
     engine = default_engine()
     upgrade(engine)
     signer, _ = ensure_log_key()
     with unit_of_work(engine) as session:
         steps = demo_scenario.load(session, seed=seed)
         steps += demo_scenario.nominate(session, seed=seed)
-        steps += demo_scenario.populate(session, seed=seed)
+        steps += demo_scenario.populate(session, seed=seed, count=population)
         steps += demo_scenario.transfer(session)
+        steps += demo_scenario.simulate(session, until=utcnow().date())
         steps += demo_scenario.witness(session, signer, seed=seed)
     logins = [{"username": u.username, "role": u.role.value, "password":
                demo_scenario.DEMO_PASSWORD} for u in demo_scenario.DEMO_USERS]

@@ -26,4 +26,5 @@ def emit(as_json: bool, data: Any, lines: list[str]) -> None:
         out.print_json(json.dumps(data, default=str))
     else:
         for line in lines:
-            out.print(line, highlight=False, soft_wrap=True)
+            # Plain text: "[RULE; citation]" must not be taken for Rich markup.
+            out.print(line, highlight=False, soft_wrap=True, markup=False)

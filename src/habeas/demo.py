@@ -12,7 +12,7 @@ import random
 import tomllib
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -193,14 +193,17 @@ def accept_up_to_quota(session: Session, agreement: Any) -> str:
 DEMO_POPULATION_CHUNK = 5_000
 
 
-def populate(session: Session, *, seed: int = 2025) -> list[str]:
-    """populate admits CECOT's reported domestic population (14,532, June 2024)."""
+def populate(session: Session, *, seed: int = 2025, count: int | None = None) -> list[str]:
+    """populate admits CECOT's reported domestic population (14,532, June 2024), or COUNT."""
     from habeas.custody import service as custody
     from habeas.custody.synthetic import population
     from habeas.nominations.service import Row
 
     rng = random.Random(seed + 2)  # noqa: S311 - reproducible demo ids, not secrets
-    rows = [Row(i + 1, p) for i, p in enumerate(population(seed=seed))]
+    from habeas.custody.synthetic import CECOT_POPULATION_JUNE_2024
+
+    rows = [Row(i + 1, p) for i, p in enumerate(population(
+        CECOT_POPULATION_JUNE_2024 if count is None else count, seed=seed))]
     counts: dict[str, int] = {}
     for start in range(0, len(rows), DEMO_POPULATION_CHUNK):
         for result in custody.import_population(
@@ -211,7 +214,7 @@ def populate(session: Session, *, seed: int = 2025) -> list[str]:
     summary = facilities.capacity(session, "CECOT")
     return [f"population: {len(rows):,} domestic prisoners read: "
             + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
-            + f"; {summary.space_now_m2:.2f} m² per person"]
+            + (f"; {summary.space_now_m2:.2f} m² per person" if summary.space_now_m2 else "")]
 
 
 # Two flights in April 2025, once the 30 days' notice served on 5 March have run. During
@@ -286,6 +289,14 @@ def transfer(session: Session) -> list[str]:
         arrival = landed + timedelta(hours=2)
         transfers.arrive(session, manifest.id, arrived_at=arrival, actor="user:sv.warden",
                          party="SLV")
+        stopped = [e for e, _ in transfers.people_on(session, manifest.id)
+                   if e.status == "return_required"]
+        for entry in stopped:  # flown back the next morning, as the order requires
+            transfers.return_from_transit(
+                session, manifest.id, entry.public_id, returned_at=arrival + timedelta(hours=14),
+                officer=OFFICERS[0], actor="user:us.officer", party="USA")
+        if stopped:
+            line += f"; {len(stopped)} flown back the next morning"
         entries = [e for e, _ in transfers.people_on(session, manifest.id)
                    if e.status == "departed"]
         for i, entry in enumerate(entries):
@@ -325,3 +336,177 @@ def transfer(session: Session) -> list[str]:
             line += f", {len(report.unplaced)} not placed"
         done.append(line)
     return done
+
+
+DEMO_RENEWAL = "Exchange of notes between the United States and El Salvador, 1 March 2026"
+FAMILY_GAP_DAYS = (18, 40)  # days between family calls for those who get them
+
+
+def simulate(session: Session, *, until: date, seed: int = 2025) -> list[str]:
+    """simulate lives custody from the flights until UNTIL: family and legal contacts, moves,
+    solitary (one episode prolonged without review), releases and returns at the end of the
+    sentence, one death and its independent investigation, the term renewed, inspections."""
+    from habeas.agreements.models import Agreement
+    from habeas.custody import records
+    from habeas.custody.models import Death, Prisoner
+    from habeas.custody.models import Solitary as SolitaryRow
+
+    if session.scalar(select(func.count()).select_from(Death)) or \
+            session.scalar(select(func.count()).select_from(SolitaryRow)):
+        return ["custody year: unchanged"]
+    rng = random.Random(seed + 3)  # noqa: S311 - a reproducible scenario, not secrets
+    agreement = session.get_one(Agreement, "USA-SLV-2025")
+    done = []
+    if until > date(2026, 3, 1):
+        agreements.renew(session, agreement.ref, months=12, basis=DEMO_RENEWAL,
+                         actor="user:us.officer", party="USA")
+        done.append("agreement renewed for 12 months (exchange of notes, March 2026)")
+    people = list(session.scalars(select(Prisoner).where(
+        Prisoner.kind == "transferee", Prisoner.status == "in_custody")
+        .order_by(Prisoner.public_id)))
+    contacts = 0
+    for i, person in enumerate(people):
+        day = person.admitted_on + timedelta(days=rng.randrange(5, 20))
+        # One in six is cut off from family after the first weeks (Rule 58 is then visible).
+        stop = until if i % 6 else person.admitted_on + timedelta(days=60)
+        while day <= stop:
+            records.record_contact(session, person.public_id, kind="family",
+                                   mode=rng.choice(("call", "call", "visit", "letter")),
+                                   on=day, with_whom="family (next of kin on file)",
+                                   actor="user:sv.warden")
+            contacts += 1
+            day += timedelta(days=rng.randrange(*FAMILY_GAP_DAYS))
+        if i % 10 == 0:
+            records.record_contact(session, person.public_id, kind="legal", mode="video",
+                                   on=person.admitted_on + timedelta(days=30),
+                                   with_whom="counsel of record", actor="user:sv.warden")
+            contacts += 1
+    done.append(f"contacts: {contacts:,} family, legal and consular contacts recorded")
+    # The episodes below happen to people held throughout (not released before UNTIL).
+    stayers = [p for p in people if p.release_date is None or p.release_date > until]
+    done += _solitary_episodes(session, stayers[:4])
+    done += _a_death(session, stayers[4])
+    done += _releases(session, until)
+    done += _oversight(session, stayers[5:7], until)
+    return done
+
+
+def _principal(session: Session, username: str) -> auth.Principal:
+    user = session.scalar(select(User).where(User.username == username))
+    assert user is not None, "load() adds the demo users first"
+    return auth.principal_for(user, "token")
+
+
+def _oversight(session: Session, people: list[Any], until: date) -> list[str]:
+    """An unannounced inspection with two findings — one answered, one not, now overdue —
+    and a grievance alleging ill-treatment, which goes to the monitor (Mandela Rule 57)."""
+    from habeas.oversight import service as oversight
+    from habeas.oversight.schemas import FindingIn, FindingResponseIn, GrievanceIn, InspectionIn
+
+    visit = date(2025, 6, 20)
+    if until < visit:
+        return []
+    inspection = oversight.record_inspection(session, InspectionIn(
+        facility_code="CECOT", visited_on=visit, announced=False,
+        areas=["M8", "M1", "kitchen", "infirmary"],
+        inspectors=["Inés Duarte", "Dr. Tomás Aguilar (medical)"],
+        summary="Unannounced visit to the module holding transferees and a domestic module. "
+                "Cells hold 74 people on 80 bare metal bunks; no yard time seen."),
+        actor="user:monitor", today=visit)
+    crowding = oversight.record_finding(session, inspection.seq, FindingIn(
+        text="1.35 m² of floor per person in the cells visited, under the ICRC's 3.4 m².",
+        recommendation="Reduce occupancy to the standard-compliant capacity; publish a plan.",
+        severity="high", response_due=date(2025, 8, 1)), actor="user:monitor")
+    oversight.record_finding(session, inspection.seq, FindingIn(
+        text="Transferees have had no visits; several have had no family contact at all.",
+        recommendation="Allow family calls at least weekly (Mandela Rule 58).",
+        severity="medium", response_due=date(2025, 9, 30),
+        people_concerned=[p.public_id for p in people]), actor="user:monitor")
+    oversight.respond_to_finding(session, crowding.seq, FindingResponseIn(
+        text="Module 8 will not take further arrivals until occupancy falls.",
+        decision="partially", actions=["freeze arrivals to Module 8"],
+        responded_on=date(2025, 7, 28)), by=_principal(session, "sv.warden"),
+        today=date(2025, 7, 28))
+    oversight.file_grievance(session, GrievanceIn(
+        public_id=people[0].public_id,
+        filed_by={"role": "counsel", "name": "María Herrera, Esq."},
+        category="treatment_by_staff",
+        text="My client says he was beaten with batons on arrival and denied medical care.",
+        alleges_ill_treatment=True, concerns_staff=["Custodio J. Pérez"]),
+        by=_principal(session, "counsel"))
+    return ["oversight: an unannounced inspection with 2 findings (1 answered, 1 overdue); "
+            "a grievance alleging ill-treatment, routed to the monitor"]
+
+
+def _solitary_episodes(session: Session, people: list[Any]) -> list[str]:
+    from habeas.custody import records
+
+    lengths = (6, 11, 22, 19)  # the last two are prolonged (> 15 days, Mandela Rule 44)
+    start = datetime(2025, 7, 1, 9, tzinfo=UTC)
+    for i, (person, days) in enumerate(zip(people, lengths, strict=True)):
+        begins = start + timedelta(days=30 * i)
+        seq = records.start_solitary(session, person.public_id, at=begins,
+                                     authorised_by="Director, CECOT",
+                                     reason="disciplinary: fight in the cell",
+                                     actor="user:sv.warden")
+        records.end_solitary(session, person.public_id, at=begins + timedelta(days=days),
+                             actor="user:sv.warden")
+        if days == 22:
+            records.review_solitary(session, seq, reviewer="Inés Duarte (independent monitor)",
+                                    outcome="prolonged beyond Rule 44; ended on review",
+                                    actor="user:monitor")
+    return ["solitary: 4 episodes, 2 prolonged (one independently reviewed, one not)"]
+
+
+def _a_death(session: Session, person: Any) -> list[str]:
+    from habeas.custody import records
+
+    died = datetime(2025, 9, 14, 3, 40, tzinfo=UTC)
+    records.record_death(session, person.public_id, died_at=died,
+                         place=f"CECOT {person.building_code}/{person.cell_code}",
+                         circumstances="found unresponsive at the morning count",
+                         actor="user:sv.warden")
+    records.record_death_investigation(session, person.public_id,
+                                       body="Fiscalía General de la República",
+                                       reference="FGR-UDV-2025-0914", opened_on=date(2025, 9, 16),
+                                       actor="user:monitor")
+    return ["one death in custody (14 September 2025), investigated by the Fiscalía General"]
+
+
+def _releases(session: Session, until: date) -> list[str]:
+    """Everyone whose release date has come is flown home and receipted — but the latest,
+    whose date fell in the last days, is still waiting (the report shows it)."""
+    from habeas.custody.models import Prisoner
+    from habeas.transfers import service as transfers
+    from habeas.transfers.schemas import HandoverIn, ManifestIn
+
+    due = list(session.scalars(select(Prisoner).where(
+        Prisoner.kind == "transferee", Prisoner.status == "in_custody",
+        Prisoner.release_date.is_not(None), Prisoner.release_date <= until)
+        .order_by(Prisoner.release_date, Prisoner.public_id)))
+    waiting = [p for p in due if p.release_date and (until - p.release_date).days < 4]
+    going = [p for p in due if p not in waiting]
+    for person in going:
+        assert person.release_date is not None
+        leaves = datetime.combine(person.release_date, datetime.min.time(), UTC) + \
+            timedelta(hours=14)
+        body = ManifestIn.model_validate({"legs": [{
+            "mode": "flight", "carrier": "GlobalX Airlines (ICE Air)", "number": "GXA 6200",
+            "origin": "San Salvador (SAL)", "destination": "Harlingen, TX (HRL)",
+            "departs_at": leaves.isoformat(),
+            "arrives_at": (leaves + timedelta(hours=4)).isoformat()}],
+            "people": [person.public_id]})
+        manifest = transfers.plan_return(session, body, outcome="released",
+                                         actor="user:sv.warden", party="SLV")
+        transfers.approve(session, manifest.id, actor="user:us.officer", party="USA")
+        transfers.depart(session, manifest.id, departed_at=leaves, actor="user:us.officer",
+                         party="USA")
+        transfers.arrive(session, manifest.id, arrived_at=leaves + timedelta(hours=4),
+                         actor="user:us.officer", party="USA")
+        transfers.hand_back(session, manifest.id, HandoverIn(
+            public_id=person.public_id, sending_officer=OFFICERS[0],
+            receiving_officer="Custodio R. Menjívar (DGCP escort)",
+            handed_over_at=leaves + timedelta(hours=4, minutes=20)),
+            actor="user:us.officer", party="USA")
+    return [f"releases: {len(going)} released at the end of their sentence and handed back; "
+            f"{len(waiting)} due in the last days still held"]

@@ -56,6 +56,13 @@ class ErrorCode(StrEnum):
     RETURN_REQUIRED = "return_required"
     IDENTITY_MISMATCH = "identity_mismatch"
     INTAKE_REQUIRED = "intake_required"
+    # Oversight: findings and grievances.
+    ALREADY_RESPONDED = "already_responded"
+    ALREADY_CLOSED = "already_closed"
+    GRIEVANCE_NOT_ANSWERED = "grievance_not_answered"
+    GRIEVANCE_ANSWERED_BY_CONCERNED_STAFF = "grievance_answered_by_concerned_staff"
+    GRIEVANCE_CLOSED_BY_CONCERNED_STAFF = "grievance_closed_by_concerned_staff"
+    ILL_TREATMENT_CLOSED_BY_MONITOR_ONLY = "ill_treatment_closed_by_monitor_only"
 
 
 ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
@@ -101,6 +108,16 @@ ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.RETURN_REQUIRED: "a court order requires the person's return; no handover",
     ErrorCode.IDENTITY_MISMATCH: "the biometric reference does not match the person presented",
     ErrorCode.INTAKE_REQUIRED: "the person must be taken in (intake) before being housed",
+    ErrorCode.ALREADY_RESPONDED: "the finding or grievance has already been answered",
+    ErrorCode.ALREADY_CLOSED: "the grievance is closed; it takes no further answer or closing",
+    ErrorCode.GRIEVANCE_NOT_ANSWERED:
+        "a grievance is answered before it is closed (Mandela Rule 57(1))",
+    ErrorCode.GRIEVANCE_ANSWERED_BY_CONCERNED_STAFF:
+        "staff a grievance names may not answer it (Mandela Rule 57(2))",
+    ErrorCode.GRIEVANCE_CLOSED_BY_CONCERNED_STAFF:
+        "staff a grievance names may not close it (Mandela Rule 57(2))",
+    ErrorCode.ILL_TREATMENT_CLOSED_BY_MONITOR_ONLY:
+        "an allegation of ill-treatment is closed only by a monitor (Mandela Rule 57(3))",
 }
 
 

@@ -45,6 +45,7 @@ PROJECTION_MODULES = (
     "habeas.holds.projections",
     "habeas.custody.projections",
     "habeas.transfers.projections",
+    "habeas.oversight.projections",
 )
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,11 @@ from habeas.facilities import models as facilities
 from habeas.holds import models as holds
 from habeas.ledger import models as ledger
 from habeas.nominations import models as nominations
+from habeas.oversight import models as oversight
 from habeas.transfers import models as transfers
 
 __all__ = ["agreements", "auth", "custody", "facilities", "holds", "ledger", "metadata",
-           "nominations", "transfers"]
+           "nominations", "oversight", "transfers"]
 
 metadata: MetaData = Base.metadata
 

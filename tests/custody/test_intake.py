@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -88,3 +88,17 @@ class TestHousingAfterIntake:
         assert sorted(report.placed) == sorted(people) and report.unplaced == []
         with read_session(demo_engine) as s:
             assert {s.get_one(Prisoner, p).status for p in people} == {"in_custody"}
+
+
+def test_intake_sets_the_release_date_under_the_sending_states_law(demo_engine: Engine
+                                                                    ) -> None:
+    [person] = accepted_people(demo_engine, "T-1")
+    handed_over(demo_engine, [person])
+    take_in(demo_engine, person, intake())
+    with read_session(demo_engine) as s:
+        prisoner = s.get_one(Prisoner, person)
+    # 8 years from 1 Nov 2022 less 190 days credited; US federal good conduct (54 × 8 days).
+    assert prisoner.sentence_expiry is not None and prisoner.release_date is not None
+    assert prisoner.release_date <= prisoner.sentence_expiry - timedelta(days=54 * 8)
+    assert prisoner.release_date.weekday() < 5
+    assert any("3624(b)" in step for step in prisoner.release_working)

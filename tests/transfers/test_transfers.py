@@ -171,6 +171,26 @@ class TestCourtOrderInFlight:
                              actor="x", party="SLV")
         refused(demo_engine, lambda s: transfers.hand_over(
             s, manifest_id, handover(people[0]), actor="x", party="SLV"), "return_required")
+        from habeas.custody import integrity
+
+        def not_returned() -> int:
+            with read_session(demo_engine) as s:
+                [line] = [x for x in integrity.report(s, datetime(2025, 4, 11).date()).lines
+                          if x.check == "return_overdue"]
+            return line.count
+
+        assert not_returned() == 1
+        refused(demo_engine, lambda s: transfers.return_from_transit(
+            s, manifest_id, people[1], returned_at=datetime.fromisoformat(LANDS), officer="A",
+            actor="x", party="USA"), "invalid_transition")  # T-2 was not stopped
+        with unit_of_work(demo_engine) as s:
+            transfers.return_from_transit(s, manifest_id, people[0],
+                                          returned_at=datetime.fromisoformat(LANDS),
+                                          officer="Officer Castillo (ICE)", actor="x",
+                                          party="USA")
+        with read_session(demo_engine) as s:
+            assert s.get_one(NominationRecord, people[0]).status == "returned"
+        assert not_returned() == 0
 
 
 class TestHandover:

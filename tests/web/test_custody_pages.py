@@ -160,8 +160,9 @@ def test_manifests_show_every_gate_and_who_was_stopped(browser: Browser, site: S
 
     officer.get_by_role("link", name="All transfers").click()
     officer.get_by_role("row", name=re.compile("2025-04-12")).get_by_role("link").click()
-    expect(officer.get_by_test_id("counts")).to_contain_text("48 return required")
-    sent_back = officer.locator("tr.person-return_required")
+    # Stopped in the air by the court order, then flown back the next morning.
+    expect(officer.get_by_test_id("counts")).to_contain_text("48 returned")
+    sent_back = officer.locator("tr.person-returned")
     expect(sent_back).to_have_count(48)
     expect(sent_back.first).to_contain_text("tro 1:25-cv-01101-TRO")
     expect(sent_back.first).to_contain_text("while")

@@ -5,18 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
 
 from habeas.agreements import service
 from habeas.agreements.models import Agreement
 from habeas.agreements.schemas import AgreementOut, FeeScheduleOut
 from habeas.agreements.terms import term_end
-from habeas.api.deps import ReadDB, require
+from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
 
 router = APIRouter(prefix="/agreements", tags=["agreements"])
 Reader = Annotated[Principal, Depends(require(Action.READ_AGREEMENTS))]
+Renewer = Annotated[Principal, Depends(require(Action.RENEW_TERMS))]
 
 
 def agreement_out(db: ReadDB, agreement: Agreement) -> AgreementOut:
@@ -44,3 +46,21 @@ def list_agreements(db: ReadDB, _: Reader) -> list[AgreementOut]:
 def get_agreement(ref: str, db: ReadDB, _: Reader) -> AgreementOut:
     """One agreement with its rule profile and current fee schedule."""
     return agreement_out(db, service.get_agreement(db, ref))
+
+
+class RenewalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    months: int = Field(ge=1, le=120)
+    basis: str = Field(min_length=1, max_length=300,
+                       description="the instrument that renews it, e.g. an exchange of notes")
+
+
+@router.post("/{ref}/renewals", status_code=201, responses=documented(401, 403, 404, 409, 422))
+def renew_agreement(ref: str, body: RenewalIn, write: Writer, principal: Renewer
+                    ) -> AgreementOut:
+    """Extend a renewable agreement's term, recording the basis."""
+    with write() as db:
+        agreement = service.renew(db, ref, months=body.months, basis=body.basis,
+                                  actor=principal.actor, party=principal.party_code)
+        return agreement_out(db, agreement)

@@ -48,3 +48,17 @@ def apply_agreement_registered(session: Session, p: AgreementRegistered, event: 
         proration=p.fees.proration, intake_fee_minor=p.fees.intake_fee_minor,
         medical_cap_minor=p.fees.medical_cap_minor,
     ))
+
+
+class AgreementRenewed(BaseModel):
+    """AgreementRenewed extends a renewable agreement's term by MONTHS, on a recorded basis."""
+
+    ref: str
+    months: int
+    basis: str
+
+
+@projector("agreement.renewed", AgreementRenewed)
+def apply_agreement_renewed(session: Session, p: AgreementRenewed, event: EventFacts) -> None:
+    agreement = session.get_one(Agreement, p.ref)
+    agreement.term_months += p.months

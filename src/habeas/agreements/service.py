@@ -132,3 +132,24 @@ def current_fees(session: Session, ref: str) -> FeeSchedule | None:
         select(FeeSchedule).where(FeeSchedule.agreement_ref == ref)
         .order_by(FeeSchedule.effective_from.desc())
     ).first()
+
+
+def renew(session: Session, ref: str, *, months: int, basis: str, actor: str,
+          party: str | None) -> Agreement:
+    """renew extends a renewable agreement's term; the basis (e.g. an exchange of notes) is
+    recorded, and nobody is held past the term without one (DESIGN.md §5)."""
+    from habeas.agreements.projections import AgreementRenewed
+    from habeas.errors import Conflict, field_error
+    from habeas.events import NewEvent, record
+
+    agreement = get_agreement(session, ref)
+    if not agreement.renewable:
+        raise Conflict(f"agreement {ref} is not renewable")
+    if not 1 <= months <= 120:
+        raise field_error("months", "must be between 1 and 120")
+    if not basis.strip():
+        raise field_error("basis", "name the instrument that renews the agreement")
+    record(session, NewEvent(type="agreement.renewed", actor=actor, party=party,
+                             payload=AgreementRenewed(ref=ref, months=months,
+                                                      basis=basis.strip())))
+    return agreement

@@ -19,6 +19,7 @@ from habeas.auth.api import router as auth_router
 from habeas.auth.models import Role
 from habeas.auth.permissions import PERMISSIONS
 from habeas.custody.api import router as custody_router
+from habeas.custody.records_api import router as custody_records_router
 from habeas.db import default_engine
 from habeas.errors import ERROR_DESCRIPTIONS, ErrorCode
 from habeas.events import event_types
@@ -29,11 +30,15 @@ from habeas.ledger.api import proofs as ledger_proofs
 from habeas.ledger.api import router as ledger_router
 from habeas.ledger.api import tiles_router
 from habeas.nominations.api import router as nominations_router
+from habeas.oversight.api import router as oversight_router
 from habeas.screening.catalogue import RULES
+from habeas.sentences.api import router as sentences_router
 from habeas.transfers.api import router as transfers_router
 from habeas.web.custody import router as custody_pages
 from habeas.web.ledger import router as ledger_pages
 from habeas.web.nominations import router as nomination_pages
+from habeas.web.oversight import router as oversight_pages
+from habeas.web.people import router as people_pages
 from habeas.web.routes import router as web_router
 
 # No inline script or style anywhere: the pages load only our own files.
@@ -109,6 +114,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     v1.include_router(holds_router)
     v1.include_router(transfers_router)
     v1.include_router(custody_router)
+    v1.include_router(oversight_router)
+    v1.include_router(custody_records_router)
+    v1.include_router(sentences_router)
     v1.include_router(ledger_router)
     v1.include_router(ledger_proofs)
     app.include_router(v1)
@@ -129,6 +137,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(ledger_pages)
     app.include_router(nomination_pages)
     app.include_router(custody_pages)
+    app.include_router(people_pages)
+    app.include_router(oversight_pages)
     static = resources.files("habeas.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app

@@ -44,6 +44,17 @@ class Action(StrEnum):
     DEPART_TRANSFERS = "transfers.depart"
     RECEIVE_TRANSFERS = "transfers.receive"
     READ_ALERTS = "alerts.read"
+    COMPUTE_SENTENCES = "sentences.compute"
+    READ_OVERSIGHT = "oversight.read"
+    RECORD_INSPECTIONS = "oversight.inspect"
+    RESPOND_FINDINGS = "oversight.respond"
+    FILE_GRIEVANCES = "grievances.file"
+    HANDLE_GRIEVANCES = "grievances.handle"
+    RECORD_CUSTODY_EVENTS = "custody.record"
+    RELEASE = "custody.release"
+    RENEW_TERMS = "agreements.renew"
+    READ_INTEGRITY = "integrity.read"
+    RECORD_INTEGRITY = "integrity.record"
 
 
 STAFF = frozenset(Role)
@@ -87,6 +98,21 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.DEPART_TRANSFERS: frozenset({Role.SENDING}),
     Action.RECEIVE_TRANSFERS: frozenset({Role.RECEIVING}),
     Action.READ_ALERTS: frozenset({Role.ADMIN, Role.SENDING, Role.RECEIVING, Role.MONITOR}),
+    # A calculation over the body sent; nothing is read or stored.
+    Action.COMPUTE_SENTENCES: STAFF,
+    Action.READ_OVERSIGHT: frozenset({Role.SENDING, Role.RECEIVING, Role.MONITOR}),
+    Action.RECORD_INSPECTIONS: frozenset({Role.MONITOR}),
+    Action.RESPOND_FINDINGS: frozenset({Role.RECEIVING}),
+    # Staff file for a detained person; counsel for a client; monitors for anyone.
+    Action.FILE_GRIEVANCES: frozenset({Role.RECEIVING, Role.COUNSEL, Role.MONITOR}),
+    Action.HANDLE_GRIEVANCES: frozenset({Role.RECEIVING, Role.MONITOR}),
+    Action.RECORD_CUSTODY_EVENTS: frozenset({Role.RECEIVING}),
+    # Release is repatriation: the receiving state hands back, the sending state receipts.
+    Action.RELEASE: frozenset({Role.SENDING, Role.RECEIVING}),
+    Action.RENEW_TERMS: frozenset({Role.SENDING, Role.RECEIVING}),
+    # The report names people: the states and the monitors see it (DESIGN.md §9).
+    Action.READ_INTEGRITY: frozenset({Role.ADMIN, Role.SENDING, Role.RECEIVING, Role.MONITOR}),
+    Action.RECORD_INTEGRITY: frozenset({Role.ADMIN, Role.MONITOR}),
 }
 
 

@@ -50,7 +50,9 @@ class Prisoner(Base):
     security_level: Mapped[str | None] = mapped_column(String(16))
     legal_custodian: Mapped[str] = mapped_column(String(3))
     physical_custodian: Mapped[str] = mapped_column(String(64))
-    # handed_over (awaiting intake) | taken_in (awaiting a cell) | in_custody | return_required
+    # handed_over (awaiting intake) | taken_in (awaiting a cell) | in_custody |
+    # return_required | in_solitary is NOT a status (see Solitary) | released | returned |
+    # escaped | died
     status: Mapped[str] = mapped_column(String(16), index=True)
     building_code: Mapped[str | None] = mapped_column(String(64))
     cell_code: Mapped[str | None] = mapped_column(String(64))
@@ -59,6 +61,17 @@ class Prisoner(Base):
     intake_seq: Mapped[int | None] = mapped_column(BigInteger)
     # Set by the release-date calculation; a scheduled departure in the capacity forecast.
     release_date: Mapped[date | None] = mapped_column(Date)
+    sentence_expiry: Mapped[date | None] = mapped_column(Date)
+    release_working: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    release_seq: Mapped[int | None] = mapped_column(BigInteger)
+    # A recorded renewal lets this person be held past the agreement's term until then.
+    term_renewed_until: Mapped[date | None] = mapped_column(Date)
+    # A return ordered by a court (kind return_order), with its deadline.
+    return_hold_ref: Mapped[str | None] = mapped_column(String(100))
+    return_deadline: Mapped[date | None] = mapped_column(Date)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # released, returned, died…
+    left_seq: Mapped[int | None] = mapped_column(BigInteger)
+    last_family_contact: Mapped[date | None] = mapped_column(Date)
 
 
 class IntakeRecord(Base):
@@ -94,3 +107,66 @@ class Alert(Base):
     subject: Mapped[str | None] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(String(1000))
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Solitary(Base):
+    """Solitary is one episode of solitary confinement (Mandela Rules 43–45).
+
+    More than 15 consecutive days is prolonged solitary, prohibited by Rule 44;
+    such an episode needs an independent review on the record.
+    """
+
+    __tablename__ = "solitary"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    public_id: Mapped[str] = mapped_column(ForeignKey("prisoner.public_id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    authorised_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(1000))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_seq: Mapped[int | None] = mapped_column(BigInteger)
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    review_outcome: Mapped[str | None] = mapped_column(String(1000))
+    review_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Contact(Base):
+    """Contact is one family, legal or consular visit, call or letter (Mandela Rule 58)."""
+
+    __tablename__ = "contact"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    public_id: Mapped[str] = mapped_column(ForeignKey("prisoner.public_id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # family | legal | consular
+    mode: Mapped[str] = mapped_column(String(16))  # visit | call | video | letter
+    on: Mapped[date] = mapped_column(Date)
+    with_whom: Mapped[str] = mapped_column(String(300))
+
+
+class Death(Base):
+    """Death records a death in custody and the duties it starts (Mandela Rules 69, 71)."""
+
+    __tablename__ = "death"
+
+    public_id: Mapped[str] = mapped_column(ForeignKey("prisoner.public_id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    died_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str] = mapped_column(String(300))
+    circumstances: Mapped[str] = mapped_column(Text)
+    obligations: Mapped[list[str]] = mapped_column(JSON)
+    investigation_body: Mapped[str | None] = mapped_column(String(300))
+    investigation_ref: Mapped[str | None] = mapped_column(String(100))
+    investigation_opened_on: Mapped[date | None] = mapped_column(Date)
+    investigation_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class IntegrityRun(Base):
+    """IntegrityRun is what the integrity report said on a day, as recorded on the ledger."""
+
+    __tablename__ = "integrity_run"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    as_of: Mapped[date] = mapped_column(Date, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    counts: Mapped[dict[str, int]] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64))

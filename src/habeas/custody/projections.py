@@ -3,10 +3,21 @@ The only writer of the prisoner rows' identity and status, the intake table and 
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Any
+
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from habeas.custody.models import Alert, IntakeRecord, Prisoner
+from habeas.custody.models import (
+    Alert,
+    Contact,
+    Death,
+    IntakeRecord,
+    IntegrityRun,
+    Prisoner,
+    Solitary,
+)
 from habeas.custody.schemas import DomesticPrisoner, IntakeIn
 from habeas.events import EventFacts, projector, stage, staged
 
@@ -105,3 +116,195 @@ def apply_return_required(session: Session, p: ReturnRequired, event: EventFacts
     raise_alerts(session, event, p.parties, "return_required", p.public_id,
                  f"{p.public_id}: return required — {p.reason}")
 
+
+
+class ReleaseDateSet(BaseModel):
+    """ReleaseDateSet: the sentence's dates under the sending state's law, with the working."""
+
+    public_id: str
+    sentence_expiry: date | None
+    release_date: date | None
+    working: list[str]
+
+
+class TermRenewed(BaseModel):
+    public_id: str
+    until: date
+    reason: str
+
+
+class ReturnOrdered(BaseModel):
+    public_id: str
+    hold_ref: str
+    deadline: date
+    parties: list[str]
+
+
+class DeathRecorded(BaseModel):
+    public_id: str
+    died_at: datetime
+    place: str
+    circumstances: str
+    obligations: list[str]
+    parties: list[str]
+
+
+class DeathInvestigated(BaseModel):
+    public_id: str
+    body: str
+    reference: str
+    opened_on: date
+
+
+class Escaped(BaseModel):
+    public_id: str
+    at: datetime
+    circumstances: str
+    parties: list[str]
+
+
+class Recaptured(BaseModel):
+    public_id: str
+    at: datetime
+    circumstances: str
+
+
+class SolitaryStarted(BaseModel):
+    public_id: str
+    at: datetime
+    authorised_by: str
+    reason: str
+
+
+class SolitaryEnded(BaseModel):
+    solitary: int
+    public_id: str
+    at: datetime
+
+
+class SolitaryReviewed(BaseModel):
+    solitary: int
+    public_id: str
+    reviewer: str
+    outcome: str
+
+
+class ContactRecorded(BaseModel):
+    public_id: str
+    kind: str
+    mode: str
+    on: date
+    with_whom: str
+
+
+def _prisoner(session: Session, public_id: str) -> Prisoner:
+    prisoner = staged(session, Prisoner, public_id)
+    assert prisoner is not None, f"{public_id} is held"
+    return prisoner
+
+
+@projector("custody.release_date_set", ReleaseDateSet)
+def apply_release_date_set(session: Session, p: ReleaseDateSet, event: EventFacts) -> None:
+    prisoner = _prisoner(session, p.public_id)
+    prisoner.sentence_expiry, prisoner.release_date = p.sentence_expiry, p.release_date
+    prisoner.release_working, prisoner.release_seq = list(p.working), event.seq
+
+
+@projector("custody.term_renewed", TermRenewed)
+def apply_term_renewed(session: Session, p: TermRenewed, event: EventFacts) -> None:
+    _prisoner(session, p.public_id).term_renewed_until = p.until
+
+
+@projector("custody.return_ordered", ReturnOrdered)
+def apply_return_ordered(session: Session, p: ReturnOrdered, event: EventFacts) -> None:
+    prisoner = _prisoner(session, p.public_id)
+    prisoner.status = "return_required"
+    prisoner.return_hold_ref, prisoner.return_deadline = p.hold_ref, p.deadline
+    raise_alerts(session, event, p.parties, "return_ordered", p.public_id,
+                 f"{p.public_id}: court order {p.hold_ref} requires return by {p.deadline}")
+
+
+def _leave(prisoner: Prisoner, status: str, at: datetime, seq: int) -> None:
+    prisoner.status, prisoner.left_at, prisoner.left_seq = status, at, seq
+    prisoner.building_code = prisoner.cell_code = None
+
+
+@projector("custody.death", DeathRecorded)
+def apply_death(session: Session, p: DeathRecorded, event: EventFacts) -> None:
+    prisoner = _prisoner(session, p.public_id)
+    _leave(prisoner, "died", p.died_at, event.seq)
+    stage(session, Death(public_id=p.public_id, seq=event.seq, died_at=p.died_at, place=p.place,
+                         circumstances=p.circumstances, obligations=list(p.obligations),
+                         investigation_body=None, investigation_ref=None,
+                         investigation_opened_on=None, investigation_seq=None), p.public_id)
+    raise_alerts(session, event, p.parties, "death", p.public_id,
+                 f"{p.public_id}: died in custody at {p.place} on {p.died_at:%Y-%m-%d}; "
+                 + "; ".join(p.obligations))
+
+
+@projector("custody.death_investigated", DeathInvestigated)
+def apply_death_investigated(session: Session, p: DeathInvestigated, event: EventFacts) -> None:
+    death = staged(session, Death, p.public_id)
+    assert death is not None
+    death.investigation_body, death.investigation_ref = p.body, p.reference
+    death.investigation_opened_on, death.investigation_seq = p.opened_on, event.seq
+
+
+@projector("custody.escape", Escaped)
+def apply_escape(session: Session, p: Escaped, event: EventFacts) -> None:
+    _leave(_prisoner(session, p.public_id), "escaped", p.at, event.seq)
+    raise_alerts(session, event, p.parties, "escape", p.public_id,
+                 f"{p.public_id}: escaped on {p.at:%Y-%m-%d %H:%M} UTC")
+
+
+@projector("custody.recaptured", Recaptured)
+def apply_recaptured(session: Session, p: Recaptured, event: EventFacts) -> None:
+    prisoner = _prisoner(session, p.public_id)
+    # Back in custody; housed again through the same checks as any arrival.
+    prisoner.status, prisoner.left_at, prisoner.left_seq = "taken_in", None, None
+
+
+@projector("solitary.started", SolitaryStarted)
+def apply_solitary_started(session: Session, p: SolitaryStarted, event: EventFacts) -> None:
+    stage(session, Solitary(seq=event.seq, public_id=p.public_id, started_at=p.at,
+                            authorised_by=p.authorised_by, reason=p.reason, ended_at=None,
+                            end_seq=None, reviewed_by=None, review_outcome=None,
+                            review_seq=None), event.seq)
+
+
+@projector("solitary.ended", SolitaryEnded)
+def apply_solitary_ended(session: Session, p: SolitaryEnded, event: EventFacts) -> None:
+    episode = staged(session, Solitary, p.solitary)
+    assert episode is not None
+    episode.ended_at, episode.end_seq = p.at, event.seq
+
+
+@projector("solitary.reviewed", SolitaryReviewed)
+def apply_solitary_reviewed(session: Session, p: SolitaryReviewed, event: EventFacts) -> None:
+    episode = staged(session, Solitary, p.solitary)
+    assert episode is not None
+    episode.reviewed_by, episode.review_outcome, episode.review_seq = p.reviewer, p.outcome, \
+        event.seq
+
+
+@projector("contact.recorded", ContactRecorded)
+def apply_contact(session: Session, p: ContactRecorded, event: EventFacts) -> None:
+    session.add(Contact(seq=event.seq, public_id=p.public_id, kind=p.kind, mode=p.mode, on=p.on,
+                        with_whom=p.with_whom))
+    if p.kind == "family":
+        prisoner = _prisoner(session, p.public_id)
+        if prisoner.last_family_contact is None or p.on > prisoner.last_family_contact:
+            prisoner.last_family_contact = p.on
+
+
+class IntegrityRecorded(BaseModel):
+    as_of: date
+    report: dict[str, Any]
+    sha256: str
+    counts: dict[str, int]
+
+
+@projector("integrity.recorded", IntegrityRecorded)
+def apply_integrity_recorded(session: Session, p: IntegrityRecorded, event: EventFacts) -> None:
+    session.add(IntegrityRun(seq=event.seq, as_of=p.as_of, recorded_at=event.recorded_at,
+                             counts=dict(p.counts), sha256=p.sha256))

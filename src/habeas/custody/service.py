@@ -15,9 +15,11 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from habeas.custody import records
 from habeas.custody.models import Alert, IntakeRecord, Prisoner
 from habeas.custody.projections import IntakeRecorded, PopulationAdmitted
 from habeas.custody.schemas import DomesticPrisoner, IntakeIn
+from habeas.custody.sentencing import release_for
 from habeas.errors import Conflict, ErrorCode, NotFound, field_error
 from habeas.events import NewEvent, record, record_many
 from habeas.facilities import assign
@@ -236,6 +238,13 @@ def record_intake(session: Session, public_id: str, intake: IntakeIn, *, officer
         type="intake.recorded", actor=actor, subject=public_id, facility=prisoner.facility_code,
         party=prisoner.legal_custodian, occurred_at=at, payload=IntakeRecorded(
             public_id=public_id, officer=officer, biometric_match=match, intake=intake)))
+    if prisoner.kind == "transferee":
+        # From admission on, everyone knows the day the sentence ends (DESIGN.md §5).
+        dates = release_for(session, public_id)
+        records.set_release_date(session, public_id, sentence_expiry=dates.sentence_expiry,
+                                 release_date=dates.release_date,
+                                 working=dates.steps + [f"error: {e.field}: {e.problem}"
+                                                        for e in dates.errors], actor=actor)
     return session.get_one(IntakeRecord, event.seq)
 
 

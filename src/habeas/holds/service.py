@@ -64,6 +64,9 @@ def register(session: Session, hold: Hold, *, actor: str, party: str | None,
 
     changed += len(transfers.mark_return_required(session, hold, actor=actor, party=party,
                                                   as_of=as_of))
+    from habeas.custody import records  # a return order reaches people already held
+
+    changed += len(records.order_returns(session, hold, actor=actor, party=party, as_of=as_of))
     return "registered", changed
 
 

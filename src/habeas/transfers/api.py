@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -22,6 +22,7 @@ Planner = Annotated[Principal, Depends(require(Action.PLAN_TRANSFERS))]
 Approver = Annotated[Principal, Depends(require(Action.APPROVE_TRANSFERS))]
 Escort = Annotated[Principal, Depends(require(Action.DEPART_TRANSFERS))]
 Receiver = Annotated[Principal, Depends(require(Action.RECEIVE_TRANSFERS))]
+Releaser = Annotated[Principal, Depends(require(Action.RELEASE))]
 
 
 class PersonOnManifest(BaseModel):
@@ -42,6 +43,7 @@ class ManifestOut(BaseModel):
     agreement_ref: str
     facility_code: str
     status: str
+    direction: str
     departure_date: date
     legs: list[dict[str, Any]]
     planned_by: str
@@ -166,6 +168,36 @@ def hand_over(manifest_id: str, body: HandoverIn, write: Writer,
 
     with write() as db:
         entry = service.hand_over(db, manifest_id, body, actor=principal.actor,
+                                  party=principal.party_code)
+        prisoner = db.get_one(Prisoner, body.public_id)
+        return HandoverOut(manifest_id=manifest_id, public_id=body.public_id,
+                           status=entry.status, legal_custodian=prisoner.legal_custodian,
+                           physical_custodian=prisoner.physical_custodian)
+
+
+class ReturnIn(ManifestIn):
+    outcome: Literal["released", "returned"]
+
+
+@router.post("/returns", status_code=201, responses=documented(401, 403, 404, 409, 422))
+def plan_return(body: ReturnIn, write: Writer, principal: Planner) -> ManifestDetail:
+    """Plan taking people home: release at the end of the sentence, or a court-ordered return."""
+    with write() as db:
+        manifest = service.plan_return(db, ManifestIn(legs=body.legs, people=body.people),
+                                       outcome=body.outcome, actor=principal.actor,
+                                       party=principal.party_code)
+        return _detail(db, manifest)
+
+
+@router.post("/{manifest_id}/handback", status_code=201,
+             responses=documented(401, 403, 404, 409, 422))
+def hand_back(manifest_id: str, body: HandoverIn, write: Writer,
+              principal: Releaser) -> HandoverOut:
+    """On arrival home, the sending state's officer receipts the person: released or returned."""
+    from habeas.custody.models import Prisoner
+
+    with write() as db:
+        entry = service.hand_back(db, manifest_id, body, actor=principal.actor,
                                   party=principal.party_code)
         prisoner = db.get_one(Prisoner, body.public_id)
         return HandoverOut(manifest_id=manifest_id, public_id=body.public_id,

@@ -23,6 +23,9 @@ class Manifest(Base):
     agreement_ref: Mapped[str] = mapped_column(ForeignKey("agreement.ref"), index=True)
     facility_code: Mapped[str] = mapped_column(ForeignKey("facility.code"))
     status: Mapped[str] = mapped_column(String(16), index=True)
+    # outbound: to the facility; release | return: back to the sending state.
+    direction: Mapped[str] = mapped_column(String(16), default="outbound",
+                                           server_default="outbound")
     departure_date: Mapped[date] = mapped_column(Date)
     legs: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     planned_by: Mapped[str] = mapped_column(String(200))
@@ -40,7 +43,8 @@ class ManifestPerson(Base):
     manifest_id: Mapped[str] = mapped_column(ForeignKey("manifest.id"), primary_key=True)
     public_id: Mapped[str] = mapped_column(ForeignKey("nomination.public_id"), primary_key=True,
                                            index=True)
-    # listed | removed | departed | handed_over | return_required
+    # listed | removed | departed | handed_over | return_required (outbound);
+    # listed | departed | released | returned (back to the sending state)
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(1000))
     gates: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)

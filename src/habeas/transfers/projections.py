@@ -19,6 +19,7 @@ from habeas.transfers.schemas import HandoverIn, Leg
 class TransferPlanned(BaseModel):
     agreement_ref: str
     facility_code: str
+    direction: str = "outbound"  # outbound | release | return
     departure_date: date
     legs: list[Leg]
     people: list[str]
@@ -91,7 +92,7 @@ def apply_planned(session: Session, p: TransferPlanned, event: EventFacts) -> No
     manifest_id = manifest_id_for(event.seq)
     stage(session, Manifest(
         id=manifest_id, agreement_ref=p.agreement_ref, facility_code=p.facility_code,
-        status="planned", departure_date=p.departure_date,
+        status="planned", direction=p.direction, departure_date=p.departure_date,
         legs=[leg.model_dump(mode="json") for leg in p.legs], planned_by=event.actor,
         approved_by=None, departed_at=None, arrived_at=None, cancel_reason=None), manifest_id)
     for public_id in p.people:
@@ -122,6 +123,12 @@ def apply_departed(session: Session, p: TransferDeparted, event: EventFacts) -> 
         entry.status, entry.gates = "departed", person.gates
         record = _nomination(session, person.public_id)
         record.status, record.status_reason = "in_transit", f"on {p.manifest_id}"
+        if manifest.direction != "outbound":
+            # Leaving the facility on the way home: no longer part of its population.
+            prisoner = staged(session, Prisoner, person.public_id)
+            assert prisoner is not None
+            prisoner.status = "returning"
+            prisoner.building_code = prisoner.cell_code = None
 
 
 @projector("transfer.arrived", TransferArrived)
@@ -158,3 +165,45 @@ def apply_handed_over(session: Session, p: HandedOver, event: EventFacts) -> Non
         physical_custodian=p.physical_custodian, status="handed_over", building_code=None,
         cell_code=None, admitted_on=h.handed_over_at.date(), admitted_seq=event.seq,
         intake_seq=None, release_date=None), h.public_id)
+
+
+class HandedBack(BaseModel):
+    """HandedBack: the sending state's officer receipts the person (legal custodian again)."""
+
+    manifest_id: str
+    handover: HandoverIn
+    outcome: str  # released | returned
+
+
+@projector("custody.released", HandedBack)
+def apply_handed_back(session: Session, p: HandedBack, event: EventFacts) -> None:
+    h = p.handover
+    entry = _entry(session, p.manifest_id, h.public_id)
+    entry.status, entry.handed_over_seq, entry.handed_over_at = p.outcome, event.seq, \
+        h.handed_over_at
+    entry.sending_officer, entry.receiving_officer = h.sending_officer, h.receiving_officer
+    record = _nomination(session, h.public_id)
+    record.status, record.status_reason = p.outcome, f"handed back from {p.manifest_id}"
+    prisoner = staged(session, Prisoner, h.public_id)
+    assert prisoner is not None
+    prisoner.status, prisoner.physical_custodian = p.outcome, prisoner.legal_custodian
+    prisoner.left_at, prisoner.left_seq = h.handed_over_at, event.seq
+
+
+class ReturnedFromTransit(BaseModel):
+    """ReturnedFromTransit: someone a court order stopped in transit is taken back home,
+    never having been handed over."""
+
+    manifest_id: str
+    public_id: str
+    returned_at: datetime
+    officer: str
+
+
+@projector("custody.returned", ReturnedFromTransit)
+def apply_returned(session: Session, p: ReturnedFromTransit, event: EventFacts) -> None:
+    entry = _entry(session, p.manifest_id, p.public_id)
+    entry.status, entry.handed_over_at = "returned", p.returned_at
+    entry.sending_officer = p.officer
+    record = _nomination(session, p.public_id)
+    record.status, record.status_reason = "returned", f"returned from {p.manifest_id} by order"

@@ -138,6 +138,52 @@ def plan(session: Session, body: ManifestIn, *, actor: str, party: str | None) -
     return session.get_one(Manifest, manifest_id_for(event.seq))
 
 
+RETURN_OUTCOMES = ("released", "returned")
+
+
+def plan_return(session: Session, body: ManifestIn, *, outcome: str, actor: str,
+                party: str | None) -> Manifest:
+    """plan_return: a manifest taking people held at a facility back to the sending state.
+
+    OUTCOME is `released` (the sentence served, or repatriation) or `returned`
+    (a court order requires it). No departure gates: going home is never barred.
+    """
+    from habeas.custody.models import Prisoner
+    from habeas.facilities.service import PRESENT
+
+    if outcome not in RETURN_OUTCOMES:
+        raise field_error("outcome", "must be released or returned")
+    prisoners = {p.public_id: p for p in session.scalars(select(Prisoner).where(
+        Prisoner.public_id.in_(body.people)))}
+    for i, public_id in enumerate(body.people):
+        prisoner = prisoners.get(public_id)
+        if prisoner is None or prisoner.kind != "transferee":
+            raise NotFound(f"people.{i}: {public_id!r} is not a transferee held in custody",
+                           details={"field": f"people.{i}"})
+        if prisoner.status not in PRESENT:
+            raise Conflict(f"people.{i}: {public_id} is {prisoner.status}, not in custody",
+                           code=ErrorCode.INVALID_TRANSITION, details={"field": f"people.{i}"})
+    listed = session.scalars(
+        select(ManifestPerson.public_id).join(Manifest).where(
+            ManifestPerson.public_id.in_(body.people), ManifestPerson.status == "listed",
+            Manifest.status.in_(ACTIVE))).all()
+    if listed:
+        raise Conflict(f"people: {', '.join(sorted(listed))} already on an active manifest",
+                       details={"field": "people", "public_ids": sorted(listed)})
+    records = [session.get_one(NominationRecord, p) for p in body.people]
+    agreements = {r.agreement_ref for r in records}
+    if len(agreements) != 1:
+        raise field_error("people", "everyone on a manifest must be under the same agreement")
+    agreement = session.get_one(Agreement, agreements.pop())
+    event = record(session, NewEvent(
+        type="transfer.planned", actor=actor, party=party, facility=agreement.facility_code,
+        payload=TransferPlanned(agreement_ref=agreement.ref,
+                                facility_code=agreement.facility_code, direction=outcome,
+                                departure_date=body.departs_at.date(), legs=body.legs,
+                                people=list(body.people))))
+    return session.get_one(Manifest, manifest_id_for(event.seq))
+
+
 def approve(session: Session, manifest_id: str, *, actor: str, party: str | None) -> Manifest:
     manifest = get_manifest(session, manifest_id)
     _transition(manifest, ("planned",), "approved")
@@ -193,6 +239,9 @@ def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: 
     for entry, record_ in people_on(session, manifest_id):
         if entry.status != "listed":
             continue
+        if manifest.direction != "outbound":
+            boarded.append(Boarded(public_id=record_.public_id, gates=[]))
+            continue
         gates = departure_gates(session, agreement, record_, departed_at, all_holds)
         failed = [g for g in gates if g.outcome is not Outcome.PASS]
         as_dicts = [g.as_dict() for g in gates]
@@ -243,6 +292,9 @@ def hand_over(session: Session, manifest_id: str, body: HandoverIn, *, actor: st
     facility becomes the physical custodian. Named officers of both states sign.
     """
     manifest = get_manifest(session, manifest_id)
+    if manifest.direction != "outbound":
+        raise Conflict(f"manifest {manifest_id} takes people home; record their handback",
+                       code=ErrorCode.INVALID_TRANSITION)
     entry = session.get(ManifestPerson, (manifest_id, body.public_id))
     if entry is None or entry.status == "removed":
         raise Conflict(f"public_id: {body.public_id} is not on manifest {manifest_id}"
@@ -305,3 +357,65 @@ def mark_return_required(session: Session, hold: Hold, *, actor: str, party: str
                 parties=sorted({agreement.sending_party, agreement.receiving_party}))))
     record_many(session, events)
     return marked
+
+
+def hand_back(session: Session, manifest_id: str, body: HandoverIn, *, actor: str,
+              party: str | None) -> ManifestPerson:
+    """hand_back: on arrival home, the sending state's officer receipts each person.
+
+    The person is released (or returned) and the sending state is again both
+    legal and physical custodian.
+    """
+    manifest = get_manifest(session, manifest_id)
+    if manifest.direction == "outbound":
+        raise Conflict(f"manifest {manifest_id} goes to the facility; record handovers",
+                       code=ErrorCode.INVALID_TRANSITION)
+    entry = session.get(ManifestPerson, (manifest_id, body.public_id))
+    if entry is None:
+        raise Conflict(f"public_id: {body.public_id} is not on manifest {manifest_id}",
+                       code=ErrorCode.NOT_ON_MANIFEST, details={"field": "public_id"})
+    if entry.status != "departed":
+        raise Conflict(f"{body.public_id} is {entry.status} on {manifest_id}",
+                       code=ErrorCode.INVALID_TRANSITION, details={"field": "public_id"})
+    if manifest.status != "arrived":
+        raise Conflict(f"manifest {manifest_id} is {manifest.status}; hand back on arrival",
+                       code=ErrorCode.INVALID_TRANSITION)
+    moment = body.handed_over_at.astimezone(UTC)
+    if manifest.arrived_at is not None and moment < manifest.arrived_at:
+        raise field_error("handed_over_at", "before the manifest arrived")
+    from habeas.transfers.projections import HandedBack
+
+    record(session, NewEvent(
+        type="custody.released", actor=actor, party=party, subject=body.public_id,
+        facility=manifest.facility_code, occurred_at=moment, payload=HandedBack(
+            manifest_id=manifest_id, outcome=manifest.direction,
+            handover=body.model_copy(update={"handed_over_at": moment}))))
+    return entry
+
+
+def return_from_transit(session: Session, manifest_id: str, public_id: str, *,
+                        returned_at: datetime, officer: str, actor: str,
+                        party: str | None) -> None:
+    """return_from_transit: a person stopped in transit by a court order goes back.
+
+    They were never handed over, so the sending state's officer records the
+    return (DESIGN.md §3: "returned by court order").
+    """
+    manifest = get_manifest(session, manifest_id)
+    entry = session.get(ManifestPerson, (manifest_id, public_id))
+    if entry is None or entry.status != "return_required":
+        raise Conflict(f"public_id: {public_id} is not awaiting a court-ordered return on "
+                       f"{manifest_id}", code=ErrorCode.INVALID_TRANSITION,
+                       details={"field": "public_id"})
+    if not officer.strip():
+        raise field_error("officer", "name the officer who takes the person back")
+    moment = returned_at.astimezone(UTC)
+    if manifest.departed_at is not None and moment < manifest.departed_at:
+        raise field_error("returned_at", "before the departure")
+    from habeas.transfers.projections import ReturnedFromTransit
+
+    record(session, NewEvent(
+        type="custody.returned", actor=actor, party=party, subject=public_id,
+        facility=manifest.facility_code, occurred_at=moment, payload=ReturnedFromTransit(
+            manifest_id=manifest_id, public_id=public_id, returned_at=moment,
+            officer=officer.strip())))

@@ -37,6 +37,13 @@ PAGE_ACTIONS: dict[str, Action] = {
     "/transfers": Action.READ_TRANSFERS,
     "/transfers/{manifest_id}": Action.READ_TRANSFERS,
     "/people/{public_id}/intake": Action.RECORD_INTAKE,
+    # A person's file: those whose duties require it (Mandela Rule 9); scoped by the service.
+    "/people/{public_id}": Action.READ_CUSTODY,
+    "/integrity": Action.READ_INTEGRITY,
+    "/inspections": Action.READ_OVERSIGHT,
+    "/inspections/{seq}": Action.READ_OVERSIGHT,
+    "/grievances": Action.READ_OVERSIGHT,
+    "/grievances/{seq}": Action.READ_OVERSIGHT,
 }
 # Every form a page posts, and the action it needs (checked with the CSRF token).
 FORM_ACTIONS: dict[str, Action] = {
@@ -47,6 +54,7 @@ FORM_ACTIONS: dict[str, Action] = {
     "/holds": Action.REGISTER_HOLDS,
     "/holds/{hold_ref}/lift": Action.REGISTER_HOLDS,
     "/people/{public_id}/intake": Action.RECORD_INTAKE,
+    "/integrity/runs": Action.RECORD_INTEGRITY,
 }
 PUBLIC_PAGES = frozenset({"/login"})
 
@@ -61,7 +69,8 @@ def navigation(principal: Principal) -> list[NavItem]:
     """navigation lists the pages this principal's role may open."""
     items = [NavItem("Home", "/"), NavItem("Nominations", "/nominations"),
              NavItem("Facility", "/facilities"), NavItem("Transfers", "/transfers"),
-             NavItem("Court orders", "/holds"), NavItem("Ledger", "/log")]
+             NavItem("Court orders", "/holds"), NavItem("Integrity", "/integrity"),
+             NavItem("Oversight", "/inspections"), NavItem("Ledger", "/log")]
     if principal.role in (Role.ADMIN, Role.MONITOR):
         items.append(NavItem("API schema", "/openapi.json"))
     return [i for i in items if i.href not in PAGE_ACTIONS

@@ -1,0 +1,264 @@
+"""Events in custody: release dates, renewals, return orders, death, escape, solitary, contact.
+
+Each use case checks its command, then records one event through the one write
+path; the projections in custody/projections.py apply it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from habeas.agreements.models import Agreement
+from habeas.custody.models import Death, Prisoner, Solitary
+from habeas.custody.projections import (
+    ContactRecorded,
+    DeathInvestigated,
+    DeathRecorded,
+    Escaped,
+    Recaptured,
+    ReleaseDateSet,
+    ReturnOrdered,
+    SolitaryEnded,
+    SolitaryReviewed,
+    SolitaryStarted,
+    TermRenewed,
+)
+from habeas.errors import Conflict, ErrorCode, NotFound, field_error
+from habeas.events import NewEvent, record, record_many
+from habeas.facilities.service import PRESENT
+from habeas.holds.schemas import Hold, HoldKind
+
+# A return order without an expiry must be carried out within this many days.
+RETURN_ORDER_DAYS = 14
+# Mandela Rule 44: solitary for more than 15 consecutive days is prolonged solitary.
+PROLONGED_SOLITARY_DAYS = 15
+# What a death in custody sets in motion at once (Mandela Rules 69 and 71; Vienna
+# Convention on Consular Relations art. 37(a) for a foreign national).
+DEATH_OBLIGATIONS = (
+    "notify the next of kin at once (Mandela Rule 69)",
+    "notify the consulate of the person's state of nationality (VCCR art. 37(a))",
+    "report to a judicial or other competent authority independent of the prison "
+    "administration, which opens an investigation (Mandela Rule 71(1))",
+    "preserve the body and all evidence; hand the body to the family (Rule 72)",
+)
+
+
+def held(session: Session, public_id: str) -> Prisoner:
+    """held: a person physically at a facility now, or NotFound/Conflict saying why not."""
+    prisoner = session.get(Prisoner, public_id)
+    if prisoner is None:
+        raise NotFound(f"person {public_id!r} not found")
+    if prisoner.status not in PRESENT:
+        raise Conflict(f"{public_id} is {prisoner.status.replace('_', ' ')}, not in custody",
+                       code=ErrorCode.INVALID_TRANSITION, details={"status": prisoner.status})
+    return prisoner
+
+
+def _parties(session: Session, prisoner: Prisoner) -> list[str]:
+    """Both states of the person's agreement (the custodian alone for domestic prisoners)."""
+    agreement = session.scalar(select(Agreement).where(
+        Agreement.facility_code == prisoner.facility_code))
+    parties = {prisoner.legal_custodian}
+    if agreement is not None and prisoner.kind == "transferee":
+        parties |= {agreement.sending_party, agreement.receiving_party}
+    return sorted(parties)
+
+
+def set_release_date(session: Session, public_id: str, *, sentence_expiry: date | None,
+                     release_date: date | None, working: list[str], actor: str) -> None:
+    """set_release_date records the computed dates (habeas.sentences) with their working."""
+    prisoner = held(session, public_id)
+    if (prisoner.sentence_expiry, prisoner.release_date, prisoner.release_working) == (
+            sentence_expiry, release_date, working):
+        return
+    record(session, NewEvent(type="custody.release_date_set", actor=actor, subject=public_id,
+                             facility=prisoner.facility_code, payload=ReleaseDateSet(
+                                 public_id=public_id, sentence_expiry=sentence_expiry,
+                                 release_date=release_date, working=working)))
+
+
+def renew_term(session: Session, public_id: str, *, until: date, reason: str,
+               actor: str) -> None:
+    """renew_term lets one person be held past the agreement's term, until a date."""
+    prisoner = held(session, public_id)
+    if not reason.strip():
+        raise field_error("reason", "say on what authority the term is renewed")
+    if prisoner.release_date is not None and until > prisoner.release_date:
+        raise field_error("until", f"after the release date {prisoner.release_date}: nobody is "
+                          "held past their sentence")
+    record(session, NewEvent(type="custody.term_renewed", actor=actor, subject=public_id,
+                             facility=prisoner.facility_code, payload=TermRenewed(
+                                 public_id=public_id, until=until, reason=reason.strip())))
+
+
+def order_returns(session: Session, hold: Hold, *, actor: str, party: str | None,
+                  as_of: date) -> list[str]:
+    """order_returns: a return order names a deadline for everyone held whom it matches."""
+    if hold.kind is not HoldKind.RETURN_ORDER or not hold.active_on(as_of):
+        return []
+    from habeas.nominations.models import NominationRecord
+    from habeas.nominations.schemas import Nomination
+
+    deadline = hold.expires or hold.issued + timedelta(days=RETURN_ORDER_DAYS)
+    events = []
+    for prisoner, nomination in session.execute(
+            select(Prisoner, NominationRecord)
+            .join(NominationRecord, NominationRecord.public_id == Prisoner.public_id)
+            .where(Prisoner.status.in_(PRESENT), Prisoner.kind == "transferee")).all():
+        if not hold.scope.matches(Nomination.model_validate(nomination.data)):
+            continue
+        events.append(NewEvent(
+            type="custody.return_ordered", actor=actor, party=party, subject=prisoner.public_id,
+            facility=prisoner.facility_code, payload=ReturnOrdered(
+                public_id=prisoner.public_id, hold_ref=hold.hold_ref, deadline=deadline,
+                parties=_parties(session, prisoner))))
+    record_many(session, events)
+    return [e.subject for e in events if e.subject]
+
+
+def record_death(session: Session, public_id: str, *, died_at: datetime, place: str,
+                 circumstances: str, actor: str) -> Death:
+    """record_death: a death in custody, and the duties it starts at once (Rules 69, 71)."""
+    if session.get(Death, public_id) is not None:
+        raise Conflict(f"the death of {public_id} is already recorded",
+                       code=ErrorCode.INVALID_TRANSITION)
+    prisoner = held(session, public_id)
+    for field, value in (("place", place), ("circumstances", circumstances)):
+        if not value.strip():
+            raise field_error(field, "must not be empty")
+    record(session, NewEvent(
+        type="custody.death", actor=actor, subject=public_id, facility=prisoner.facility_code,
+        occurred_at=died_at, party=prisoner.legal_custodian, payload=DeathRecorded(
+            public_id=public_id, died_at=died_at, place=place.strip(),
+            circumstances=circumstances.strip(), obligations=list(DEATH_OBLIGATIONS),
+            parties=_parties(session, prisoner))))
+    return session.get_one(Death, public_id)
+
+
+def record_death_investigation(session: Session, public_id: str, *, body: str, reference: str,
+                               opened_on: date, actor: str) -> None:
+    """record_death_investigation: the independent investigation Rule 71 requires."""
+    death = session.get(Death, public_id)
+    if death is None:
+        raise NotFound(f"no death of {public_id!r} is recorded")
+    if death.investigation_ref is not None:
+        raise Conflict(f"an investigation of {public_id}'s death is already recorded")
+    if not body.strip() or not reference.strip():
+        raise field_error("body" if not body.strip() else "reference", "must not be empty")
+    if opened_on < death.died_at.date():
+        raise field_error("opened_on", "before the death")
+    record(session, NewEvent(type="custody.death_investigated", actor=actor, subject=public_id,
+                             payload=DeathInvestigated(public_id=public_id, body=body.strip(),
+                                                       reference=reference.strip(),
+                                                       opened_on=opened_on)))
+
+
+def record_escape(session: Session, public_id: str, *, at: datetime, circumstances: str,
+                  actor: str) -> None:
+    prisoner = held(session, public_id)
+    record(session, NewEvent(type="custody.escape", actor=actor, subject=public_id,
+                             facility=prisoner.facility_code, occurred_at=at,
+                             payload=Escaped(public_id=public_id, at=at,
+                                             circumstances=circumstances.strip(),
+                                             parties=_parties(session, prisoner))))
+
+
+def record_recapture(session: Session, public_id: str, *, at: datetime, circumstances: str,
+                     actor: str) -> None:
+    """record_recapture: back in custody after an escape; housed again like any arrival."""
+    prisoner = session.get(Prisoner, public_id)
+    if prisoner is None or prisoner.status != "escaped":
+        raise Conflict(f"{public_id} is not recorded as escaped", code=ErrorCode.INVALID_TRANSITION)
+    if prisoner.left_at is not None and at < prisoner.left_at:
+        raise field_error("at", "before the escape")
+    record(session, NewEvent(type="custody.recaptured", actor=actor, subject=public_id,
+                             facility=prisoner.facility_code, occurred_at=at,
+                             payload=Recaptured(public_id=public_id, at=at,
+                                                circumstances=circumstances.strip())))
+
+
+def open_solitary(session: Session, public_id: str) -> Solitary | None:
+    return session.scalars(select(Solitary).where(
+        Solitary.public_id == public_id, Solitary.ended_at.is_(None))).first()
+
+
+def start_solitary(session: Session, public_id: str, *, at: datetime, authorised_by: str,
+                   reason: str, actor: str) -> int:
+    """start_solitary: who authorised it and why (Mandela Rule 45: a last resort)."""
+    prisoner = held(session, public_id)
+    if open_solitary(session, public_id) is not None:
+        raise Conflict(f"{public_id} is already in solitary confinement",
+                       code=ErrorCode.INVALID_TRANSITION)
+    for field, value in (("authorised_by", authorised_by), ("reason", reason)):
+        if not value.strip():
+            raise field_error(field, "must not be empty")
+    event = record(session, NewEvent(
+        type="solitary.started", actor=actor, subject=public_id, facility=prisoner.facility_code,
+        occurred_at=at, payload=SolitaryStarted(public_id=public_id, at=at,
+                                                authorised_by=authorised_by.strip(),
+                                                reason=reason.strip())))
+    return event.seq
+
+
+def end_solitary(session: Session, public_id: str, *, at: datetime, actor: str) -> None:
+    episode = open_solitary(session, public_id)
+    if episode is None:
+        raise Conflict(f"{public_id} is not in solitary confinement",
+                       code=ErrorCode.INVALID_TRANSITION)
+    if at < episode.started_at:
+        raise field_error("at", "before the solitary confinement started")
+    record(session, NewEvent(type="solitary.ended", actor=actor, subject=public_id,
+                             occurred_at=at, payload=SolitaryEnded(
+                                 solitary=episode.seq, public_id=public_id, at=at)))
+
+
+def review_solitary(session: Session, solitary: int, *, reviewer: str, outcome: str,
+                    actor: str) -> None:
+    """review_solitary: the independent review prolonged solitary requires."""
+    episode = session.get(Solitary, solitary)
+    if episode is None:
+        raise NotFound(f"solitary episode {solitary} not found")
+    if not reviewer.strip() or not outcome.strip():
+        raise field_error("reviewer" if not reviewer.strip() else "outcome", "must not be empty")
+    if reviewer.strip() == episode.authorised_by:
+        raise field_error("reviewer", "the review must be independent of who authorised it")
+    record(session, NewEvent(type="solitary.reviewed", actor=actor, subject=episode.public_id,
+                             payload=SolitaryReviewed(solitary=solitary,
+                                                      public_id=episode.public_id,
+                                                      reviewer=reviewer.strip(),
+                                                      outcome=outcome.strip())))
+
+
+CONTACT_KINDS = ("family", "legal", "consular")
+CONTACT_MODES = ("visit", "call", "video", "letter")
+
+
+def record_contact(session: Session, public_id: str, *, kind: str, mode: str, on: date,
+                   with_whom: str, actor: str) -> None:
+    """record_contact: a family, legal or consular contact (Mandela Rules 58, 61, 62)."""
+    prisoner = held(session, public_id)
+    if kind not in CONTACT_KINDS:
+        raise field_error("kind", f"must be one of {', '.join(CONTACT_KINDS)}")
+    if mode not in CONTACT_MODES:
+        raise field_error("mode", f"must be one of {', '.join(CONTACT_MODES)}")
+    if not with_whom.strip():
+        raise field_error("with_whom", "must not be empty")
+    if on < prisoner.admitted_on:
+        raise field_error("on", "before the person was admitted")
+    record(session, NewEvent(type="contact.recorded", actor=actor, subject=public_id,
+                             facility=prisoner.facility_code, payload=ContactRecorded(
+                                 public_id=public_id, kind=kind, mode=mode, on=on,
+                                 with_whom=with_whom.strip())))
+
+
+def due_releases(session: Session, facility_code: str, *, today: date,
+                 within_days: int) -> list[Prisoner]:
+    """due_releases: people whose release date falls within the next WITHIN_DAYS (or passed)."""
+    return list(session.scalars(select(Prisoner).where(
+        Prisoner.facility_code == facility_code, Prisoner.status.in_(PRESENT),
+        Prisoner.release_date.is_not(None),
+        Prisoner.release_date <= today + timedelta(days=within_days))
+        .order_by(Prisoner.release_date, Prisoner.public_id)))

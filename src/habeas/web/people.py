@@ -1,0 +1,146 @@
+"""The person file: who is held, on what convictions, until when and why, where, and every
+fact about them on the custody ledger.
+
+Thin, as the other pages: load, scope to a sending user's own people (DESIGN.md §2),
+record the read (Mandela Rule 9), render. Each query is one per table, never one per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from habeas.agreements.models import Agreement
+from habeas.agreements.terms import term_end
+from habeas.api.deps import engine_of
+from habeas.auth import service as auth
+from habeas.auth.permissions import Action, allowed
+from habeas.auth.service import Principal
+from habeas.custody import service as custody
+from habeas.custody.models import Contact, Death, Prisoner, Solitary
+from habeas.custody.records import PROLONGED_SOLITARY_DAYS
+from habeas.db import unit_of_work, utcnow
+from habeas.errors import DomainError
+from habeas.facilities import housing
+from habeas.ledger.models import Event
+from habeas.nominations.models import NominationRecord
+from habeas.oversight import service as oversight
+from habeas.web.common import navigation, page_principal, templates
+from habeas.web.custody import affiliation_label
+
+router = APIRouter(include_in_schema=False)
+HOUSING_EVENTS = ("population.admitted", "housing.assigned", "housing.moved")
+STATUS_WORDS = {"handed_over": "handed over, awaiting intake", "taken_in": "taken in, awaiting "
+                "a cell", "in_custody": "in custody", "return_required": "return ordered",
+                "released": "released", "returned": "returned", "escaped": "escaped",
+                "died": "died in custody"}
+
+
+def _context(principal: Principal, **extra: Any) -> dict[str, Any]:
+    return {"principal": principal, "nav": navigation(principal), **extra}
+
+
+def openable(db: Session, principal: Principal, people: Iterable[str]) -> set[str]:
+    """openable: which of PEOPLE this principal may open the file of (one query).
+
+    Files need READ_CUSTODY; a sending user opens only those in its legal custody.
+    """
+    wanted = sorted(set(people))
+    if not wanted or not allowed(principal.role, Action.READ_CUSTODY):
+        return set()
+    query = select(Prisoner.public_id).where(Prisoner.public_id.in_(wanted))
+    if principal.scope is not None:
+        query = query.where(Prisoner.legal_custodian == principal.scope)
+    return set(db.scalars(query))
+
+
+def sentence_text(sentence: dict[str, Any]) -> str:
+    """sentence_text: '7 years', '2 years 6 months', 'life', 'indeterminate'."""
+    kind = sentence.get("kind", "determinate")
+    if kind != "determinate":
+        return str(kind)
+    parts = [f"{n} {unit if n == 1 else unit + 's'}"
+             for n, unit in ((sentence.get("years", 0), "year"),
+                             (sentence.get("months", 0), "month"),
+                             (sentence.get("days", 0), "day")) if n]
+    return " ".join(parts) or "no custodial term"
+
+
+@dataclass(frozen=True)
+class Stay:
+    """Stay is one line of the housing history: where, from when, and the event that says so."""
+
+    seq: int
+    type: str
+    occurred_at: Any
+    building: str
+    cell: str
+    reason: str
+
+
+def housing_history(events: list[Event]) -> list[Stay]:
+    """housing_history: each admission, assignment and move of the person, oldest first."""
+    return [Stay(e.seq, e.type, e.occurred_at, str(e.payload.get("building", "")),
+                 str(e.payload.get("cell", "")), str(e.payload.get("reason") or ""))
+            for e in events if e.type in HOUSING_EVENTS]
+
+
+def episodes(db: Session, public_id: str) -> list[tuple[Solitary, int, bool]]:
+    """episodes: each solitary confinement with its length in days so far, and whether it
+    is prolonged (more than 15 consecutive days, Mandela Rule 44)."""
+    now = utcnow()
+    found = []
+    for episode in db.scalars(select(Solitary).where(Solitary.public_id == public_id)
+                              .order_by(Solitary.seq)):
+        days = ((episode.ended_at or now) - episode.started_at).days
+        found.append((episode, days, days > PROLONGED_SOLITARY_DAYS))
+    return found
+
+
+@router.get("/people/{public_id}", response_class=HTMLResponse)
+def person_page(request: Request, public_id: str) -> Response:
+    """person_page: the custody file of one person; opening it is recorded (Rule 9)."""
+    principal = page_principal(request, "/people/{public_id}")
+    if isinstance(principal, Response):
+        return principal
+    with unit_of_work(engine_of(request)) as db:
+        try:
+            p = custody.get_prisoner(db, public_id, principal.scope)
+        except DomainError as exc:
+            return templates.TemplateResponse(request, "error.html", _context(
+                principal, message=exc.message), status_code=exc.status)
+        nomination = db.get(NominationRecord, public_id)
+        data = nomination.data if nomination is not None else {}
+        agreement = db.get(Agreement, nomination.agreement_ref) if nomination else None
+        events = list(db.scalars(select(Event).where(Event.subject == public_id)
+                                 .order_by(Event.seq)))
+        bonds = housing.non_associations_of(db, public_id)
+        others = {n.person_b if n.person_a == public_id else n.person_a for n in bonds}
+        may_oversee = allowed(principal.role, Action.READ_OVERSIGHT)
+        # Opening a person's file is recorded: who, when, why (Mandela Rule 9).
+        auth.record_read(db, principal, kind="prisoner", record_id=public_id, channel="web",
+                         purpose="custody file")
+        return templates.TemplateResponse(request, "person.html", _context(
+            principal, p=p, n=nomination, data=data, agreement=agreement,
+            term_ends=term_end(agreement.starts_on, agreement.term_months) if agreement
+            else None, status=STATUS_WORDS.get(p.status, p.status),
+            affiliation=affiliation_label(p.affiliation_group, p.affiliation_basis),
+            convictions=[(c, sentence_text(c.get("sentence") or {}))
+                         for c in data.get("convictions") or []],
+            intake=custody.latest_intake(db, public_id),
+            stays=housing_history(events), events=events, bonds=bonds,
+            may_open=openable(db, principal, others),
+            solitary=episodes(db, public_id),
+            contacts=list(db.scalars(select(Contact).where(Contact.public_id == public_id)
+                                     .order_by(Contact.on.desc(), Contact.seq.desc()))),
+            death=db.get(Death, public_id),
+            grievances=oversight.list_grievances(db, scope=principal.scope,
+                                                 public_id=public_id)
+            if may_oversee else [],
+            may_oversee=may_oversee, may_intake=allowed(principal.role, Action.RECORD_INTAKE)))
