@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
-import json
 import math
 import os
 import random
@@ -37,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from common import machine, say, yes
+from common import finish, machine, say, yes
 
 from habeas.facilities.assign import (
     Cell,
@@ -322,11 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     results["total_seconds"] = perf() - started
     results["machine"]["loadavg_1m_at_end"] = os.getloadavg()[0]
     report(results)
-    say(f"\ntotal {results['total_seconds']:.0f} s; 1-minute load average"
-        f" {info['loadavg_1m_at_start']:.2f} at start, {info['loadavg_1m_at_end']:.2f} at end")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
-        say(f"results written to {args.json}")
+    finish(results, info, args.json)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sqlite3
@@ -50,3 +51,13 @@ def machine() -> dict[str, Any]:
 
 def yes(ok: bool) -> str:
     return "yes" if ok else "NO"
+
+
+def finish(results: dict[str, Any], info: dict[str, Any], json_path: Any) -> None:
+    """finish prints the run's total and the machine's load, and writes --json if asked."""
+    results["machine"]["loadavg_1m_at_end"] = os.getloadavg()[0]
+    say(f"\ntotal {results['total_seconds']:.0f} s; 1-minute load average"
+        f" {info['loadavg_1m_at_start']:.2f} at start, {info['loadavg_1m_at_end']:.2f} at end")
+    if json_path:
+        json_path.write_text(json.dumps(results, indent=2) + "\n")
+        say(f"results written to {json_path}")

@@ -22,7 +22,6 @@ import cProfile
 import gc
 import hashlib
 import io
-import json
 import math
 import os
 import pstats
@@ -36,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import Key, Spec, cumtime, edge, machine, say, yes
+from common import Key, Spec, cumtime, edge, finish, machine, say, yes
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
@@ -543,11 +542,7 @@ def main(argv: list[str] | None = None) -> int:
     results["total_seconds"] = perf() - started
     results["machine"]["loadavg_1m_at_end"] = os.getloadavg()[0]
     report(results)
-    say(f"\ntotal {results['total_seconds']:.0f} s; 1-minute load average"
-        f" {info['loadavg_1m_at_start']:.2f} at start, {info['loadavg_1m_at_end']:.2f} at end")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
-        say(f"results written to {args.json}")
+    finish(results, info, args.json)
     return 0
 
 

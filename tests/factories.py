@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from habeas import demo
 from habeas.agreements import service as agreements
 from habeas.auth import service as auth
 from habeas.auth.models import Role, User
 from habeas.db import unit_of_work
+from habeas.errors import DomainError
 
 PASSWORD = "correct horse battery"
 # Events `habeas.demo.load` records: agreement and facility (4, with its layout), 5 users.
@@ -38,3 +42,27 @@ def a_token(engine: Engine, username: str) -> str:
     with unit_of_work(engine) as session:
         user = session.scalars(select(User).where(User.username == username)).one()
         return auth.issue_token(session, user, name="tests", actor="test")[1]
+
+
+def event_count(engine: Engine) -> int:
+    """event_count: how many events the ledger holds."""
+    from sqlalchemy import func, select
+
+    from habeas.db import read_session
+    from habeas.ledger.models import Event
+
+    with read_session(engine) as s:
+        return s.scalar(select(func.count()).select_from(Event)) or 0
+
+
+def refused(engine: Engine, action: Callable[[Session], object], code: str) -> DomainError:
+    """refused runs ACTION in a unit of work, expects a DomainError with CODE, and checks that
+    nothing was recorded (bad input loses nothing and writes nothing)."""
+    import pytest
+
+    before = event_count(engine)
+    with pytest.raises(DomainError) as caught, unit_of_work(engine) as s:
+        action(s)
+    assert caught.value.code == code, caught.value.message
+    assert event_count(engine) == before
+    return caught.value

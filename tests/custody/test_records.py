@@ -6,17 +6,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from habeas.custody import integrity, records
 from habeas.custody.models import Alert, IntegrityRun, Prisoner
 from habeas.db import read_session, unit_of_work
-from habeas.errors import DomainError
 from habeas.holds import service as holds
 from habeas.ledger.models import Event
 from habeas.transfers import service as transfers
 from tests.custody.test_intake import intake, take_in
 from tests.custody.test_population import admit, row
+from tests.factories import refused
 from tests.transfers.factories import accepted_people, handed_over, handover, manifest_body
 
 ON = date(2025, 5, 1)
@@ -24,19 +24,6 @@ ON = date(2025, 5, 1)
 
 def moment(day: date, hour: int = 12) -> datetime:
     return datetime.fromisoformat(f"{day.isoformat()}T{hour:02d}:00:00+00:00")
-
-
-def events(engine: Engine) -> int:
-    with read_session(engine) as s:
-        return s.scalar(select(func.count()).select_from(Event)) or 0
-
-
-def refused(engine: Engine, action: Any, code: str) -> None:
-    before = events(engine)
-    with pytest.raises(DomainError) as caught, unit_of_work(engine) as s:
-        action(s)
-    assert caught.value.code == code, caught.value.message
-    assert events(engine) == before
 
 
 def line(engine: Engine, check: str, on: date = ON, **kw: Any) -> integrity.Line:

@@ -6,14 +6,14 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from habeas.custody.models import Prisoner
 from habeas.db import read_session, unit_of_work
 from habeas.errors import DomainError
 from habeas.facilities import housing
-from habeas.ledger.models import Event
 from tests.custody.test_population import admit, row
+from tests.factories import event_count
 
 ON = date(2025, 3, 1)
 
@@ -27,11 +27,6 @@ def move(engine: Engine, public_id: str, cell: str, **kw: Any) -> Any:
     with unit_of_work(engine) as s:
         return housing.move(s, public_id, building=cell.split("/")[0], cell=cell.split("/")[1],
                             reason="cell search", on=ON, actor="x", **kw)
-
-
-def event_count(engine: Engine) -> int:
-    with read_session(engine) as s:
-        return s.scalar(select(func.count()).select_from(Event)) or 0
 
 
 @pytest.fixture

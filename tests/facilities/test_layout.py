@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from habeas.db import read_session, unit_of_work
 from habeas.demo import cecot_layout
 from habeas.errors import DomainError
 from habeas.facilities import service
 from habeas.facilities.models import Cell, Facility
-from habeas.ledger.models import Event
 from tests.api.conftest import bearer
 from tests.custody.test_population import admit, row
+from tests.factories import event_count
 from tests.nominations.test_cli_import import habeas
 
 
@@ -33,20 +33,15 @@ def load(engine: Engine, doc: dict[str, Any]) -> service.LoadReport:
         return service.load_facility(s, service.parse_facility(doc), actor="test")
 
 
-def events(engine: Engine) -> int:
-    with read_session(engine) as s:
-        return s.scalar(select(func.count()).select_from(Event)) or 0
-
-
 def refused(engine: Engine, doc: dict[str, Any], code: str, rule: str | None = None
             ) -> DomainError:
-    before = events(engine)
+    before = event_count(engine)
     with pytest.raises(DomainError) as caught:
         load(engine, doc)
     assert caught.value.code == code, caught.value.message
     if rule:
         assert caught.value.message.startswith(rule)
-    assert events(engine) == before
+    assert event_count(engine) == before
     return caught.value
 
 

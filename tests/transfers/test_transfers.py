@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from habeas.custody.models import Alert, Prisoner
 from habeas.db import read_session, unit_of_work
-from habeas.errors import DomainError
 from habeas.holds import service as holds
 from habeas.ledger.models import Event
 from habeas.nominations.models import NominationRecord
 from habeas.transfers import service as transfers
 from habeas.transfers.models import ManifestPerson
+from tests.factories import refused
 from tests.transfers.factories import (
     DEPARTS,
     LANDS,
@@ -28,21 +27,6 @@ from tests.transfers.factories import (
     planned,
     status_of,
 )
-
-
-def events(engine: Engine) -> int:
-    with read_session(engine) as s:
-        return s.scalar(select(func.count()).select_from(Event)) or 0
-
-
-def refused(engine: Engine, action: object, code: str) -> DomainError:
-    """refused runs ACTION, expects a DomainError with CODE, and checks nothing was recorded."""
-    before = events(engine)
-    with pytest.raises(DomainError) as caught, unit_of_work(engine) as s:
-        action(s)  # type: ignore[operator]
-    assert caught.value.code == code, caught.value.message
-    assert events(engine) == before
-    return caught.value
 
 
 class TestStateMachine:

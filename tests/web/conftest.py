@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -52,3 +53,31 @@ def log_in(browser: Browser, url: str, username: str) -> Page:
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_test_id("who")).to_be_visible()
     return page
+
+
+@pytest.fixture(scope="session")
+def flights_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """flights_template: a SQLite file with the demo up to the two flights, built once."""
+    from habeas import demo
+    from habeas.db import make_engine, unit_of_work
+    from habeas.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("flights") / "flights.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with unit_of_work(engine) as db:
+        demo.load(db)
+        demo.nominate(db)
+        demo.transfer(db)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def after_the_flights(template: Path, path: Path) -> Engine:
+    """after_the_flights: a private copy of the flights template, for one test module."""
+    from habeas.db import make_engine
+
+    shutil.copyfile(template, path)
+    return make_engine(f"sqlite:///{path}")

@@ -22,12 +22,11 @@ from habeas import demo
 from habeas.auth.models import ReadAudit
 from habeas.custody import service as custody
 from habeas.custody.models import IntakeRecord
-from habeas.db import make_engine, read_session, unit_of_work
+from habeas.db import read_session, unit_of_work
 from habeas.facilities import housing
-from habeas.migrate import upgrade
 from habeas.nominations.service import Row
 from tests.servers import running_server
-from tests.web.conftest import log_in
+from tests.web.conftest import after_the_flights, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -60,13 +59,8 @@ def _admit(db: Session, row: dict[str, object]) -> tuple[str, str]:
     return result.public_id, result.cell
 
 
-def _after_the_flights(path: Path) -> Site:
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    with unit_of_work(engine) as db:
-        demo.load(db)
-        demo.nominate(db)
-        demo.transfer(db)
+def _after_the_flights(template: Path, path: Path) -> Site:
+    engine = after_the_flights(template, path)
     with unit_of_work(engine) as db:
         tattooed, place = _admit(db, _domestic("T-1", "Tatuado", "tattoo"))
         _admit(db, _domestic("T-2", "Condenado", "conviction", place))
@@ -88,8 +82,10 @@ def _status(page: Page, url: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    built = _after_the_flights(tmp_path_factory.mktemp("custody") / "custody.db")
+def site(tmp_path_factory: pytest.TempPathFactory, flights_template: Path
+         ) -> Iterator[Site]:
+    built = _after_the_flights(flights_template,
+                               tmp_path_factory.mktemp("custody") / "custody.db")
     with running_server(built.engine) as url:
         yield Site(url, built.engine, built.building, built.cell, built.occupants)
     built.engine.dispose()

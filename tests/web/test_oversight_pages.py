@@ -30,8 +30,7 @@ from habeas.custody import integrity
 from habeas.custody import service as custody
 from habeas.custody.models import IntegrityRun, Prisoner, Solitary
 from habeas.custody.records import PROLONGED_SOLITARY_DAYS
-from habeas.db import make_engine, read_session, unit_of_work, utcnow
-from habeas.migrate import upgrade
+from habeas.db import read_session, unit_of_work, utcnow
 from habeas.nominations.service import Row
 from habeas.oversight import service as oversight
 from habeas.oversight.schemas import (
@@ -46,7 +45,7 @@ from habeas.oversight.schemas import (
     Severity,
 )
 from tests.servers import running_server
-from tests.web.conftest import log_in
+from tests.web.conftest import after_the_flights, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -120,13 +119,8 @@ def _oversight(db: Session) -> Records:
                    domestic.seq)
 
 
-def _build(path: Path) -> Site:
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    with unit_of_work(engine) as db:
-        demo.load(db)
-        demo.nominate(db)
-        demo.transfer(db)
+def _build(template: Path, path: Path) -> Site:
+    engine = after_the_flights(template, path)
     with unit_of_work(engine) as db:
         demo.simulate(db, until=AS_OF)
     with unit_of_work(engine) as db:
@@ -147,8 +141,9 @@ def _csrf(page: Page) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    built = _build(tmp_path_factory.mktemp("oversight") / "oversight.db")
+def site(tmp_path_factory: pytest.TempPathFactory, flights_template: Path
+         ) -> Iterator[Site]:
+    built = _build(flights_template, tmp_path_factory.mktemp("oversight") / "oversight.db")
     with running_server(built.engine) as url:
         yield replace(built, url=url)
     built.engine.dispose()

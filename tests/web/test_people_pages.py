@@ -26,19 +26,18 @@ from habeas.agreements.models import Agreement
 from habeas.auth.models import ReadAudit
 from habeas.custody import service as custody
 from habeas.custody.schemas import IntakeIn
-from habeas.db import make_engine, read_session, unit_of_work
+from habeas.db import read_session, unit_of_work
 from habeas.facilities import housing
 from habeas.facilities import service as facilities
 from habeas.ledger import service as ledger
 from habeas.ledger.models import Event
 from habeas.ledger.note import generate_signer
-from habeas.migrate import upgrade
 from habeas.nominations import decisions
 from habeas.nominations import service as nominations
 from habeas.transfers import service as transfers
 from habeas.transfers.schemas import HandoverIn, ManifestIn
 from tests.servers import running_server
-from tests.web.conftest import log_in
+from tests.web.conftest import after_the_flights, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -127,13 +126,8 @@ def _admit_on_tattoos(db: Session) -> str:
     return result.public_id
 
 
-def _build(path: Path) -> Site:
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    with unit_of_work(engine) as db:
-        demo.load(db)
-        demo.nominate(db)
-        demo.transfer(db)
+def _build(template: Path, path: Path) -> Site:
+    engine = after_the_flights(template, path)
     with unit_of_work(engine) as db:
         transferee = fly_in(db, TWICE_CONVICTED)
         person = custody.get_prisoner(db, transferee)
@@ -168,8 +162,9 @@ def _reads(site: Site, public_id: str, username: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    built = _build(tmp_path_factory.mktemp("people") / "people.db")
+def site(tmp_path_factory: pytest.TempPathFactory, flights_template: Path
+         ) -> Iterator[Site]:
+    built = _build(flights_template, tmp_path_factory.mktemp("people") / "people.db")
     with running_server(built.engine) as url:
         yield Site(url, built.engine, built.transferee, built.first_cell, built.moved_to,
                    built.domestic)

@@ -97,6 +97,17 @@ def _within_term(agreement: Agreement, when: datetime, field: str) -> None:
         raise field_error(field, f"after the agreement's term, which ends on {ends}")
 
 
+def refuse_if_listed(session: Session, people: Sequence[str]) -> None:
+    """refuse_if_listed: nobody is on two active manifests at once."""
+    listed = session.scalars(
+        select(ManifestPerson.public_id).join(Manifest).where(
+            ManifestPerson.public_id.in_(people), ManifestPerson.status == "listed",
+            Manifest.status.in_(ACTIVE))).all()
+    if listed:
+        raise Conflict(f"people: {', '.join(sorted(listed))} already on an active manifest",
+                       details={"field": "people", "public_ids": sorted(listed)})
+
+
 def plan(session: Session, body: ManifestIn, *, actor: str, party: str | None) -> Manifest:
     """plan records a manifest of accepted people, all of one agreement, none already listed."""
     records = {r.public_id: r for r in session.scalars(select(NominationRecord).where(
@@ -113,13 +124,7 @@ def plan(session: Session, body: ManifestIn, *, actor: str, party: str | None) -
     if len(agreement_refs) != 1:
         raise field_error("people", "everyone on a manifest must be under the same agreement")
     agreement = session.get_one(Agreement, agreement_refs.pop())
-    listed = session.scalars(
-        select(ManifestPerson.public_id).join(Manifest).where(
-            ManifestPerson.public_id.in_(body.people), ManifestPerson.status == "listed",
-            Manifest.status.in_(ACTIVE))).all()
-    if listed:
-        raise Conflict(f"people: {', '.join(sorted(listed))} already on an active manifest",
-                       details={"field": "people", "public_ids": sorted(listed)})
+    refuse_if_listed(session, body.people)
     _within_term(agreement, body.departs_at, "legs.0.departs_at")
     # Everyone accepted already holds a booked place; a booking the facility can no
     # longer honour (its population grew, its capacity fell) is refused (DESIGN.md §7).
@@ -163,13 +168,7 @@ def plan_return(session: Session, body: ManifestIn, *, outcome: str, actor: str,
         if prisoner.status not in PRESENT:
             raise Conflict(f"people.{i}: {public_id} is {prisoner.status}, not in custody",
                            code=ErrorCode.INVALID_TRANSITION, details={"field": f"people.{i}"})
-    listed = session.scalars(
-        select(ManifestPerson.public_id).join(Manifest).where(
-            ManifestPerson.public_id.in_(body.people), ManifestPerson.status == "listed",
-            Manifest.status.in_(ACTIVE))).all()
-    if listed:
-        raise Conflict(f"people: {', '.join(sorted(listed))} already on an active manifest",
-                       details={"field": "people", "public_ids": sorted(listed)})
+    refuse_if_listed(session, body.people)
     records = [session.get_one(NominationRecord, p) for p in body.people]
     agreements = {r.agreement_ref for r in records}
     if len(agreements) != 1:
