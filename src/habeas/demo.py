@@ -388,6 +388,12 @@ def simulate(session: Session, *, until: date, seed: int = 2025) -> list[str]:
     done += _a_death(session, stayers[4])
     done += _releases(session, until)
     done += _oversight(session, stayers[5:7], until)
+    from habeas.custody import integrity
+
+    today = integrity.report(session, until)
+    seq = integrity.record_run(session, today, actor="user:monitor")
+    done.append(f"integrity report for {until} recorded on the ledger (event {seq}): "
+                f"{today.breaches} of {len(today.lines)} checks found a breach")
     return done
 
 
