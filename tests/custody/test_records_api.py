@@ -83,3 +83,19 @@ def test_integrity_command_prints_zeros_and_records_a_run(
     assert body["recorded_seq"] > 0 and body["population"] == 1
     bad = habeas(database_url, tmp_path, "integrity", "--on", "yesterday")
     assert bad.returncode != 0 and bad.stderr.strip().startswith("error: --on")
+
+
+def test_sentence_command_is_wired_into_habeas(engine: Engine, database_url: str,
+                                               tmp_path: Path) -> None:
+    path = tmp_path / "people.json"
+    path.write_text(json.dumps({"people": [{
+        "id": "P1", "calendar": "US", "good_conduct": "none", "good_conduct_withheld_days": 0,
+        "convictions": [{"sentence": {"kind": "determinate", "years": 5, "months": 0,
+                                      "days": 0},
+                         "sentence_start": "2020-01-15", "credited_days": 0,
+                         "relation": "concurrent"}]}]}))
+    result = habeas(database_url, tmp_path, "sentence", "compute", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    [person] = json.loads(result.stdout)["results"]
+    # 15 Jan 2020 + 5 years − 1 day = 14 Jan 2025, a Tuesday and no federal holiday.
+    assert (person["sentence_expiry"], person["release_date"]) == ("2025-01-14", "2025-01-14")

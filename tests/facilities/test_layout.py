@@ -218,3 +218,23 @@ def test_cli_load_reports_and_refuses_with_one_line(engine: Engine, database_url
     assert failed.returncode != 0
     assert failed.stderr.strip().splitlines()[-1].startswith("error: FAC-004")
     assert len(failed.stderr.strip().splitlines()) == 1
+
+
+def test_cli_show_and_house(demo_engine: Engine, database_url: str, tmp_path: Path) -> None:
+    from tests.custody.test_intake import intake, take_in
+    from tests.transfers.factories import accepted_people, handed_over
+
+    people = accepted_people(demo_engine, "T-1", "T-2")
+    handed_over(demo_engine, people)
+    for person in people:
+        take_in(demo_engine, person, intake())
+    shown = habeas(database_url, tmp_path, "facilities", "show", "CECOT", "--json")
+    assert shown.returncode == 0, shown.stderr
+    body = json.loads(shown.stdout)
+    assert (body["signed_capacity"], body["population"]) == (40_000, 2)
+    assert body["compliant"] == {"ICRC": 7_424, "CPT": 6_400}
+    housed = habeas(database_url, tmp_path, "facilities", "house", "CECOT")
+    assert housed.returncode == 0, housed.stderr
+    assert housed.stdout.startswith("2 placed, 0 not placed")
+    missing = habeas(database_url, tmp_path, "facilities", "show", "NOWHERE")
+    assert missing.returncode != 0 and "NOWHERE" in missing.stderr

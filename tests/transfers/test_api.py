@@ -104,3 +104,60 @@ def test_a_court_order_in_flight_alerts_both_states_on_their_home_pages(
             (party, "return_required", people[0])]
     detail = client.get(f"/api/v1/transfers/{manifest}", headers=officer).json()
     assert detail["people"][0]["status"] == "return_required"
+
+
+def test_release_home_over_http(client: TestClient, tokens: dict[str, str],
+                                engine: Engine) -> None:
+    from tests.custody.test_intake import intake, take_in
+    from tests.transfers.factories import handed_over
+
+    # 4 years from 1 Nov 2022, 190 days credited, good conduct: release in late 2025.
+    [person] = accepted_people(engine, "T-1", **{"convictions.0.sentence.years": 4})
+    [later] = accepted_people(engine, "T-2")  # 8 years: release in 2029
+    handed_over(engine, [person, later])
+    for who in (person, later):
+        take_in(engine, who, intake())
+    warden, officer = bearer(tokens["sv.warden"]), bearer(tokens["us.officer"])
+    due = client.get("/api/v1/releases?within=30", headers=warden).json()
+    assert [p["public_id"] for p in due] == [person]
+    assert due[0]["release_date"] < "2026-01-01"
+    legs = {"departs_at": "2025-06-01T13:00:00+00:00", "arrives_at": "2025-06-01T17:00:00+00:00",
+            "origin": "SAL", "destination": "HRL"}
+    going = client.post("/api/v1/transfers/returns", headers=warden,
+                        json={**plan_body([person], **legs), "outcome": "released"})
+    assert going.status_code == 201, going.text
+    manifest = going.json()["id"]
+    assert going.json()["direction"] == "released"
+    client.post(f"/api/v1/transfers/{manifest}/approve", headers=officer).raise_for_status()
+    client.post(f"/api/v1/transfers/{manifest}/depart", headers=officer,
+                json={"departed_at": legs["departs_at"]}).raise_for_status()
+    client.post(f"/api/v1/transfers/{manifest}/arrive", headers=warden,
+                json={"arrived_at": legs["arrives_at"]}).raise_for_status()
+    wrong = client.post(f"/api/v1/transfers/{manifest}/handover", headers=warden, json={
+        "public_id": person, "sending_officer": "A", "receiving_officer": "B",
+        "handed_over_at": legs["arrives_at"]})
+    assert wrong.json()["error"]["code"] == "invalid_transition"  # home is a handback
+    back = client.post(f"/api/v1/transfers/{manifest}/handback", headers=officer, json={
+        "public_id": person, "sending_officer": "Officer Castillo (ICE)",
+        "receiving_officer": "Custodio Menjívar", "handed_over_at": legs["arrives_at"]})
+    assert back.status_code == 201, back.text
+    assert (back.json()["status"], back.json()["physical_custodian"]) == ("released", "USA")
+    again = client.post("/api/v1/transfers/returns", headers=warden,
+                        json={**plan_body([person], **legs), "outcome": "released"})
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "invalid_transition")
+
+
+def test_an_agreement_is_renewed_on_a_recorded_basis(client: TestClient,
+                                                     tokens: dict[str, str]) -> None:
+    officer = bearer(tokens["us.officer"])
+    before = client.get("/api/v1/agreements/USA-SLV-2025", headers=officer).json()
+    renewed = client.post("/api/v1/agreements/USA-SLV-2025/renewals", headers=officer,
+                          json={"months": 12, "basis": "Exchange of notes, 1 March 2026"})
+    assert renewed.status_code == 201, renewed.text
+    assert renewed.json()["term_months"] == before["term_months"] + 12
+    assert renewed.json()["ends_on"] > before["ends_on"]
+    bad = client.post("/api/v1/agreements/USA-SLV-2025/renewals", headers=officer,
+                      json={"months": 0, "basis": "x"})
+    assert bad.status_code == 422 and bad.json()["error"]["details"]["field"] == "body.months"
+    assert client.post("/api/v1/agreements/USA-SLV-2025/renewals", headers=bearer(
+        tokens["monitor"]), json={"months": 1, "basis": "x"}).status_code == 403
