@@ -174,6 +174,19 @@ class TestRelease:
         refused(demo_engine, lambda s: transfers.plan_return(
             s, body, outcome="released", actor="x", party=None), "invalid_transition")
 
+    def test_going_home_after_the_term_is_never_barred(self, demo_engine: Engine,
+                                                       transferee: str) -> None:
+        # The agreement's term ended on 14 March 2026; a return flight after it still goes.
+        body = manifest_body([transferee], departs="2026-04-01T13:00:00+00:00",
+                             lands="2026-04-01T17:00:00+00:00")
+        with unit_of_work(demo_engine) as s:
+            manifest = transfers.plan_return(s, body, outcome="returned", actor="x", party=None)
+            transfers.approve(s, manifest.id, actor="x", party=None)
+            boarded, _ = transfers.depart(s, manifest.id,
+                                          departed_at=moment(date(2026, 4, 1), 13), actor="x",
+                                          party=None)
+        assert boarded == [transferee]
+
     def test_a_return_order_sets_a_deadline(self, demo_engine: Engine, transferee: str) -> None:
         with unit_of_work(demo_engine) as s:
             holds.register(s, holds.parse_hold({

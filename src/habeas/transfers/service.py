@@ -227,7 +227,9 @@ def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: 
     manifest = get_manifest(session, manifest_id)
     _transition(manifest, ("approved",), "departed")
     agreement = session.get_one(Agreement, manifest.agreement_ref)
-    _within_term(agreement, departed_at, "departed_at")
+    if manifest.direction == "outbound":
+        # Nobody is sent after the term; going home is never barred by it.
+        _within_term(agreement, departed_at, "departed_at")
     if departed_at.date() < manifest.departure_date:
         raise field_error("departed_at", f"before the planned departure date "
                           f"{manifest.departure_date}; re-plan the transfer")
