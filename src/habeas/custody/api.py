@@ -64,7 +64,8 @@ def list_people(
     db: ReadDB, principal: Reader,
     facility: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[str | None, Query(
-        pattern="^(handed_over|taken_in|in_custody|return_required)$")] = None,
+        pattern="^(handed_over|taken_in|in_custody|return_required|returning|released|"
+                "returned|escaped|died)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[PersonOut]:
