@@ -1,0 +1,1 @@
+"""Billing: fees, invoices, credit notes, payments and the sustainability report (DESIGN.md §8)."""
