@@ -35,6 +35,7 @@ from habeas.screening.catalogue import RULES
 from habeas.sentences.api import router as sentences_router
 from habeas.transfers.api import router as transfers_router
 from habeas.web.custody import router as custody_pages
+from habeas.web.intake import router as intake_pages
 from habeas.web.ledger import router as ledger_pages
 from habeas.web.nominations import router as nomination_pages
 from habeas.web.oversight import router as oversight_pages
@@ -137,6 +138,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(ledger_pages)
     app.include_router(nomination_pages)
     app.include_router(custody_pages)
+    app.include_router(intake_pages)
     app.include_router(people_pages)
     app.include_router(oversight_pages)
     static = resources.files("habeas.web") / "static"

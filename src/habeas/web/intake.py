@@ -1,0 +1,205 @@
+"""The intake form (Mandela Rule 7): a handed-over person taken in, field by field.
+
+The form's lines for property ("description; quantity") and contacts ("name;
+relationship; phone; email; emergency") become the intake record's lists; a bad
+field comes back with the entered values kept and the field named.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from habeas.api.deps import engine_of
+from habeas.auth import service as auth
+from habeas.auth.service import Principal
+from habeas.custody import service as custody
+from habeas.custody.models import Prisoner
+from habeas.custody.schemas import IntakeIn
+from habeas.db import unit_of_work, utcnow
+from habeas.errors import DomainError, NotFound, field_error
+from habeas.nominations.models import NominationRecord
+from habeas.transfers.models import ManifestPerson
+from habeas.validation import describe
+from habeas.web.common import form_principal, page_principal, templates
+from habeas.web.custody import (
+    BASES,
+    FRIENDLY,
+    SECURITY_LEVELS,
+    affiliation_label,
+    error_page,
+    page_context,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def _lines(text: str) -> list[tuple[int, list[str]]]:
+    return [(n, [part.strip() for part in line.split(";")])
+            for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+
+
+def parse_property(text: str) -> list[dict[str, Any]]:
+    """parse_property reads one item per line: 'description; quantity' (quantity 1 if left
+    out). Property is recorded and stored (Mandela Rule 67)."""
+    items = []
+    for n, parts in _lines(text):
+        quantity = parts[1] if len(parts) > 1 and parts[1] else "1"
+        if len(parts) > 2 or not re.fullmatch(r"[0-9]{1,5}", quantity):
+            raise field_error("property", f"line {n}: write “description; quantity”, the "
+                                          "quantity a whole number")
+        items.append({"description": parts[0], "quantity": int(quantity)})
+    return items
+
+
+def parse_contacts(text: str) -> list[dict[str, Any]]:
+    """parse_contacts reads one contact per line: 'name; relationship; phone; email', ending
+    '; emergency' for whom to tell of serious illness or death (Mandela Rules 68–69)."""
+    contacts = []
+    for n, parts in _lines(text):
+        emergency = len(parts) > 2 and parts[-1].lower() == "emergency"
+        fields = parts[:-1] if emergency else parts
+        if not 2 <= len(fields) <= 4:
+            raise field_error("contacts", f"line {n}: write “name; relationship; phone; "
+                                          "email” (phone and email may be left out)")
+        fields += [""] * (4 - len(fields))
+        contacts.append({"name": fields[0], "relationship": fields[1],
+                         "phone": fields[2] or None, "email": fields[3] or None,
+                         "emergency": emergency})
+    return contacts
+
+
+def intake_body(form: dict[str, str]) -> dict[str, Any]:
+    """intake_body turns the form's fields into the IntakeIn document the API takes."""
+    group = form["affiliation_group"].strip()
+    basis = form["affiliation_basis"] or "none"
+    return {
+        "document_checked": form["document_checked"].strip(),
+        "biometric_sha256": form["biometric_sha256"].strip().lower() or None,
+        "visible_injuries": form["visible_injuries"].strip(),
+        "ill_treatment_complaint": form["ill_treatment_complaint"].strip(),
+        "property": parse_property(form["property"]),
+        "contacts": parse_contacts(form["contacts"]),
+        "language": form["language"].strip().lower(),
+        "medical_flags": [f.strip() for f in form["medical_flags"].split(",") if f.strip()],
+        "security_level": form["security_level"],
+        "affiliation": {"group": group or None, "basis": basis,
+                        "source": form["affiliation_source"].strip() or None}
+        if group or basis != "none" else {},
+        "legal_status": form["legal_status"],
+    }
+
+
+def validation_error(exc: ValidationError) -> DomainError:
+    """validation_error names the form field of the first problem, as the page shows it."""
+    error = exc.errors()[0]
+    path, problem = describe(error)
+    loc = [str(p) for p in error["loc"]] or ["form"]
+    if error["type"] == "string_pattern_mismatch" and loc[0] in FRIENDLY:
+        problem = FRIENDLY[loc[0]]
+    if loc[0] in ("property", "contacts", "medical_flags") and len(loc) > 1:
+        rest = f", {'.'.join(loc[2:])}" if len(loc) > 2 else ""
+        return field_error(loc[0], f"item {int(loc[1]) + 1}{rest}: {problem}")
+    if loc[0] == "affiliation":  # the group and its basis are checked together
+        return field_error(f"affiliation_{loc[1] if len(loc) > 1 else 'basis'}", problem)
+    return field_error(path, problem)
+
+
+def default_form(prisoner: Prisoner, data: dict[str, Any]) -> dict[str, str]:
+    """default_form fills the intake form from what the sending state said."""
+    person = data.get("person", {})
+    document = (person.get("documents") or [{}])[0]
+    kin = data.get("next_of_kin") or []
+    return {
+        "document_checked": f"{document.get('type', '')} {document.get('number', '')}".strip(),
+        "biometric_sha256": "", "visible_injuries": "", "ill_treatment_complaint": "",
+        "property": "", "medical_flags": "", "language": person.get("language", ""),
+        "contacts": "\n".join("; ".join([k["name"], k["relationship"], k.get("phone") or "",
+                                         k.get("email") or "", "emergency"]) for k in kin),
+        "security_level": prisoner.security_level or "",
+        "affiliation_group": prisoner.affiliation_group or "",
+        "affiliation_basis": prisoner.affiliation_basis,
+        "affiliation_source": "sending state's nomination" if prisoner.affiliation_group
+        else "",
+        "legal_status": prisoner.legal_status,
+    }
+
+
+def _intake_page(request: Request, principal: Principal, public_id: str,
+                 form: dict[str, str] | None = None, error: DomainError | None = None
+                 ) -> Response:
+    """_intake_page renders the intake form, with ERROR and the values entered if any."""
+    with unit_of_work(engine_of(request)) as db:
+        try:
+            prisoner = custody.get_prisoner(db, public_id, principal.scope)
+        except DomainError as exc:
+            return error_page(request, principal, exc)
+        nomination = db.get(NominationRecord, public_id)
+        data = nomination.data if nomination is not None else {}
+        handover = db.scalars(select(ManifestPerson).where(
+            ManifestPerson.public_id == public_id,
+            ManifestPerson.status == "handed_over")).first()
+        # Opening a person's file is recorded: who, when, why (Mandela Rule 9).
+        auth.record_read(db, principal, kind="prisoner", record_id=public_id, channel="web",
+                         purpose="intake")
+        return templates.TemplateResponse(request, "intake.html", page_context(
+            principal, p=prisoner, n=nomination, data=data, handover=handover,
+            said=affiliation_label((data.get("affiliation") or {}).get("group"),
+                                   (data.get("affiliation") or {}).get("basis", "none")),
+            form=form or default_form(prisoner, data), levels=SECURITY_LEVELS, bases=BASES,
+            error=error.message if error else None,
+            bad=error.details.get("field") if error else None),
+            status_code=error.status if error else 200)
+
+
+@router.get("/people/{public_id}/intake", response_class=HTMLResponse)
+def intake_page(request: Request, public_id: str) -> Response:
+    """intake_page shows what the sending state said and the intake form."""
+    principal = page_principal(request, "/people/{public_id}/intake")
+    if isinstance(principal, Response):
+        return principal
+    return _intake_page(request, principal, public_id)
+
+
+@router.post("/people/{public_id}/intake", response_class=HTMLResponse)
+def intake_form(request: Request, public_id: str, document_checked: str = Form(""),
+                biometric_sha256: str = Form(""), visible_injuries: str = Form(""),
+                ill_treatment_complaint: str = Form(""), items: str = Form("", alias="property"),
+                contacts: str = Form(""), language: str = Form(""),
+                medical_flags: str = Form(""), security_level: str = Form(""),
+                affiliation_group: str = Form(""), affiliation_basis: str = Form(""),
+                affiliation_source: str = Form(""), legal_status: str = Form(""),
+                csrf: str = Form("")) -> Response:
+    """intake_form records the intake; a bad field re-renders the form naming it."""
+    principal = form_principal(request, "/people/{public_id}/intake", csrf)
+    if isinstance(principal, Response):
+        return principal
+    form = {"document_checked": document_checked, "biometric_sha256": biometric_sha256,
+            "visible_injuries": visible_injuries, "ill_treatment_complaint":
+            ill_treatment_complaint, "property": items, "contacts": contacts,
+            "language": language, "medical_flags": medical_flags,
+            "security_level": security_level, "affiliation_group": affiliation_group,
+            "affiliation_basis": affiliation_basis, "affiliation_source": affiliation_source,
+            "legal_status": legal_status}
+    try:
+        with unit_of_work(engine_of(request)) as db:
+            prisoner = custody.get_prisoner(db, public_id, principal.scope)
+            try:
+                intake = IntakeIn.model_validate(intake_body(form))
+            except ValidationError as exc:
+                raise validation_error(exc) from None
+            # The admission record of Mandela Rule 7, taken by the officer logged in.
+            custody.record_intake(db, public_id, intake, officer=principal.display_name,
+                                  actor=principal.actor, at=utcnow())
+    except NotFound as exc:
+        return error_page(request, principal, exc)
+    except DomainError as exc:
+        return _intake_page(request, principal, public_id, form, exc)
+    return RedirectResponse(f"/facilities/{quote(prisoner.facility_code)}?intake={public_id}",
+                            status_code=303)
