@@ -85,7 +85,7 @@ class TestInit:
 
 class TestUsersAndReplay:
     def test_demo_users_replay(self, run: Run) -> None:
-        demo = run("demo", "--population", "300", "--json")
+        demo = run("demo", "--population", "300", "--until", "2025-04-13", "--json")
         assert demo.returncode == 0, demo.stderr
         assert {u["username"] for u in json.loads(demo.stdout)["logins"]} >= {"admin", "monitor"}
         signed = next(s for s in json.loads(demo.stdout)["steps"] if "checkpoint signed" in s)
@@ -116,7 +116,7 @@ class TestUsersAndReplay:
 
         from habeas.db import make_engine
 
-        assert run("demo", "--population", "0").returncode == 0
+        assert run("demo", "--population", "0", "--until", "2025-04-13").returncode == 0
         engine = make_engine(database_url)
         with engine.begin() as conn:
             conn.execute(text("UPDATE cell SET max_capacity = 500 WHERE code = '1-01'"))
@@ -148,7 +148,7 @@ class TestLedgerCommands:
     def test_export_verify_proof_and_a_tamper_caught(self, run: Run, tmp_path: Path,
                                                      database_url: str) -> None:
         assert run("init", "--profile", "bilateral-fee-2025").returncode == 0
-        assert run("demo", "--population", "0").returncode == 0
+        assert run("demo", "--population", "0", "--until", "2025-04-13").returncode == 0
         vkey = (tmp_path / "data" / "log.vkey").read_text().strip()
         exported = run("ledger", "export", str(tmp_path / "log"), "--json")
         size = json.loads(exported.stdout)["size"]

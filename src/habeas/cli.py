@@ -19,9 +19,9 @@ from habeas.agreements import service as agreements
 from habeas.auth import service as auth
 from habeas.auth.models import Role
 from habeas.config import ENVIRONMENT_HELP, get_settings
-from habeas.console import JsonFlag, actor, emit, err, out
+from habeas.console import JsonFlag, actor, day_option, emit, err, out
 from habeas.custody.cli import integrity as custody_integrity
-from habeas.db import default_engine, read_session, unit_of_work, utcnow
+from habeas.db import default_engine, read_session, unit_of_work
 from habeas.errors import DomainError, ErrorCode
 from habeas.events import log_size
 from habeas.facilities.cli import facilities_app, population_app
@@ -82,6 +82,9 @@ def demo(
     population: Annotated[int, typer.Option(
         min=0, max=40_000, help="domestic prisoners to admit (CECOT held 14,532 in June 2024)")]
     = 14_532,
+    until: Annotated[str | None, typer.Option(
+        help="live custody up to YYYY-MM-DD (default today; the flights were in April 2025)")]
+    = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Load the demo scenario: CECOT-like facility and population, the USA–SLV agreement,
@@ -94,7 +97,7 @@ def demo(
         steps += demo_scenario.nominate(session, seed=seed)
         steps += demo_scenario.populate(session, seed=seed, count=population)
         steps += demo_scenario.transfer(session)
-        steps += demo_scenario.simulate(session, until=utcnow().date())
+        steps += demo_scenario.simulate(session, until=day_option("--until", until))
         steps += demo_scenario.witness(session, signer, seed=seed)
     logins = [{"username": u.username, "role": u.role.value, "password":
                demo_scenario.DEMO_PASSWORD} for u in demo_scenario.DEMO_USERS]

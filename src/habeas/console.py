@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -13,6 +14,20 @@ out = Console()
 err = Console(stderr=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+
+
+def day_option(option: str, value: str | None) -> date:
+    """day_option reads a YYYY-MM-DD option, today when absent; a bad one is a one-line error."""
+    from habeas.db import utcnow
+    from habeas.errors import DomainError, ErrorCode
+
+    if value is None:
+        return utcnow().date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError(f"{option}: {value!r} is not a date (YYYY-MM-DD)",
+                          code=ErrorCode.VALIDATION_FAILED) from None
 
 
 def actor() -> str:

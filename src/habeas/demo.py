@@ -384,8 +384,8 @@ def simulate(session: Session, *, until: date, seed: int = 2025) -> list[str]:
     done.append(f"contacts: {contacts:,} family, legal and consular contacts recorded")
     # The episodes below happen to people held throughout (not released before UNTIL).
     stayers = [p for p in people if p.release_date is None or p.release_date > until]
-    done += _solitary_episodes(session, stayers[:4])
-    done += _a_death(session, stayers[4])
+    done += _solitary_episodes(session, stayers[:4], until)
+    done += _a_death(session, stayers[4], until)
     done += _releases(session, until)
     done += _oversight(session, stayers[5:7], until)
     from habeas.custody import integrity
@@ -444,11 +444,13 @@ def _oversight(session: Session, people: list[Any], until: date) -> list[str]:
             "a grievance alleging ill-treatment, routed to the monitor"]
 
 
-def _solitary_episodes(session: Session, people: list[Any]) -> list[str]:
+def _solitary_episodes(session: Session, people: list[Any], until: date) -> list[str]:
     from habeas.custody import records
 
     lengths = (6, 11, 22, 19)  # the last two are prolonged (> 15 days, Mandela Rule 44)
     start = datetime(2025, 7, 1, 9, tzinfo=UTC)
+    if (start + timedelta(days=30 * 3 + 19)).date() > until:
+        return []
     for i, (person, days) in enumerate(zip(people, lengths, strict=True)):
         begins = start + timedelta(days=30 * i)
         seq = records.start_solitary(session, person.public_id, at=begins,
@@ -464,10 +466,12 @@ def _solitary_episodes(session: Session, people: list[Any]) -> list[str]:
     return ["solitary: 4 episodes, 2 prolonged (one independently reviewed, one not)"]
 
 
-def _a_death(session: Session, person: Any) -> list[str]:
+def _a_death(session: Session, person: Any, until: date) -> list[str]:
     from habeas.custody import records
 
     died = datetime(2025, 9, 14, 3, 40, tzinfo=UTC)
+    if date(2025, 9, 16) > until:  # the death and its investigation, two days later
+        return []
     records.record_death(session, person.public_id, died_at=died,
                          place=f"CECOT {person.building_code}/{person.cell_code}",
                          circumstances="found unresponsive at the morning count",

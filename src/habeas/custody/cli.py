@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from habeas.console import JsonFlag, actor, emit
-from habeas.db import default_engine, read_session, unit_of_work, utcnow
-from habeas.errors import DomainError, ErrorCode
+from habeas.console import JsonFlag, actor, day_option, emit
+from habeas.db import default_engine, read_session, unit_of_work
 from habeas.migrate import require_current
 
 MARK = {"critical": "!!", "high": "! ", "medium": "· "}
@@ -21,15 +20,9 @@ def integrity(
     as_json: JsonFlag = False,
 ) -> None:
     """The custody integrity report: every check, its count, rule and who is behind it."""
-    from datetime import date
-
     from habeas.custody import integrity as checks
 
-    try:
-        day = date.fromisoformat(on) if on else utcnow().date()
-    except ValueError:
-        raise DomainError(f"--on: {on!r} is not a date (YYYY-MM-DD)",
-                          code=ErrorCode.VALIDATION_FAILED) from None
+    day = day_option("--on", on)
     engine = default_engine()
     require_current(engine)
     if record:

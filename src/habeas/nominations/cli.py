@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from habeas.console import JsonFlag, actor, emit, err
-from habeas.db import default_engine, read_session, unit_of_work, utcnow
-from habeas.errors import DomainError, ErrorCode
+from habeas.console import JsonFlag, actor, day_option, emit, err
+from habeas.db import default_engine, read_session, unit_of_work
+from habeas.errors import DomainError
 from habeas.migrate import require_current
 
 nominations_app = typer.Typer(no_args_is_help=True, help="Nominations by the sending state.")
@@ -19,16 +18,6 @@ holds_app = typer.Typer(no_args_is_help=True, help="Court orders that bar transf
 
 
 IMPORT_CHUNK = 500  # rows per transaction: a crash loses at most the chunk in flight
-
-
-def _as_of(value: str | None) -> date:
-    if value is None:
-        return utcnow().date()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise DomainError(f"--as-of: {value!r} is not a date (YYYY-MM-DD)",
-                          code=ErrorCode.VALIDATION_FAILED) from None
 
 
 def _agreement_ref(session: Any, ref: str | None) -> str:
@@ -74,7 +63,7 @@ def nominations_import(
     """Import nominations: each line validated, screened and recorded; bad lines reported."""
     from habeas.nominations import service as nominations
 
-    day = _as_of(as_of)
+    day = day_option("--as-of", as_of)
     rows = _read_rows(file)
     engine = default_engine()
     require_current(engine)
@@ -113,7 +102,7 @@ def holds_import(
     """Register court orders; everyone an order matches is screened again."""
     from habeas.holds import service as holds
 
-    day = _as_of(as_of)
+    day = day_option("--as-of", as_of)
     if file.suffix.lower() == ".csv":
         raise DomainError(f"{file}: court orders come as .jsonl (DESIGN.md §4)")
     rows = _read_rows(file)
