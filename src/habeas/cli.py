@@ -18,6 +18,7 @@ from habeas import demo as demo_scenario
 from habeas.agreements import service as agreements
 from habeas.auth import service as auth
 from habeas.auth.models import Role
+from habeas.billing.cli import billing_app
 from habeas.config import ENVIRONMENT_HELP, get_settings
 from habeas.console import JsonFlag, actor, day_option, emit, err, out
 from habeas.custody.cli import integrity as custody_integrity
@@ -44,6 +45,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(facilities_app, name="facilities")
 app.add_typer(population_app, name="population")
 app.add_typer(sentence_app, name="sentence")
+app.add_typer(billing_app, name="billing")
 app.command("integrity")(custody_integrity)
 
 @app.command()

@@ -63,6 +63,10 @@ class ErrorCode(StrEnum):
     GRIEVANCE_ANSWERED_BY_CONCERNED_STAFF = "grievance_answered_by_concerned_staff"
     GRIEVANCE_CLOSED_BY_CONCERNED_STAFF = "grievance_closed_by_concerned_staff"
     ILL_TREATMENT_CLOSED_BY_MONITOR_ONLY = "ill_treatment_closed_by_monitor_only"
+    # Billing: invoices, credit notes, payments, disputes.
+    ALREADY_INVOICED = "already_invoiced"
+    NOT_DISPUTABLE = "not_disputable"
+    DISPUTE_DECIDED = "dispute_decided"
 
 
 ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
@@ -118,6 +122,11 @@ ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
         "staff a grievance names may not close it (Mandela Rule 57(2))",
     ErrorCode.ILL_TREATMENT_CLOSED_BY_MONITOR_ONLY:
         "an allegation of ill-treatment is closed only by a monitor (Mandela Rule 57(3))",
+    ErrorCode.ALREADY_INVOICED:
+        "the period is already invoiced; issued invoices are corrected by credit notes",
+    ErrorCode.NOT_DISPUTABLE:
+        "only an open invoice line is disputed (not a credit-note line, nor one twice)",
+    ErrorCode.DISPUTE_DECIDED: "the dispute has already been decided",
 }
 
 

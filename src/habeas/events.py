@@ -46,6 +46,7 @@ PROJECTION_MODULES = (
     "habeas.custody.projections",
     "habeas.transfers.projections",
     "habeas.oversight.projections",
+    "habeas.billing.projections",
 )
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from sqlalchemy import MetaData, Table
 
 from habeas.agreements import models as agreements
 from habeas.auth import models as auth
+from habeas.billing import models as billing
 from habeas.custody import models as custody
 from habeas.db import Base
 from habeas.facilities import models as facilities
@@ -15,8 +16,8 @@ from habeas.nominations import models as nominations
 from habeas.oversight import models as oversight
 from habeas.transfers import models as transfers
 
-__all__ = ["agreements", "auth", "custody", "facilities", "holds", "ledger", "metadata",
-           "nominations", "oversight", "transfers"]
+__all__ = ["agreements", "auth", "billing", "custody", "facilities", "holds", "ledger",
+           "metadata", "nominations", "oversight", "transfers"]
 
 metadata: MetaData = Base.metadata
 

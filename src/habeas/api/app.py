@@ -18,6 +18,7 @@ from habeas.api.errors import documented, error_response, install
 from habeas.auth.api import router as auth_router
 from habeas.auth.models import Role
 from habeas.auth.permissions import PERMISSIONS
+from habeas.billing.api import router as billing_router
 from habeas.custody.api import router as custody_router
 from habeas.custody.records_api import router as custody_records_router
 from habeas.db import default_engine
@@ -118,6 +119,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     v1.include_router(oversight_router)
     v1.include_router(custody_records_router)
     v1.include_router(sentences_router)
+    v1.include_router(billing_router)
     v1.include_router(ledger_router)
     v1.include_router(ledger_proofs)
     app.include_router(v1)

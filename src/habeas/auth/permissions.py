@@ -55,6 +55,11 @@ class Action(StrEnum):
     RENEW_TERMS = "agreements.renew"
     READ_INTEGRITY = "integrity.read"
     RECORD_INTEGRITY = "integrity.record"
+    READ_BILLING = "billing.read"
+    ISSUE_INVOICES = "billing.issue"
+    RECORD_PAYMENTS = "billing.pay"
+    DISPUTE_INVOICES = "billing.dispute"
+    DECIDE_DISPUTES = "billing.decide_dispute"
 
 
 STAFF = frozenset(Role)
@@ -113,6 +118,13 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # The report names people: the states and the monitors see it (DESIGN.md §9).
     Action.READ_INTEGRITY: frozenset({Role.ADMIN, Role.SENDING, Role.RECEIVING, Role.MONITOR}),
     Action.RECORD_INTEGRITY: frozenset({Role.ADMIN, Role.MONITOR}),
+    # The receiving state bills the sending state, which pays and may dispute a line
+    # (DESIGN.md §8); monitors read the invoices.
+    Action.READ_BILLING: frozenset({Role.SENDING, Role.RECEIVING, Role.MONITOR}),
+    Action.ISSUE_INVOICES: frozenset({Role.RECEIVING}),
+    Action.RECORD_PAYMENTS: frozenset({Role.SENDING, Role.RECEIVING}),
+    Action.DISPUTE_INVOICES: frozenset({Role.SENDING}),
+    Action.DECIDE_DISPUTES: frozenset({Role.RECEIVING}),
 }
 
 
