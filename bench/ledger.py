@@ -131,7 +131,7 @@ def profile_breakdown(profiler: cProfile.Profile) -> tuple[float, list[tuple[str
         ("Event ORM objects", edge(stats, rm, ("", "__init__"))),
         ("envelope canonical JSON (leaf_bytes)", edge(stats, rm, (EV, "leaf_bytes"))),
         ("leaf hash (merkle.leaf_hash)", edge(stats, rm, (MK, "leaf_hash"))),
-        ("log head lock (SELECT)", edge(stats, rm, (EV, "_lock_head"))),
+        ("log head lock (SELECT)", edge(stats, rm, (EV, "lock_log"))),
         ("event rows (event_row)", edge(stats, rm, (EV, "<listcomp>"))),
         ("INSERT event rows", edge(stats, rm, (SESSION, "execute"))),
         ("stored-hash computation (append_leaves)", leaves - hash_insert),

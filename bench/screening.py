@@ -443,7 +443,7 @@ def profile_breakdown(profiler: cProfile.Profile) -> tuple[float, list[tuple[str
         ("record_many: envelope canonical JSON (leaf_bytes)", edge(stats, rm,
                                                                     (EV, "leaf_bytes"))),
         ("record_many: leaf hash", edge(stats, rm, ("habeas/ledger/merkle.py", "leaf_hash"))),
-        ("record_many: log head lock", edge(stats, rm, (EV, "_lock_head"))),
+        ("record_many: log head lock", edge(stats, rm, (EV, "lock_log"))),
         ("record_many: event rows + INSERT event",
          edge(stats, rm, (EV, "<listcomp>")) + edge(stats, rm, (SESSION, "execute"))),
         ("record_many: stored-hash computation", leaves - hash_insert),

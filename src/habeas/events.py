@@ -268,7 +268,12 @@ def _check_envelope(new: NewEvent) -> None:
         raise bad("occurred_at", "must carry a time zone")
 
 
-def _lock_head(session: Session) -> LogHead:
+def lock_log(session: Session) -> LogHead:
+    """lock_log takes the log's write lock for the rest of the transaction.
+
+    Services that number documents without gaps (invoices) take it first, so the
+    number they compute is still free when their event is appended.
+    """
     # The row lock (PostgreSQL) or the write lock taken at BEGIN IMMEDIATE
     # (SQLite) makes concurrent appends queue here, so sequence numbers are
     # gap-free and in commit order.
@@ -298,7 +303,7 @@ def record_many(
         prepared.append((kind, new, _validated_payload(kind, new.payload)))
     recorded_at = (now or utcnow()).astimezone(UTC)
 
-    head = _lock_head(session)
+    head = lock_log(session)
     first = head.size
     events: list[RecordedEvent] = []
     leaves: list[bytes] = []

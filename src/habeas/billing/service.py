@@ -31,7 +31,7 @@ from habeas.billing.projections import (
 )
 from habeas.custody.models import Prisoner
 from habeas.errors import Conflict, ErrorCode, Forbidden, NotFound, field_error
-from habeas.events import NewEvent, _lock_head, canonical_json, record, record_many
+from habeas.events import NewEvent, canonical_json, lock_log, record, record_many
 from habeas.facilities.models import Facility
 from habeas.nominations.models import NominationRecord
 from habeas.transfers.models import Manifest, ManifestPerson
@@ -187,7 +187,7 @@ def issue_invoice(session: Session, agreement_ref: str, period: str, *, actor: s
     if today <= end:
         raise field_error("period", f"{period} is not over until {end.isoformat()}; "
                           "invoice it afterwards (use invoice_for for a preview)")
-    _lock_head(session)
+    lock_log(session)
     existing = session.scalar(select(Invoice).where(
         Invoice.agreement_ref == agreement.ref, Invoice.period == period))
     if existing is not None:
@@ -309,7 +309,7 @@ def issue_credit_note(session: Session, invoice_seq: int, credits: dict[int, int
     invoice = get_invoice(session, invoice_seq)
     agreement = session.get_one(Agreement, invoice.agreement_ref)
     _acts_for(party, agreement.receiving_party, "issues credit notes under " + agreement.ref)
-    _lock_head(session)
+    lock_log(session)
     event = record(session, _credit_note_event(session, invoice, credits, reason,
                                                actor=actor, today=today))
     return session.get_one(CreditNote, event.seq)
@@ -323,7 +323,7 @@ def record_payment(session: Session, invoice_seq: int, amount_minor: int, *, pai
     if party is not None and party not in (agreement.sending_party, agreement.receiving_party):
         raise Forbidden(f"only {agreement.sending_party} or {agreement.receiving_party} "
                         f"record payments under {agreement.ref}")
-    _lock_head(session)
+    lock_log(session)
     session.refresh(invoice)
     if amount_minor <= 0:
         raise field_error("amount_minor", "a payment is more than 0")
@@ -357,7 +357,7 @@ def open_dispute(session: Session, document: str, line: int, reason: str, *, act
     if not reason.strip():
         raise field_error("reason", "a dispute gives its reason")
     _line(invoice, line)
-    _lock_head(session)
+    lock_log(session)
     earlier = session.scalar(select(Dispute).where(
         Dispute.invoice_seq == invoice.seq, Dispute.line == line,
         Dispute.status.in_(("open", "accepted"))))
@@ -389,7 +389,7 @@ def decide_dispute(session: Session, seq: int, *, accept: bool, reason: str, act
     _acts_for(party, agreement.receiving_party, "decides disputes under " + agreement.ref)
     if not reason.strip():
         raise field_error("reason", "a decision gives its reason")
-    _lock_head(session)
+    lock_log(session)
     if dispute.status != "open":
         raise Conflict(f"dispute {seq} was {dispute.status} on {dispute.decided_on}",
                        code=ErrorCode.DISPUTE_DECIDED)
