@@ -8,6 +8,7 @@ is reported as a zero: an empty line is a proud line, not a hidden one.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,7 +20,10 @@ from sqlalchemy.orm import Session
 from habeas.agreements.models import Agreement
 from habeas.agreements.terms import term_end
 from habeas.custody.models import Death, Prisoner, Solitary
+from habeas.custody.projections import IntegrityRecorded
 from habeas.custody.records import PROLONGED_SOLITARY_DAYS
+from habeas.events import NewEvent, canonical_json
+from habeas.events import record as record_event
 from habeas.facilities import capacity as standards
 from habeas.facilities.models import Cell, Facility
 from habeas.facilities.service import PRESENT, occupancy_by_cell
@@ -297,16 +301,10 @@ def record_run(session: Session, result: Report, *, actor: str) -> int:
     The payload keeps every line's count and drill-down and a SHA-256 of the
     whole report, so a monitor can later prove what it said that day.
     """
-    import hashlib
-
-    from habeas.custody.projections import IntegrityRecorded
-    from habeas.events import NewEvent, canonical_json, record
-
     body = result.as_dict()
-    event = record(session, NewEvent(type="integrity.recorded", actor=actor,
-                                     payload=IntegrityRecorded(
-                                         as_of=result.as_of, report=body,
-                                         sha256=hashlib.sha256(canonical_json(body)).hexdigest(),
-                                         counts={line.check: line.count
-                                                 for line in result.lines})))
+    event = record_event(session, NewEvent(
+        type="integrity.recorded", actor=actor, payload=IntegrityRecorded(
+            as_of=result.as_of, report=body,
+            sha256=hashlib.sha256(canonical_json(body)).hexdigest(),
+            counts={line.check: line.count for line in result.lines})))
     return event.seq

@@ -91,10 +91,16 @@ class CapacitySummary:
     cells_below: dict[str, int]  # occupied cells giving less space than the standard
 
 
-def summarise(signed_capacity: int, cells: Sequence[CellLoad]) -> CapacitySummary:
-    """summarise computes space per person and standard-compliant capacity for a facility."""
+def summarise(signed_capacity: int, cells: Sequence[CellLoad],
+              population: int | None = None) -> CapacitySummary:
+    """summarise computes space per person and standard-compliant capacity for a facility.
+
+    POPULATION defaults to the people in the cells; pass the facility's whole
+    population when some of it is not (yet) in a cell.
+    """
     total = sum(c.area_m2 for c in cells)
-    population = sum(c.occupants for c in cells)
+    if population is None:
+        population = sum(c.occupants for c in cells)
     return CapacitySummary(
         signed_capacity=signed_capacity,
         population=population,

@@ -3,6 +3,8 @@ show occupancy and capacity against the standards, forecast free places."""
 
 from __future__ import annotations
 
+import json
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -37,7 +39,7 @@ from habeas.facilities.projections import (
     LayoutChanged,
     PlacedCell,
 )
-from habeas.facilities.rules import FACILITY_NUMBER
+from habeas.facilities.rules import FACILITY_NUMBER, SEPARATION_NUMBER
 from habeas.facilities.schemas import BuildingIn, CellIn, FacilityFile, Separation
 from habeas.nominations.models import NominationRecord
 from habeas.validation import first_problem
@@ -73,9 +75,6 @@ def ensure_registered(session: Session, info: FacilityInfo, *, actor: str) -> bo
 
 def parse_facility_file(path: Path) -> FacilityFile:
     """parse_facility_file reads a TOML or JSON facility file, naming the first bad key."""
-    import json
-    import tomllib
-
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -189,8 +188,6 @@ def _details(row: Facility) -> tuple[FacilityInfo, Separation]:
 
 def _check_building_sexes(session: Session, facility: str, buildings: list[BuildingIn]) -> None:
     """A building designated for one sex may not already hold people of another (SEP-002)."""
-    from habeas.facilities.rules import SEPARATION_NUMBER
-
     for building in buildings:
         if building.sex is None:
             continue
@@ -314,20 +311,10 @@ def capacity(session: Session, code: str) -> CapacitySummary:
     """capacity summarises facility CODE against the ICRC and CPT space standards."""
     facility = get_facility(session, code)
     views = [v for v in cells(session, code) if v.active]
-    summary = summarise(facility.signed_capacity,
-                        [CellLoad(v.area_m2, v.occupants, v.max_capacity) for v in views])
     # People handed over but not yet in a cell are part of the population too.
-    everyone = population(session, code)
-    if everyone != summary.population:
-        summary = summarise_with_population(summary, everyone)
-    return summary
-
-
-def summarise_with_population(summary: CapacitySummary, people: int) -> CapacitySummary:
-    from dataclasses import replace
-
-    return replace(summary, population=people,
-                   space_now_m2=standards.space_per_person(summary.total_area_m2, people))
+    return summarise(facility.signed_capacity,
+                     [CellLoad(v.area_m2, v.occupants, v.max_capacity) for v in views],
+                     population=population(session, code))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
+from habeas.custody.models import Prisoner
 from habeas.transfers import service
 from habeas.transfers.models import Manifest
 from habeas.transfers.schemas import HandoverIn, ManifestIn
@@ -159,20 +160,22 @@ class HandoverOut(BaseModel):
     physical_custodian: str
 
 
+def _handover_out(db: Any, manifest_id: str, entry: Any, public_id: str) -> HandoverOut:
+    prisoner = db.get_one(Prisoner, public_id)
+    return HandoverOut(manifest_id=manifest_id, public_id=public_id, status=entry.status,
+                       legal_custodian=prisoner.legal_custodian,
+                       physical_custodian=prisoner.physical_custodian)
+
+
 @router.post("/{manifest_id}/handover", status_code=201,
              responses=documented(401, 403, 404, 409, 422))
 def hand_over(manifest_id: str, body: HandoverIn, write: Writer,
               principal: Receiver) -> HandoverOut:
     """Hand one person over: both states' officers and the time; custody is split from now."""
-    from habeas.custody.models import Prisoner
-
     with write() as db:
         entry = service.hand_over(db, manifest_id, body, actor=principal.actor,
                                   party=principal.party_code)
-        prisoner = db.get_one(Prisoner, body.public_id)
-        return HandoverOut(manifest_id=manifest_id, public_id=body.public_id,
-                           status=entry.status, legal_custodian=prisoner.legal_custodian,
-                           physical_custodian=prisoner.physical_custodian)
+        return _handover_out(db, manifest_id, entry, body.public_id)
 
 
 class ReturnIn(ManifestIn):
@@ -194,12 +197,7 @@ def plan_return(body: ReturnIn, write: Writer, principal: Planner) -> ManifestDe
 def hand_back(manifest_id: str, body: HandoverIn, write: Writer,
               principal: Releaser) -> HandoverOut:
     """On arrival home, the sending state's officer receipts the person: released or returned."""
-    from habeas.custody.models import Prisoner
-
     with write() as db:
         entry = service.hand_back(db, manifest_id, body, actor=principal.actor,
                                   party=principal.party_code)
-        prisoner = db.get_one(Prisoner, body.public_id)
-        return HandoverOut(manifest_id=manifest_id, public_id=body.public_id,
-                           status=entry.status, legal_custodian=prisoner.legal_custodian,
-                           physical_custodian=prisoner.physical_custodian)
+        return _handover_out(db, manifest_id, entry, body.public_id)
