@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from habeas.agreements import service
 from habeas.agreements.models import Agreement
 from habeas.agreements.schemas import AgreementOut, FeeScheduleOut
+from habeas.agreements.schemas import FeeSchedule as FeeScheduleIn
 from habeas.agreements.terms import term_end
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
@@ -19,6 +20,7 @@ from habeas.auth.service import Principal
 router = APIRouter(prefix="/agreements", tags=["agreements"])
 Reader = Annotated[Principal, Depends(require(Action.READ_AGREEMENTS))]
 Renewer = Annotated[Principal, Depends(require(Action.RENEW_TERMS))]
+FeeScheduler = Annotated[Principal, Depends(require(Action.SCHEDULE_FEES))]
 
 
 def agreement_out(db: ReadDB, agreement: Agreement) -> AgreementOut:
@@ -64,3 +66,21 @@ def renew_agreement(ref: str, body: RenewalIn, write: Writer, principal: Renewer
         agreement = service.renew(db, ref, months=body.months, basis=body.basis,
                                   actor=principal.actor, party=principal.party_code)
         return agreement_out(db, agreement)
+
+
+class FeesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fees: FeeScheduleIn
+    basis: str = Field(min_length=1, max_length=300,
+                       description="the instrument that sets the fees, e.g. an exchange of notes")
+
+
+@router.post("/{ref}/fees", status_code=201, responses=documented(401, 403, 404, 409, 422))
+def schedule_fees(ref: str, body: FeesIn, write: Writer, principal: FeeScheduler
+                  ) -> FeeScheduleOut:
+    """Record a new version of the agreement's fees, in force from its effective date."""
+    with write() as db:
+        fees = service.schedule_fees(db, ref, body.fees, basis=body.basis,
+                                     actor=principal.actor, party=principal.party_code)
+        return FeeScheduleOut.model_validate(fees, from_attributes=True)

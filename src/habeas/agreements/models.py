@@ -55,3 +55,6 @@ class FeeSchedule(Base):
     proration: Mapped[str] = mapped_column(String(16))
     intake_fee_minor: Mapped[int] = mapped_column(BigInteger)
     medical_cap_minor: Mapped[int | None] = mapped_column(BigInteger)
+    repatriation_cap_minor: Mapped[int | None] = mapped_column(BigInteger)
+    convention: Mapped[str] = mapped_column(String(32), default="arrival_not_departure",
+                                            server_default="arrival_not_departure")

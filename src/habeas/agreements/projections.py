@@ -42,12 +42,30 @@ def apply_agreement_registered(session: Session, p: AgreementRegistered, event: 
         rules=p.rules, registered_seq=event.seq,
     ))
     session.flush()
-    session.add(FeeSchedule(
-        agreement_ref=terms.ref, effective_from=p.fees.effective_from, currency=terms.currency,
-        annual_rate_minor=p.fees.annual_rate_minor, per_diem_minor=p.fees.per_diem_minor,
-        proration=p.fees.proration, intake_fee_minor=p.fees.intake_fee_minor,
-        medical_cap_minor=p.fees.medical_cap_minor,
-    ))
+    session.add(_fee_row(terms.ref, terms.currency, p.fees))
+
+
+def _fee_row(ref: str, currency: str, fees: FeeScheduleIn) -> FeeSchedule:
+    return FeeSchedule(
+        agreement_ref=ref, effective_from=fees.effective_from, currency=currency,
+        annual_rate_minor=fees.annual_rate_minor, per_diem_minor=fees.per_diem_minor,
+        proration=fees.proration, intake_fee_minor=fees.intake_fee_minor,
+        medical_cap_minor=fees.medical_cap_minor,
+        repatriation_cap_minor=fees.repatriation_cap_minor, convention=fees.convention)
+
+
+class FeesScheduled(BaseModel):
+    """FeesScheduled: a new version of an agreement's fees, in force from its date on."""
+
+    ref: str
+    fees: FeeScheduleIn
+    basis: str
+
+
+@projector("agreement.fees_scheduled", FeesScheduled)
+def apply_fees_scheduled(session: Session, p: FeesScheduled, event: EventFacts) -> None:
+    agreement = session.get_one(Agreement, p.ref)
+    session.add(_fee_row(p.ref, agreement.currency, p.fees))
 
 
 class AgreementRenewed(BaseModel):

@@ -77,6 +77,9 @@ class FeeSchedule(Strict):
     proration: Literal["actual", "365"] = "actual"
     intake_fee_minor: MinorUnits = 0
     medical_cap_minor: MinorUnits | None = None
+    repatriation_cap_minor: MinorUnits | None = None
+    # Which local dates of a stay are billed (billing/arithmetic.custody_days).
+    convention: Literal["arrival_not_departure", "both", "midnight"] = "arrival_not_departure"
 
     @model_validator(mode="after")
     def _one_rate(self) -> FeeSchedule:
@@ -144,6 +147,8 @@ class FeeScheduleOut(BaseModel):
     proration: str
     intake_fee_minor: int
     medical_cap_minor: int | None
+    repatriation_cap_minor: int | None = None
+    convention: str = "arrival_not_departure"
 
 
 class AgreementOut(BaseModel):

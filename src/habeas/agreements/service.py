@@ -12,10 +12,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Agreement, FeeSchedule
-from habeas.agreements.projections import AgreementRegistered
+from habeas.agreements.projections import AgreementRegistered, FeesScheduled
 from habeas.agreements.schemas import AgreementFile
-from habeas.errors import Conflict, DomainError, ErrorCode, NotFound, ValidationFailed
-from habeas.events import NewEvent, record
+from habeas.agreements.schemas import FeeSchedule as FeeScheduleIn
+from habeas.billing.models import Invoice
+from habeas.errors import (
+    Conflict,
+    DomainError,
+    ErrorCode,
+    NotFound,
+    ValidationFailed,
+    field_error,
+)
+from habeas.events import NewEvent, lock_log, record
 from habeas.facilities import service as facilities
 from habeas.ledger.models import Event
 from habeas.validation import all_problems, first_problem
@@ -153,3 +162,30 @@ def renew(session: Session, ref: str, *, months: int, basis: str, actor: str,
                              payload=AgreementRenewed(ref=ref, months=months,
                                                       basis=basis.strip())))
     return agreement
+
+
+def schedule_fees(session: Session, ref: str, fees: FeeScheduleIn, *, basis: str, actor: str,
+                  party: str | None) -> FeeSchedule:
+    """schedule_fees records a new version of the agreement's fees from its effective date.
+
+    Issued invoices never change (DESIGN.md §8): a version may not take effect in
+    or before a month already invoiced, nor on a date another version holds.
+    """
+    agreement = get_agreement(session, ref)
+    if party is not None and party not in (agreement.sending_party, agreement.receiving_party):
+        raise NotFound(f"agreement {ref!r} not found")
+    if not basis.strip():
+        raise field_error("basis", "name the instrument that sets the new fees")
+    lock_log(session)
+    if session.get(FeeSchedule, (ref, fees.effective_from)) is not None:
+        raise Conflict(f"effective_from: a fee schedule already takes effect on "
+                       f"{fees.effective_from}", details={"field": "effective_from"})
+    last = session.scalar(select(Invoice.period).where(Invoice.agreement_ref == ref)
+                          .order_by(Invoice.period.desc()).limit(1))
+    if last is not None and fees.effective_from.strftime("%Y-%m") <= last:
+        raise Conflict(f"effective_from: {last} is already invoiced; new fees take effect "
+                       "in a later month", code=ErrorCode.ALREADY_INVOICED,
+                       details={"field": "effective_from"})
+    record(session, NewEvent(type="agreement.fees_scheduled", actor=actor, party=party,
+                             payload=FeesScheduled(ref=ref, fees=fees, basis=basis.strip())))
+    return session.get_one(FeeSchedule, (ref, fees.effective_from))

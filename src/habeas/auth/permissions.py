@@ -53,11 +53,14 @@ class Action(StrEnum):
     RECORD_CUSTODY_EVENTS = "custody.record"
     RELEASE = "custody.release"
     RENEW_TERMS = "agreements.renew"
+    SCHEDULE_FEES = "agreements.fees"
+    DECLARE_ERRONEOUS = "custody.erroneous"
     READ_INTEGRITY = "integrity.read"
     RECORD_INTEGRITY = "integrity.record"
     READ_BILLING = "billing.read"
     ISSUE_INVOICES = "billing.issue"
     RECORD_PAYMENTS = "billing.pay"
+    RECORD_CHARGES = "billing.charge"
     DISPUTE_INVOICES = "billing.dispute"
     DECIDE_DISPUTES = "billing.decide_dispute"
 
@@ -115,6 +118,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Release is repatriation: the receiving state hands back, the sending state receipts.
     Action.RELEASE: frozenset({Role.SENDING, Role.RECEIVING}),
     Action.RENEW_TERMS: frozenset({Role.SENDING, Role.RECEIVING}),
+    # A new fee version is an amendment of the agreement: either state records it.
+    Action.SCHEDULE_FEES: frozenset({Role.SENDING, Role.RECEIVING}),
+    # Only the sending state can say it should never have sent someone (Abrego Garcia).
+    Action.DECLARE_ERRONEOUS: frozenset({Role.SENDING}),
     # The report names people: the states and the monitors see it (DESIGN.md §9).
     Action.READ_INTEGRITY: frozenset({Role.ADMIN, Role.SENDING, Role.RECEIVING, Role.MONITOR}),
     Action.RECORD_INTEGRITY: frozenset({Role.ADMIN, Role.MONITOR}),
@@ -125,6 +132,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RECORD_PAYMENTS: frozenset({Role.SENDING, Role.RECEIVING}),
     Action.DISPUTE_INVOICES: frozenset({Role.SENDING}),
     Action.DECIDE_DISPUTES: frozenset({Role.RECEIVING}),
+    # The facility records what it spent on a person's care or return (pass-through).
+    Action.RECORD_CHARGES: frozenset({Role.RECEIVING}),
 }
 
 

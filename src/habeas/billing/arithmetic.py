@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 PRORATIONS = ("actual", "365")
@@ -56,6 +57,8 @@ class Fee:
     proration: str = "actual"
     intake_fee_minor: int = 0
     medical_cap_minor: int | None = None
+    repatriation_cap_minor: int | None = None
+    convention: str = "arrival_not_departure"
 
     def __post_init__(self) -> None:
         if not isinstance(self.effective_from, date) or isinstance(self.effective_from, datetime):
@@ -71,6 +74,10 @@ class Fee:
         _amount("per_diem_minor", self.per_diem_minor, optional=True)
         _amount("intake_fee_minor", self.intake_fee_minor)
         _amount("medical_cap_minor", self.medical_cap_minor, optional=True)
+        _amount("repatriation_cap_minor", self.repatriation_cap_minor, optional=True)
+        if self.convention not in CONVENTIONS:
+            raise BillingError("convention",
+                               f"must be one of {CONVENTIONS}, not {self.convention!r}")
         if self.proration not in PRORATIONS:
             raise BillingError("proration", f"must be one of {PRORATIONS}, not {self.proration!r}")
 
@@ -117,6 +124,52 @@ def round_half_up(x: Fraction) -> int:
     return magnitude if x >= 0 else -magnitude
 
 
+def day_ranges(days: Iterable[date]) -> list[tuple[date, date]]:
+    """day_ranges are DAYS as sorted runs of consecutive dates (first, last), both included."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def _exact_charge(fees: Sequence[Fee], first: date, last: date, currencies: set[str]
+                  ) -> Fraction:
+    # Runs of days priced alike: one schedule, one year (a leap year's days cost less
+    # under proration "actual"), so a month costs a few multiplications, not 31 additions.
+    starts = sorted({f.effective_from for f in fees})
+    total = Fraction(0)
+    day = first
+    while day <= last:
+        fee = schedule_on(fees, day)
+        currencies.add(fee.currency)
+        end = min(last, date(day.year, 12, 31))
+        later = [s for s in starts if s > day]
+        if later:
+            end = min(end, later[0] - timedelta(days=1))
+        total += day_rate(fee, day) * ((end - day).days + 1)
+        day = end + timedelta(days=1)
+    return total
+
+
+def ranges_amount(fees: Sequence[Fee], ranges: Sequence[tuple[date, date]]) -> int:
+    """ranges_amount is the charge for the days of RANGES (first, last), rounded once.
+
+    The same sum as line_amount over the same days; ranges must not overlap.
+    """
+    ordered = sorted(ranges)
+    for (_, last), (first, _) in pairwise(ordered):
+        if first <= last:
+            raise BillingError("days", "a custody day is listed twice")
+    currencies: set[str] = set()
+    exact = sum((_exact_charge(fees, a, b, currencies) for a, b in ordered), Fraction(0))
+    if len(currencies) > 1:
+        raise BillingError("currency", f"one line cannot mix {', '.join(sorted(currencies))}")
+    return round_half_up(exact)
+
+
 def line_amount(fees: Sequence[Fee], days: Sequence[date]) -> int:
     """line_amount is an invoice line's charge for DAYS, rounded once (DESIGN.md §8).
 
@@ -126,11 +179,7 @@ def line_amount(fees: Sequence[Fee], days: Sequence[date]) -> int:
     """
     if len(set(days)) != len(days):
         raise BillingError("days", "a custody day is listed twice")
-    used = [(schedule_on(fees, d), d) for d in days]
-    currencies = {fee.currency for fee, _ in used}
-    if len(currencies) > 1:
-        raise BillingError("currency", f"one line cannot mix {', '.join(sorted(currencies))}")
-    return round_half_up(sum((day_rate(fee, d) for fee, d in used), Fraction(0)))
+    return ranges_amount(fees, day_ranges(days))
 
 
 def _zone(tz: str) -> ZoneInfo:

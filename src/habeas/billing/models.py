@@ -90,3 +90,20 @@ class Dispute(Base):
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_on: Mapped[date | None] = mapped_column(Date)
     credit_note_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Charge(Base):
+    """Charge is a pass-through cost (medical care, repatriation) for one transferee,
+    billed on the invoice of the month it was incurred in, capped per the fee schedule."""
+
+    __tablename__ = "charge"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    agreement_ref: Mapped[str] = mapped_column(ForeignKey("agreement.ref"), index=True)
+    public_id: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # medical | repatriation
+    incurred_on: Mapped[date] = mapped_column(Date, index=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    description: Mapped[str] = mapped_column(String(1000))
+    reference: Mapped[str] = mapped_column(String(200))
+    recorded_by: Mapped[str] = mapped_column(String(200))

@@ -4,29 +4,14 @@ The only writer of those tables."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from habeas.billing.models import CreditNote, Dispute, Invoice, Payment
+from habeas.billing.models import Charge, CreditNote, Dispute, Invoice, Payment
+from habeas.billing.schemas import InvoiceLine
 from habeas.events import EventFacts, projector, stage, staged
-
-
-class InvoiceLine(BaseModel):
-    """InvoiceLine is one line of an invoice: a person's custody days, or an intake fee."""
-
-    line: int
-    kind: Literal["custody", "intake"]
-    public_id: str
-    name: str
-    days: int
-    first_day: date | None
-    last_day: date | None
-    rate: str
-    amount_minor: int
-    handover_seq: int  # the ledger seqs that bound the stay
-    left_seq: int | None
 
 
 class CreditLine(BaseModel):
@@ -47,6 +32,10 @@ class InvoiceIssued(BaseModel):
     lines: list[InvoiceLine]
     total_minor: int
     document_sha256: str
+    # What priced the days (absent from invoices issued before they were recorded).
+    facility_code: str | None = None
+    timezone: str | None = None
+    fees: list[dict[str, Any]] | None = None
 
 
 class CreditNoteIssued(BaseModel):
@@ -137,3 +126,21 @@ def apply_dispute_decided(session: Session, p: DisputeDecided, event: EventFacts
     dispute.decision_reason = p.reason
     dispute.decided_by = event.actor
     dispute.decided_on = p.decided_on
+
+
+class ChargeRecorded(BaseModel):
+    agreement_ref: str
+    public_id: str
+    kind: Literal["medical", "repatriation"]
+    incurred_on: date
+    amount_minor: int
+    description: str
+    reference: str
+
+
+@projector("charge.recorded", ChargeRecorded)
+def apply_charge_recorded(session: Session, p: ChargeRecorded, event: EventFacts) -> None:
+    stage(session, Charge(
+        seq=event.seq, agreement_ref=p.agreement_ref, public_id=p.public_id, kind=p.kind,
+        incurred_on=p.incurred_on, amount_minor=p.amount_minor, description=p.description,
+        reference=p.reference, recorded_by=event.actor), event.seq)

@@ -9,31 +9,33 @@ from __future__ import annotations
 import hashlib
 import re
 from calendar import monthrange
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Agreement, FeeSchedule
-from habeas.billing import arithmetic
+from habeas.billing import arithmetic, invoicing
 from habeas.billing.arithmetic import BillingError, Fee
-from habeas.billing.models import CreditNote, Dispute, Invoice, Payment
+from habeas.billing.models import Charge, CreditNote, Dispute, Invoice, Payment
 from habeas.billing.projections import (
+    ChargeRecorded,
     CreditLine,
     CreditNoteIssued,
     DisputeDecided,
     DisputeOpened,
     InvoiceIssued,
-    InvoiceLine,
     PaymentRecorded,
 )
+from habeas.billing.schemas import InvoiceLine
 from habeas.custody.models import Prisoner
 from habeas.errors import Conflict, ErrorCode, Forbidden, NotFound, field_error
 from habeas.events import NewEvent, canonical_json, lock_log, record, record_many
 from habeas.facilities.models import Facility
-from habeas.nominations.models import NominationRecord
+from habeas.ledger.models import Event
 from habeas.transfers.models import Manifest, ManifestPerson
 
 PAYMENT_TERMS_DAYS = 30  # due date = issue date + 30 days
@@ -49,6 +51,7 @@ class InvoiceDraft:
     currency: str
     facility_code: str
     timezone: str
+    fees: list[Fee] = field(default_factory=list)
     lines: list[InvoiceLine] = field(default_factory=list)
 
     @property
@@ -58,9 +61,19 @@ class InvoiceDraft:
     def as_json(self) -> dict[str, Any]:
         return {"agreement_ref": self.agreement_ref, "period": self.period,
                 "currency": self.currency, "facility_code": self.facility_code,
-                "timezone": self.timezone,
+                "timezone": self.timezone, "fees": [fee_json(f) for f in self.fees],
                 "lines": [line.model_dump(mode="json") for line in self.lines],
                 "total_minor": self.total_minor}
+
+
+def fee_json(fee: Fee) -> dict[str, Any]:
+    """fee_json is a fee schedule as an invoice document states it."""
+    return {"effective_from": fee.effective_from.isoformat(), "currency": fee.currency,
+            "annual_rate_minor": fee.annual_rate_minor, "per_diem_minor": fee.per_diem_minor,
+            "proration": fee.proration, "intake_fee_minor": fee.intake_fee_minor,
+            "medical_cap_minor": fee.medical_cap_minor,
+            "repatriation_cap_minor": fee.repatriation_cap_minor,
+            "convention": fee.convention}
 
 
 def period_bounds(period: str) -> tuple[date, date]:
@@ -90,82 +103,136 @@ def fees_of(session: Session, ref: str) -> list[Fee]:
     return [Fee(effective_from=r.effective_from, currency=r.currency,
                 annual_rate_minor=r.annual_rate_minor, per_diem_minor=r.per_diem_minor,
                 proration=r.proration, intake_fee_minor=r.intake_fee_minor,
-                medical_cap_minor=r.medical_cap_minor) for r in rows]
-
-
-def rate_description(fee: Fee) -> str:
-    """rate_description says how a day is priced under FEE, in minor units."""
-    if fee.per_diem_minor is not None:
-        return f"per diem {fee.per_diem_minor} {fee.currency} minor units " \
-               f"(from {fee.effective_from.isoformat()})"
-    per = "365 days" if fee.proration == "365" else "the days of the year"
-    return f"annual {fee.annual_rate_minor} {fee.currency} minor units / {per} " \
-           f"(from {fee.effective_from.isoformat()})"
+                medical_cap_minor=r.medical_cap_minor,
+                repatriation_cap_minor=r.repatriation_cap_minor, convention=r.convention)
+            for r in rows]
 
 
 def _no_schedule(ref: str, period: str, problem: str) -> Exception:
     return field_error("period", f"{period} cannot be billed under {ref}: {problem}")
 
 
+# A stay is fetched if it may touch the month in any time zone (UTC−14 to UTC+14);
+# the pure computation clips it to the month's local dates exactly.
+_ZONE_SLACK = timedelta(days=2)
+
+
+def stays_of(session: Session, agreement_ref: str, start: date, end: date,
+             timezone: str) -> list[invoicing.Stay]:
+    """stays_of are the agreement's transferees' stays that may touch [START, END], in
+    handover order, each bounded by its ledger events (handover, escape, recapture,
+    departure) and marked where days stop being billable."""
+    first = datetime.combine(start, time(), UTC) - _ZONE_SLACK
+    last = datetime.combine(end, time(), UTC) + _ZONE_SLACK
+    rows = session.execute(
+        select(ManifestPerson.public_id, ManifestPerson.handed_over_at,
+               ManifestPerson.handed_over_seq, Prisoner.given_names, Prisoner.family_name,
+               Prisoner.left_at, Prisoner.left_seq, Prisoner.return_flagged_at,
+               Prisoner.erroneous_seq)
+        .join(Manifest, Manifest.id == ManifestPerson.manifest_id)
+        .join(Prisoner, Prisoner.public_id == ManifestPerson.public_id)
+        .where(Manifest.agreement_ref == agreement_ref, Manifest.direction == "outbound",
+               ManifestPerson.handed_over_at.is_not(None), ManifestPerson.handed_over_at < last,
+               or_(Prisoner.left_at.is_(None), Prisoner.left_at >= first,
+                   Prisoner.erroneous_seq.is_not(None),
+                   Prisoner.return_flagged_at.is_not(None)))
+        .order_by(ManifestPerson.handed_over_seq)).all()
+    breaks = _escapes(session, {r.public_id for r in rows}) if rows else {}
+    zone = ZoneInfo(timezone)
+    stays = []
+    for r in rows:
+        intervals = [invoicing.Interval(r.handed_over_at, r.handed_over_seq)]
+        for kind, at, seq in breaks.get(r.public_id, ()):
+            if kind == "custody.escape" and intervals[-1].end is None:
+                intervals[-1] = replace(intervals[-1], end=at, end_seq=seq)
+            elif kind == "custody.recaptured" and intervals[-1].end is not None:
+                intervals.append(invoicing.Interval(at, seq))
+        if r.left_at is not None and intervals[-1].end is None:
+            intervals[-1] = replace(intervals[-1], end=r.left_at, end_seq=r.left_seq)
+        erroneous = r.erroneous_seq is not None
+        cut = r.handed_over_at.astimezone(zone).date() if erroneous else (
+            invoicing.not_billable_after_flag(r.return_flagged_at, timezone)
+            if r.return_flagged_at is not None else None)
+        stays.append(invoicing.Stay(r.public_id, f"{r.given_names} {r.family_name}",
+                                    intervals, not_billable_from=cut, erroneous=erroneous))
+    return stays
+
+
+def _escapes(session: Session, people: set[str]) -> dict[str, list[tuple[str, datetime, int]]]:
+    # Escapes are rare: read them from the log rather than keep a history table.
+    found: dict[str, list[tuple[str, datetime, int]]] = {}
+    for e in session.execute(select(Event.subject, Event.type, Event.occurred_at, Event.seq)
+                             .where(Event.type.in_(("custody.escape", "custody.recaptured")))
+                             .order_by(Event.seq)):
+        if e.subject in people:
+            found.setdefault(e.subject, []).append((e.type, e.occurred_at, e.seq))
+    return found
+
+
+def charges_in(session: Session, agreement_ref: str, start: date, end: date
+               ) -> list[invoicing.Charge]:
+    return [invoicing.Charge(c.seq, c.public_id, c.kind, c.incurred_on, c.amount_minor)
+            for c in session.scalars(select(Charge).where(
+                Charge.agreement_ref == agreement_ref, Charge.incurred_on >= start,
+                Charge.incurred_on <= end).order_by(Charge.seq))]
+
+
+def earlier_lines(session: Session, agreement_ref: str, period: str, people: set[str]
+                  ) -> list[invoicing.Earlier]:
+    """earlier_lines are PEOPLE's lines on the agreement's invoices before PERIOD, each with
+    what remains of it after credit notes and credit lines of later invoices."""
+    if not people:
+        return []
+    invoices = list(session.scalars(select(Invoice).where(
+        Invoice.agreement_ref == agreement_ref, Invoice.period < period)
+        .order_by(Invoice.seq)))
+    mine = [(inv, InvoiceLine.model_validate(line)) for inv in invoices
+            for line in inv.lines if line["public_id"] in people]
+    taken = _credited(session, [inv.seq for inv in invoices])
+    for _, line in mine:
+        if line.kind == "credit" and line.credits_invoice and line.credits_line:
+            key = (line.credits_invoice, line.credits_line)
+            taken[key] = taken.get(key, 0) + line.amount_minor
+    return [invoicing.Earlier(inv.number, line,
+                              max(0, line.amount_minor + taken.get((inv.number, line.line), 0)))
+            for inv, line in mine]
+
+
+def _credited(session: Session, invoice_seqs: list[int]) -> dict[tuple[str, int], int]:
+    """_credited: the (negative) sums credit notes gave back, by (invoice number, line)."""
+    taken: dict[tuple[str, int], int] = {}
+    if not invoice_seqs:
+        return taken
+    for note, number in session.execute(
+            select(CreditNote, Invoice.number).join(Invoice, Invoice.seq == CreditNote.invoice_seq)
+            .where(CreditNote.invoice_seq.in_(invoice_seqs))):
+        for c in note.lines:
+            key = (number, int(c["line"]))
+            taken[key] = taken.get(key, 0) + int(c["amount_minor"])
+    return taken
+
+
 def invoice_for(session: Session, agreement_ref: str, period: str) -> InvoiceDraft:
     """invoice_for computes (without recording) AGREEMENT_REF's invoice for PERIOD.
 
-    A line per transferee in custody at any time in the month, from handover to
-    leaving (still held: through the month's end), days in the facility's time
-    zone under the default convention (arrival billed, departure not); an intake
-    line per person handed over in the month when the schedule has an intake fee.
+    The facts come from the database; the lines from billing/invoicing.py, the
+    same computation a reconciliation runs on a ledger export.
     """
     start, end = period_bounds(period)
     agreement = get_agreement(session, agreement_ref)
     facility = session.get_one(Facility, agreement.facility_code)
-    fees = fees_of(session, agreement.ref)
+    fees = [f for f in fees_of(session, agreement.ref) if f.effective_from <= end]
+    stays = stays_of(session, agreement.ref, start, end, facility.timezone)
+    cut = {s.public_id for s in stays if s.not_billable_from is not None}
     try:
-        arithmetic.schedule_on(fees, end)
+        lines = invoicing.compute_lines(
+            invoicing.Terms(fees, facility.timezone), start, end, stays,
+            charges_in(session, agreement.ref, start, end),
+            earlier_lines(session, agreement.ref, period, cut))
     except BillingError as exc:
         raise _no_schedule(agreement.ref, period, exc.problem) from None
-    draft = InvoiceDraft(agreement.ref, period, agreement.currency, facility.code,
-                         facility.timezone)
-    stays = session.execute(
-        select(ManifestPerson).join(Manifest, Manifest.id == ManifestPerson.manifest_id)
-        .where(Manifest.agreement_ref == agreement.ref, Manifest.direction == "outbound",
-               ManifestPerson.handed_over_at.is_not(None))
-        .order_by(ManifestPerson.handed_over_seq)).scalars().all()
-    intakes: list[InvoiceLine] = []
-    for stay in stays:
-        assert stay.handed_over_at is not None and stay.handed_over_seq is not None
-        prisoner = session.get(Prisoner, stay.public_id)
-        left_at = prisoner.left_at if prisoner else None
-        left_seq = prisoner.left_seq if prisoner else None
-        if prisoner is not None:
-            name = f"{prisoner.given_names} {prisoner.family_name}"
-        else:
-            nomination = session.get_one(NominationRecord, stay.public_id)
-            name = f"{nomination.given_names} {nomination.family_name}"
-        try:
-            days = arithmetic.custody_days(stay.handed_over_at, left_at, start, end,
-                                           facility.timezone)
-            amount = arithmetic.line_amount(fees, days)
-            used = list(dict.fromkeys(arithmetic.schedule_on(fees, d) for d in days))
-            arrived = arithmetic.local_date(stay.handed_over_at, facility.timezone)
-            intake = arithmetic.intake_fee(fees, arrived, start, end)
-        except BillingError as exc:
-            raise _no_schedule(agreement.ref, period, exc.problem) from None
-        common = {"public_id": stay.public_id, "name": name,
-                  "handover_seq": stay.handed_over_seq, "left_seq": left_seq}
-        if days:
-            draft.lines.append(InvoiceLine(
-                line=len(draft.lines) + 1, kind="custody", days=len(days),
-                first_day=days[0], last_day=days[-1],
-                rate="; ".join(rate_description(f) for f in used), amount_minor=amount,
-                **common))
-        if intake:
-            intakes.append(InvoiceLine(
-                line=0, kind="intake", days=0, first_day=arrived, last_day=arrived,
-                rate=f"intake fee {intake} {agreement.currency} minor units",
-                amount_minor=intake, **common))
-    for line in intakes:
-        draft.lines.append(line.model_copy(update={"line": len(draft.lines) + 1}))
-    return draft
+    return InvoiceDraft(agreement.ref, period, agreement.currency, facility.code,
+                        facility.timezone, fees, lines)
 
 
 def _acts_for(party: str | None, expected: str, what: str) -> None:
@@ -200,12 +267,11 @@ def issue_invoice(session: Session, agreement_ref: str, period: str, *, actor: s
     document = {"number": f"{agreement.ref}/{count + 1:04d}", **draft.as_json(),
                 "issued_on": today.isoformat(),
                 "due_on": (today + timedelta(days=PAYMENT_TERMS_DAYS)).isoformat()}
-    payload = InvoiceIssued.model_validate({
-        k: document[k] for k in ("number", "agreement_ref", "period", "currency",
-                                 "issued_on", "due_on", "lines", "total_minor")}
-        | {"document_sha256": document_sha256(document)})
+    payload = InvoiceIssued.model_validate(
+        document | {"document_sha256": document_sha256(document)})
     event = record(session, NewEvent(type="invoice.issued", payload=payload, actor=actor,
                                      party=agreement.receiving_party,
+                                     subject=document["number"],
                                      facility=agreement.facility_code))
     return session.get_one(Invoice, event.seq)
 
@@ -263,10 +329,15 @@ def _line(invoice: Invoice, number: int) -> dict[str, Any]:
 
 
 def uncredited(session: Session, invoice: Invoice, number: int) -> int:
-    """uncredited is what remains of line NUMBER after the credit notes so far."""
+    """uncredited is what remains of line NUMBER after the credit notes so far and the
+    credit lines of later invoices (days found not billable)."""
     amount = int(_line(invoice, number)["amount_minor"])
-    for note in credit_notes_of(session, invoice.seq):
-        amount += sum(int(c["amount_minor"]) for c in note.lines if c["line"] == number)
+    amount += _credited(session, [invoice.seq]).get((invoice.number, number), 0)
+    for later in session.scalars(select(Invoice).where(
+            Invoice.agreement_ref == invoice.agreement_ref, Invoice.seq > invoice.seq)):
+        amount += sum(int(c["amount_minor"]) for c in later.lines
+                      if c.get("credits_invoice") == invoice.number
+                      and c.get("credits_line") == number)
     return amount
 
 
@@ -404,3 +475,64 @@ def decide_dispute(session: Session, seq: int, *, accept: bool, reason: str, act
     record_many(session, batch)
     session.refresh(dispute)
     return dispute
+
+
+def record_charge(session: Session, agreement_ref: str, public_id: str, *, kind: str,
+                  incurred_on: date, amount_minor: int, description: str, reference: str,
+                  actor: str, party: str | None) -> Charge:
+    """record_charge records a pass-through cost for a transferee, billed (capped) on the
+    invoice of the month it was incurred in; a month already invoiced takes no more."""
+    agreement = get_agreement(session, agreement_ref)
+    _acts_for(party, agreement.receiving_party, "records charges under " + agreement.ref)
+    if kind not in invoicing.PASS_THROUGH:
+        raise field_error("kind", f"must be one of {', '.join(invoicing.PASS_THROUGH)}")
+    if amount_minor <= 0:
+        raise field_error("amount_minor", "a charge is more than 0; refunds are credit notes")
+    if not description.strip():
+        raise field_error("description", "say what the charge is for")
+    facility = session.get_one(Facility, agreement.facility_code)
+    stay = session.execute(
+        select(ManifestPerson.handed_over_at, Prisoner.left_at)
+        .join(Manifest, Manifest.id == ManifestPerson.manifest_id)
+        .join(Prisoner, Prisoner.public_id == ManifestPerson.public_id)
+        .where(Manifest.agreement_ref == agreement.ref, Manifest.direction == "outbound",
+               ManifestPerson.public_id == public_id,
+               ManifestPerson.handed_over_at.is_not(None))).first()
+    if stay is None:
+        raise NotFound(f"{public_id} was not handed over under {agreement.ref}")
+    arrived = arithmetic.local_date(stay.handed_over_at, facility.timezone)
+    left = arithmetic.local_date(stay.left_at, facility.timezone) if stay.left_at else None
+    if incurred_on < arrived or (left is not None and incurred_on > left):
+        raise field_error("incurred_on", f"{incurred_on} is outside {public_id}'s stay "
+                          f"({arrived} to {left or 'now'})")
+    lock_log(session)
+    period = incurred_on.strftime("%Y-%m")
+    invoiced = session.scalar(select(Invoice.number).where(
+        Invoice.agreement_ref == agreement.ref, Invoice.period == period))
+    if invoiced is not None:
+        raise Conflict(f"incurred_on: {period} is already invoiced ({invoiced})",
+                       code=ErrorCode.ALREADY_INVOICED, details={"field": "incurred_on"})
+    event = record(session, NewEvent(
+        type="charge.recorded", actor=actor, party=agreement.receiving_party,
+        subject=public_id, facility=agreement.facility_code, payload=ChargeRecorded(
+            agreement_ref=agreement.ref, public_id=public_id, kind=kind,
+            incurred_on=incurred_on, amount_minor=amount_minor,
+            description=description.strip(), reference=reference.strip())))
+    return session.get_one(Charge, event.seq)
+
+
+def charges_of(session: Session, agreement_ref: str, *, public_id: str | None = None
+               ) -> list[Charge]:
+    query = select(Charge).where(Charge.agreement_ref == agreement_ref).order_by(Charge.seq)
+    if public_id is not None:
+        query = query.where(Charge.public_id == public_id)
+    return list(session.scalars(query))
+
+
+def invoice_document(session: Session, invoice: Invoice) -> dict[str, Any]:
+    """invoice_document opens the ledger's commitment to an issued invoice: the event's
+    seq, payload and salt, so anyone holding the ledger checks SHA-256(salt ‖ JCS(payload))
+    against the leaf's payload_sha256 (DESIGN.md §6) and reconciles the lines."""
+    event = session.get_one(Event, invoice.seq)
+    return {"seq": event.seq, "type": event.type, "payload": event.payload,
+            "salt": event.salt, "payload_sha256": event.payload_sha256}

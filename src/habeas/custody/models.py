@@ -70,6 +70,12 @@ class Prisoner(Base):
     return_hold_ref: Mapped[str | None] = mapped_column(String(100))
     return_deadline: Mapped[date | None] = mapped_column(Date)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # released, returned, died…
+    # Billing (DESIGN.md §8): a return order flags the person; days after it are not billable.
+    return_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_flagged_seq: Mapped[int | None] = mapped_column(BigInteger)
+    # An erroneous transfer (the person should never have been sent): nothing is billable.
+    erroneous_seq: Mapped[int | None] = mapped_column(BigInteger)
+    erroneous_reason: Mapped[str | None] = mapped_column(String(1000))
     left_seq: Mapped[int | None] = mapped_column(BigInteger)
     last_family_contact: Mapped[date | None] = mapped_column(Date)
 

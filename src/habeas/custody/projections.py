@@ -220,8 +220,30 @@ def apply_return_ordered(session: Session, p: ReturnOrdered, event: EventFacts) 
     prisoner = _prisoner(session, p.public_id)
     prisoner.status = "return_required"
     prisoner.return_hold_ref, prisoner.return_deadline = p.hold_ref, p.deadline
+    if prisoner.return_flagged_at is None:
+        # Billing: the days after the first flag are not billable (DESIGN.md §8).
+        prisoner.return_flagged_at, prisoner.return_flagged_seq = event.occurred_at, event.seq
     raise_alerts(session, event, p.parties, "return_ordered", p.public_id,
                  f"{p.public_id}: court order {p.hold_ref} requires return by {p.deadline}")
+
+
+class TransferErroneous(BaseModel):
+    """TransferErroneous: the sending state declares that this person should never have
+    been sent (Abrego Garcia, 2025). Nothing of the stay is billable; they must go back."""
+
+    public_id: str
+    reason: str
+    parties: list[str]
+
+
+@projector("custody.transfer_erroneous", TransferErroneous)
+def apply_transfer_erroneous(session: Session, p: TransferErroneous, event: EventFacts) -> None:
+    prisoner = _prisoner(session, p.public_id)
+    prisoner.erroneous_seq, prisoner.erroneous_reason = event.seq, p.reason
+    if prisoner.left_at is None:
+        prisoner.status = "return_required"
+    raise_alerts(session, event, p.parties, "erroneous_transfer", p.public_id,
+                 f"{p.public_id}: transferred in error — {p.reason}")
 
 
 def _leave(prisoner: Prisoner, status: str, at: datetime, seq: int) -> None:

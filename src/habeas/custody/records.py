@@ -25,6 +25,7 @@ from habeas.custody.projections import (
     SolitaryReviewed,
     SolitaryStarted,
     TermRenewed,
+    TransferErroneous,
 )
 from habeas.errors import Conflict, ErrorCode, NotFound, field_error
 from habeas.events import NewEvent, record, record_many
@@ -117,6 +118,26 @@ def order_returns(session: Session, hold: Hold, *, actor: str, party: str | None
                 parties=_parties(session, prisoner))))
     record_many(session, events)
     return [e.subject for e in events if e.subject]
+
+
+def declare_erroneous_transfer(session: Session, public_id: str, *, reason: str, actor: str,
+                               party: str | None) -> Prisoner:
+    """declare_erroneous_transfer: the sending state says it should never have sent this
+    person. They are to be returned, and no day of the stay is billable (DESIGN.md §8)."""
+    prisoner = session.get(Prisoner, public_id)
+    if prisoner is None or prisoner.kind != "transferee" or (
+            party is not None and party != prisoner.legal_custodian):
+        raise NotFound(f"no transferee {public_id!r}")
+    if prisoner.erroneous_seq is not None:
+        raise Conflict(f"the transfer of {public_id} is already declared erroneous",
+                       code=ErrorCode.INVALID_TRANSITION)
+    if not reason.strip():
+        raise field_error("reason", "say why the person should never have been sent")
+    record(session, NewEvent(
+        type="custody.transfer_erroneous", actor=actor, party=prisoner.legal_custodian,
+        subject=public_id, facility=prisoner.facility_code, payload=TransferErroneous(
+            public_id=public_id, reason=reason.strip(), parties=_parties(session, prisoner))))
+    return prisoner
 
 
 def record_death(session: Session, public_id: str, *, died_at: datetime, place: str,

@@ -25,6 +25,7 @@ Reviewer = Annotated[Principal, Depends(require(Action.RECORD_INSPECTIONS))]
 Reader = Annotated[Principal, Depends(require(Action.READ_CUSTODY))]
 IntegrityReader = Annotated[Principal, Depends(require(Action.READ_INTEGRITY))]
 IntegrityRecorder = Annotated[Principal, Depends(require(Action.RECORD_INTEGRITY))]
+Declarer = Annotated[Principal, Depends(require(Action.DECLARE_ERRONEOUS))]
 
 
 class Strict(BaseModel):
@@ -50,6 +51,22 @@ def renew_term(public_id: str, body: RenewalIn, write: Writer, principal: Renewe
         records.renew_term(db, public_id, until=body.until, reason=body.reason,
                            actor=principal.actor)
     return Done(public_id=public_id, recorded="custody.term_renewed")
+
+
+class ErroneousIn(Strict):
+    reason: str = Field(min_length=1, max_length=900)
+
+
+@router.post("/people/{public_id}/erroneous-transfer", status_code=201,
+             responses=documented(401, 403, 404, 409, 422))
+def declare_erroneous(public_id: str, body: ErroneousIn, write: Writer, principal: Declarer
+                      ) -> Done:
+    """The sending state declares that it should never have sent this person: they are to
+    be returned, and nothing of the stay is billable (earlier invoices are credited)."""
+    with write() as db:
+        records.declare_erroneous_transfer(db, public_id, reason=body.reason,
+                                           actor=principal.actor, party=principal.party_code)
+    return Done(public_id=public_id, recorded="custody.transfer_erroneous")
 
 
 class DeathIn(Strict):

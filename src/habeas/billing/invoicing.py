@@ -1,0 +1,316 @@
+"""A month's invoice lines from custody facts (pure; DESIGN.md §8).
+
+One computation serves both sides of the agreement: the receiving state's
+database (billing/service.py) and the sending state's reconciliation from a
+ledger export alone (billing/reconcile.py). Each gathers the same facts —
+stays bounded by ledger events, pass-through charges, earlier invoices'
+lines — and this module turns them into lines. It never reads a clock or a
+database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from habeas.billing import arithmetic
+from habeas.billing.arithmetic import BillingError, Fee
+from habeas.billing.schemas import InvoiceLine, Range
+
+PASS_THROUGH = ("medical", "repatriation")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Interval is an unbroken time in custody: from a handover (or a recapture) to a
+    departure, death or escape (END None: still held). The seqs are the bounding events."""
+
+    start: datetime
+    start_seq: int
+    end: datetime | None = None
+    end_seq: int | None = None
+
+
+@dataclass
+class Stay:
+    """Stay is one transferee's custody under the agreement.
+
+    NOT_BILLABLE_FROM is the first local date that is not billable: the day
+    after a return_required flag, or the arrival date of an erroneous transfer
+    (ERRONEOUS: the person should never have been sent, so no intake fee either).
+    """
+
+    public_id: str
+    name: str
+    intervals: list[Interval]
+    not_billable_from: date | None = None
+    erroneous: bool = False
+
+    @property
+    def handover_seq(self) -> int:
+        return self.intervals[0].start_seq
+
+    @property
+    def left_seq(self) -> int | None:
+        return self.intervals[-1].end_seq
+
+
+@dataclass(frozen=True)
+class Charge:
+    """Charge is a pass-through cost (medical, repatriation) recorded on the ledger at SEQ."""
+
+    seq: int
+    public_id: str
+    kind: str
+    incurred_on: date
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """Earlier is a line of an earlier invoice under the same agreement, and what of its
+    amount is not yet credited (REMAINING_MINOR, ≥ 0, for lines that charge)."""
+
+    invoice: str
+    line: InvoiceLine
+    remaining_minor: int
+
+
+@dataclass
+class Terms:
+    """Terms are what prices a day: the fee schedules and the facility's time zone."""
+
+    fees: Sequence[Fee]
+    timezone: str
+    _zone: ZoneInfo | None = field(default=None, repr=False)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        if self._zone is None:
+            try:
+                self._zone = ZoneInfo(self.timezone)
+            except (ValueError, KeyError, OSError):
+                raise BillingError("timezone", f"{self.timezone!r} is not an IANA time zone"
+                                   ) from None
+        return self._zone
+
+
+def rate_description(fee: Fee) -> str:
+    """rate_description says how a day is priced under FEE, in minor units."""
+    if fee.per_diem_minor is not None:
+        return f"per diem {fee.per_diem_minor} {fee.currency} minor units " \
+               f"(from {fee.effective_from.isoformat()})"
+    per = "365 days" if fee.proration == "365" else "the days of the year"
+    return f"annual {fee.annual_rate_minor} {fee.currency} minor units / {per} " \
+           f"(from {fee.effective_from.isoformat()})"
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> date:
+    if moment.tzinfo is None:
+        raise BillingError("handed_over_at", "a naive datetime has no place on the clock")
+    return moment.astimezone(zone).date()
+
+
+def interval_range(interval: Interval, start: date, end: date, zone: ZoneInfo,
+                   convention: str) -> Range | None:
+    """interval_range is the run of local dates in [START, END] billed for INTERVAL,
+    under CONVENTION (arithmetic.custody_days, without listing the days)."""
+    first = _local(interval.start, zone)
+    if interval.end is None:
+        last = end
+    else:
+        if interval.end < interval.start:
+            raise BillingError("left", "departure is before arrival")
+        departure = _local(interval.end, zone)
+        both = departure == first or convention == "both"
+        last = departure if both else departure - timedelta(days=1)
+    lo, hi = max(first, start), min(last, end)
+    return (lo, hi) if lo <= hi else None
+
+
+def _merge(ranges: Iterable[Range]) -> list[Range]:
+    merged: list[Range] = []
+    for lo, hi in sorted(ranges):
+        if merged and lo <= merged[-1][1] + timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _before(ranges: list[Range], cut: date | None) -> tuple[list[Range], list[Range]]:
+    """_before splits RANGES into the days before CUT and the days from CUT on."""
+    if cut is None:
+        return ranges, []
+    kept: list[Range] = []
+    cut_off: list[Range] = []
+    for lo, hi in ranges:
+        if hi < cut:
+            kept.append((lo, hi))
+        elif lo >= cut:
+            cut_off.append((lo, hi))
+        else:
+            kept.append((lo, cut - timedelta(days=1)))
+            cut_off.append((cut, hi))
+    return kept, cut_off
+
+
+def _minus(ranges: list[Range], taken: list[Range]) -> list[Range]:
+    days = {lo + timedelta(days=i) for lo, hi in ranges for i in range((hi - lo).days + 1)}
+    for lo, hi in taken:
+        days -= {lo + timedelta(days=i) for i in range((hi - lo).days + 1)}
+    return arithmetic.day_ranges(days)
+
+
+def _count(ranges: Sequence[Range]) -> int:
+    return sum((hi - lo).days + 1 for lo, hi in ranges)
+
+
+class _Pricer:
+    """_Pricer prices runs of days, remembering answers: most people in a month share
+    one run (the whole month), so 40,000 lines cost a handful of Fraction sums."""
+
+    def __init__(self, fees: Sequence[Fee]) -> None:
+        self.fees = fees
+        self._amounts: dict[tuple[Range, ...], int] = {}
+        self._rates: dict[tuple[Range, ...], str] = {}
+
+    def amount(self, ranges: Sequence[Range]) -> int:
+        key = tuple(ranges)
+        if key not in self._amounts:
+            self._amounts[key] = arithmetic.ranges_amount(self.fees, key)
+        return self._amounts[key]
+
+    def rate(self, ranges: Sequence[Range]) -> str:
+        key = tuple(ranges)
+        if key not in self._rates:
+            used: dict[Fee, None] = {}
+            for lo, hi in key:
+                used[arithmetic.schedule_on(self.fees, lo)] = None
+                for fee in self.fees:
+                    if lo < fee.effective_from <= hi:
+                        used[fee] = None
+            self._rates[key] = "; ".join(rate_description(f) for f in used)
+        return self._rates[key]
+
+
+def compute_lines(terms: Terms, period_start: date, period_end: date, stays: Sequence[Stay],
+                  charges: Sequence[Charge] = (), earlier: Sequence[Earlier] = ()
+                  ) -> list[InvoiceLine]:
+    """compute_lines are the lines of the invoice for [PERIOD_START, PERIOD_END].
+
+    In order: a custody line per person with billable days (stays in handover
+    order), an intake line per person admitted in the month, one line per
+    person and kind of pass-through charge (capped per the schedule in force at
+    the month's end), and credit lines for what EARLIER invoices billed that is
+    now not billable. Raises BillingError for a month no schedule covers.
+    """
+    fees = terms.fees
+    closing = arithmetic.schedule_on(fees, period_end)
+    convention = closing.convention
+    zone = terms.zone
+    pricer = _Pricer(fees)
+    custody: list[InvoiceLine] = []
+    intakes: list[InvoiceLine] = []
+    for stay in stays:
+        runs = [r for i in stay.intervals
+                if (r := interval_range(i, period_start, period_end, zone, convention))]
+        billed, _ = _before(_merge(runs), stay.not_billable_from)
+        common = {"public_id": stay.public_id, "name": stay.name,
+                  "handover_seq": stay.handover_seq, "left_seq": stay.left_seq}
+        if billed:
+            custody.append(InvoiceLine(
+                line=0, kind="custody", days=_count(billed), first_day=billed[0][0],
+                last_day=billed[-1][1], rate=pricer.rate(billed),
+                amount_minor=pricer.amount(billed), ranges=billed, **common))
+        arrived = _local(stay.intervals[0].start, zone)
+        fee = arithmetic.intake_fee(fees, arrived, period_start, period_end)
+        if fee and not stay.erroneous:
+            intakes.append(InvoiceLine(
+                line=0, kind="intake", days=0, first_day=arrived, last_day=arrived,
+                rate=f"intake fee {fee} {closing.currency} minor units", amount_minor=fee,
+                **common))
+    lines = custody + intakes + _pass_through(closing, period_start, period_end, stays,
+                                              charges)
+    lines += _credits(pricer, stays, earlier)
+    return [line.model_copy(update={"line": n}) for n, line in enumerate(lines, 1)]
+
+
+def _pass_through(closing: Fee, start: date, end: date, stays: Sequence[Stay],
+                  charges: Sequence[Charge]) -> list[InvoiceLine]:
+    by_person = {stay.public_id: stay for stay in stays}
+    grouped: dict[tuple[str, str], list[Charge]] = {}
+    for charge in charges:
+        if start <= charge.incurred_on <= end:
+            if charge.kind not in PASS_THROUGH:
+                raise BillingError("kind", f"{charge.kind!r} is not one of {PASS_THROUGH}")
+            grouped.setdefault((charge.public_id, charge.kind), []).append(charge)
+    lines = []
+    for (public_id, kind), group in sorted(grouped.items(), key=lambda g: g[1][0].seq):
+        stay = by_person.get(public_id)
+        if stay is None:
+            raise BillingError("public_id", f"{public_id} has no stay under this agreement")
+        cap = closing.medical_cap_minor if kind == "medical" else closing.repatriation_cap_minor
+        total = arithmetic.capped([c.amount_minor for c in group], cap)
+        days = sorted(c.incurred_on for c in group)
+        capped_note = f", capped at {cap}" if cap is not None and total == cap else ""
+        lines.append(InvoiceLine(
+            line=0, kind=kind, public_id=public_id, name=stay.name, days=0,
+            first_day=days[0], last_day=days[-1],
+            rate=f"{kind} pass-through, {len(group)} charge(s){capped_note}",
+            amount_minor=total, handover_seq=stay.handover_seq, left_seq=stay.left_seq,
+            charges=[c.seq for c in group]))
+    return lines
+
+
+def _credits(pricer: _Pricer, stays: Sequence[Stay], earlier: Sequence[Earlier]
+             ) -> list[InvoiceLine]:
+    """_credits: days (and, for an erroneous transfer, intake fees) that earlier invoices
+    billed and that are now not billable, less what earlier credit lines gave back;
+    never more than what remains of the original line."""
+    cut = {s.public_id: s for s in stays if s.not_billable_from is not None}
+    if not cut:
+        return []
+    credited: dict[tuple[str, int], list[Range]] = {}
+    credited_fees: set[tuple[str, int]] = set()
+    for e in earlier:
+        if e.line.kind == "credit" and e.line.credits_invoice and e.line.credits_line:
+            key = (e.line.credits_invoice, e.line.credits_line)
+            if e.line.ranges:
+                credited.setdefault(key, []).extend(e.line.ranges)
+            else:
+                credited_fees.add(key)
+    lines = []
+    for e in earlier:
+        stay = cut.get(e.line.public_id)
+        if stay is None or e.remaining_minor <= 0:
+            continue
+        key = (e.invoice, e.line.line)
+        common = {"public_id": stay.public_id, "name": stay.name,
+                  "handover_seq": stay.handover_seq, "left_seq": stay.left_seq,
+                  "credits_invoice": e.invoice, "credits_line": e.line.line}
+        if e.line.kind == "custody" and e.line.ranges:
+            _, late = _before(list(e.line.ranges), stay.not_billable_from)
+            owed = _minus(late, credited.get(key, []))
+            if owed:
+                amount = min(pricer.amount(owed), e.remaining_minor)
+                reason = "erroneous transfer" if stay.erroneous else "return required"
+                lines.append(InvoiceLine(
+                    line=0, kind="credit", days=_count(owed), first_day=owed[0][0],
+                    last_day=owed[-1][1], rate=f"credit of {e.invoice} line {e.line.line}: "
+                    f"not billable ({reason})", amount_minor=-amount, ranges=owed, **common))
+        elif e.line.kind == "intake" and stay.erroneous and key not in credited_fees:
+            lines.append(InvoiceLine(
+                line=0, kind="credit", days=0, first_day=e.line.first_day,
+                last_day=e.line.last_day, rate=f"credit of {e.invoice} line {e.line.line}: "
+                "intake fee of an erroneous transfer", amount_minor=-e.remaining_minor,
+                **common))
+    return lines
+
+
+def not_billable_after_flag(flagged_at: datetime, tz: str) -> date:
+    """not_billable_after_flag: the first unbillable date after a return_required flag —
+    the day after the flag's local date (the person was lawfully held until the flag)."""
+    return arithmetic.local_date(flagged_at, tz) + timedelta(days=1)
