@@ -16,6 +16,7 @@ from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
+from habeas.codes import CurrencyCode
 
 router = APIRouter(prefix="/agreements", tags=["agreements"])
 Reader = Annotated[Principal, Depends(require(Action.READ_AGREEMENTS))]
@@ -72,6 +73,8 @@ class FeesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     fees: FeeScheduleIn
+    currency: CurrencyCode | None = Field(
+        default=None, description="ISO 4217; if given, must be the agreement's currency")
     basis: str = Field(min_length=1, max_length=300,
                        description="the instrument that sets the fees, e.g. an exchange of notes")
 
@@ -81,6 +84,7 @@ def schedule_fees(ref: str, body: FeesIn, write: Writer, principal: FeeScheduler
                   ) -> FeeScheduleOut:
     """Record a new version of the agreement's fees, in force from its effective date."""
     with write() as db:
-        fees = service.schedule_fees(db, ref, body.fees, basis=body.basis,
+        fees = service.schedule_fees(db, ref, body.fees, currency=body.currency,
+                                     basis=body.basis,
                                      actor=principal.actor, party=principal.party_code)
         return FeeScheduleOut.model_validate(fees, from_attributes=True)

@@ -165,7 +165,7 @@ def renew(session: Session, ref: str, *, months: int, basis: str, actor: str,
 
 
 def schedule_fees(session: Session, ref: str, fees: FeeScheduleIn, *, basis: str, actor: str,
-                  party: str | None) -> FeeSchedule:
+                  party: str | None, currency: str | None = None) -> FeeSchedule:
     """schedule_fees records a new version of the agreement's fees from its effective date.
 
     Issued invoices never change (DESIGN.md §8): a version may not take effect in
@@ -176,6 +176,10 @@ def schedule_fees(session: Session, ref: str, fees: FeeScheduleIn, *, basis: str
         raise NotFound(f"agreement {ref!r} not found")
     if not basis.strip():
         raise field_error("basis", "name the instrument that sets the new fees")
+    if currency is not None and currency != agreement.currency:
+        # One invoice, one currency: a version changes amounts, never the currency.
+        raise field_error("currency", f"must be the agreement's currency "
+                          f"{agreement.currency}, not {currency}")
     lock_log(session)
     if session.get(FeeSchedule, (ref, fees.effective_from)) is not None:
         raise Conflict(f"effective_from: a fee schedule already takes effect on "

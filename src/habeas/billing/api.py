@@ -22,6 +22,7 @@ Issuer = Annotated[Principal, Depends(require(Action.ISSUE_INVOICES))]
 Payer = Annotated[Principal, Depends(require(Action.RECORD_PAYMENTS))]
 Disputer = Annotated[Principal, Depends(require(Action.DISPUTE_INVOICES))]
 Decider = Annotated[Principal, Depends(require(Action.DECIDE_DISPUTES))]
+Charger = Annotated[Principal, Depends(require(Action.RECORD_CHARGES))]
 Period = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-04"])]
 Reason = Annotated[str, Field(min_length=1, max_length=900)]
 
@@ -230,3 +231,65 @@ def decide_dispute(seq: int, body: DecisionIn, write: Writer, principal: Decider
         return _dispute(service.decide_dispute(
             db, seq, accept=body.decision == "accepted", reason=body.reason,
             actor=principal.actor, party=principal.party_code, today=utcnow().date()))
+
+
+class ChargeIn(BaseModel):
+    agreement_ref: str = Field(max_length=64)
+    public_id: str = Field(min_length=1, max_length=16)
+    kind: Literal["medical", "repatriation"]
+    incurred_on: date
+    amount_minor: int = Field(gt=0, le=10**15, description="integer minor units")
+    description: str = Field(min_length=1, max_length=900)
+    reference: str = Field(default="", max_length=200,
+                           description="the bill or receipt it passes through")
+
+
+class ChargeOut(BaseModel):
+    seq: int
+    agreement_ref: str
+    public_id: str
+    kind: str
+    incurred_on: date
+    amount_minor: int
+    description: str
+    reference: str
+    recorded_by: str
+
+
+@router.post("/charges", status_code=201, responses=documented(401, 403, 404, 409, 422))
+def record_charge(body: ChargeIn, write: Writer, principal: Charger) -> ChargeOut:
+    """Record a pass-through charge (medical, repatriation), billed capped in its month."""
+    with write() as db:
+        charge = service.record_charge(
+            db, body.agreement_ref, body.public_id, kind=body.kind,
+            incurred_on=body.incurred_on, amount_minor=body.amount_minor,
+            description=body.description, reference=body.reference,
+            actor=principal.actor, party=principal.party_code)
+        return ChargeOut.model_validate(charge, from_attributes=True)
+
+
+@router.get("/charges", responses=documented(401, 403, 404, 422))
+def list_charges(db: ReadDB, principal: Reader, agreement: Annotated[str, Query(max_length=64)],
+                 public_id: Annotated[str | None, Query(max_length=16)] = None
+                 ) -> list[ChargeOut]:
+    """Pass-through charges recorded under an agreement (optionally for one person)."""
+    service.get_agreement_for(db, agreement, scope=principal.scope)
+    return [ChargeOut.model_validate(c, from_attributes=True)
+            for c in service.charges_of(db, agreement, public_id=public_id)]
+
+
+class DocumentOut(BaseModel):
+    seq: int
+    type: str
+    payload: dict[str, Any]
+    salt: str
+    payload_sha256: str
+
+
+@router.get("/invoices/{seq}/document", responses=documented(401, 403, 404))
+def invoice_document(seq: int, db: ReadDB, principal: Reader) -> DocumentOut:
+    """The issued invoice as the ledger committed to it: payload and salt, so that
+    SHA-256(salt ‖ JCS(payload)) equals the leaf's payload_sha256. Feed it to
+    `habeas billing reconcile`."""
+    invoice = service.get_invoice(db, seq, scope=principal.scope)
+    return DocumentOut.model_validate(service.invoice_document(db, invoice))

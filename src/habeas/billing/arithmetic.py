@@ -10,6 +10,7 @@ length of a day but never the number of days. The clock is the caller's.
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -80,6 +81,18 @@ class Fee:
                                f"must be one of {CONVENTIONS}, not {self.convention!r}")
         if self.proration not in PRORATIONS:
             raise BillingError("proration", f"must be one of {PRORATIONS}, not {self.proration!r}")
+
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def month_bounds(period: str) -> tuple[date, date]:
+    """month_bounds are the first and last dates of PERIOD ("YYYY-MM")."""
+    match = _MONTH.match(period)
+    if match is None:
+        raise BillingError("period", f"must be YYYY-MM, not {period!r}")
+    year, month = int(match[1]), int(match[2])
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
 def schedule_on(schedules: Sequence[Fee], day: date) -> Fee:

@@ -7,8 +7,6 @@ The arithmetic (days, rates, rounding, ageing) is billing/arithmetic.py's.
 from __future__ import annotations
 
 import hashlib
-import re
-from calendar import monthrange
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -39,7 +37,6 @@ from habeas.ledger.models import Event
 from habeas.transfers.models import Manifest, ManifestPerson
 
 PAYMENT_TERMS_DAYS = 30  # due date = issue date + 30 days
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 @dataclass
@@ -78,11 +75,10 @@ def fee_json(fee: Fee) -> dict[str, Any]:
 
 def period_bounds(period: str) -> tuple[date, date]:
     """period_bounds are the first and last dates of PERIOD ("YYYY-MM")."""
-    match = _PERIOD.match(period)
-    if match is None:
-        raise field_error("period", f"must be YYYY-MM, not {period!r}")
-    year, month = int(match[1]), int(match[2])
-    return date(year, month, 1), date(year, month, monthrange(year, month)[1])
+    try:
+        return arithmetic.month_bounds(period)
+    except BillingError as exc:
+        raise field_error("period", exc.problem) from None
 
 
 def document_sha256(document: dict[str, Any]) -> str:
@@ -93,6 +89,15 @@ def document_sha256(document: dict[str, Any]) -> str:
 def get_agreement(session: Session, ref: str) -> Agreement:
     agreement = session.get(Agreement, ref)
     if agreement is None:
+        raise NotFound(f"agreement {ref!r} not found")
+    return agreement
+
+
+def get_agreement_for(session: Session, ref: str, *, scope: str | None) -> Agreement:
+    """get_agreement_for: agreement REF, if a caller limited to the party SCOPE may see it."""
+    agreement = get_agreement(session, ref)
+    if scope is not None and scope not in (agreement.sending_party,
+                                           agreement.receiving_party):
         raise NotFound(f"agreement {ref!r} not found")
     return agreement
 

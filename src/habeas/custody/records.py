@@ -6,7 +6,8 @@ path; the projections in custody/projections.py apply it.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from habeas.custody.projections import (
 )
 from habeas.errors import Conflict, ErrorCode, NotFound, field_error
 from habeas.events import NewEvent, record, record_many
+from habeas.facilities.models import Facility
 from habeas.facilities.service import PRESENT
 from habeas.holds.schemas import Hold, HoldKind
 
@@ -95,6 +97,14 @@ def renew_term(session: Session, public_id: str, *, until: date, reason: str,
                                  public_id=public_id, until=until, reason=reason.strip())))
 
 
+def _order_takes_effect(session: Session, hold: Hold, facility_code: str) -> datetime:
+    # A court order binds from the day it is issued, not from when it reached us: the
+    # flag is that day's local midnight, so the days after it are not billable even if
+    # they were invoiced before it was registered (they are credited, DESIGN.md §8).
+    zone = ZoneInfo(session.get_one(Facility, facility_code).timezone)
+    return datetime.combine(hold.issued, time(), zone)
+
+
 def order_returns(session: Session, hold: Hold, *, actor: str, party: str | None,
                   as_of: date) -> list[str]:
     """order_returns: a return order names a deadline for everyone held whom it matches."""
@@ -113,7 +123,8 @@ def order_returns(session: Session, hold: Hold, *, actor: str, party: str | None
             continue
         events.append(NewEvent(
             type="custody.return_ordered", actor=actor, party=party, subject=prisoner.public_id,
-            facility=prisoner.facility_code, payload=ReturnOrdered(
+            facility=prisoner.facility_code, occurred_at=_order_takes_effect(
+                session, hold, prisoner.facility_code), payload=ReturnOrdered(
                 public_id=prisoner.public_id, hold_ref=hold.hold_ref, deadline=deadline,
                 parties=_parties(session, prisoner))))
     record_many(session, events)

@@ -155,7 +155,8 @@ def _explain_bad_order(data: bytes, first: int) -> None:
                               " duplicated or out of order")
 
 
-def _leaves(source: Source, size: int, progress: Callable[[int], None] | None) -> list[bytes]:
+def _leaves(source: Source, size: int, progress: Callable[[int], None] | None,
+            keep: list[bytes] | None = None) -> list[bytes]:
     # Whole bundles at a time: one regex pass for the seqs and one comparison for the
     # hashes; the per-entry search runs only to name the first leaf that fails.
     leaves: list[bytes] = []
@@ -165,7 +166,8 @@ def _leaves(source: Source, size: int, progress: Callable[[int], None] | None) -
         data = source.fetch(path)
         try:
             # RFC 9162 §2.1.1 leaf hash, inlined: this is the per-leaf hot loop.
-            hashed = [sha256(b"\x00" + entry).digest() for entry in decode_bundle(data, None)]
+            entries = list(decode_bundle(data, None))
+            hashed = [sha256(b"\x00" + entry).digest() for entry in entries]
         except TileError as exc:
             raise Discrepancy(f"entry bundle {path}: {exc}") from None
         first = index * TILE_WIDTH
@@ -186,6 +188,8 @@ def _leaves(source: Source, size: int, progress: Callable[[int], None] | None) -
                 f"leaf {first + offset}: entry hashes to {hashed[offset].hex()} but tile {tile}"
                 f" holds {stored[32 * offset:32 * offset + 32].hex()}: the event was changed")
         leaves += hashed
+        if keep is not None:
+            keep += entries
         if progress is not None:
             progress(width)
     return leaves
@@ -223,8 +227,13 @@ def _write_state(state: Path, note: str) -> None:
 def verify(source: Source, log: Verifier, *, witnesses: list[Verifier] | None = None,
            min_witnesses: int = 0, state: Path | None = None,
            progress: Callable[[int], None] | None = None,
-           on_size: Callable[[int], None] | None = None) -> Verified:
-    """verify checks the whole log at SOURCE; raises Discrepancy naming the first problem."""
+           on_size: Callable[[int], None] | None = None,
+           keep: list[bytes] | None = None) -> Verified:
+    """verify checks the whole log at SOURCE; raises Discrepancy naming the first problem.
+
+    KEEP, if given, receives every entry (the events' envelopes): trust them only if
+    verify returns.
+    """
     note = source.fetch("checkpoint").decode("utf-8", errors="replace")
     body = _checkpoint(note, log, "checkpoint")
     good = _count_witnesses(note, body, witnesses or [])
@@ -241,7 +250,7 @@ def verify(source: Source, log: Verifier, *, witnesses: list[Verifier] | None = 
                               " different roots")
     if on_size is not None:
         on_size(body.size)
-    leaves = _leaves(source, body.size, progress)
+    leaves = _leaves(source, body.size, progress, keep)
     root, kept = levels_and_root(leaves)
     _check_upper_tiles(source, body.size, kept)
     if root != body.root:
