@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 import uuid
+from datetime import date
 
 from sqlalchemy import Engine, func, select
 
 from habeas.auth.models import Role, User
+from habeas.billing import service as billing
 from habeas.db import read_session
 from habeas.demo import DEMO_USERS, cecot_layout
 from habeas.facilities import service as facilities
@@ -83,8 +85,6 @@ class TestDemoNominations:
 
 class TestDemoCustody:
     def test_population_two_flights_and_a_court_order_in_the_air(self, engine: Engine) -> None:
-        from datetime import date
-
         from habeas import demo, replay
         from habeas.custody import integrity
         from habeas.custody.models import Alert, Prisoner
@@ -115,7 +115,9 @@ class TestDemoCustody:
         assert people["returned"] > 0 and alerts >= {"USA", "SLV"}
         assert statuses["handed_over"] == demo.LEFT_AWAITING_INTAKE
         released = statuses.get("released", 0)
-        assert capacity.population == domestic + people["handed_over"] - released - 1  # a death
+        assert statuses["returned"] == 1  # sent in error, flown back in June 2025
+        assert capacity.population == \
+            domestic + people["handed_over"] - released - 1 - 1  # the one returned, a death
         with read_session(engine) as s:
             report = {line.check: line for line in integrity.report(s, date(2026, 4, 30)).lines}
         # Every line of the report is explainable from the scenario.
@@ -128,6 +130,31 @@ class TestDemoCustody:
         assert any(line.startswith("releases: ") for line in lived), lived
         # Every placement honours every hard constraint (DESIGN.md §7).
         assert assign.audit(state.cells, state.rules) == []
+        self._a_year_of_invoices(engine)
         with unit_of_work(engine) as s:
             assert demo.transfer(s) == ["transfers: unchanged"]
         assert replay.check(engine).differences == []
+
+    @staticmethod
+    def _a_year_of_invoices(engine: Engine) -> None:
+        with read_session(engine) as s:
+            invoices = billing.list_invoices(s)
+            disputes = [d for i in invoices for d in billing.disputes_of(s, i.seq)]
+            notes = [n for i in invoices for n in billing.credit_notes_of(s, i.seq)]
+            on = date(2026, 4, 30)
+            ageing = {i.period: billing.ageing(i, on) for i in invoices}
+        assert [i.period for i in invoices] == [
+            f"{y}-{m:02d}" for y, m in [(2025, m) for m in range(4, 13)]
+            + [(2026, m) for m in range(1, 4)]]
+        assert [n for n in (i.number for i in invoices)][-1] == "USA-SLV-2025/0012"
+        # Paid in full, but February 2026's: due 2 April, 28 days overdue on 30 April.
+        assert {p: a for p, a in ageing.items() if a != "paid"} == {"2026-02": "0-30"}
+        assert sorted(d.status for d in disputes) == ["accepted", "rejected"]
+        accepted = next(d for d in disputes if d.status == "accepted")
+        assert [n.seq for n in notes] == [accepted.credit_note_seq]
+        # The transfer declared erroneous in June is credited on June's invoice.
+        june = next(i for i in invoices if i.period == "2025-06")
+        credits = [x for x in june.lines if x["kind"] == "credit"]
+        assert {x["credits_invoice"] for x in credits} == {"USA-SLV-2025/0001",
+                                                           "USA-SLV-2025/0002"}
+        assert all(x["amount_minor"] < 0 for x in credits)

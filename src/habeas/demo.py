@@ -388,6 +388,9 @@ def simulate(session: Session, *, until: date, seed: int = 2025) -> list[str]:
     done += _a_death(session, stayers[4], until)
     done += _releases(session, until)
     done += _oversight(session, stayers[5:7], until)
+    # Contacts stop early for every sixth person: one of them was sent in error.
+    erroneous = next(p for i, p in enumerate(people) if i % 6 == 0 and p in stayers[10:])
+    done += _billing(session, erroneous, stayers[8:10], until)
     from habeas.custody import integrity
 
     today = integrity.report(session, until)
@@ -487,8 +490,6 @@ def _releases(session: Session, until: date) -> list[str]:
     """Everyone whose release date has come is flown home and receipted — but the latest,
     whose date fell in the last days, is still waiting (the report shows it)."""
     from habeas.custody.models import Prisoner
-    from habeas.transfers import service as transfers
-    from habeas.transfers.schemas import HandoverIn, ManifestIn
 
     due = list(session.scalars(select(Prisoner).where(
         Prisoner.kind == "transferee", Prisoner.status == "in_custody",
@@ -498,25 +499,117 @@ def _releases(session: Session, until: date) -> list[str]:
     going = [p for p in due if p not in waiting]
     for person in going:
         assert person.release_date is not None
-        leaves = datetime.combine(person.release_date, datetime.min.time(), UTC) + \
-            timedelta(hours=14)
-        body = ManifestIn.model_validate({"legs": [{
-            "mode": "flight", "carrier": "GlobalX Airlines (ICE Air)", "number": "GXA 6200",
-            "origin": "San Salvador (SAL)", "destination": "Harlingen, TX (HRL)",
-            "departs_at": leaves.isoformat(),
-            "arrives_at": (leaves + timedelta(hours=4)).isoformat()}],
-            "people": [person.public_id]})
-        manifest = transfers.plan_return(session, body, outcome="released",
-                                         actor="user:sv.warden", party="SLV")
-        transfers.approve(session, manifest.id, actor="user:us.officer", party="USA")
-        transfers.depart(session, manifest.id, departed_at=leaves, actor="user:us.officer",
-                         party="USA")
-        transfers.arrive(session, manifest.id, arrived_at=leaves + timedelta(hours=4),
-                         actor="user:us.officer", party="USA")
-        transfers.hand_back(session, manifest.id, HandoverIn(
-            public_id=person.public_id, sending_officer=OFFICERS[0],
-            receiving_officer="Custodio R. Menjívar (DGCP escort)",
-            handed_over_at=leaves + timedelta(hours=4, minutes=20)),
-            actor="user:us.officer", party="USA")
+        # A sentence that ran out before the flight (the profile leaves MIN_REMAINING off)
+        # ends at the first flight home after intake.
+        due_on = max(person.release_date, person.admitted_on + timedelta(days=3))
+        _fly_home(session, person.public_id, datetime.combine(
+            due_on, datetime.min.time(), UTC) + timedelta(hours=14), "released")
     return [f"releases: {len(going)} released at the end of their sentence and handed back; "
             f"{len(waiting)} due in the last days still held"]
+
+
+def _fly_home(session: Session, public_id: str, leaves: datetime, outcome: str) -> None:
+    """_fly_home: a return manifest for one person, approved, flown and receipted."""
+    from habeas.transfers import service as transfers
+    from habeas.transfers.schemas import HandoverIn, ManifestIn
+
+    body = ManifestIn.model_validate({"legs": [{
+        "mode": "flight", "carrier": "GlobalX Airlines (ICE Air)", "number": "GXA 6200",
+        "origin": "San Salvador (SAL)", "destination": "Harlingen, TX (HRL)",
+        "departs_at": leaves.isoformat(),
+        "arrives_at": (leaves + timedelta(hours=4)).isoformat()}],
+        "people": [public_id]})
+    manifest = transfers.plan_return(session, body, outcome=outcome, actor="user:sv.warden",
+                                     party="SLV")
+    transfers.approve(session, manifest.id, actor="user:us.officer", party="USA")
+    transfers.depart(session, manifest.id, departed_at=leaves, actor="user:us.officer",
+                     party="USA")
+    transfers.arrive(session, manifest.id, arrived_at=leaves + timedelta(hours=4),
+                     actor="user:us.officer", party="USA")
+    transfers.hand_back(session, manifest.id, HandoverIn(
+        public_id=public_id, sending_officer=OFFICERS[0],
+        receiving_officer="Custodio R. Menjívar (DGCP escort)",
+        handed_over_at=leaves + timedelta(hours=4, minutes=20)),
+        actor="user:us.officer", party="USA")
+
+
+DEMO_BILLING_MONTHS = 12  # the agreement's first year: April 2025 to March 2026
+DEMO_OVERDUE = "2026-02"  # the invoice the sending state has not paid
+
+
+def _billing(session: Session, erroneous: Any, patients: list[Any], until: date
+             ) -> list[str]:
+    """A year of invoices: issued on the 3rd of the next month, paid about three weeks
+    later — except February 2026's, overdue. An erroneous transfer is declared in June
+    2025 (credited on the next invoice); medical pass-through charges in August, one
+    disputed and credited, one custody line disputed and rejected (hospital days are
+    custody days, DESIGN.md §8)."""
+    from habeas.billing import service as billing
+    from habeas.custody import records
+
+    ref = "USA-SLV-2025"
+    issued = []
+    month = date(2025, 4, 1)
+    for _ in range(DEMO_BILLING_MONTHS):
+        after = (month + timedelta(days=32)).replace(day=1)
+        today = after + timedelta(days=2)
+        if today > until:
+            break
+        period = month.strftime("%Y-%m")
+        if period == "2025-06":
+            records.declare_erroneous_transfer(
+                session, erroneous.public_id, actor="user:us.officer", party="USA",
+                reason="Protected by a 2019 withholding-of-removal order barring return to "
+                       "El Salvador; sent by administrative error",
+                at=datetime(2025, 6, 18, 15, tzinfo=UTC))
+            _fly_home(session, erroneous.public_id, datetime(2025, 6, 27, 14, tzinfo=UTC),
+                      "returned")
+        if period == "2025-08":
+            for person, amount, what in ((patients[0], 85_000, "emergency appendectomy"),
+                                         (patients[1], 42_000, "tuberculosis treatment")):
+                billing.record_charge(
+                    session, ref, person.public_id, kind="medical",
+                    incurred_on=date(2025, 8, 12), amount_minor=amount,
+                    description=f"{what}, Hospital Nacional Rosales",
+                    reference=f"HNR-2025-{amount}", actor="user:sv.warden", party="SLV")
+        invoice = billing.issue_invoice(session, ref, period, actor="user:sv.warden",
+                                        party="SLV", today=today)
+        issued.append(invoice)
+        if period == "2025-08":
+            _disputes(session, invoice, patients, today + timedelta(days=6))
+        if period != DEMO_OVERDUE and today + timedelta(days=21) <= until:
+            session.refresh(invoice)
+            billing.record_payment(session, invoice.seq, invoice.balance_minor,
+                                   paid_on=today + timedelta(days=21),
+                                   reference=f"Fedwire {invoice.number}",
+                                   actor="user:us.officer", party="USA")
+        month = after
+    if not issued:
+        return []
+    total = sum(i.total_minor for i in issued)
+    return [f"billing: {len(issued)} monthly invoices ({issued[0].number} to "
+            f"{issued[-1].number}), US${total / 100:,.2f} invoiced; one erroneous transfer "
+            f"credited; one disputed line credited, one rejected; {DEMO_OVERDUE} overdue"]
+
+
+def _disputes(session: Session, invoice: Any, patients: list[Any], on: date) -> None:
+    from habeas.billing import service as billing
+
+    medical = next(x for x in invoice.lines if x["kind"] == "medical"
+                   and x["public_id"] == patients[0].public_id)
+    custody = next(x for x in invoice.lines if x["kind"] == "custody"
+                   and x["public_id"] == patients[1].public_id)
+    paid = billing.open_dispute(
+        session, invoice.number, medical["line"], actor="user:us.officer", party="USA",
+        reason="Already paid directly by the ICE Health Service Corps (receipt IHSC-2025-117)",
+        today=on)
+    billing.decide_dispute(session, paid.seq, accept=True, actor="user:sv.warden",
+                           party="SLV", reason="Confirmed: IHSC paid the hospital directly",
+                           today=on + timedelta(days=4))
+    days = billing.open_dispute(
+        session, invoice.number, custody["line"], actor="user:us.officer", party="USA",
+        reason="Ten days in Hospital Nacional Rosales are not days at CECOT", today=on)
+    billing.decide_dispute(session, days.seq, accept=False, actor="user:sv.warden",
+                           party="SLV", today=on + timedelta(days=4),
+                           reason="Days in hospital outside the facility are custody days "
+                                  "under the agreement")

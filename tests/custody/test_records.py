@@ -174,6 +174,25 @@ class TestRelease:
         refused(demo_engine, lambda s: transfers.plan_return(
             s, body, outcome="released", actor="x", party=None), "invalid_transition")
 
+    def test_a_stay_cannot_end_before_it_began(self, demo_engine: Engine,
+                                               transferee: str) -> None:
+        # The transferee was handed over on 10 April 2025; a receipt dated earlier would
+        # make a stay end before it began (and bill nothing, or fail reconciliation).
+        body = manifest_body([transferee], departs="2025-04-09T13:00:00+00:00",
+                             lands="2025-04-09T17:00:00+00:00")
+        with unit_of_work(demo_engine) as s:
+            manifest = transfers.plan_return(s, body, outcome="released", actor="x", party=None)
+            transfers.approve(s, manifest.id, actor="x", party=None)
+            transfers.depart(s, manifest.id, departed_at=moment(date(2025, 4, 9), 13),
+                             actor="x", party=None)
+            transfers.arrive(s, manifest.id, arrived_at=moment(date(2025, 4, 9), 17),
+                             actor="x", party=None)
+        error = refused(demo_engine, lambda s: transfers.hand_back(
+            s, manifest.id, handover(transferee, handed_over_at="2025-04-09T18:00:00+00:00"),
+            actor="x", party="USA"), "validation_failed")
+        assert error.details["field"] == "handed_over_at"
+        assert "before" in error.message and transferee in error.message
+
     def test_going_home_after_the_term_is_never_barred(self, demo_engine: Engine,
                                                        transferee: str) -> None:
         # The agreement's term ended on 14 March 2026; a return flight after it still goes.

@@ -132,7 +132,7 @@ def order_returns(session: Session, hold: Hold, *, actor: str, party: str | None
 
 
 def declare_erroneous_transfer(session: Session, public_id: str, *, reason: str, actor: str,
-                               party: str | None) -> Prisoner:
+                               party: str | None, at: datetime | None = None) -> Prisoner:
     """declare_erroneous_transfer: the sending state says it should never have sent this
     person. They are to be returned, and no day of the stay is billable (DESIGN.md §8)."""
     prisoner = session.get(Prisoner, public_id)
@@ -146,7 +146,8 @@ def declare_erroneous_transfer(session: Session, public_id: str, *, reason: str,
         raise field_error("reason", "say why the person should never have been sent")
     record(session, NewEvent(
         type="custody.transfer_erroneous", actor=actor, party=prisoner.legal_custodian,
-        subject=public_id, facility=prisoner.facility_code, payload=TransferErroneous(
+        subject=public_id, facility=prisoner.facility_code, occurred_at=at,
+        payload=TransferErroneous(
             public_id=public_id, reason=reason.strip(), parties=_parties(session, prisoner))))
     return prisoner
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Agreement
@@ -384,6 +384,14 @@ def hand_back(session: Session, manifest_id: str, body: HandoverIn, *, actor: st
     moment = body.handed_over_at.astimezone(UTC)
     if manifest.arrived_at is not None and moment < manifest.arrived_at:
         raise field_error("handed_over_at", "before the manifest arrived")
+    came = session.scalar(
+        select(func.max(ManifestPerson.handed_over_at))
+        .join(Manifest, Manifest.id == ManifestPerson.manifest_id)
+        .where(ManifestPerson.public_id == body.public_id, Manifest.direction == "outbound"))
+    if came is not None and moment <= came:
+        # A stay ends after it began: custody days and bills depend on it (DESIGN.md §8).
+        raise field_error("handed_over_at", f"before {body.public_id} was handed over to the "
+                          f"facility ({came.isoformat()})")
     from habeas.transfers.projections import HandedBack
 
     record(session, NewEvent(
