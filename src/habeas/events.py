@@ -86,6 +86,7 @@ class EventType:
 
 
 _registry: dict[str, EventType] = {}
+_reactions: dict[str, list[Applier]] = {}
 
 
 def projector(name: str, payload: type[BaseModel]) -> Callable[[Applier], Applier]:
@@ -101,6 +102,26 @@ def projector(name: str, payload: type[BaseModel]) -> Callable[[Applier], Applie
         return func
 
     return register
+
+
+def reaction(*names: str) -> Callable[[Applier], Applier]:
+    """reaction registers FUNC to run after the projector of each event type in NAMES, in
+    the same transaction (and again on replay): what an event obliges others to do — an
+    outbox row to notify a family — is derived state like any projection (DESIGN.md §6).
+    Reactions write only their own tables and never record events."""
+
+    def register(func: Applier) -> Applier:
+        for name in names:
+            _reactions.setdefault(name, []).append(func)
+        return func
+
+    return register
+
+
+def _apply(session: Session, kind: EventType, payload: BaseModel, event: EventFacts) -> None:
+    kind.apply(session, payload, event)
+    for react in _reactions.get(kind.name, ()):
+        react(session, payload, event)
 
 
 @functools.cache
@@ -325,7 +346,7 @@ def record_many(
     try:
         with session.no_autoflush:
             for (kind, _, payload), event in zip(prepared, events, strict=True):
-                kind.apply(session, payload, event)
+                _apply(session, kind, payload, event)
         session.flush()
     finally:
         session.info.pop(_STAGED, None)
@@ -363,7 +384,7 @@ def staged(session: Session, model: type[T], key: Any) -> T | None:
 def apply_recorded(session: Session, event: Event) -> None:
     """apply_recorded re-applies an already recorded EVENT (used by replay)."""
     kind = _event_type(event.type)
-    kind.apply(session, kind.payload.model_validate(event.payload), event)
+    _apply(session, kind, kind.payload.model_validate(event.payload), event)
     session.flush()
 
 
