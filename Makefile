@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PROFILE ?= bilateral-fee-2025
 
-.PHONY: demo test lint install dev system-deps clean
+.PHONY: demo test lint install dev system-libs system-deps clean
 
 $(BIN)/python:
 	@scripts/ensure-python.sh $(PYTHON)
@@ -24,14 +24,18 @@ install: $(VENV)/.installed
 dev: $(VENV)/.dev-installed
 
 ## demo: set up, load the demo scenario on embedded SQLite, serve http://127.0.0.1:8000
-demo: install
+demo: install system-libs
 	$(BIN)/habeas init --profile $(PROFILE)
 	$(BIN)/habeas demo
 	$(BIN)/habeas serve
 
-## system-deps: Debian's chromium for the browser tests (installed as root when missing)
+## system-libs: Debian's Pango and HarfBuzz for PDF invoices (installed as root when missing)
+system-libs:
+	@scripts/ensure-system.sh
+
+## system-deps: those, and Debian's chromium for the browser tests
 system-deps:
-	@scripts/ensure-chromium.sh
+	@scripts/ensure-system.sh --browser
 
 ## lint: ruff and mypy
 lint: dev

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from habeas import replay
 from habeas.billing import service as billing
 from habeas.billing.arithmetic import Fee, custody_days, line_amount
+from habeas.billing.schemas import InvoiceLine
 from habeas.custody import records
 from habeas.db import read_session, unit_of_work
 from habeas.events import canonical_json
@@ -60,15 +61,16 @@ class TestInvoiceFor:
         a, b = _held(demo_engine)
         with read_session(demo_engine) as s:
             draft = billing.invoice_for(s, REF, "2025-04")
-        by_person = {line.public_id: line for line in draft.lines}
-        assert [line.kind for line in draft.lines] == ["custody", "custody"]
+        lines = [InvoiceLine.model_validate(line) for line in draft.lines]
+        by_person = {line.public_id: line for line in lines}
+        assert [line.kind for line in lines] == ["custody", "custody"]
         # A: 10 to 18 April (the 19th, the local departure date, is not billed).
         assert (by_person[a].first_day, by_person[a].last_day) == (date(2025, 4, 10),
                                                                    date(2025, 4, 18))
         assert by_person[a].days == 9
         # B: 10 April local although 11 April in UTC, through the month's end.
         assert (by_person[b].first_day, by_person[b].days) == (date(2025, 4, 10), 21)
-        for line in draft.lines:
+        for line in lines:
             days = custody_days(A_HANDOVER if line.public_id == a else B_HANDOVER,
                                 A_DIES if line.public_id == a else None,
                                 date(2025, 4, 1), date(2025, 4, 30), TZ)
@@ -77,10 +79,10 @@ class TestInvoiceFor:
         assert by_person[a].handover_seq < by_person[b].handover_seq
         assert by_person[b].left_seq is None
         assert "2000000 USD" in by_person[a].rate
-        assert draft.total_minor == sum(line.amount_minor for line in draft.lines)
+        assert draft.total_minor == sum(line.amount_minor for line in lines)
         with read_session(demo_engine) as s:
             may = billing.invoice_for(s, REF, "2025-05")
-        assert [(line.public_id, line.days) for line in may.lines] == [(b, 31)]
+        assert [(line["public_id"], line["days"]) for line in may.lines] == [(b, 31)]
 
     def test_a_period_without_a_fee_schedule_is_refused_naming_period(
             self, demo_engine: Engine) -> None:
@@ -102,7 +104,9 @@ class TestIssue:
             draft = billing.invoice_for(s, REF, "2025-04")
             document = {"number": first.number, **draft.as_json(),
                         "issued_on": "2025-05-02", "due_on": "2025-06-01"}
-            assert first.lines == [line.model_dump(mode="json") for line in draft.lines]
+            assert first.lines == draft.lines
+            assert draft.lines == [InvoiceLine.model_validate(line).model_dump(mode="json")
+                                   for line in draft.lines]
         assert (first.number, second.number) == (f"{REF}/0001", f"{REF}/0002")
         assert first.due_on == ISSUED + timedelta(days=30)
         assert first.document_sha256 == hashlib.sha256(canonical_json(document)).hexdigest()

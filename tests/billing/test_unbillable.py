@@ -12,6 +12,7 @@ from habeas.agreements import service as agreements
 from habeas.agreements.schemas import FeeSchedule as FeeScheduleIn
 from habeas.billing import service as billing
 from habeas.billing.arithmetic import Fee, line_amount
+from habeas.billing.schemas import InvoiceLine
 from habeas.custody import records
 from habeas.custody.models import Prisoner
 from habeas.db import read_session, unit_of_work
@@ -29,7 +30,8 @@ def _days(first: date, last: date) -> list[date]:
 
 def _lines(engine: Engine, period: str) -> list[dict[str, object]]:
     with read_session(engine) as s:
-        return [line.model_dump() for line in billing.invoice_for(s, REF, period).lines]
+        return [InvoiceLine.model_validate(line).model_dump()
+                for line in billing.invoice_for(s, REF, period).lines]
 
 
 def _new_fees(engine: Engine, **fees: object) -> list[Fee]:

@@ -19,6 +19,7 @@ from habeas.auth.api import router as auth_router
 from habeas.auth.models import Role
 from habeas.auth.permissions import PERMISSIONS
 from habeas.billing.api import router as billing_router
+from habeas.billing.report_api import router as billing_report_router
 from habeas.custody.api import router as custody_router
 from habeas.custody.records_api import router as custody_records_router
 from habeas.db import default_engine
@@ -35,6 +36,7 @@ from habeas.oversight.api import router as oversight_router
 from habeas.screening.catalogue import RULES
 from habeas.sentences.api import router as sentences_router
 from habeas.transfers.api import router as transfers_router
+from habeas.web.billing import router as billing_pages
 from habeas.web.custody import router as custody_pages
 from habeas.web.intake import router as intake_pages
 from habeas.web.ledger import router as ledger_pages
@@ -120,6 +122,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     v1.include_router(custody_records_router)
     v1.include_router(sentences_router)
     v1.include_router(billing_router)
+    v1.include_router(billing_report_router)
     v1.include_router(ledger_router)
     v1.include_router(ledger_proofs)
     app.include_router(v1)
@@ -143,6 +146,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(intake_pages)
     app.include_router(people_pages)
     app.include_router(oversight_pages)
+    app.include_router(billing_pages)
     static = resources.files("habeas.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app

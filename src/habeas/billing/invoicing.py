@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from habeas.billing import arithmetic
@@ -107,29 +108,6 @@ def rate_description(fee: Fee) -> str:
            f"(from {fee.effective_from.isoformat()})"
 
 
-def _local(moment: datetime, zone: ZoneInfo) -> date:
-    if moment.tzinfo is None:
-        raise BillingError("handed_over_at", "a naive datetime has no place on the clock")
-    return moment.astimezone(zone).date()
-
-
-def interval_range(interval: Interval, start: date, end: date, zone: ZoneInfo,
-                   convention: str) -> Range | None:
-    """interval_range is the run of local dates in [START, END] billed for INTERVAL,
-    under CONVENTION (arithmetic.custody_days, without listing the days)."""
-    first = _local(interval.start, zone)
-    if interval.end is None:
-        last = end
-    else:
-        if interval.end < interval.start:
-            raise BillingError("left", "departure is before arrival")
-        departure = _local(interval.end, zone)
-        both = departure == first or convention == "both"
-        last = departure if both else departure - timedelta(days=1)
-    lo, hi = max(first, start), min(last, end)
-    return (lo, hi) if lo <= hi else None
-
-
 def _merge(ranges: Iterable[Range]) -> list[Range]:
     merged: list[Range] = []
     for lo, hi in sorted(ranges):
@@ -196,46 +174,112 @@ class _Pricer:
         return self._rates[key]
 
 
+class _Calendar:
+    """_Calendar gives the facility's local date of an instant around one month.
+
+    Where the zone's offset is the same at every local midnight from the day before
+    the month to two days after it (no transition inside), a date is one addition;
+    otherwise each instant is converted by zoneinfo. Both give astimezone's date for
+    every instant that can matter to the month (outside it, any date before or after
+    the month bills the same days).
+    """
+
+    def __init__(self, zone: ZoneInfo, start: date, end: date) -> None:
+        self.zone = zone
+        midnights = [datetime.combine(start + timedelta(days=i), time(), zone)
+                     for i in range(-1, (end - start).days + 3)]
+        offsets = {m.utcoffset() for m in midnights}
+        self.fixed = offsets.pop() if len(offsets) == 1 else None
+
+    def date(self, moment: datetime) -> date:
+        if moment.tzinfo is None:
+            raise BillingError("handed_over_at", "a naive datetime has no place on the clock")
+        if self.fixed is not None:
+            return (moment.astimezone(UTC) + self.fixed).date()
+        return moment.astimezone(self.zone).date()
+
+
+def _ranges(stay: Stay, calendar: _Calendar, start: date, end: date, convention: str
+            ) -> list[Range]:
+    runs = []
+    for interval in stay.intervals:
+        first = calendar.date(interval.start)
+        if interval.end is None:
+            last = end
+        else:
+            if interval.end < interval.start:
+                raise BillingError("left", "departure is before arrival")
+            departure = calendar.date(interval.end)
+            both = departure == first or convention == "both"
+            last = departure if both else departure - _DAY
+        lo, hi = max(first, start), min(last, end)
+        if lo <= hi:
+            runs.append((lo, hi))
+    merged = runs if len(runs) < 2 else _merge(runs)
+    return _before(merged, stay.not_billable_from)[0]
+
+
+_DAY = timedelta(days=1)
+
+
 def compute_lines(terms: Terms, period_start: date, period_end: date, stays: Sequence[Stay],
                   charges: Sequence[Charge] = (), earlier: Sequence[Earlier] = ()
-                  ) -> list[InvoiceLine]:
-    """compute_lines are the lines of the invoice for [PERIOD_START, PERIOD_END].
+                  ) -> list[dict[str, Any]]:
+    """compute_lines are the lines of the invoice for [PERIOD_START, PERIOD_END], in the
+    JSON form an issued invoice holds (InvoiceLine.model_dump(mode="json")).
 
     In order: a custody line per person with billable days (stays in handover
     order), an intake line per person admitted in the month, one line per
     person and kind of pass-through charge (capped per the schedule in force at
     the month's end), and credit lines for what EARLIER invoices billed that is
     now not billable. Raises BillingError for a month no schedule covers.
+
+    Tens of thousands of lines a month: the custody and intake lines are built as
+    plain dicts (validated once, when issued), dates formatted once each, and the
+    price of a run of days computed once per distinct run.
     """
     fees = terms.fees
     closing = arithmetic.schedule_on(fees, period_end)
     convention = closing.convention
-    zone = terms.zone
+    calendar = _Calendar(terms.zone, period_start, period_end)
     pricer = _Pricer(fees)
-    custody: list[InvoiceLine] = []
-    intakes: list[InvoiceLine] = []
+    iso: dict[date, str] = {}
+
+    def text(day: date) -> str:
+        found = iso.get(day)
+        if found is None:
+            found = iso[day] = day.isoformat()
+        return found
+
+    custody: list[dict[str, Any]] = []
+    intakes: list[dict[str, Any]] = []
     for stay in stays:
-        runs = [r for i in stay.intervals
-                if (r := interval_range(i, period_start, period_end, zone, convention))]
-        billed, _ = _before(_merge(runs), stay.not_billable_from)
-        common = {"public_id": stay.public_id, "name": stay.name,
-                  "handover_seq": stay.handover_seq, "left_seq": stay.left_seq}
+        billed = _ranges(stay, calendar, period_start, period_end, convention)
         if billed:
-            custody.append(InvoiceLine(
-                line=0, kind="custody", days=_count(billed), first_day=billed[0][0],
-                last_day=billed[-1][1], rate=pricer.rate(billed),
-                amount_minor=pricer.amount(billed), ranges=billed, **common))
-        arrived = _local(stay.intervals[0].start, zone)
-        fee = arithmetic.intake_fee(fees, arrived, period_start, period_end)
-        if fee and not stay.erroneous:
-            intakes.append(InvoiceLine(
-                line=0, kind="intake", days=0, first_day=arrived, last_day=arrived,
-                rate=f"intake fee {fee} {closing.currency} minor units", amount_minor=fee,
-                **common))
-    lines = custody + intakes + _pass_through(closing, period_start, period_end, stays,
-                                              charges)
-    lines += _credits(pricer, stays, earlier)
-    return [line.model_copy(update={"line": n}) for n, line in enumerate(lines, 1)]
+            custody.append({
+                "line": 0, "kind": "custody", "public_id": stay.public_id, "name": stay.name,
+                "days": _count(billed), "first_day": text(billed[0][0]),
+                "last_day": text(billed[-1][1]), "rate": pricer.rate(billed),
+                "amount_minor": pricer.amount(billed), "handover_seq": stay.handover_seq,
+                "left_seq": stay.left_seq,
+                "ranges": [[text(lo), text(hi)] for lo, hi in billed],
+                "charges": None, "credits_invoice": None, "credits_line": None})
+        arrived = calendar.date(stay.intervals[0].start)
+        if period_start <= arrived <= period_end and not stay.erroneous:
+            fee = arithmetic.intake_fee(fees, arrived, period_start, period_end)
+            if fee:
+                intakes.append(InvoiceLine(
+                    line=0, kind="intake", public_id=stay.public_id, name=stay.name, days=0,
+                    first_day=arrived, last_day=arrived,
+                    rate=f"intake fee {fee} {closing.currency} minor units", amount_minor=fee,
+                    handover_seq=stay.handover_seq, left_seq=stay.left_seq,
+                ).model_dump(mode="json"))
+    others = _pass_through(closing, period_start, period_end, stays, charges)
+    others += _credits(pricer, stays, earlier)
+    lines = custody + intakes + [line.model_dump(mode="json") for line in others]
+    for number, line in enumerate(lines, 1):
+        line["line"] = number
+    return lines
 
 
 def _pass_through(closing: Fee, start: date, end: date, stays: Sequence[Stay],

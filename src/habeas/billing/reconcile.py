@@ -274,7 +274,8 @@ def reconcile(entries: Iterable[bytes], documents: Sequence[Document], period: s
         "agreement_ref") == target.payload.get("agreement_ref") and d.payload.get(
         "period", "") < period]
     try:
-        recomputed = invoicing.compute_lines(terms, start, end, stays, (), _earlier(earlier))
+        recomputed = [InvoiceLine.model_validate(line) for line in invoicing.compute_lines(
+            terms, start, end, stays, (), _earlier(earlier))]
     except BillingError as exc:
         raise ReconcileError("invoice", f"cannot price {period}: {exc.problem}") from None
     passed = [line for line in invoiced if line.kind in invoicing.PASS_THROUGH]

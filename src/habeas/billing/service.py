@@ -49,18 +49,17 @@ class InvoiceDraft:
     facility_code: str
     timezone: str
     fees: list[Fee] = field(default_factory=list)
-    lines: list[InvoiceLine] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)  # InvoiceLine, as JSON
 
     @property
     def total_minor(self) -> int:
-        return sum(line.amount_minor for line in self.lines)
+        return sum(line["amount_minor"] for line in self.lines)
 
     def as_json(self) -> dict[str, Any]:
         return {"agreement_ref": self.agreement_ref, "period": self.period,
                 "currency": self.currency, "facility_code": self.facility_code,
                 "timezone": self.timezone, "fees": [fee_json(f) for f in self.fees],
-                "lines": [line.model_dump(mode="json") for line in self.lines],
-                "total_minor": self.total_minor}
+                "lines": self.lines, "total_minor": self.total_minor}
 
 
 def fee_json(fee: Fee) -> dict[str, Any]:

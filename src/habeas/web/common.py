@@ -17,7 +17,6 @@ from habeas.auth.service import Principal
 from habeas.errors import DomainError
 
 templates = Jinja2Templates(directory=str(resources.files("habeas.web") / "templates"))
-templates = Jinja2Templates(directory=str(resources.files("habeas.web") / "templates"))
 LOGIN_CSRF_COOKIE = "habeas_login_csrf"
 
 # Every page and the action it needs; the permission matrix test reads this.
@@ -44,6 +43,11 @@ PAGE_ACTIONS: dict[str, Action] = {
     "/inspections/{seq}": Action.READ_OVERSIGHT,
     "/grievances": Action.READ_OVERSIGHT,
     "/grievances/{seq}": Action.READ_OVERSIGHT,
+    # Invoices name people and their days in custody: the states and the monitors.
+    "/billing/invoices": Action.READ_BILLING,
+    "/billing/invoices/{seq}": Action.READ_BILLING,
+    "/billing/invoices/{seq}.pdf": Action.READ_BILLING,
+    "/billing/sustainability": Action.READ_BILLING,
 }
 # Every form a page posts, and the action it needs (checked with the CSRF token).
 FORM_ACTIONS: dict[str, Action] = {
@@ -55,6 +59,10 @@ FORM_ACTIONS: dict[str, Action] = {
     "/holds/{hold_ref}/lift": Action.REGISTER_HOLDS,
     "/people/{public_id}/intake": Action.RECORD_INTAKE,
     "/integrity/runs": Action.RECORD_INTEGRITY,
+    "/billing/invoices/{seq}/payments": Action.RECORD_PAYMENTS,
+    "/billing/invoices/{seq}/disputes": Action.DISPUTE_INVOICES,
+    "/billing/disputes/{seq}/accept": Action.DECIDE_DISPUTES,
+    "/billing/disputes/{seq}/reject": Action.DECIDE_DISPUTES,
 }
 PUBLIC_PAGES = frozenset({"/login"})
 
@@ -70,7 +78,8 @@ def navigation(principal: Principal) -> list[NavItem]:
     items = [NavItem("Home", "/"), NavItem("Nominations", "/nominations"),
              NavItem("Facility", "/facilities"), NavItem("Transfers", "/transfers"),
              NavItem("Court orders", "/holds"), NavItem("Integrity", "/integrity"),
-             NavItem("Oversight", "/inspections"), NavItem("Ledger", "/log")]
+             NavItem("Oversight", "/inspections"), NavItem("Billing", "/billing/invoices"),
+             NavItem("Ledger", "/log")]
     if principal.role in (Role.ADMIN, Role.MONITOR):
         items.append(NavItem("API schema", "/openapi.json"))
     return [i for i in items if i.href not in PAGE_ACTIONS

@@ -1,0 +1,229 @@
+"""Invoice documents: one Jinja2 template (web/templates/invoice_document.html) for the
+page and the PDF (DESIGN.md §8: "PDF + JSON + CSV").
+
+The PDF is WeasyPrint's rendering of that template, A4, in the DejaVu Sans fonts bundled
+in billing/fonts/ (so it looks the same on every machine), fetching nothing but those
+fonts. Lines are rendered from their keys, so a new kind of line or a new key shows up
+without a template change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypedDict
+
+from babel.numbers import format_currency, get_currency_precision
+from jinja2 import Environment, FileSystemLoader
+from sqlalchemy.orm import Session
+
+from habeas.agreements.models import Agreement, Party
+from habeas.billing import service
+from habeas.facilities.models import Facility
+
+TEMPLATE = "invoice_document.html"
+# The line keys in the order shown; any other key follows, in name order.
+LINE_COLUMNS = ("line", "kind", "public_id", "name", "days", "first_day", "last_day", "rate",
+                "amount_minor", "handover_seq", "left_seq")
+LABELS = {"line": "Line", "kind": "Kind", "public_id": "Person", "name": "Name",
+          "days": "Days", "first_day": "First day", "last_day": "Last day", "rate": "Rate",
+          "amount_minor": "Amount", "handover_seq": "Handover", "left_seq": "Left"}
+# "¤¤": the ISO 4217 code, never an ambiguous "$"; digits as the currency has them.
+MONEY_PATTERN = "¤¤\u00a0#,##0.00;¤¤\u00a0-#,##0.00"
+
+
+def money(minor: int | None, currency: str) -> str:
+    """money renders integer MINOR units of CURRENCY (ISO 4217), e.g. "USD 1,234.50"; the
+    decimals are the currency's own (JPY 0, BHD 3), from CLDR via Babel."""
+    if minor is None:
+        return "—"
+    digits = get_currency_precision(currency)
+    return format_currency(Decimal(minor).scaleb(-digits), currency, format=MONEY_PATTERN,
+                           locale="en", currency_digits=True)
+
+
+def column_label(key: str) -> str:
+    return LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def is_event_key(key: str) -> bool:
+    """is_event_key: the line key holds ledger event seqs (one, or a list: "charges")."""
+    return key.endswith(("_seq", "_seqs")) or key == "charges"
+
+
+def cell_text(value: Any) -> str:
+    """cell_text shows a line value of any shape: a list of ranges as "a – b; c – d"."""
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, list | tuple):
+        return "; ".join(" – ".join(cell_text(x) for x in item)
+                         if isinstance(item, list | tuple) else cell_text(item)
+                         for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {cell_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+@dataclass(frozen=True)
+class InvoiceDocument:
+    """InvoiceDocument is what an invoice (or a preview, not issued) says, ready to render."""
+
+    agreement_ref: str
+    agreement_title: str
+    issuer: str  # the receiving state, which bills
+    billed: str  # the sending state, which pays
+    facility: str
+    timezone: str
+    period: str
+    currency: str
+    lines: list[dict[str, Any]]
+    total_minor: int
+    number: str | None = None  # None: a preview, not an invoice
+    seq: int | None = None
+    issued_on: date | None = None
+    due_on: date | None = None
+    credited_minor: int = 0
+    paid_minor: int = 0
+    document_sha256: str | None = None
+    credit_notes: list[dict[str, Any]] = field(default_factory=list)
+    payments: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def issued(self) -> bool:
+        return self.number is not None
+
+    @property
+    def title(self) -> str:
+        return f"Invoice {self.number}" if self.number else "Invoice preview (not issued)"
+
+    @property
+    def balance_minor(self) -> int:
+        return self.total_minor + self.credited_minor - self.paid_minor
+
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        """columns: (key, label) for every key the lines carry, known keys first; a key
+        no line gives a value for is left out (it would be a column of dashes)."""
+        keys = {k for line in self.lines for k in line}
+        filled = {k for line in self.lines for k, v in line.items() if v not in (None, [])}
+        ordered = [k for k in LINE_COLUMNS if k in keys]
+        ordered += sorted((keys & filled) - set(LINE_COLUMNS))
+        return [(k, column_label(k)) for k in ordered]
+
+    @property
+    def rates(self) -> list[str]:
+        """rates: each line's rate once, in order of first use; the lines cite them as
+        R1, R2… (a rate is a sentence, the same on most lines)."""
+        return list(dict.fromkeys(str(line["rate"]) for line in self.lines
+                                  if line.get("rate") is not None))
+
+    @property
+    def filename(self) -> str:
+        name = self.number or f"{self.agreement_ref}-{self.period}-preview"
+        return "".join(c if c.isalnum() or c in "-_." else "-" for c in name) + ".pdf"
+
+
+def _party(session: Session, code: str) -> str:
+    party = session.get(Party, code)
+    return f"{party.name} ({code})" if party is not None else code
+
+
+class _Heading(TypedDict):
+    agreement_ref: str
+    agreement_title: str
+    issuer: str
+    billed: str
+    facility: str
+    timezone: str
+
+
+def _heading(session: Session, agreement: Agreement) -> _Heading:
+    facility = session.get_one(Facility, agreement.facility_code)
+    return {"agreement_ref": agreement.ref, "agreement_title": agreement.title,
+            "issuer": _party(session, agreement.receiving_party),
+            "billed": _party(session, agreement.sending_party),
+            "facility": f"{facility.name} ({facility.code})", "timezone": facility.timezone}
+
+
+def issued_document(session: Session, seq: int, *, scope: str | None = None
+                    ) -> InvoiceDocument:
+    """issued_document: invoice SEQ as issued, with its credit notes and payments so far
+    (SCOPE: a sending state sees only its own agreements' invoices)."""
+    invoice = service.get_invoice(session, seq, scope=scope)
+    agreement = session.get_one(Agreement, invoice.agreement_ref)
+    return InvoiceDocument(
+        **_heading(session, agreement), period=invoice.period, currency=invoice.currency,
+        lines=[dict(line) for line in invoice.lines], total_minor=invoice.total_minor,
+        number=invoice.number, seq=invoice.seq, issued_on=invoice.issued_on,
+        due_on=invoice.due_on, credited_minor=invoice.credited_minor,
+        paid_minor=invoice.paid_minor, document_sha256=invoice.document_sha256,
+        credit_notes=[{"seq": n.seq, "number": n.number, "issued_on": n.issued_on,
+                       "reason": n.reason, "lines": n.lines, "total_minor": n.total_minor,
+                       "dispute_seq": n.dispute_seq}
+                      for n in service.credit_notes_of(session, seq)],
+        payments=[{"seq": p.seq, "paid_on": p.paid_on, "reference": p.reference,
+                   "amount_minor": p.amount_minor} for p in service.payments_of(session, seq)])
+
+
+def draft_document(session: Session, agreement_ref: str, period: str) -> InvoiceDocument:
+    """draft_document: what AGREEMENT_REF's invoice for PERIOD would say (not recorded)."""
+    draft = service.invoice_for(session, agreement_ref, period)
+    agreement = service.get_agreement(session, agreement_ref)
+    data = draft.as_json()
+    return InvoiceDocument(**_heading(session, agreement), period=period,
+                           currency=draft.currency, lines=data["lines"],
+                           total_minor=draft.total_minor)
+
+
+def environment() -> Environment:
+    """environment: the web templates, autoescaped, with the `amount` filter."""
+    env = Environment(loader=FileSystemLoader(str(resources.files("habeas.web") / "templates")),
+                      autoescape=True, auto_reload=False)
+    env.filters["amount"] = money
+    env.filters["cell"] = cell_text
+    env.tests["event_key"] = is_event_key
+    return env
+
+
+@contextlib.contextmanager
+def _fonts() -> Iterator[Path]:
+    with resources.as_file(resources.files("habeas.billing") / "fonts") as path:
+        yield Path(path)
+
+
+def render_invoice_html(document: InvoiceDocument, *, fonts: Path | None = None) -> str:
+    """render_invoice_html is the whole HTML document the PDF is made from: the shared
+    template, standalone, its @font-face pointing at FONTS (default: the bundled ones)."""
+    with contextlib.ExitStack() as stack:
+        where = fonts if fonts is not None else stack.enter_context(_fonts())
+        return environment().get_template(TEMPLATE).render(
+            doc=document, standalone=True, links=False, may_open=set(),
+            font_regular=(where / "DejaVuSans.ttf").as_uri(),
+            font_bold=(where / "DejaVuSans-Bold.ttf").as_uri())
+
+
+def invoice_pdf(document: InvoiceDocument) -> bytes:
+    """invoice_pdf renders DOCUMENT as an A4 PDF (WeasyPrint), fetching only local files."""
+    with warnings.catch_warnings():
+        # Without the system's HarfBuzz-Subset, WeasyPrint subsets fonts with fontTools
+        # and says so once, as a DeprecationWarning: the PDF is the same.
+        warnings.filterwarnings("ignore", message="HarfBuzz-Subset",
+                                category=DeprecationWarning)
+        from weasyprint import HTML
+        from weasyprint.text.fonts import FontConfiguration
+        from weasyprint.urls import URLFetcher
+
+    with _fonts() as fonts:
+        html = render_invoice_html(document, fonts=fonts)
+        fetcher = URLFetcher(allowed_protocols={"file"})
+        font_config = FontConfiguration()
+        pdf = HTML(string=html, base_url=fonts.as_uri() + "/", url_fetcher=fetcher).write_pdf(
+            font_config=font_config)
+    assert isinstance(pdf, bytes)
+    return pdf

@@ -1,0 +1,391 @@
+"""Billing pages: invoices with their lines drilled down to the people and ledger events,
+credit notes, payments and disputes; the PDF; the sustainability report (DESIGN.md §8).
+
+Thin, as the other pages: parse, call habeas.billing.service / document / report, render.
+A sending user sees only its own agreements' invoices (DESIGN.md §2). An invoice names
+people, so opening one (page or PDF) is recorded (Mandela Rule 9). A bad form field comes
+back on the page, named, with the values entered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel.numbers import get_currency_precision
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from habeas.agreements.models import Agreement
+from habeas.api.deps import engine_of
+from habeas.auth import service as auth
+from habeas.auth.permissions import Action, allowed
+from habeas.auth.service import Principal
+from habeas.billing import document, report, service, sustain
+from habeas.billing.arithmetic import round_half_up
+from habeas.billing.models import Invoice
+from habeas.db import read_session, unit_of_work, utcnow
+from habeas.errors import DomainError, NotFound, field_error
+from habeas.ledger.models import Event
+from habeas.web.common import form_principal, navigation, page_principal, templates
+from habeas.web.people import openable
+
+router = APIRouter(include_in_schema=False)
+templates.env.filters["amount"] = document.money
+templates.env.filters["cell"] = document.cell_text
+templates.env.tests["event_key"] = document.is_event_key
+# What a service calls a field, as the form calls it.
+FORM_FIELDS = {"amount_minor": "amount", "document": "line"}
+
+
+def _context(principal: Principal, **extra: Any) -> dict[str, Any]:
+    return {"principal": principal, "nav": navigation(principal), **extra}
+
+
+def _error(request: Request, principal: Principal, exc: DomainError) -> Response:
+    return templates.TemplateResponse(request, "error.html", _context(
+        principal, message=exc.message), status_code=exc.status)
+
+
+def _agreements(db: Session, principal: Principal) -> list[Agreement]:
+    query = select(Agreement).order_by(Agreement.ref)
+    if principal.scope is not None:
+        query = query.where(Agreement.sending_party == principal.scope)
+    return list(db.scalars(query))
+
+
+# --- the invoices -----------------------------------------------------------------------
+
+
+@router.get("/billing/invoices", response_class=HTMLResponse)
+def invoices_page(request: Request, agreement: str = "") -> Response:
+    """invoices_page: the issued invoices, oldest first, with what is credited, paid and
+    still owed, and how late; filtered by agreement."""
+    principal = page_principal(request, "/billing/invoices")
+    if isinstance(principal, Response):
+        return principal
+    today = utcnow().date()
+    with read_session(engine_of(request)) as db:
+        invoices = service.list_invoices(db, agreement=agreement or None,
+                                         scope=principal.scope)
+        return templates.TemplateResponse(request, "billing_invoices.html", _context(
+            principal, invoices=invoices, ageing={i.seq: service.ageing(i, today)
+                                                  for i in invoices},
+            agreements=_agreements(db, principal), chosen=agreement, today=today,
+            owed={c: sum(i.balance_minor for i in invoices if i.currency == c)
+                  for c in sorted({i.currency for i in invoices})}))
+
+
+@router.get("/billing/invoices/{seq}.pdf")
+def invoice_pdf(request: Request, seq: int) -> Response:
+    """invoice_pdf: the invoice as issued, with its credit notes and payments, as an A4 PDF
+    made from the page's own template; downloaded, and the read recorded."""
+    principal = page_principal(request, "/billing/invoices/{seq}.pdf")
+    if isinstance(principal, Response):
+        return principal
+    with unit_of_work(engine_of(request)) as db:
+        try:
+            doc = document.issued_document(db, seq, scope=principal.scope)
+        except DomainError as exc:
+            return _error(request, principal, exc)
+        auth.record_read(db, principal, kind="invoice", record_id=str(seq), channel="web",
+                         purpose="invoice PDF")
+    return Response(document.invoice_pdf(doc), media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{doc.filename}"',
+        "Cache-Control": "no-store"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Problem is a form's error: which FORM (payment, dispute, decide-N), which FIELD."""
+
+    form: str
+    field: str | None
+    message: str
+    status: int
+
+
+def _problem(form: str, exc: DomainError) -> Problem:
+    name = exc.details.get("field") if isinstance(exc.details, dict) else None
+    name = FORM_FIELDS.get(name, name) if isinstance(name, str) else None
+    return Problem(form, name, exc.message, exc.status)
+
+
+def _invoice_page(request: Request, principal: Principal, seq: int, *,
+                  problem: Problem | None = None, entered: dict[str, str] | None = None,
+                  recorded: int | None = None) -> Response:
+    today = utcnow().date()
+    with unit_of_work(engine_of(request)) as db:
+        try:
+            doc = document.issued_document(db, seq, scope=principal.scope)
+        except DomainError as exc:
+            return _error(request, principal, exc)
+        invoice = db.get_one(Invoice, seq)
+        disputes = service.disputes_of(db, seq)
+        # An invoice names people and their days in custody (Mandela Rule 9).
+        auth.record_read(db, principal, kind="invoice", record_id=str(seq), channel="web",
+                         purpose="invoice")
+        contested = {d.line for d in disputes if d.status in ("open", "accepted")}
+        by_line = {int(line["line"]): line for line in doc.lines if "line" in line}
+        return templates.TemplateResponse(request, "billing_invoice.html", _context(
+            principal, doc=doc, invoice=invoice, ageing=service.ageing(invoice, today),
+            disputes=disputes, by_line=by_line, today=today, recorded=recorded,
+            disputable=[line for n, line in sorted(by_line.items()) if n not in contested],
+            may_open=openable(db, principal, [str(line.get("public_id")) for line in doc.lines
+                                              if line.get("public_id")]),
+            may_pay=allowed(principal.role, Action.RECORD_PAYMENTS)
+            and invoice.balance_minor > 0,
+            may_dispute=allowed(principal.role, Action.DISPUTE_INVOICES),
+            may_decide=allowed(principal.role, Action.DECIDE_DISPUTES),
+            problem=problem, form=entered or {
+                "amount": major(invoice.balance_minor, invoice.currency),
+                "paid_on": today.isoformat(), "reference": "", "line": "", "reason": ""}),
+            status_code=problem.status if problem else 200)
+
+
+@router.get("/billing/invoices/{seq}", response_class=HTMLResponse)
+def invoice_page(request: Request, seq: int, recorded: int | None = None) -> Response:
+    """invoice_page: one invoice — its lines, each to the person and the ledger events
+    behind it; credit notes, payments, disputes; and the forms the reader's role may use."""
+    principal = page_principal(request, "/billing/invoices/{seq}")
+    if isinstance(principal, Response):
+        return principal
+    return _invoice_page(request, principal, seq, recorded=recorded)
+
+
+def major(minor: int, currency: str) -> str:
+    """major writes MINOR units as the plain decimal a form takes: 123456 USD → "1234.56"."""
+    digits = get_currency_precision(currency)
+    return f"{Decimal(minor).scaleb(-digits):.{digits}f}"
+
+
+def to_minor(text: str, currency: str) -> int:
+    """to_minor reads a form's amount ("1,234.56") as minor units of CURRENCY."""
+    digits = get_currency_precision(currency)
+    cleaned = text.strip().replace(",", "").replace("\u00a0", "").replace(" ", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int) or value <= 0 or exponent < -digits:
+        raise field_error("amount", f"write an amount more than 0 like "
+                          f"{major(123456, currency)} ({currency}, at most {digits} decimals)")
+    return int(value.scaleb(digits))
+
+
+def _act(request: Request, seq: int, path: str, csrf: str, form: str,
+         entered: dict[str, str], act: Callable[[Session, Principal], int]) -> Response:
+    """_act runs one form's use case in a unit of work, then shows the invoice again: with
+    the ledger event on success, or with the error named in the form on failure."""
+    principal = form_principal(request, path, csrf)
+    if isinstance(principal, Response):
+        return principal
+    try:
+        with unit_of_work(engine_of(request)) as db:
+            recorded = act(db, principal)
+    except NotFound as exc:
+        return _error(request, principal, exc)
+    except DomainError as exc:
+        return _invoice_page(request, principal, seq, problem=_problem(form, exc),
+                             entered=entered)
+    return RedirectResponse(f"/billing/invoices/{seq}?recorded={recorded}#{form}",
+                            status_code=303)
+
+
+@router.post("/billing/invoices/{seq}/payments", response_class=HTMLResponse)
+def payment_form(request: Request, seq: int, amount: str = Form(""), paid_on: str = Form(""),
+                 reference: str = Form(""), csrf: str = Form("")) -> Response:
+    """payment_form records a payment against the invoice (partial allowed)."""
+    entered = {"amount": amount, "paid_on": paid_on, "reference": reference, "line": "",
+               "reason": ""}
+
+    def act(db: Session, who: Principal) -> int:
+        invoice = service.get_invoice(db, seq, scope=who.scope)
+        minor = to_minor(amount, invoice.currency)
+        try:
+            day = date.fromisoformat(paid_on.strip())
+        except ValueError:
+            raise field_error("paid_on", "give the date the money was received, "
+                                         "YYYY-MM-DD") from None
+        if not reference.strip():
+            raise field_error("reference", "give the payment's reference (e.g. the wire's)")
+        return service.record_payment(db, seq, minor, paid_on=day,
+                                      reference=reference.strip()[:200], actor=who.actor,
+                                      party=who.party_code).seq
+
+    return _act(request, seq, "/billing/invoices/{seq}/payments", csrf, "payment", entered,
+                act)
+
+
+@router.post("/billing/invoices/{seq}/disputes", response_class=HTMLResponse)
+def dispute_form(request: Request, seq: int, line: str = Form(""), reason: str = Form(""),
+                 csrf: str = Form("")) -> Response:
+    """dispute_form: the sending state contests one line, with its reason."""
+    entered = {"line": line, "reason": reason, "amount": "", "paid_on": "", "reference": ""}
+
+    def act(db: Session, who: Principal) -> int:
+        invoice = service.get_invoice(db, seq, scope=who.scope)
+        if not line.strip().isdigit():
+            raise field_error("line", "choose the line you dispute")
+        return service.open_dispute(db, invoice.number, int(line), reason.strip()[:900],
+                                    actor=who.actor, party=who.party_code,
+                                    today=utcnow().date()).seq
+
+    return _act(request, seq, "/billing/invoices/{seq}/disputes", csrf, "dispute", entered,
+                act)
+
+
+def _decide(request: Request, seq: int, reason: str, csrf: str, accept: bool) -> Response:
+    path = f"/billing/disputes/{{seq}}/{'accept' if accept else 'reject'}"
+    principal = form_principal(request, path, csrf)
+    if isinstance(principal, Response):
+        return principal
+    with read_session(engine_of(request)) as db:
+        try:
+            dispute = service.get_dispute(db, seq)
+            service.get_invoice(db, dispute.invoice_seq, scope=principal.scope)
+        except DomainError as exc:
+            return _error(request, principal, exc)
+    entered = {f"reason-{seq}": reason, "amount": "", "paid_on": "", "reference": "",
+               "line": "", "reason": ""}
+
+    def act(db: Session, who: Principal) -> int:
+        service.decide_dispute(db, seq, accept=accept, reason=reason.strip()[:900],
+                               actor=who.actor, party=who.party_code, today=utcnow().date())
+        # The decision's event (and, when accepted, the credit note's after it).
+        return db.scalar(select(func.max(Event.seq))) or seq
+
+    return _act(request, dispute.invoice_seq, path, csrf, f"decide-{seq}", entered, act)
+
+
+@router.post("/billing/disputes/{seq}/accept", response_class=HTMLResponse)
+def accept_form(request: Request, seq: int, reason: str = Form(""),
+                csrf: str = Form("")) -> Response:
+    """accept_form: the receiving state accepts a dispute; a credit note for what remains
+    of the line is issued with the decision."""
+    return _decide(request, seq, reason, csrf, accept=True)
+
+
+@router.post("/billing/disputes/{seq}/reject", response_class=HTMLResponse)
+def reject_form(request: Request, seq: int, reason: str = Form(""),
+                csrf: str = Form("")) -> Response:
+    """reject_form: the receiving state rejects a dispute, with its reason."""
+    return _decide(request, seq, reason, csrf, accept=False)
+
+
+# --- the sustainability report ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    fill: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Chart is the report drawn as grouped bars: revenue beside operating cost per month."""
+
+    width: int
+    height: int
+    base: float  # the y of the zero line
+    left: float
+    right: float
+    top: float
+    bars: list[Bar]
+    ticks: list[tuple[float, str]]  # (y, the amount it marks)
+    groups: list[tuple[float, str, str]]  # (x of the centre, month, share covered)
+
+
+REVENUE, COST = "#1f6f3f", "#8a1c1c"
+
+
+def percent(share: Any) -> str:
+    """percent writes an exact share for people: 0.1234 → "12.3%", None → "—"."""
+    if share is None:
+        return "—"
+    value = float(share) * 100
+    return f"{value:.1f}%" if value >= 0.1 or value == 0 else f"{value:.3f}%"
+
+
+def chart(measured: report.SustainabilityReport) -> Chart:
+    """chart lays out the bars in SVG user units: a pair per month, scaled to the largest."""
+    width, height, left, right, top, bottom = 720, 300, 96.0, 12.0, 28.0, 36.0
+    rows = measured.months
+    largest = max([1] + [max(m.revenue_minor, m.operating_cost_minor) for m in rows])
+    plot_w, plot_h = width - left - right, height - top - bottom
+    base = top + plot_h
+    group = plot_w / max(1, len(rows))
+    bar = min(28.0, group * 0.36)
+    bars, groups = [], []
+    for i, m in enumerate(rows):
+        centre = left + group * (i + 0.5)
+        for offset, value, fill, what in ((-bar - 1, m.revenue_minor, REVENUE, "fee revenue"),
+                                          (1, m.operating_cost_minor, COST, "operating cost")):
+            h = plot_h * max(value, 0) / largest
+            bars.append(Bar(round(centre + offset, 1), round(base - h, 1), round(bar, 1),
+                            round(h, 1), fill, f"{m.label} {what}: "
+                            f"{document.money(value, measured.currency)}"))
+        groups.append((round(centre, 1), m.label, percent(m.share_covered)))
+    ticks = [(round(base - plot_h * k / 4, 1),
+              document.money(largest * k // 4, measured.currency).split(".")[0])
+             for k in range(5)]
+    return Chart(width, height, base, left, width - right, top, bars, ticks, groups)
+
+
+def last_month(today: date) -> str:
+    """last_month is the latest month already over on TODAY, "YYYY-MM"."""
+    return (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+
+
+def _whole(name: str, text: str, default: int, least: int) -> int:
+    cleaned = text.strip().replace(",", "").replace("_", "")
+    if not cleaned:
+        return default
+    if not cleaned.isdigit() or int(cleaned) < least:
+        raise field_error(name, f"must be a whole number, {least} or more, not {text!r}")
+    return int(cleaned)
+
+
+@router.get("/billing/sustainability", response_class=HTMLResponse)
+def sustainability_page(request: Request, period: str = "", facility: str = "",
+                        annual_cost_minor: str = "", system_population: str = "") -> Response:
+    """sustainability_page: fee revenue against the facility's operating cost for its whole
+    population, month by month, as a chart and as the table it is drawn from."""
+    principal = page_principal(request, "/billing/sustainability")
+    if isinstance(principal, Response):
+        return principal
+    today = utcnow().date()
+    form = {"period": period.strip() or last_month(today), "facility": facility.strip(),
+            "annual_cost_minor": annual_cost_minor.strip()
+            or str(sustain.REPORTED_SYSTEM_COST_MINOR),
+            "system_population": system_population.strip()
+            or str(sustain.REPORTED_SYSTEM_POPULATION)}
+    measured, problem = None, None
+    with read_session(engine_of(request)) as db:
+        places = sorted(set(db.scalars(select(Agreement.facility_code))))
+        try:
+            cost = _whole("annual_cost_minor", form["annual_cost_minor"],
+                          sustain.REPORTED_SYSTEM_COST_MINOR, 0)
+            population = _whole("system_population", form["system_population"],
+                                sustain.REPORTED_SYSTEM_POPULATION, 1)
+            measured = report.sustainability_report(
+                db, form["period"], today=today, facility=form["facility"] or None,
+                annual_cost_minor=cost, system_population=population)
+        except DomainError as exc:
+            problem = _problem("report", exc)
+    return templates.TemplateResponse(request, "billing_sustainability.html", _context(
+        principal, r=measured, form=form, problem=problem, today=today, places=places,
+        chart=chart(measured) if measured else None, percent=percent,
+        rate_minor=round_half_up(measured.cost_per_person_day_minor) if measured else None),
+        status_code=problem.status if problem else 200)

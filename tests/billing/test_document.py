@@ -1,0 +1,158 @@
+"""Invoice documents: the PDF (WeasyPrint) from the page's own template, in bundled fonts.
+
+The PDF is checked as a reader sees it: each page rasterised to PNG with PDFium
+(pypdfium2) must be A4 and not blank. There is no OCR here, so the words are read back
+with PDFium's text-page API from the very PDF the PNG was rasterised from: the invoice
+number, a person's name and the total must be in it, drawn in the bundled font.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+import pytest
+from PIL import Image
+from sqlalchemy import Engine
+
+from habeas.billing import document
+from habeas.db import read_session
+from tests.billing.test_report import REF, domestic, held, invoiced
+from tests.test_cli import habeas
+
+A4_LANDSCAPE = (841.89, 595.28)  # 297 × 210 mm at 72 points to the inch
+
+
+@contextmanager
+def opened(pdf: bytes) -> Iterator[pdfium.PdfDocument]:
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        yield doc
+    finally:
+        doc.close()
+
+
+def read_pdf(pdf: bytes) -> tuple[str, set[str], list[Image.Image]]:
+    """read_pdf: the text (whitespace folded), the fonts it is drawn in, and each page as
+    a PNG-ready image, all from PDF; every page must be A4 (landscape: the lines are wide)."""
+    texts, fonts, images = [], set(), []
+    with opened(pdf) as doc:
+        for index in range(len(doc)):
+            page = doc[index]
+            width, height = page.get_size()
+            assert (round(width, 2), round(height, 2)) == A4_LANDSCAPE
+            images.append(page.render(scale=1).to_pil())
+            text = page.get_textpage()
+            texts.append(text.get_text_range())
+            for i in range(text.count_chars()):
+                name = ctypes.create_string_buffer(128)
+                if pdfium_c.FPDFText_GetFontInfo(text, i, name, len(name), None):
+                    fonts.add(name.value.decode())
+            text.close()
+            page.close()
+    return " ".join(" ".join(texts).split()), fonts, images
+
+
+def assert_not_blank(image: Image.Image, tmp_path: Path) -> None:
+    path = tmp_path / "page.png"
+    image.save(path)
+    grey = Image.open(path).convert("L")
+    inked = sum(grey.histogram()[:128])  # pixels darker than mid-grey
+    assert inked > 0.005 * grey.width * grey.height, "the page is (nearly) blank"
+
+
+@pytest.fixture
+def issued(demo_engine: Engine) -> tuple[Engine, int]:
+    held(demo_engine)
+    domestic(demo_engine)
+    return demo_engine, invoiced(demo_engine)
+
+
+class TestInvoicePdf:
+    def test_an_issued_invoice_reads_back_its_number_a_name_and_the_total(
+            self, issued: tuple[Engine, int], tmp_path: Path) -> None:
+        engine, seq = issued
+        with read_session(engine) as s:
+            doc = document.issued_document(s, seq)
+        pdf = document.invoice_pdf(doc)
+        assert pdf.startswith(b"%PDF-")
+        text, fonts, pages = read_pdf(pdf)
+        assert_not_blank(pages[0], tmp_path)
+        name = doc.lines[0]["name"]
+        assert f"Invoice {REF}/0001" in text
+        assert name in text
+        assert f"Total {document.money(doc.total_minor, 'USD')}".replace("\u00a0", " ") \
+            in text.replace("\u00a0", " ")
+        assert "USD 1,643.83" in text.replace("\u00a0", " ")  # 164,383 cents
+        assert "Credited USD -100.00" in text.replace("\u00a0", " ")  # the credit note
+        # Drawn in the bundled DejaVu Sans (embedded as "Habeas Sans"), not a system font.
+        assert fonts and all("Habeas-Sans" in f for f in fonts if f), fonts
+
+    def test_a_preview_says_it_is_not_an_invoice(self, demo_engine: Engine,
+                                                 tmp_path: Path) -> None:
+        held(demo_engine)
+        with read_session(demo_engine) as s:
+            doc = document.draft_document(s, REF, "2025-04")
+        text, _, pages = read_pdf(document.invoice_pdf(doc))
+        assert_not_blank(pages[0], tmp_path)
+        assert "Invoice preview (not issued)" in text
+        assert "not a demand for payment" in text
+        assert doc.lines[1]["name"] in text
+
+    def test_the_cli_writes_the_pdf(self, issued: tuple[Engine, int], tmp_path: Path) -> None:
+        engine, _ = issued
+        path = tmp_path / "may.pdf"
+        result: subprocess.CompletedProcess[str] = habeas(
+            "billing", "invoice", "--period", "2025-05", "--pdf", str(path), "--json",
+            url=engine.url.render_as_string(hide_password=False), data_dir=tmp_path / "data")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["number"] is None  # a preview
+        text, _, _ = read_pdf(path.read_bytes())
+        assert "Invoice preview (not issued)" in text and "2025-05" in text
+
+
+class TestTemplate:
+    def test_lines_render_from_their_keys(self) -> None:
+        doc = document.InvoiceDocument(
+            agreement_ref=REF, agreement_title="t", issuer="SLV", billed="USA",
+            facility="CECOT", timezone="America/El_Salvador", period="2025-06",
+            currency="USD", total_minor=-500, lines=[{
+                "line": 1, "kind": "credit", "public_id": "N1", "name": "A <b>",
+                "days": 0, "first_day": None, "last_day": None, "rate": "r",
+                "amount_minor": -500, "handover_seq": 3, "left_seq": None,
+                "credits_invoice": "USA-SLV-2025/0001", "credits_line": 2, "ranges": None,
+                "charges": [41, 42]}])
+        html = document.render_invoice_html(doc)
+        assert [label for _, label in doc.columns][-3:] == [
+            "Charges", "Credits invoice", "Credits line"]
+        assert "#41, #42" in html  # ledger events, as the handover is
+        assert '<th scope="col" class="col-credits_invoice">Credits invoice</th>' in html
+        assert "Ranges" not in html  # no line gives ranges: no column of dashes
+        assert "USA-SLV-2025/0001" in html and "A &lt;b&gt;" in html
+        assert "USD\u00a0-5.00" in html.replace("&nbsp;", "\u00a0")
+        assert "@font-face" in html and "DejaVuSans-Bold.ttf" in html
+        assert doc.filename == "USA-SLV-2025-2025-06-preview.pdf"
+
+    @pytest.mark.parametrize(("minor", "currency", "text"), [
+        (164_383, "USD", "USD\u00a01,643.83"), (-10_000, "USD", "USD\u00a0-100.00"),
+        (1500, "JPY", "JPY\u00a01,500"), (1234, "BHD", "BHD\u00a01.234"),
+        (None, "USD", "—"),
+    ])
+    def test_money_has_the_currency_and_its_decimals(self, minor: int | None, currency: str,
+                                                     text: str) -> None:
+        assert document.money(minor, currency) == text
+
+    def test_issued_on_is_shown(self, issued: tuple[Engine, int]) -> None:
+        engine, seq = issued
+        with read_session(engine) as s:
+            doc = document.issued_document(s, seq)
+        html = document.render_invoice_html(doc)
+        assert doc.issued_on == date(2025, 5, 2) and "2025-05-02" in html
+        assert doc.credit_notes and doc.credit_notes[0]["number"] in html
