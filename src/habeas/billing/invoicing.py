@@ -23,7 +23,7 @@ from habeas.billing.schemas import InvoiceLine, Range
 PASS_THROUGH = ("medical", "repatriation")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Interval:
     """Interval is an unbroken time in custody: from a handover (or a recapture) to a
     departure, death or escape (END None: still held). The seqs are the bounding events."""
@@ -34,7 +34,7 @@ class Interval:
     end_seq: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Stay:
     """Stay is one transferee's custody under the agreement.
 
@@ -152,27 +152,26 @@ class _Pricer:
 
     def __init__(self, fees: Sequence[Fee]) -> None:
         self.fees = fees
-        self._amounts: dict[tuple[Range, ...], int] = {}
-        self._rates: dict[tuple[Range, ...], str] = {}
+        self._priced: dict[tuple[Range, ...], tuple[int, str, int]] = {}
 
-    def amount(self, ranges: Sequence[Range]) -> int:
+    def price(self, ranges: Sequence[Range]) -> tuple[int, str, int]:
+        """price is (amount in minor units, how a day is priced, number of days)."""
         key = tuple(ranges)
-        if key not in self._amounts:
-            self._amounts[key] = arithmetic.ranges_amount(self.fees, key)
-        return self._amounts[key]
-
-    def rate(self, ranges: Sequence[Range]) -> str:
-        key = tuple(ranges)
-        if key not in self._rates:
+        found = self._priced.get(key)
+        if found is None:
             used: dict[Fee, None] = {}
             for lo, hi in key:
                 used[arithmetic.schedule_on(self.fees, lo)] = None
                 for fee in self.fees:
                     if lo < fee.effective_from <= hi:
                         used[fee] = None
-            self._rates[key] = "; ".join(rate_description(f) for f in used)
-        return self._rates[key]
+            found = self._priced[key] = (
+                arithmetic.ranges_amount(self.fees, key),
+                "; ".join(rate_description(f) for f in used), _count(key))
+        return found
 
+    def amount(self, ranges: Sequence[Range]) -> int:
+        return self.price(ranges)[0]
 
 class _Calendar:
     """_Calendar gives the facility's local date of an instant around one month.
@@ -216,6 +215,8 @@ def _ranges(stay: Stay, calendar: _Calendar, start: date, end: date, convention:
         if lo <= hi:
             runs.append((lo, hi))
     merged = runs if len(runs) < 2 else _merge(runs)
+    if stay.not_billable_from is None:
+        return merged
     return _before(merged, stay.not_billable_from)[0]
 
 
@@ -243,26 +244,22 @@ def compute_lines(terms: Terms, period_start: date, period_end: date, stays: Seq
     convention = closing.convention
     calendar = _Calendar(terms.zone, period_start, period_end)
     pricer = _Pricer(fees)
-    iso: dict[date, str] = {}
-
-    def text(day: date) -> str:
-        found = iso.get(day)
-        if found is None:
-            found = iso[day] = day.isoformat()
-        return found
-
+    # Billed days lie in the period: each date is formatted once.
+    iso = {period_start + timedelta(days=i): (period_start + timedelta(days=i)).isoformat()
+           for i in range((period_end - period_start).days + 1)}
     custody: list[dict[str, Any]] = []
     intakes: list[dict[str, Any]] = []
     for stay in stays:
         billed = _ranges(stay, calendar, period_start, period_end, convention)
         if billed:
+            amount, rate, days = pricer.price(billed)
+            intervals = stay.intervals
             custody.append({
                 "line": 0, "kind": "custody", "public_id": stay.public_id, "name": stay.name,
-                "days": _count(billed), "first_day": text(billed[0][0]),
-                "last_day": text(billed[-1][1]), "rate": pricer.rate(billed),
-                "amount_minor": pricer.amount(billed), "handover_seq": stay.handover_seq,
-                "left_seq": stay.left_seq,
-                "ranges": [[text(lo), text(hi)] for lo, hi in billed],
+                "days": days, "first_day": iso[billed[0][0]], "last_day": iso[billed[-1][1]],
+                "rate": rate, "amount_minor": amount, "handover_seq": intervals[0].start_seq,
+                "left_seq": intervals[-1].end_seq,
+                "ranges": [[iso[lo], iso[hi]] for lo, hi in billed],
                 "charges": None, "credits_invoice": None, "credits_line": None})
         arrived = calendar.date(stay.intervals[0].start)
         if period_start <= arrived <= period_end and not stay.erroneous:
