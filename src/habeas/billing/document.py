@@ -70,6 +70,13 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def _gaps(line: dict[str, Any]) -> bool:
+    """_gaps: the line's days are not the one run from its first to its last day."""
+    ranges = line.get("ranges") or []
+    return len(ranges) > 1 or (len(ranges) == 1 and list(ranges[0]) != [
+        line.get("first_day"), line.get("last_day")])
+
+
 @dataclass(frozen=True)
 class InvoiceDocument:
     """InvoiceDocument is what an invoice (or a preview, not issued) says, ready to render."""
@@ -112,6 +119,9 @@ class InvoiceDocument:
         no line gives a value for is left out (it would be a column of dashes)."""
         keys = {k for line in self.lines for k in line}
         filled = {k for line in self.lines for k, v in line.items() if v not in (None, [])}
+        if not any(_gaps(line) for line in self.lines):
+            # One run of days per line: the first and last days already say it.
+            keys.discard("ranges")
         ordered = [k for k in LINE_COLUMNS if k in keys]
         ordered += sorted((keys & filled) - set(LINE_COLUMNS))
         return [(k, column_label(k)) for k in ordered]
