@@ -122,6 +122,9 @@ def check_reachable(engine: Engine) -> None:
         ) from None
 
 
+WRITER_LOCK = 0x68616265  # "habe": the advisory lock every PostgreSQL write transaction holds
+
+
 @contextmanager
 def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
     """unit_of_work is one writing transaction: commit on success, roll back on any error.
@@ -132,6 +135,12 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
     session = Session(bind=engine.execution_options(sqlite_begin="IMMEDIATE"),
                       expire_on_commit=False)
     try:
+        if engine.dialect.name == "postgresql":
+            # One writer at a time, as SQLite's BEGIN IMMEDIATE gives: a use case checks
+            # (the last quota place, the last bed in a cell) and records in one
+            # serialised transaction, so two clients never both take the last place.
+            # Every write appends to the one log anyway; readers are never blocked.
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
         yield session
         session.commit()
     except BaseException:
