@@ -30,6 +30,7 @@ from habeas.ledger.cli import ledger_app
 from habeas.ledger.keys import ensure_log_key
 from habeas.migrate import require_current, upgrade
 from habeas.nominations.cli import holds_app, nominations_app
+from habeas.notify.cli import notify_app
 from habeas.sentences.cli import sentence_app
 
 app = typer.Typer(
@@ -46,6 +47,7 @@ app.add_typer(facilities_app, name="facilities")
 app.add_typer(population_app, name="population")
 app.add_typer(sentence_app, name="sentence")
 app.add_typer(billing_app, name="billing")
+app.add_typer(notify_app, name="notify")
 app.command("integrity")(custody_integrity)
 
 @app.command()
@@ -70,6 +72,10 @@ def init(
     signer, created = ensure_log_key()
     result["log_key"] = signer.verifier.vkey
     lines.append(f"log key: {'created' if created else 'present'}: {signer.verifier.vkey}")
+    from habeas.notify.tokens import ensure_key as ensure_notify_key
+
+    _, notify_key_created = ensure_notify_key()
+    lines.append(f"notification key: {'created' if notify_key_created else 'present'}")
     if doc is not None:
         with unit_of_work(engine) as session:
             outcome = agreements.register(session, doc, actor=actor())
@@ -98,6 +104,7 @@ def demo(
         steps = demo_scenario.load(session, seed=seed)
         steps += demo_scenario.nominate(session, seed=seed)
         steps += demo_scenario.populate(session, seed=seed, count=population)
+        steps += demo_scenario.consulates(session)  # before admissions (VCCR art. 36)
         steps += demo_scenario.transfer(session)
         steps += demo_scenario.simulate(session, until=day_option("--until", until))
         steps += demo_scenario.witness(session, signer, seed=seed)
@@ -113,18 +120,33 @@ def demo(
 def serve(
     host: Annotated[str | None, typer.Option(help="listen address")] = None,
     port: Annotated[int | None, typer.Option(help="listen port")] = None,
+    mail_sink: Annotated[bool | None, typer.Option(
+        "--mail-sink/--no-mail-sink",
+        help="run a local mail sink and deliver notifications there (the demo; default "
+             "HABEAS_MAIL_SINK)")] = None,
 ) -> None:
-    """Serve the web app and API."""
+    """Serve the web app and API, and deliver notifications in the background."""
     import uvicorn
 
     from habeas.api.app import create_app
+    from habeas.notify.cli import start_background
 
     settings = get_settings()
+    if host or port:
+        settings = settings.model_copy(update={"host": host or settings.host,
+                                               "port": port or settings.port})
     engine = default_engine()
     require_current(engine)
-    out.print(f"habeas on http://{host or settings.host}:{port or settings.port}/")
-    uvicorn.run(create_app(engine), host=host or settings.host, port=port or settings.port,
-                log_level="info")
+    stop_background, said = start_background(
+        engine, settings, mail_sink=settings.mail_sink if mail_sink is None else mail_sink)
+    for line in said:
+        out.print(line, highlight=False)
+    out.print(f"habeas on http://{settings.host}:{settings.port}/")
+    try:
+        uvicorn.run(create_app(engine), host=settings.host, port=settings.port,
+                    log_level="info")
+    finally:
+        stop_background()
 
 
 @app.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,6 +31,39 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         default=False, description="mark cookies Secure (set when served over HTTPS)"
     )
+    locator_rate_limit: int = Field(
+        default=30, ge=0,
+        description="public locator searches per address per window (0: off, benchmarks only)",
+    )
+    locator_rate_window_s: int = Field(
+        default=600, ge=1, description="the locator's rate-limit window in seconds"
+    )
+    # Notifications (habeas.notify, ADR 0016).
+    public_url: str = Field(
+        default="", description="the site's address in links sent by mail (default "
+        "http://HOST:PORT)")
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP server for notifications")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="its port")
+    smtp_starttls: bool = Field(default=False, description="upgrade SMTP with STARTTLS")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if needed")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password")
+    mail_from: str = Field(default="habeas <notifications@habeas.invalid>",
+                           description="the From: of notification mail")
+    webhook_timeout_s: float = Field(default=10.0, gt=0, description="webhook timeout")
+    webhook_allow_private: bool = Field(
+        default=False, description="let webhooks reach loopback and private addresses "
+        "(tests and closed networks only)")
+    notify_worker: bool = Field(default=True,
+                                description="`habeas serve` also delivers notifications")
+    notify_poll_s: float = Field(default=5.0, gt=0, description="worker's idle poll interval")
+    mail_sink: bool = Field(default=False, description="`habeas serve` runs a local mail "
+                            "sink and delivers mail there (the demo; never in production)")
+    mail_sink_port: int = Field(default=8025, ge=0, le=65535,
+                                description="the mail sink's port (0: any free port)")
+    subscribe_rate_limit: int = Field(
+        default=10, ge=0, description="subscription requests per address per window (0: off)")
+    subscribe_rate_window_s: int = Field(default=3600, ge=1,
+                                         description="that window in seconds")
 
 
 @lru_cache(maxsize=1)
@@ -48,4 +81,12 @@ ENVIRONMENT_HELP = """Environment:
   HABEAS_HOST          address `habeas serve` listens on (default 127.0.0.1)
   HABEAS_PORT          port `habeas serve` listens on (default 8000)
   HABEAS_SESSION_HOURS browser session lifetime (default 8)
-  HABEAS_COOKIE_SECURE Secure cookies, for HTTPS deployments (default false)"""
+  HABEAS_COOKIE_SECURE Secure cookies, for HTTPS deployments (default false)
+  HABEAS_LOCATOR_RATE_LIMIT     locator searches per address per window (default 30;
+                                0 switches the limit off — for benchmarks only)
+  HABEAS_LOCATOR_RATE_WINDOW_S  the window in seconds (default 600)
+  HABEAS_SMTP_HOST / _PORT      mail server for notifications (default 127.0.0.1:25);
+                                also HABEAS_SMTP_STARTTLS, _USERNAME, _PASSWORD, HABEAS_MAIL_FROM
+  HABEAS_PUBLIC_URL             the site's address in links sent by mail
+  HABEAS_NOTIFY_WORKER          `habeas serve` delivers notifications (default true)
+  HABEAS_MAIL_SINK              `habeas serve` runs a local mail sink (the demo only)"""

@@ -319,7 +319,8 @@ def transfer(session: Session) -> list[str]:
                 else "",
                 "property": [{"description": "clothing bag", "quantity": 1}],
                 "contacts": [{"name": k["name"], "relationship": k["relationship"],
-                              "phone": k.get("phone"), "emergency": True}
+                              "phone": k.get("phone"), "emergency": True,
+                              "email": family_email(k["name"], prisoner.public_id)}
                              for k in record.data.get("next_of_kin", [])],
                 "language": record.data["person"]["language"],
                 "medical_flags": ["hypertension"] if i % 11 == 0 else [],
@@ -336,6 +337,32 @@ def transfer(session: Session) -> list[str]:
             line += f", {len(report.unplaced)} not placed"
         done.append(line)
     return done
+
+
+DEMO_CONSULATES = resources.files("habeas.notify") / "consulates" / "demo-slv.toml"
+
+
+def consulates(session: Session) -> list[str]:
+    """consulates registers the demo's consular posts in El Salvador (fictitious addresses),
+    so that admissions of Hondurans and Guatemalans are notified (VCCR art. 36)."""
+    from habeas.notify import service as notify
+    from habeas.notify.schemas import ConsulateFile
+
+    directory = ConsulateFile.model_validate(
+        tomllib.loads(DEMO_CONSULATES.read_text(encoding="utf-8")))
+    done = notify.load_consulates(session, directory, actor=ACTOR)
+    changed = sum(1 for line in done if not line.endswith("unchanged"))
+    return [f"consulates in SLV: {changed} of {len(done)} registered (fictitious .example "
+            "addresses)" if changed else "consulates in SLV: unchanged"]
+
+
+def family_email(name: str, public_id: str) -> str:
+    """family_email: a fictitious address for a demo contact (the reserved .example domain),
+    so the admission, transfer, illness and death notices have somewhere to go."""
+    from habeas.locator.normalise import name_key
+
+    tag = hashlib.sha256(public_id.encode()).hexdigest()[:4]
+    return f"{name_key(name).replace(' ', '.')}.{tag}@family.example"
 
 
 DEMO_RENEWAL = "Exchange of notes between the United States and El Salvador, 1 March 2026"
@@ -385,6 +412,7 @@ def simulate(session: Session, *, until: date, seed: int = 2025) -> list[str]:
     # The episodes below happen to people held throughout (not released before UNTIL).
     stayers = [p for p in people if p.release_date is None or p.release_date > until]
     done += _solitary_episodes(session, stayers[:4], until)
+    done += _a_subscription(session, stayers[4])
     done += _a_death(session, stayers[4], until)
     done += _releases(session, until)
     done += _oversight(session, stayers[5:7], until)
@@ -467,6 +495,23 @@ def _solitary_episodes(session: Session, people: list[Any], until: date) -> list
                                     outcome="prolonged beyond Rule 44; ended on review",
                                     actor="user:monitor")
     return ["solitary: 4 episodes, 2 prolonged (one independently reviewed, one not)"]
+
+
+DEMO_SUBSCRIBER = "alertas@derechos-humanos.example"  # fictitious, like every demo address
+
+
+def _a_subscription(session: Session, person: Any) -> list[str]:
+    """A human-rights group finds a man in the locator and subscribes to his status changes
+    (VINE-style): asked, confirmed with the code sent to its address."""
+    from habeas.notify import service as notify
+
+    # As the public API does it (notify.subscribe, notify.confirm), less the token and the
+    # code, which need the server's key: the demo loads without one.
+    now = utcnow()
+    found = notify.request(session, public_id=person.public_id, channel="email",
+                           address=DEMO_SUBSCRIBER, locale="es", client_key="demo", now=now)
+    notify.activate(session, found, now=now)
+    return [f"a subscription to {person.public_id}'s status changes, confirmed"]
 
 
 def _a_death(session: Session, person: Any, until: date) -> list[str]:
@@ -565,6 +610,11 @@ def _billing(session: Session, erroneous: Any, patients: list[Any], until: date
             _fly_home(session, erroneous.public_id, datetime(2025, 6, 27, 14, tzinfo=UTC),
                       "returned")
         if period == "2025-08":
+            # Serious illness: the family and the consulate are told (Mandela Rules 68-69).
+            records.record_medical_emergency(
+                session, patients[0].public_id, at=datetime(2025, 8, 11, 23, tzinfo=UTC),
+                nature="illness", treated_at="Hospital Nacional Rosales, San Salvador",
+                details="acute appendicitis; emergency appendectomy", actor="user:sv.warden")
             for person, amount, what in ((patients[0], 85_000, "emergency appendectomy"),
                                          (patients[1], 42_000, "tuberculosis treatment")):
                 billing.record_charge(

@@ -67,6 +67,11 @@ class ErrorCode(StrEnum):
     ALREADY_INVOICED = "already_invoiced"
     NOT_DISPUTABLE = "not_disputable"
     DISPUTE_DECIDED = "dispute_decided"
+    # Public locator.
+    RATE_LIMITED = "rate_limited"
+    # Notifications and subscriptions.
+    SUBSCRIPTION_REVOKED = "subscription_revoked"
+    CONFIRMATION_EXPIRED = "confirmation_expired"
 
 
 ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
@@ -127,6 +132,10 @@ ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.NOT_DISPUTABLE:
         "only an open invoice line is disputed (not a credit-note line, nor one twice)",
     ErrorCode.DISPUTE_DECIDED: "the dispute has already been decided",
+    ErrorCode.RATE_LIMITED: "too many searches from this address; retry after Retry-After seconds",
+    ErrorCode.SUBSCRIPTION_REVOKED: "the subscription was revoked; subscribe again to restart",
+    ErrorCode.CONFIRMATION_EXPIRED:
+        "the confirmation code is too old; subscribe again for a new one",
 }
 
 

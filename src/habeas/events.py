@@ -47,6 +47,9 @@ PROJECTION_MODULES = (
     "habeas.transfers.projections",
     "habeas.oversight.projections",
     "habeas.billing.projections",
+    "habeas.locator.reactions",
+    "habeas.notify.projections",
+    "habeas.notify.reactions",
 )
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 from importlib import resources
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
 
 from habeas.db import check_reachable
 from habeas.errors import DomainError, ErrorCode
@@ -38,7 +40,20 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+        _after_upgrade(conn, config.attributes.get("after_upgrade", []))
     return before, current_revision(engine)
+
+
+def _after_upgrade(conn: Connection, steps: list[str]) -> None:
+    # Data steps a migration asked for ("module:function", called with a session), run in
+    # the same transaction once the schema is at head, with head's code: a migration never
+    # imports the application, whose models may already be newer than its revision.
+    for step in steps:
+        module, _, name = step.partition(":")
+        function = getattr(importlib.import_module(module), name)
+        with Session(bind=conn) as session:
+            function(session)
+            session.flush()
 
 
 def require_current(engine: Engine) -> None:

@@ -12,12 +12,14 @@ from habeas.db import Base
 from habeas.facilities import models as facilities
 from habeas.holds import models as holds
 from habeas.ledger import models as ledger
+from habeas.locator import models as locator
 from habeas.nominations import models as nominations
+from habeas.notify import models as notify
 from habeas.oversight import models as oversight
 from habeas.transfers import models as transfers
 
 __all__ = ["agreements", "auth", "billing", "custody", "facilities", "holds", "ledger",
-           "metadata", "nominations", "oversight", "transfers"]
+           "locator", "metadata", "nominations", "notify", "oversight", "transfers"]
 
 metadata: MetaData = Base.metadata
 

@@ -31,6 +31,11 @@ PUBLIC = {
     ("GET", "/api/v1/ledger/checkpoint"), ("GET", "/api/v1/ledger/proof/inclusion"),
     ("GET", "/api/v1/ledger/proof/consistency"), ("GET", "/ledger/checkpoint"),
     ("GET", "/ledger/tile/{path:path}"), ("GET", "/ledger/tile/{path}"),  # router, OpenAPI
+    # The public locator: families and anyone, no login (DESIGN.md §2, §9).
+    ("GET", "/api/v1/locate"),
+    # Subscriptions: anyone may ask, confirm with the code sent, and revoke (DESIGN.md §9).
+    ("POST", "/api/v1/subscriptions"), ("POST", "/api/v1/subscriptions/confirm"),
+    ("POST", "/api/v1/subscriptions/revoke"),
 }
 ANY_AUTHENTICATED = {("GET", "/api/v1/me")}
 ROLE_OF = {u.username: u.role for u in DEMO_USERS}

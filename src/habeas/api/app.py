@@ -31,7 +31,10 @@ from habeas.holds.api import router as holds_router
 from habeas.ledger.api import proofs as ledger_proofs
 from habeas.ledger.api import router as ledger_router
 from habeas.ledger.api import tiles_router
+from habeas.locator.api import router as locator_router
 from habeas.nominations.api import router as nominations_router
+from habeas.notify.api import public as subscriptions_router
+from habeas.notify.api import router as notifications_router
 from habeas.oversight.api import router as oversight_router
 from habeas.screening.catalogue import RULES
 from habeas.sentences.api import router as sentences_router
@@ -40,7 +43,9 @@ from habeas.web.billing import router as billing_pages
 from habeas.web.custody import router as custody_pages
 from habeas.web.intake import router as intake_pages
 from habeas.web.ledger import router as ledger_pages
+from habeas.web.locate import router as locate_page
 from habeas.web.nominations import router as nomination_pages
+from habeas.web.notify import router as notify_pages
 from habeas.web.oversight import router as oversight_pages
 from habeas.web.people import router as people_pages
 from habeas.web.routes import router as web_router
@@ -111,6 +116,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         """Stable error codes, roles, permissions, event types and rules (public)."""
         return _constants()
 
+    # The public locator first: routes are matched in order, and it is the busiest.
+    v1.include_router(locator_router)  # public: no login (DESIGN.md §9)
     v1.include_router(auth_router)
     v1.include_router(agreements_router)
     v1.include_router(facilities_router)
@@ -125,6 +132,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     v1.include_router(billing_report_router)
     v1.include_router(ledger_router)
     v1.include_router(ledger_proofs)
+    v1.include_router(subscriptions_router)  # public: no login (DESIGN.md §9)
+    v1.include_router(notifications_router)
     app.include_router(v1)
 
     @app.get("/healthz", tags=["meta"], responses=documented(503))
@@ -147,6 +156,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(people_pages)
     app.include_router(oversight_pages)
     app.include_router(billing_pages)
+    app.include_router(locate_page)
+    app.include_router(notify_pages)
     static = resources.files("habeas.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app

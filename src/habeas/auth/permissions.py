@@ -63,6 +63,8 @@ class Action(StrEnum):
     RECORD_CHARGES = "billing.charge"
     DISPUTE_INVOICES = "billing.dispute"
     DECIDE_DISPUTES = "billing.decide_dispute"
+    READ_NOTIFICATIONS = "notifications.read"
+    RETRY_NOTIFICATIONS = "notifications.retry"
 
 
 STAFF = frozenset(Role)
@@ -134,6 +136,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.DECIDE_DISPUTES: frozenset({Role.RECEIVING}),
     # The facility records what it spent on a person's care or return (pass-through).
     Action.RECORD_CHARGES: frozenset({Role.RECEIVING}),
+    # The outbox and its dead letters: the prison that owes the notifications, the operator
+    # who runs the mail, and the monitors who check they went (Mandela Rules 68-69).
+    Action.READ_NOTIFICATIONS: frozenset({Role.ADMIN, Role.RECEIVING, Role.MONITOR}),
+    Action.RETRY_NOTIFICATIONS: frozenset({Role.ADMIN, Role.RECEIVING}),
 }
 
 

@@ -87,7 +87,8 @@ def _intake_dict(db: Any, public_id: str) -> dict[str, Any] | None:
     return {c: getattr(intake, c) for c in (
         "seq", "recorded_at", "officer", "document_checked", "biometric_match",
         "visible_injuries", "ill_treatment_complaint", "property_items", "contacts",
-        "language", "medical_flags", "security_level", "affiliation")}
+        "language", "medical_flags", "security_level", "affiliation", "do_not_notify",
+        "do_not_notify_consulate")}
 
 
 @router.get("/people/{public_id}", responses=documented(401, 403, 404))

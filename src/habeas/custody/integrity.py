@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Agreement
@@ -22,6 +22,7 @@ from habeas.agreements.terms import term_end
 from habeas.custody.models import Death, Prisoner, Solitary
 from habeas.custody.projections import IntegrityRecorded
 from habeas.custody.records import PROLONGED_SOLITARY_DAYS
+from habeas.db import utcnow
 from habeas.events import NewEvent, canonical_json
 from habeas.events import record as record_event
 from habeas.facilities import capacity as standards
@@ -31,6 +32,7 @@ from habeas.holds import service as holds
 from habeas.nominations.models import NominationRecord, Notice
 from habeas.nominations.schemas import Nomination
 from habeas.nominations.service import context_for
+from habeas.notify.models import Notification
 from habeas.oversight import service as oversight
 from habeas.screening import rules
 from habeas.screening.rules import Outcome
@@ -273,9 +275,28 @@ def overdue_findings(session: Session, on: date) -> Line:
     return line
 
 
+def late_notifications(session: Session, at: datetime) -> Line:
+    """Mandatory notifications (to family, consulate, counsel) not delivered within 24 hours
+    of the event that owed them: still undelivered at AT, or delivered late."""
+    line = Line("notification_late", "Mandatory notifications not delivered within 24 hours",
+                "high", "Rules 68-69", "Mandela Rules 68, 69; VCCR arts. 36(1)(b), 37(a)")
+    for row in session.scalars(select(Notification).where(
+            Notification.kind == "mandatory", or_(
+                and_(Notification.delivered_at.is_(None), Notification.due_at < at),
+                Notification.delivered_at > Notification.due_at))
+            .order_by(Notification.seq, Notification.id)):
+        how = f"delivered {row.delivered_at:%Y-%m-%d %H:%M} UTC" if row.delivered_at \
+            else f"{row.status} after {row.attempts} attempt(s)"
+        line.add(row.subject, row.seq, f"{row.id}: {row.reason} notice to the {row.audience}, "
+                                       f"owed {row.created_at:%Y-%m-%d %H:%M} UTC: {how}")
+    return line
+
+
 def report(session: Session, on: date, *,
-           family_contact_days: int = FAMILY_CONTACT_DAYS) -> Report:
-    """report runs every check as of ON, from current state."""
+           family_contact_days: int = FAMILY_CONTACT_DAYS, at: datetime | None = None) -> Report:
+    """report runs every check as of ON, from current state. Deadlines in hours are judged
+    at AT: by default the end of ON, or now if ON is today."""
+    moment = at or min(datetime.combine(on, time.max, UTC), utcnow())
     people = _present(session)
     despite, short = departure_breaches(session)
     over, space = cell_breaches(session)
@@ -290,6 +311,7 @@ def report(session: Session, on: date, *,
         lambda: over, lambda: space,
         lambda: overdue_findings(session, on),
         lambda: no_family_contact(people, on, family_contact_days),
+        lambda: late_notifications(session, moment),
     )
     return Report(on, len(people), [check() for check in checks])
 

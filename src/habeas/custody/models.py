@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -99,6 +100,11 @@ class IntakeRecord(Base):
     medical_flags: Mapped[list[str]] = mapped_column(JSON)
     security_level: Mapped[str] = mapped_column(String(16))
     affiliation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The person's requests about notifications (habeas.notify, Mandela Rules 68-69).
+    do_not_notify: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                server_default=false())
+    do_not_notify_consulate: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                          server_default=false())
 
 
 class Alert(Base):

@@ -4,7 +4,7 @@ The only writer of the prisoner rows' identity and status, the intake table and 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -87,7 +87,9 @@ def apply_intake_recorded(session: Session, p: IntakeRecorded, event: EventFacts
         contacts=[c.model_dump(mode="json") for c in intake.contacts],
         language=intake.language, medical_flags=list(intake.medical_flags),
         security_level=intake.security_level,
-        affiliation=intake.affiliation.model_dump(mode="json")))
+        affiliation=intake.affiliation.model_dump(mode="json"),
+        do_not_notify=intake.do_not_notify,
+        do_not_notify_consulate=intake.do_not_notify_consulate))
 
 
 def raise_alerts(session: Session, event: EventFacts, parties: list[str], kind: str,
@@ -317,6 +319,26 @@ def apply_contact(session: Session, p: ContactRecorded, event: EventFacts) -> No
         prisoner = _prisoner(session, p.public_id)
         if prisoner.last_family_contact is None or p.on > prisoner.last_family_contact:
             prisoner.last_family_contact = p.on
+
+
+class MedicalEmergency(BaseModel):
+    """MedicalEmergency: a serious illness or injury. Both states are alerted and the person's
+    contacts told (Mandela Rules 68-69); DETAILS are clinical and confidential (Rules 26,
+    32): they stay in the file and are never put in a notification."""
+
+    public_id: str
+    at: datetime
+    nature: Literal["illness", "injury"]
+    treated_at: str | None
+    details: str
+    parties: list[str]
+
+
+@projector("custody.medical_emergency", MedicalEmergency)
+def apply_medical_emergency(session: Session, p: MedicalEmergency, event: EventFacts) -> None:
+    where = f"; treated at {p.treated_at}" if p.treated_at else ""
+    raise_alerts(session, event, p.parties, "medical_emergency", p.public_id,
+                 f"{p.public_id}: serious {p.nature} on {p.at:%Y-%m-%d}{where}")
 
 
 class IntegrityRecorded(BaseModel):

@@ -19,6 +19,7 @@ from habeas.custody.projections import (
     DeathInvestigated,
     DeathRecorded,
     Escaped,
+    MedicalEmergency,
     Recaptured,
     ReleaseDateSet,
     ReturnOrdered,
@@ -211,6 +212,29 @@ def record_recapture(session: Session, public_id: str, *, at: datetime, circumst
                              facility=prisoner.facility_code, occurred_at=at,
                              payload=Recaptured(public_id=public_id, at=at,
                                                 circumstances=circumstances.strip())))
+
+
+MEDICAL_NATURES = ("illness", "injury")
+
+
+def record_medical_emergency(session: Session, public_id: str, *, at: datetime, nature: str,
+                             details: str, actor: str, treated_at: str | None = None) -> int:
+    """record_medical_emergency: a serious illness or injury. The person's contacts are told
+    unless they asked not to be (Mandela Rules 68-69); both states are alerted."""
+    prisoner = held(session, public_id)
+    if nature not in MEDICAL_NATURES:
+        raise field_error("nature", f"must be one of {', '.join(MEDICAL_NATURES)}")
+    if not details.strip():
+        raise field_error("details", "must not be empty")
+    if at.tzinfo is None:
+        raise field_error("at", "must carry a time zone")
+    event = record(session, NewEvent(
+        type="custody.medical_emergency", actor=actor, subject=public_id,
+        facility=prisoner.facility_code, occurred_at=at, payload=MedicalEmergency(
+            public_id=public_id, at=at, nature=nature,
+            treated_at=(treated_at or "").strip() or None, details=details.strip(),
+            parties=_parties(session, prisoner))))
+    return event.seq
 
 
 def open_solitary(session: Session, public_id: str) -> Solitary | None:

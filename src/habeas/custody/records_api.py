@@ -109,6 +109,28 @@ class MomentIn(Strict):
     circumstances: str = Field(default="", max_length=5_000)
 
 
+class MedicalEmergencyIn(Strict):
+    at: AwareDatetime
+    nature: Literal["illness", "injury"]
+    details: str = Field(min_length=1, max_length=5_000,
+                         description="clinical details: kept confidential, never notified")
+    treated_at: str | None = Field(default=None, max_length=300,
+                                   description="where the person is treated (told to family)")
+
+
+@router.post("/people/{public_id}/medical-emergency", status_code=201,
+             responses=documented(401, 403, 404, 409, 422))
+def record_medical_emergency(public_id: str, body: MedicalEmergencyIn, write: Writer,
+                             principal: Recorder) -> Done:
+    """Record a serious illness or injury: both states are alerted, and the person's contacts,
+    consulate and counsel are notified unless the person asked otherwise (Rules 68-69)."""
+    with write() as db:
+        seq = records.record_medical_emergency(
+            db, public_id, at=body.at, nature=body.nature, details=body.details,
+            treated_at=body.treated_at, actor=principal.actor)
+    return Done(public_id=public_id, recorded="custody.medical_emergency", seq=seq)
+
+
 @router.post("/people/{public_id}/escape", status_code=201,
              responses=documented(401, 403, 404, 409, 422))
 def record_escape(public_id: str, body: MomentIn, write: Writer, principal: Recorder) -> Done:

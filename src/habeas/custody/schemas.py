@@ -95,3 +95,9 @@ class IntakeIn(Strict):
     security_level: SecurityLevel
     affiliation: Affiliation = Affiliation()
     legal_status: LegalStatus = "convicted"
+    # The person's own request not to tell their contacts of admission, transfer or a serious
+    # illness or injury (Mandela Rules 68, 69: respected; a death is told all the same).
+    do_not_notify: bool = False
+    # Consular notification is at the person's request (VCCR art. 36(1)(b)): they may
+    # decline it. A death is notified all the same (art. 37(a)).
+    do_not_notify_consulate: bool = False

@@ -15,6 +15,7 @@ from habeas.auth.models import Role
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
 from habeas.errors import DomainError
+from habeas.i18n import install as install_i18n
 
 templates = Jinja2Templates(directory=str(resources.files("habeas.web") / "templates"))
 LOGIN_CSRF_COOKIE = "habeas_login_csrf"
@@ -48,6 +49,8 @@ PAGE_ACTIONS: dict[str, Action] = {
     "/billing/invoices/{seq}": Action.READ_BILLING,
     "/billing/invoices/{seq}.pdf": Action.READ_BILLING,
     "/billing/sustainability": Action.READ_BILLING,
+    "/notifications": Action.READ_NOTIFICATIONS,
+    "/notifications/mail": Action.READ_NOTIFICATIONS,
 }
 # Every form a page posts, and the action it needs (checked with the CSRF token).
 FORM_ACTIONS: dict[str, Action] = {
@@ -63,8 +66,10 @@ FORM_ACTIONS: dict[str, Action] = {
     "/billing/invoices/{seq}/disputes": Action.DISPUTE_INVOICES,
     "/billing/disputes/{seq}/accept": Action.DECIDE_DISPUTES,
     "/billing/disputes/{seq}/reject": Action.DECIDE_DISPUTES,
+    "/notifications/{notification_id}/retry": Action.RETRY_NOTIFICATIONS,
 }
-PUBLIC_PAGES = frozenset({"/login"})
+PUBLIC_PAGES = frozenset({"/login", "/locate",
+                          "/subscribe", "/subscribe/confirm", "/subscribe/revoke"})
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ def navigation(principal: Principal) -> list[NavItem]:
              NavItem("Facility", "/facilities"), NavItem("Transfers", "/transfers"),
              NavItem("Court orders", "/holds"), NavItem("Integrity", "/integrity"),
              NavItem("Oversight", "/inspections"), NavItem("Billing", "/billing/invoices"),
-             NavItem("Ledger", "/log")]
+             NavItem("Notifications", "/notifications"), NavItem("Ledger", "/log")]
     if principal.role in (Role.ADMIN, Role.MONITOR):
         items.append(NavItem("API schema", "/openapi.json"))
     return [i for i in items if i.href not in PAGE_ACTIONS
@@ -94,6 +99,7 @@ def money(minor: int | None, currency: str) -> str:
 
 
 templates.env.filters["money"] = money
+install_i18n(templates.env)  # _() and {% trans %} in every template (habeas.i18n)
 
 
 def page_principal(request: Request, path: str) -> Principal | Response:

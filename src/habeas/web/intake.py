@@ -93,6 +93,9 @@ def intake_body(form: dict[str, str]) -> dict[str, Any]:
                         "source": form["affiliation_source"].strip() or None}
         if group or basis != "none" else {},
         "legal_status": form["legal_status"],
+        # The person's requests about notifications (Mandela Rules 68-69; VCCR art. 36).
+        "do_not_notify": form.get("do_not_notify") == "on",
+        "do_not_notify_consulate": form.get("do_not_notify_consulate") == "on",
     }
 
 
@@ -175,6 +178,7 @@ def intake_form(request: Request, public_id: str, document_checked: str = Form("
                 medical_flags: str = Form(""), security_level: str = Form(""),
                 affiliation_group: str = Form(""), affiliation_basis: str = Form(""),
                 affiliation_source: str = Form(""), legal_status: str = Form(""),
+                do_not_notify: str = Form(""), do_not_notify_consulate: str = Form(""),
                 csrf: str = Form("")) -> Response:
     """intake_form records the intake; a bad field re-renders the form naming it."""
     principal = form_principal(request, "/people/{public_id}/intake", csrf)
@@ -186,7 +190,8 @@ def intake_form(request: Request, public_id: str, document_checked: str = Form("
             "language": language, "medical_flags": medical_flags,
             "security_level": security_level, "affiliation_group": affiliation_group,
             "affiliation_basis": affiliation_basis, "affiliation_source": affiliation_source,
-            "legal_status": legal_status}
+            "legal_status": legal_status, "do_not_notify": do_not_notify,
+            "do_not_notify_consulate": do_not_notify_consulate}
     try:
         with unit_of_work(engine_of(request)) as db:
             prisoner = custody.get_prisoner(db, public_id, principal.scope)

@@ -1,0 +1,1 @@
+"""The public locator (DESIGN.md §9): families and anyone can find where a transferee is."""

@@ -1,0 +1,198 @@
+"""Notification pages: the outbox and its dead letters and the demo's mail sink (staff);
+subscribing, confirming and revoking (public, English and Spanish).
+
+Thin, as the other pages: parse, call habeas.notify.service, render. The public forms
+carry a double-submit CSRF token (a cookie and a form field), as the login form does.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from habeas import i18n
+from habeas.api.deps import engine_of, optional_principal
+from habeas.auth.permissions import Action, allowed
+from habeas.auth.service import Principal
+from habeas.config import get_settings
+from habeas.db import read_session, unit_of_work, utcnow
+from habeas.errors import DomainError
+from habeas.locator.api import client_of
+from habeas.notify import service, tokens
+from habeas.notify.sink import received, running, sink_dir
+from habeas.notify.templates import translations
+from habeas.web.common import form_principal, navigation, page_principal, templates
+
+router = APIRouter(include_in_schema=False)
+PUBLIC_CSRF_COOKIE = "habeas_public_csrf"
+SHOWN = 200
+
+
+def _context(principal: Principal, **extra: Any) -> dict[str, Any]:
+    return {"principal": principal, "nav": navigation(principal), **extra}
+
+
+# --- staff: the outbox ------------------------------------------------------------------
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+def notifications_page(request: Request,
+                       status: str | None = Query(default=None,
+                                                  pattern="^(pending|delivered|dead|cancelled)$"),
+                       retried: str | None = Query(default=None, max_length=32)) -> Response:
+    """notifications_page: the outbox by status, newest first; status=dead lists the dead
+    letters, each with its last error and a retry button."""
+    principal = page_principal(request, "/notifications")
+    if isinstance(principal, Response):
+        return principal
+    with read_session(engine_of(request)) as db:
+        counts = service.counts(db)
+        rows = [service.shown_to_staff(r) for r in service.outbox(db, status=status,
+                                                                  limit=SHOWN)]
+    return templates.TemplateResponse(request, "notifications.html", _context(
+        principal, counts=counts, rows=rows, status=status, retried=retried,
+        may_retry=allowed(principal.role, Action.RETRY_NOTIFICATIONS)))
+
+
+@router.post("/notifications/{notification_id}/retry", response_class=HTMLResponse)
+def retry_notification(request: Request, notification_id: str,
+                       csrf: str = Form("")) -> Response:
+    """retry_notification puts a dead letter back in the queue (notification.retried)."""
+    principal = form_principal(request, "/notifications/{notification_id}/retry", csrf)
+    if isinstance(principal, Response):
+        return principal
+    try:
+        with unit_of_work(engine_of(request)) as db:
+            service.retry(db, notification_id, actor=principal.actor, now=utcnow())
+    except DomainError as exc:
+        return templates.TemplateResponse(request, "error.html", _context(
+            principal, message=exc.message), status_code=exc.status)
+    return RedirectResponse(f"/notifications?status=dead&retried={notification_id}",
+                            status_code=303)
+
+
+@router.get("/notifications/mail", response_class=HTMLResponse)
+def mail_sink_page(request: Request) -> Response:
+    """mail_sink_page: what the demo's local mail sink received, newest first."""
+    principal = page_principal(request, "/notifications/mail")
+    if isinstance(principal, Response):
+        return principal
+    settings = get_settings()
+    return templates.TemplateResponse(request, "mail_sink.html", _context(
+        principal, mails=received(sink_dir(settings.data_dir), limit=SHOWN),
+        running=running() is not None))
+
+
+# --- public: subscribe, confirm, revoke -------------------------------------------------
+
+
+def _principal(request: Request) -> Principal | None:
+    try:
+        return optional_principal(request)
+    except DomainError:
+        return None
+
+
+def _public(request: Request, template: str, status: int = 200, **extra: Any) -> Response:
+    lang = i18n.locale_of(request)
+    principal = _principal(request)
+    csrf = request.cookies.get(PUBLIC_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response = templates.TemplateResponse(request, template, {
+        "lang": lang, "t": translations(lang).gettext, "csrf": csrf, "principal": principal,
+        "nav": navigation(principal) if principal else [], **extra}, status_code=status)
+    response.set_cookie(PUBLIC_CSRF_COOKIE, csrf, max_age=3600, httponly=True,
+                        samesite="strict", secure=get_settings().cookie_secure, path="/")
+    return response
+
+
+def _forged(request: Request, csrf: str) -> bool:
+    cookie = request.cookies.get(PUBLIC_CSRF_COOKIE, "")
+    return not cookie or not secrets.compare_digest(cookie, csrf)
+
+
+def _refused(request: Request, template: str, exc: DomainError, **extra: Any) -> Response:
+    headers = {"Retry-After": str(exc.details["retry_after"])} \
+        if "retry_after" in exc.details else None
+    response = _public(request, template, status=exc.status, error=exc.code.value,
+                       field=exc.details.get("field"), **extra)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+@router.get("/subscribe", response_class=HTMLResponse)
+def subscribe_page(request: Request, token: str = Query(default="", max_length=200)
+                   ) -> Response:
+    """subscribe_page: the form to ask for a person's status changes (from a locator result).
+    A token that is not one of ours is said so at once (whether it names someone the
+    locator still shows is said only on submitting, with the same words)."""
+    if tokens.person_for(token) is None:
+        return _public(request, "subscribe.html", status=404, step="none", token="",
+                       error="not_found", field="token")
+    return _public(request, "subscribe.html", step="form", token=token,
+                   values={"channel": "email", "address": ""})
+
+
+@router.post("/subscribe", response_class=HTMLResponse)
+def subscribe_form(request: Request, token: str = Form(""), channel: str = Form("email"),
+                   address: str = Form(""), locale: str = Form("en"),
+                   csrf: str = Form("")) -> Response:
+    values = {"channel": channel, "address": address}
+    if _forged(request, csrf):
+        return _public(request, "subscribe.html", status=403, step="form", token=token,
+                       values=values, error="csrf_failed")
+    settings = get_settings()
+    try:
+        with unit_of_work(engine_of(request)) as db:
+            found = service.subscribe(
+                db, token=token, channel=channel, address=address, locale=locale,
+                client=client_of(request), now=utcnow(), limit=settings.subscribe_rate_limit,
+                window_s=settings.subscribe_rate_window_s,
+                allow_private=settings.webhook_allow_private)
+    except DomainError as exc:
+        return _refused(request, "subscribe.html", exc, step="form", token=token,
+                        values=values)
+    secret = tokens.webhook_secret(found.id, found.address) if found.channel == "webhook" \
+        else None
+    return _public(request, "subscribe.html", status=202, step="sent", channel=found.channel,
+                   revoke_token=tokens.revoke_token(found.id), secret=secret)
+
+
+@router.get("/subscribe/confirm", response_class=HTMLResponse)
+def confirm_page(request: Request, code: str = Query(default="", max_length=100)) -> Response:
+    """confirm_page asks for one click: a link scanner that opens it confirms nothing."""
+    return _public(request, "subscribe.html", step="confirm", code=code)
+
+
+@router.post("/subscribe/confirm", response_class=HTMLResponse)
+def confirm_form(request: Request, code: str = Form(""), csrf: str = Form("")) -> Response:
+    if _forged(request, csrf):
+        return _public(request, "subscribe.html", status=403, step="confirm", code=code,
+                       error="csrf_failed")
+    try:
+        with unit_of_work(engine_of(request)) as db:
+            service.confirm(db, code, now=utcnow())
+    except DomainError as exc:
+        return _refused(request, "subscribe.html", exc, step="confirm", code=code)
+    return _public(request, "subscribe.html", step="confirmed")
+
+
+@router.get("/subscribe/revoke", response_class=HTMLResponse)
+def revoke_page(request: Request, token: str = Query(default="", max_length=100)) -> Response:
+    return _public(request, "subscribe.html", step="revoke", token=token)
+
+
+@router.post("/subscribe/revoke", response_class=HTMLResponse)
+def revoke_form(request: Request, token: str = Form(""), csrf: str = Form("")) -> Response:
+    if _forged(request, csrf):
+        return _public(request, "subscribe.html", status=403, step="revoke", token=token,
+                       error="csrf_failed")
+    try:
+        with unit_of_work(engine_of(request)) as db:
+            service.revoke(db, token, now=utcnow())
+    except DomainError as exc:
+        return _refused(request, "subscribe.html", exc, step="revoke", token=token)
+    return _public(request, "subscribe.html", step="revoked")
