@@ -127,6 +127,31 @@ def _apply(session: Session, kind: EventType, payload: BaseModel, event: EventFa
         react(session, payload, event)
 
 
+def rerun_reactions(session: Session, appliers: Mapping[str, Applier], *,
+                    batch_size: int = 5_000) -> int:
+    """rerun_reactions applies APPLIERS (event type → reaction) to every recorded event of
+    those types, in log order, in batches; returns the number of events read. For derived
+    tables added to a database that already holds events (a migration's data step)."""
+    kinds = event_types()
+    count, after = 0, -1
+    try:
+        with session.no_autoflush:
+            while True:
+                batch = list(session.scalars(
+                    select(Event).where(Event.type.in_(tuple(appliers)), Event.seq > after)
+                    .order_by(Event.seq).limit(batch_size)))
+                if not batch:
+                    break
+                for event in batch:
+                    payload = kinds[event.type].payload.model_validate(event.payload)
+                    appliers[event.type](session, payload, event)
+                count, after = count + len(batch), batch[-1].seq
+        session.flush()
+    finally:
+        session.info.pop(_STAGED, None)  # the batch cache, as record_many leaves it
+    return count
+
+
 @functools.cache
 def _load_domains() -> None:
     for module in PROJECTION_MODULES:

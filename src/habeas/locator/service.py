@@ -21,10 +21,8 @@ from habeas import events
 from habeas.codes import check_country, country_name
 from habeas.db import Base
 from habeas.errors import DomainError, ErrorCode, ValidationFailed
-from habeas.events import event_types
 from habeas.facilities.models import Facility
 from habeas.i18n import N_
-from habeas.ledger.models import Event
 from habeas.locator import reactions
 from habeas.locator.models import LocatorDocument, LocatorEntry, LocatorSearch
 from habeas.locator.normalise import identifier_key, letters, name_key
@@ -272,21 +270,4 @@ def rebuild_index(session: Session) -> int:
     database that already holds events (migration 0009, through habeas.migrate)."""
     session.execute(delete(LocatorDocument))
     session.execute(delete(LocatorEntry))
-    kinds = event_types()
-    count, after = 0, -1
-    try:
-        with session.no_autoflush:
-            while True:
-                batch = list(session.scalars(
-                    select(Event).where(Event.type.in_(reactions.EVENT_TYPES), Event.seq > after)
-                    .order_by(Event.seq).limit(REBUILD_BATCH)))
-                if not batch:
-                    break
-                for event in batch:
-                    payload = kinds[event.type].payload.model_validate(event.payload)
-                    reactions.REACTIONS[event.type](session, payload, event)
-                count, after = count + len(batch), batch[-1].seq
-        session.flush()
-    finally:
-        session.info.pop(events._STAGED, None)  # the batch cache, as record_many leaves it
-    return count
+    return events.rerun_reactions(session, reactions.REACTIONS, batch_size=REBUILD_BATCH)

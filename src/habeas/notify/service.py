@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from habeas import events
 from habeas.errors import Conflict, DomainError, ErrorCode, NotFound, ValidationFailed
 from habeas.events import NewEvent, record
-from habeas.ledger.models import Event
 from habeas.locator.models import LocatorEntry
 from habeas.locator.service import LEFT, SHOWN, SHOWN_AFTER_RELEASE_DAYS, adult_born_by
 from habeas.notify import reactions, tokens
@@ -280,22 +279,4 @@ def rebuild_outbox(session: Session) -> int:
     an empty outbox: once rows have outcomes, replaying the reactions would lose them."""
     if session.scalar(select(func.count()).select_from(Notification)):
         raise Conflict("the outbox is not empty; it is rebuilt only when it is created")
-    kinds = events.event_types()
-    count, after = 0, -1
-    try:
-        with session.no_autoflush:
-            while True:
-                batch = list(session.scalars(
-                    select(Event).where(Event.type.in_(reactions.EVENT_TYPES),
-                                        Event.seq > after)
-                    .order_by(Event.seq).limit(REBUILD_BATCH)))
-                if not batch:
-                    break
-                for event in batch:
-                    payload = kinds[event.type].payload.model_validate(event.payload)
-                    reactions.REACTIONS[event.type](session, payload, event)
-                count, after = count + len(batch), batch[-1].seq
-        session.flush()
-    finally:
-        session.info.pop(events._STAGED, None)
-    return count
+    return events.rerun_reactions(session, reactions.REACTIONS, batch_size=REBUILD_BATCH)
