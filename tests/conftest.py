@@ -53,6 +53,19 @@ def _find_postgres() -> str | None:
     return None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keys, exports and the mail sink the tests write go to a temporary HABEAS_DATA_DIR,
+    never into the checkout's ./.habeas; a test that needs its own still sets one."""
+    folder = tmp_path_factory.mktemp("data")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("HABEAS_DATA_DIR", str(folder))
+    get_settings.cache_clear()
+    yield folder
+    patch.undo()
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def postgres_admin_url() -> str:
     url = _find_postgres()

@@ -4,11 +4,14 @@ nothing said beyond the locator."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from habeas.api.app import create_app
+from habeas.db import read_session
+from habeas.locator.models import LocatorEntry
 from habeas.notify import tokens
 from tests.notify.conftest import admitted, rows
 
@@ -26,6 +29,26 @@ class TestSubscribePages:
         assert page.status_code == 404
         assert "no longer names anyone the locator shows" in page.text
         assert 'name="address"' not in page.text
+
+    def test_the_form_names_the_person_as_the_result_did_until_the_locator_drops_them(
+            self, demo_engine: Engine) -> None:
+        from tests.locator.conftest import release
+
+        person = admitted(demo_engine)
+        with read_session(demo_engine) as s:
+            entry = s.get(LocatorEntry, person)
+            assert entry is not None
+            name = entry.shown_name
+        client = TestClient(create_app(demo_engine))
+        link = f"/subscribe?token={tokens.subscribe_token(person)}&lang=en"
+        form = client.get(link)
+        assert form.status_code == 200
+        assert f"About: <strong>{name}</strong>" in form.text
+        # Released long before today: the locator no longer shows him, nor does this page.
+        release(demo_engine, person, date(2025, 6, 1))
+        gone = client.get(link)
+        assert gone.status_code == 404 and name not in gone.text
+        assert 'name="address"' not in gone.text
 
     def test_subscribe_and_stop_in_english(self, demo_engine: Engine) -> None:
         person = admitted(demo_engine)

@@ -56,6 +56,13 @@ def test_a_family_finds_a_person_by_name_in_english(browser: Browser, server: st
     expect(person).not_to_contain_text("1994")
     # The form keeps what was typed, for a second try.
     expect(form.get_by_label("Family name(s)")).to_have_value("RIVERA LOPEZ")
+    # From the result, the family asks to be told of changes (VINE-style).
+    person.get_by_role("link", name="Be told when this changes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Updates about a person in custody")
+    expect(page.locator("main")).to_contain_text("José Antonio Rivera López")
+    page.get_by_label("Address").fill("family@example.org")
+    page.get_by_role("button", name="Send me the code").click()
+    expect(page.get_by_test_id("sent")).to_be_visible()
     assert problems == [], problems
 
 

@@ -43,6 +43,15 @@ class LocatorEntry(Base):
     legal_custodian: Mapped[str] = mapped_column(String(3))
     status_changed_on: Mapped[date] = mapped_column(Date)
 
+    @property
+    def shown_name(self) -> str:
+        """shown_name: the name as the locator shows it, given names first."""
+        return shown_name(self.given_names, self.family_name)
+
+
+def shown_name(given_names: str, family_name: str) -> str:
+    return f"{given_names} {family_name}"
+
 
 class LocatorDocument(Base):
     """LocatorDocument is one identity document number of a findable person, as a key."""

@@ -24,7 +24,7 @@ from habeas.errors import DomainError, ErrorCode, ValidationFailed
 from habeas.facilities.models import Facility
 from habeas.i18n import N_
 from habeas.locator import reactions
-from habeas.locator.models import LocatorDocument, LocatorEntry, LocatorSearch
+from habeas.locator.models import LocatorDocument, LocatorEntry, LocatorSearch, shown_name
 from habeas.locator.normalise import identifier_key, letters, name_key
 from habeas.locator.schemas import (
     STATUS_LABELS,
@@ -199,7 +199,7 @@ BY_BIRTH = _BASE.where(_E.date_of_birth == bindparam("born"))
 
 def _located(row: Any) -> LocatedPerson:
     return LocatedPerson(
-        name=f"{row.given_names} {row.family_name}", status=STATUS_LABELS[row.status],
+        name=shown_name(row.given_names, row.family_name), status=STATUS_LABELS[row.status],
         facility=FacilityOut(name=row.name, address=row.address, phone=row.phone),
         legal_custodian=CustodianOut(code=row.legal_custodian,
                                      name=country_name(row.legal_custodian)),

@@ -115,20 +115,28 @@ def check_rate(session: Session, client_key: str, now: datetime, *, limit: int,
         raise RateLimited(max(1, math.ceil(wait)))
 
 
+def subscribable(session: Session, token: str, now: datetime) -> LocatorEntry | None:
+    """subscribable: the locator entry a result's TOKEN names, if the locator shows it today
+    (its name is then no more than the result that gave the token showed)."""
+    public_id = tokens.person_for(token)
+    entry = session.get(LocatorEntry, public_id) if public_id else None
+    return entry if shown(entry, now) else None
+
+
 def subscribe(session: Session, *, token: str, channel: str, address: str, locale: str,
               client: str, now: datetime, limit: int, window_s: int,
               allow_private: bool = False) -> Subscription:
     """subscribe asks for updates about the person a locator result's TOKEN names. Nothing
     is sent but a confirmation code to ADDRESS until that code is given back."""
-    public_id = tokens.person_for(token)
-    if public_id is None or not shown(session.get(LocatorEntry, public_id), now):
+    entry = subscribable(session, token, now)
+    if entry is None:
         # The same answer for a forged token and for someone the locator no longer shows.
         raise NotFound("token: no such person to subscribe to; search the locator again",
                        details={"field": "token"})
     checked = check_address(channel, address, allow_private=allow_private)
     client_key = tokens.client_key(client)
     check_rate(session, client_key, now, limit=limit, window_s=window_s)
-    return request(session, public_id=public_id, channel=channel, address=checked,
+    return request(session, public_id=entry.public_id, channel=channel, address=checked,
                    locale=locale, client_key=client_key, now=now)
 
 

@@ -126,13 +126,16 @@ def _refused(request: Request, template: str, exc: DomainError, **extra: Any) ->
 @router.get("/subscribe", response_class=HTMLResponse)
 def subscribe_page(request: Request, token: str = Query(default="", max_length=200)
                    ) -> Response:
-    """subscribe_page: the form to ask for a person's status changes (from a locator result).
-    A token that is not one of ours is said so at once (whether it names someone the
-    locator still shows is said only on submitting, with the same words)."""
-    if tokens.person_for(token) is None:
+    """subscribe_page: the form to ask for a person's status changes (from a locator result),
+    naming the person as the result did. A forged token and someone the locator no longer
+    shows get the same 404."""
+    with unit_of_work(engine_of(request)) as db:
+        entry = service.subscribable(db, token, utcnow())
+        name = entry.shown_name if entry else None
+    if name is None:
         return _public(request, "subscribe.html", status=404, step="none", token="",
                        error="not_found", field="token")
-    return _public(request, "subscribe.html", step="form", token=token,
+    return _public(request, "subscribe.html", step="form", token=token, person_name=name,
                    values={"channel": "email", "address": ""})
 
 
