@@ -16,6 +16,7 @@ import shutil
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,12 +123,13 @@ def _empty_postgres(engine: Engine) -> None:
         conn.execute(text("INSERT INTO log_head (id, size) VALUES (1, 0)"))
 
 
-@pytest.fixture
-def database_url(migrated: tuple[str, str], tmp_path: Path) -> Iterator[str]:
-    """database_url is a freshly migrated, empty database for one test."""
+@contextmanager
+def fresh_database(migrated: tuple[str, str], folder: Path) -> Iterator[str]:
+    """fresh_database: the URL of an empty migrated database (SQLite: a copy of the
+    template in FOLDER; PostgreSQL: the session's database, emptied afterwards)."""
     kind, source = migrated
     if kind == "sqlite":
-        target = tmp_path / "habeas.db"
+        target = folder / "habeas.db"
         shutil.copyfile(source, target)
         yield f"sqlite:///{target}"
         return
@@ -137,6 +139,13 @@ def database_url(migrated: tuple[str, str], tmp_path: Path) -> Iterator[str]:
         _empty_postgres(engine)
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def database_url(migrated: tuple[str, str], tmp_path: Path) -> Iterator[str]:
+    """database_url is a freshly migrated, empty database for one test."""
+    with fresh_database(migrated, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -159,9 +159,10 @@ def list_invoices(db: ReadDB, principal: Reader,
 
 
 @router.get("/preview", responses=documented(401, 403, 404, 422))
-def preview(db: ReadDB, _: Reader, agreement: Annotated[str, Query(max_length=64)],
+def preview(db: ReadDB, principal: Reader, agreement: Annotated[str, Query(max_length=64)],
             period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]) -> DraftOut:
     """The invoice a period would get, computed and not recorded."""
+    service.get_agreement_for(db, agreement, scope=principal.scope)
     return DraftOut.model_validate(service.invoice_for(db, agreement, period).as_json())
 
 

@@ -263,9 +263,11 @@ def sustainability_report(
         session: Session, period: str, *, today: date, facility: str | None = None,
         annual_cost_minor: int = sustain.REPORTED_SYSTEM_COST_MINOR,
         system_population: int = sustain.REPORTED_SYSTEM_POPULATION,
+        scope: str | None = None,
 ) -> SustainabilityReport:
     """sustainability_report measures PERIOD ("YYYY-MM" or "YYYY") at FACILITY (default:
-    the one the agreements name).
+    the one the agreements name). A caller limited to the party SCOPE counts only its own
+    agreements' revenue: another state's money is not its business (DESIGN.md §2).
 
     Cost per person-day = ANNUAL_COST_MINOR / (365 × SYSTEM_POPULATION), the reported
     system cost spread over everyone the system holds. Days from TODAY on are not
@@ -278,8 +280,11 @@ def sustainability_report(
     if isinstance(system_population, bool) or system_population < 1:
         raise field_error("system_population", "must be at least one person")
     place = _facility(session, facility)
-    agreements = list(session.scalars(select(Agreement).where(
-        Agreement.facility_code == place.code).order_by(Agreement.ref)))
+    at_place = select(Agreement).where(Agreement.facility_code == place.code)
+    if scope is not None:
+        at_place = at_place.where(or_(Agreement.sending_party == scope,
+                                      Agreement.receiving_party == scope))
+    agreements = list(session.scalars(at_place.order_by(Agreement.ref)))
     currencies = sorted({a.currency for a in agreements})
     if len(currencies) > 1:
         raise field_error("currency", f"the agreements at {place.code} bill in "

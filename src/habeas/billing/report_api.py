@@ -71,7 +71,7 @@ class SustainabilityOut(FiguresOut):
 
 @router.get("/sustainability", responses=documented(401, 403, 404, 422))
 def sustainability(
-    db: ReadDB, _: Reader,
+    db: ReadDB, principal: Reader,
     period: Annotated[str, Query(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$",
                                  description="a month YYYY-MM or a year YYYY",
                                  examples=["2025-04"])],
@@ -87,4 +87,5 @@ def sustainability(
     domestic included; per month and for the period, with the shares covered."""
     return SustainabilityOut.model_validate(report.sustainability_report(
         db, period, today=utcnow().date(), facility=facility,
-        annual_cost_minor=annual_cost_minor, system_population=system_population).as_json())
+        annual_cost_minor=annual_cost_minor, system_population=system_population,
+        scope=principal.scope).as_json())

@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from habeas import faults
 from habeas.agreements.models import Agreement, FeeSchedule
 from habeas.billing import arithmetic, invoicing
 from habeas.billing.arithmetic import BillingError, Fee
@@ -278,10 +279,16 @@ def invoice_for(session: Session, agreement_ref: str, period: str) -> InvoiceDra
                         facility.timezone, fees, lines)
 
 
-def _acts_for(party: str | None, expected: str, what: str) -> None:
+def _acts_for(party: str | None, agreement: Agreement, side: Literal["sending", "receiving"],
+              what: str) -> None:
     # None: a caller without a party (the CLI operator); otherwise the state must match.
+    # A state that is no party to the agreement learns nothing of it, not even that the
+    # invoice exists: not found, as for a stranger's people (DESIGN.md §2).
+    if party is not None and party not in (agreement.sending_party, agreement.receiving_party):
+        raise NotFound(f"agreement {agreement.ref!r} not found")
+    expected = agreement.sending_party if side == "sending" else agreement.receiving_party
     if party is not None and party != expected:
-        raise Forbidden(f"only {expected} {what}")
+        raise Forbidden(f"only {expected} {what} under {agreement.ref}")
 
 
 def issue_invoice(session: Session, agreement_ref: str, period: str, *, actor: str,
@@ -293,7 +300,7 @@ def issue_invoice(session: Session, agreement_ref: str, period: str, *, actor: s
     """
     _, end = period_bounds(period)
     agreement = get_agreement(session, agreement_ref)
-    _acts_for(party, agreement.receiving_party, "issues invoices under " + agreement.ref)
+    _acts_for(party, agreement, "receiving", "issues invoices")
     if today <= end:
         raise field_error("period", f"{period} is not over until {end.isoformat()}; "
                           "invoice it afterwards (use invoice_for for a preview)")
@@ -316,6 +323,7 @@ def issue_invoice(session: Session, agreement_ref: str, period: str, *, actor: s
                                      party=agreement.receiving_party,
                                      subject=document["number"],
                                      facility=agreement.facility_code))
+    faults.crash_point("billing.invoice")
     return session.get_one(Invoice, event.seq)
 
 
@@ -422,7 +430,7 @@ def issue_credit_note(session: Session, invoice_seq: int, credits: dict[int, int
     """issue_credit_note credits invoice lines (line → positive amount to credit)."""
     invoice = get_invoice(session, invoice_seq)
     agreement = session.get_one(Agreement, invoice.agreement_ref)
-    _acts_for(party, agreement.receiving_party, "issues credit notes under " + agreement.ref)
+    _acts_for(party, agreement, "receiving", "issues credit notes")
     lock_log(session)
     event = record(session, _credit_note_event(session, invoice, credits, reason,
                                                actor=actor, today=today))
@@ -434,9 +442,7 @@ def record_payment(session: Session, invoice_seq: int, amount_minor: int, *, pai
     """record_payment records money received; partial allowed, never more than the balance."""
     invoice = get_invoice(session, invoice_seq)
     agreement = session.get_one(Agreement, invoice.agreement_ref)
-    if party is not None and party not in (agreement.sending_party, agreement.receiving_party):
-        raise Forbidden(f"only {agreement.sending_party} or {agreement.receiving_party} "
-                        f"record payments under {agreement.ref}")
+    get_agreement_for(session, agreement.ref, scope=party)  # a stranger: not found
     lock_log(session)
     session.refresh(invoice)
     if amount_minor <= 0:
@@ -467,7 +473,7 @@ def open_dispute(session: Session, document: str, line: int, reason: str, *, act
                            details={"field": "document"})
         raise NotFound(f"invoice {document!r} not found")
     agreement = session.get_one(Agreement, invoice.agreement_ref)
-    _acts_for(party, agreement.sending_party, "disputes invoices under " + agreement.ref)
+    _acts_for(party, agreement, "sending", "disputes invoices")
     if not reason.strip():
         raise field_error("reason", "a dispute gives its reason")
     _line(invoice, line)
@@ -500,7 +506,7 @@ def decide_dispute(session: Session, seq: int, *, accept: bool, reason: str, act
     dispute = get_dispute(session, seq)
     invoice = session.get_one(Invoice, dispute.invoice_seq)
     agreement = session.get_one(Agreement, invoice.agreement_ref)
-    _acts_for(party, agreement.receiving_party, "decides disputes under " + agreement.ref)
+    _acts_for(party, agreement, "receiving", "decides disputes")
     if not reason.strip():
         raise field_error("reason", "a decision gives its reason")
     lock_log(session)
@@ -526,7 +532,7 @@ def record_charge(session: Session, agreement_ref: str, public_id: str, *, kind:
     """record_charge records a pass-through cost for a transferee, billed (capped) on the
     invoice of the month it was incurred in; a month already invoiced takes no more."""
     agreement = get_agreement(session, agreement_ref)
-    _acts_for(party, agreement.receiving_party, "records charges under " + agreement.ref)
+    _acts_for(party, agreement, "receiving", "records charges")
     if kind not in invoicing.PASS_THROUGH:
         raise field_error("kind", f"must be one of {', '.join(invoicing.PASS_THROUGH)}")
     if amount_minor <= 0:

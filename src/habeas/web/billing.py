@@ -381,7 +381,7 @@ def sustainability_page(request: Request, period: str = "", facility: str = "",
                                 sustain.REPORTED_SYSTEM_POPULATION, 1)
             measured = report.sustainability_report(
                 db, form["period"], today=today, facility=form["facility"] or None,
-                annual_cost_minor=cost, system_population=population)
+                annual_cost_minor=cost, system_population=population, scope=principal.scope)
         except DomainError as exc:
             problem = _problem("report", exc)
     return templates.TemplateResponse(request, "billing_sustainability.html", _context(
