@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -124,11 +131,16 @@ def serve(
         "--mail-sink/--no-mail-sink",
         help="run a local mail sink and deliver notifications there (the demo; default "
              "HABEAS_MAIL_SINK)")] = None,
+    accept_rollback: AcceptRollback = None,
 ) -> None:
-    """Serve the web app and API, and deliver notifications in the background."""
+    """Serve the web app and API, and deliver notifications in the background.
+
+    Refuses a database whose ledger is older than a checkpoint already signed
+    (a restored old backup) unless --accept-rollback records why (ADR 0017)."""
     import uvicorn
 
     from habeas.api.app import create_app
+    from habeas.backup import guard
     from habeas.notify.cli import start_background
 
     settings = get_settings()
@@ -137,6 +149,14 @@ def serve(
                                                "port": port or settings.port})
     engine = default_engine()
     require_current(engine)
+    guarded = guard(settings.database_url, accept=_reason(accept_rollback), actor=actor(),
+                    what="serve:")
+    if guarded.nothing_to_accept:
+        # A flag left in a service's unit file would silently accept the next rollback.
+        raise DomainError(f"--accept-rollback: nothing to accept (the log extends checkpoint"
+                          f" {guarded.mark_size}); remove the flag")
+    for line in guarded.lines():
+        out.print(line, highlight=False)
     stop_background, said = start_background(
         engine, settings, mail_sink=settings.mail_sink if mail_sink is None else mail_sink)
     for line in said:
@@ -147,6 +167,98 @@ def serve(
                     log_level="info")
     finally:
         stop_background()
+
+
+AcceptRollback = Annotated[str | None, typer.Option(
+    "--accept-rollback", metavar="REASON",
+    help="accept a ledger older than a checkpoint already signed; REASON is recorded on the"
+         " ledger as ledger.rollback_accepted")]
+
+
+def _reason(accept_rollback: str | None) -> str | None:
+    if accept_rollback is not None and not accept_rollback.strip():
+        raise DomainError("--accept-rollback: give the reason, e.g. --accept-rollback"
+                          " \"disk lost; restored the nightly backup\"")
+    return accept_rollback.strip() if accept_rollback is not None else None
+
+
+def _spinner(description: str, quiet: bool) -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                    console=err, transient=True, disable=quiet or not err.is_terminal)
+
+
+@app.command("backup")
+def backup_command(
+    path: Annotated[Path, typer.Argument(help="a new folder to write the backup to")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Write a consistent snapshot of the live database, with a manifest, to a new folder.
+
+    SQLite: the online backup API (writers carry on); PostgreSQL: pg_dump."""
+    from habeas import backup as backups
+    from habeas.db import utcnow
+
+    settings = get_settings()
+    backups.engine_kind(settings.database_url)
+    engine = default_engine()
+    require_current(engine)
+    with _spinner(f"backing up to {path}", as_json) as bar:
+        bar.add_task(f"backing up to {path}", total=None)
+        made = backups.backup(settings.database_url, path, now=utcnow())
+    m = made.manifest
+    emit(as_json, {"path": str(path), "manifest": m.model_dump(mode="json"),
+                   "manifest_sha256": made.digest},
+         [f"backup written to {path}: {m.engine}, {m.log_size} events (root {m.root}),"
+          f" latest checkpoint {m.checkpoint_size if m.checkpoint_size is not None else 'none'}",
+          f"{m.file}: {m.bytes} bytes, SHA-256 {m.sha256}"])
+
+
+@app.command("restore")
+def restore_command(
+    path: Annotated[Path, typer.Argument(help="a folder written by `habeas backup`")],
+    accept_rollback: AcceptRollback = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Replace the database with a backup, then check and verify the ledger.
+
+    Stop `habeas serve` first. A backup older than a checkpoint the log already
+    signed is refused (nothing is changed) unless --accept-rollback records why."""
+    from habeas import backup as backups
+    from habeas.ledger import highwater
+    from habeas.ledger import service as ledger_service
+
+    settings = get_settings()
+    reason = _reason(accept_rollback)
+    backups.engine_kind(settings.database_url)
+    with _spinner("checking the backup", as_json) as bar:
+        task = bar.add_task("checking the backup", total=None)
+        found = backups.open_backup(path)
+        problem = backups.backup_shortfall(found, highwater.load(None, backups.log_verifier()))
+        if problem is not None and reason is None:
+            raise highwater.RolledBack(
+                f"restore: {problem}; nothing was changed: restore a newer backup, or pass"
+                " --accept-rollback REASON to restore it anyway and record the loss on the"
+                " ledger")
+        bar.update(task, description=f"restoring {path}")
+        backups.restore(settings.database_url, found)
+        _, schema = upgrade(default_engine())
+        guarded = backups.guard(settings.database_url, accept=reason, actor=actor(),
+                                what="restore: the database was restored, but",
+                                restored_from=found.digest)
+        bar.update(task, description="verifying the ledger")
+        verified = backups.verify_restored(settings.database_url)
+    m = found.manifest
+    checked = verified if isinstance(verified, str) else f"ledger verified: {verified.summary}"
+    emit(as_json, {"path": str(path), "manifest": m.model_dump(mode="json"),
+                   "manifest_sha256": found.digest, "schema": schema,
+                   "rollback_accepted_seq": guarded.accepted_seq,
+                   "checkpoint_signed": guarded.checkpoint_size,
+                   "verified": None if isinstance(verified, str) else
+                   {"size": verified.size, "root": ledger_service.root_b64(verified.root)},
+                   "note": verified if isinstance(verified, str) else None},
+         [f"restored {path} ({m.engine}, {m.log_size} events, made"
+          f" {m.created_at:%Y-%m-%d %H:%M:%S} UTC); schema at {schema}",
+          *guarded.lines(), checked])
 
 
 @app.command()
@@ -222,6 +334,42 @@ def users_list(as_json: JsonFlag = False) -> None:
     for r in rows:
         table.add_row(r["username"], r["role"], r["party"] or "", str(r["active"]), r["name"])
     out.print(table)
+
+
+@users_app.command("unlock")
+def users_unlock(
+    username: Annotated[str, typer.Argument(help="whose login lockout to lift")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Lift a user's login lockout (a `user.unlocked` event); earlier failures stop counting."""
+    engine = default_engine()
+    require_current(engine)
+    with unit_of_work(engine) as session:
+        user = auth.user_named(session, username)
+        auth.unlock_user(session, user, actor=actor())
+    emit(as_json, {"username": user.username, "unlocked": True},
+         [f"user {user.username} unlocked"])
+
+
+@users_app.command("password")
+def users_password(
+    username: Annotated[str, typer.Argument(help="whose password to set")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                 help="read the password from stdin")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Set a user's password (the password policy applies); their browser sessions end."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    engine = default_engine()
+    require_current(engine)
+    with unit_of_work(engine) as session:
+        user = auth.user_named(session, username)
+        auth.change_password(session, user, password, actor=actor())
+    emit(as_json, {"username": user.username, "password_changed": True},
+         [f"password of {user.username} changed; their browser sessions ended"])
 
 
 @users_app.command("token")

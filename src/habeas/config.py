@@ -28,6 +28,19 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="address `habeas serve` listens on")
     port: int = Field(default=8000, description="port `habeas serve` listens on")
     session_hours: int = Field(default=8, description="browser session lifetime in hours")
+    session_idle_minutes: int = Field(
+        default=30, ge=1, description="a browser session left this long without a page ends")
+    # Login throttling and lockout (ADR 0018).
+    login_lock_after: int = Field(
+        default=5, ge=1, description="consecutive failed logins that lock a user name")
+    login_lock_minutes: int = Field(
+        default=15, ge=1, description="the first lock's length; each further lock doubles it")
+    login_lock_max_minutes: int = Field(
+        default=24 * 60, ge=1, description="the longest a lock lasts")
+    login_client_limit: int = Field(
+        default=20, ge=1, description="failed logins per client address per window")
+    login_client_window_s: int = Field(
+        default=600, ge=1, description="that window in seconds")
     cookie_secure: bool = Field(
         default=False, description="mark cookies Secure (set when served over HTTPS)"
     )
@@ -81,6 +94,12 @@ ENVIRONMENT_HELP = """Environment:
   HABEAS_HOST          address `habeas serve` listens on (default 127.0.0.1)
   HABEAS_PORT          port `habeas serve` listens on (default 8000)
   HABEAS_SESSION_HOURS browser session lifetime (default 8)
+  HABEAS_SESSION_IDLE_MINUTES   a session idle this long ends (default 30)
+  HABEAS_LOGIN_LOCK_AFTER       failed logins in a row that lock a user name for
+                                HABEAS_LOGIN_LOCK_MINUTES (default 5, 15; doubling per
+                                repeat up to HABEAS_LOGIN_LOCK_MAX_MINUTES, default 1440)
+  HABEAS_LOGIN_CLIENT_LIMIT     failed logins per address per HABEAS_LOGIN_CLIENT_WINDOW_S
+                                before 429 (default 20 per 600)
   HABEAS_COOKIE_SECURE Secure cookies, for HTTPS deployments (default false)
   HABEAS_LOCATOR_RATE_LIMIT     locator searches per address per window (default 30;
                                 0 switches the limit off — for benchmarks only)

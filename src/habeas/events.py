@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from habeas import faults
 from habeas.codes import check_country
 from habeas.db import utcnow
 from habeas.errors import DomainError, ErrorCode, ValidationFailed
@@ -378,6 +379,7 @@ def record_many(
         session.flush()
     finally:
         session.info.pop(_STAGED, None)
+    faults.crash_point("events", len(events))
     return events
 
 

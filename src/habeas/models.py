@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData, Table
 
 from habeas.agreements import models as agreements
+from habeas.api import idempotency
 from habeas.auth import models as auth
 from habeas.billing import models as billing
 from habeas.custody import models as custody
@@ -18,8 +19,8 @@ from habeas.notify import models as notify
 from habeas.oversight import models as oversight
 from habeas.transfers import models as transfers
 
-__all__ = ["agreements", "auth", "billing", "custody", "facilities", "holds", "ledger",
-           "locator", "metadata", "nominations", "notify", "oversight", "transfers"]
+__all__ = ["agreements", "auth", "billing", "custody", "facilities", "holds", "idempotency",
+           "ledger", "locator", "metadata", "nominations", "notify", "oversight", "transfers"]
 
 metadata: MetaData = Base.metadata
 

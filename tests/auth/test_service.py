@@ -114,6 +114,8 @@ class TestSessions:
         now = datetime(2026, 1, 1, tzinfo=UTC)
         with unit_of_work(agreed) as s:
             secret = service.start_session(s, user, lifetime=timedelta(hours=8), now=now)
+        with unit_of_work(agreed) as s:  # in use until then: the idle timeout does not end it
+            service.touch_session(s, secret, now=now + timedelta(hours=6, minutes=50))
         with read_session(agreed) as s:
             live = service.principal_from_session(s, secret, now=now + timedelta(hours=7))
             assert live is not None and live.csrf_token

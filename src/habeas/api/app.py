@@ -15,11 +15,13 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from habeas import __version__
 from habeas.agreements.api import router as agreements_router
 from habeas.api.errors import documented, error_response, install
+from habeas.api.idempotency import IdempotencyMiddleware
 from habeas.auth.api import router as auth_router
 from habeas.auth.models import Role
 from habeas.auth.permissions import PERMISSIONS
 from habeas.billing.api import router as billing_router
 from habeas.billing.report_api import router as billing_report_router
+from habeas.config import get_settings
 from habeas.custody.api import router as custody_router
 from habeas.custody.records_api import router as custody_records_router
 from habeas.db import default_engine
@@ -50,11 +52,15 @@ from habeas.web.oversight import router as oversight_pages
 from habeas.web.people import router as people_pages
 from habeas.web.routes import router as web_router
 
-# No inline script or style anywhere: the pages load only our own files.
+# No inline script or style anywhere: the pages load only our own files
+# (tests/web/test_security.py fetches every page and checks).
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
 )
+# Browsers remember for a year that this site is HTTPS only (sent when cookies are Secure).
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
 
 class Constants(BaseModel):
@@ -78,7 +84,11 @@ async def _security_headers(request: Request, call_next: RequestResponseEndpoint
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
-    if request.url.path.startswith("/api/") or request.url.path == "/":
+    if get_settings().cookie_secure:
+        response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+    # Pages and API answers hold personal data: no copy in any cache, so none is shown by
+    # the Back button after logging out. Our static files and the ledger's tiles may be kept.
+    if not request.url.path.startswith(("/static/", "/ledger/")):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -107,6 +117,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     )
     app.state.engine = engine or default_engine()
     install(app)
+    app.add_middleware(IdempotencyMiddleware)  # inside the security headers (ADR 0019)
     app.add_middleware(BaseHTTPMiddleware, dispatch=_security_headers)
 
     v1 = APIRouter(prefix="/api/v1")

@@ -33,8 +33,14 @@ def read_db(request: Request) -> Iterator[Session]:
 
 
 def writer(request: Request) -> Callable[[], AbstractContextManager[Session]]:
-    """writer gives a handler its unit of work: `with write() as session: ...` commits once."""
-    return lambda: unit_of_work(engine_of(request))
+    """writer gives a handler its unit of work: `with write() as session: ...` commits once.
+
+    A POST with an Idempotency-Key gets the unit of work the idempotency middleware
+    holds open, so its stored response commits with the writes (ADR 0019).
+    """
+    held: Callable[[], AbstractContextManager[Session]] | None = getattr(
+        request.state, "idempotent_unit_of_work", None)
+    return held if held is not None else lambda: unit_of_work(engine_of(request))
 
 
 ReadDB = Annotated[Session, Depends(read_db)]

@@ -1,10 +1,13 @@
-"""/api/v1/me, /users, /tokens — who you are, user administration, your API tokens."""
+"""/api/v1/me, /users, /tokens, /auth/attempts — who you are, user administration, your API
+tokens, the login-attempt log."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict
 
 from habeas.api.deps import ReadDB, Writer, current_principal, require
 from habeas.api.errors import documented
@@ -50,6 +53,38 @@ def get_user(user_id: str, write: Writer, principal: UserReader) -> UserOut:
         service.record_read(db, principal, kind="user", record_id=user.id, channel="api",
                             purpose="user administration")
         return UserOut.model_validate(user)
+
+
+@router.post("/users/{user_id}/unlock", status_code=204, responses=documented(401, 403, 404))
+def unlock_user(user_id: str, write: Writer, principal: UserManager) -> Response:
+    """Lift a user's login lockout (`user.unlocked`); earlier failed logins stop counting."""
+    with write() as db:
+        service.unlock_user(db, service.get_user(db, user_id), actor=principal.actor)
+    return Response(status_code=204)
+
+
+class LoginAttemptOut(BaseModel):
+    """One row of the login-attempt log (ADR 0018); the client is a keyed hash."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    username: str
+    client_key: str
+    succeeded: bool
+    outcome: str
+
+
+@router.get("/auth/attempts", responses=documented(401, 403))
+def login_attempts(
+    db: ReadDB, _: UserReader,
+    failed_only: Annotated[bool, Query(description="only refused attempts")] = True,
+    username: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[LoginAttemptOut]:
+    """Recent login attempts, newest first (admin only): failed ones unless asked."""
+    return [LoginAttemptOut.model_validate(a) for a in service.recent_attempts(
+        db, failed_only=failed_only, username=username, limit=limit)]
 
 
 @router.get("/tokens", responses=documented(401, 403))

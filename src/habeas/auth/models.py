@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habeas.db import Base, UTCDateTime
@@ -42,6 +42,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When an admin last lifted a lockout (`user.unlocked`): failed logins before it no
+    # longer count (ADR 0018).
+    unlocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ApiToken(Base):
@@ -70,6 +73,8 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Last request seen, for the idle timeout (None: none since it was opened).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ReadAudit(Base):
@@ -91,3 +96,26 @@ class ReadAudit(Base):
     record_id: Mapped[str] = mapped_column(String(64), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     purpose: Mapped[str] = mapped_column(String(200))
+
+
+class LoginAttempt(Base):
+    """LoginAttempt records one password check at /login: when, for which user name (as
+    typed, normalised), from which client (a keyed hash of its address), and the outcome.
+    The throttle and the lockout are computed from these rows (ADR 0018).
+
+    Append-only: database triggers refuse UPDATE and DELETE on this table.
+    """
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_username", "username", "at"),
+                      Index("ix_login_attempt_client", "client_key", "at"),
+                      {"info": {"kind": "log"}})
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    username: Mapped[str] = mapped_column(String(64))
+    client_key: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    # ok | wrong_password | unknown_user | locked | throttled
+    outcome: Mapped[str] = mapped_column(String(16))

@@ -29,6 +29,10 @@ class PasswordChanged(BaseModel):
     password_hash: str
 
 
+class UserUnlocked(BaseModel):
+    id: str
+
+
 class TokenIssued(BaseModel):
     id: str
     user_id: str
@@ -62,6 +66,14 @@ def apply_password_changed(session: Session, p: PasswordChanged, event: EventFac
     user = staged(session, User, p.id)
     assert user is not None, "service checked the user exists"
     user.password_hash = p.password_hash
+
+
+@projector("user.unlocked", UserUnlocked)
+def apply_user_unlocked(session: Session, p: UserUnlocked, event: EventFacts) -> None:
+    """An admin lifted a lockout: failed logins before this moment stop counting (ADR 0018)."""
+    user = staged(session, User, p.id)
+    assert user is not None, "service checked the user exists"
+    user.unlocked_at = event.recorded_at
 
 
 @projector("token.issued", TokenIssued)

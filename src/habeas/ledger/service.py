@@ -14,7 +14,7 @@ from habeas.auth.service import Principal
 from habeas.db import utcnow
 from habeas.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound, field_error
 from habeas.events import NewEvent, log_size, record
-from habeas.ledger import merkle, store
+from habeas.ledger import highwater, merkle, store
 from habeas.ledger.models import Checkpoint, Cosignature, Witness
 from habeas.ledger.note import (
     ALG_COSIGNATURE_V1,
@@ -56,7 +56,10 @@ def sign_checkpoint(session: Session, signer: Signer, *, now: datetime | None = 
 
     Before signing size n it proves, from the stored hashes, that the last
     signed tree (size m, root r) is a prefix of this one (RFC 9162 §2.1.4); a
-    log whose stored hashes were rewritten fails here and signs nothing.
+    log whose stored hashes were rewritten fails here and signs nothing. The
+    same holds for the high-water mark kept outside the database (a restored
+    database's own checkpoint rows are old); once signed, the note becomes the
+    mark when the transaction commits (ADR 0017).
     """
     size = log_size(session)
     root = store.root_at(session, size)
@@ -71,17 +74,25 @@ def sign_checkpoint(session: Session, signer: Signer, *, now: datetime | None = 
                 raise InconsistentCheckpoint(
                     f"ledger: root of size {size} differs from the signed checkpoint:"
                     " refusing to sign a fork")
+            # Nothing new is signed: an old checkpoint returned again never moves
+            # the high-water mark back (highwater.remember only moves it forward).
+            highwater.remember_after_commit(session, last.note)
             return last
-        proof = store.consistency(session, last.size, size)
-        if not merkle.verify_consistency(last.size, size, last.root, root, proof):
+        # Every tree extends the empty one; RFC 9162 §2.1.4 has no proof from size 0.
+        proof = store.consistency(session, last.size, size) if last.size else []
+        if last.size and not merkle.verify_consistency(last.size, size, last.root, root, proof):
             raise InconsistentCheckpoint(
                 f"ledger: size {size} is not consistent with signed checkpoint {last.size}:"
                 " refusing to sign")
+    held = highwater.require_held(session, signer.verifier)
     body = CheckpointBody(signer.name, size, root)
     checkpoint = Checkpoint(size=size, root=root, note=sign_note(body.text, signer),
                             signed_at=now or utcnow())
     session.add(checkpoint)
     session.flush()
+    # An accepted rollback (held.accepted_seq) lets the mark move back to this checkpoint.
+    highwater.remember_after_commit(session, checkpoint.note,
+                                    superseding=held.mark if held.accepted_seq else None)
     return checkpoint
 
 

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from habeas import faults
 from habeas.agreements.models import Agreement
 from habeas.events import NewEvent, record_many
 from habeas.holds import service as holds
@@ -169,6 +170,7 @@ def import_rows(session: Session, agreement: Agreement, rows: Iterable[Row], *,
                                   reasons=[r.as_dict() for r in outcome.reasons],
                                   public_id=public_id))
     record_many(session, pending)
+    faults.crash_point("nominations.import")
     return sorted(results, key=lambda r: r.line)
 
 

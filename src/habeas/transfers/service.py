@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from habeas import faults
 from habeas.agreements.models import Agreement
 from habeas.agreements.terms import term_end
 from habeas.custody.projections import ReturnRequired
@@ -268,6 +269,7 @@ def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: 
             payload=TransferCancelled(manifest_id=manifest_id,
                                       reason="nobody passed the departure gates")))
     record_many(session, events)
+    faults.crash_point("transfers.depart")
     return [b.public_id for b in boarded], removed
 
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import resources
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from habeas.api.deps import optional_principal
+from habeas.api.deps import SESSION_COOKIE, engine_of, optional_principal
+from habeas.auth import service as auth
 from habeas.auth.models import Role
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
+from habeas.db import unit_of_work, utcnow
 from habeas.errors import DomainError
 from habeas.i18n import install as install_i18n
 
@@ -102,13 +106,61 @@ templates.env.filters["money"] = money
 install_i18n(templates.env)  # _() and {% trans %} in every template (habeas.i18n)
 
 
-def page_principal(request: Request, path: str) -> Principal | Response:
+# A page view restarts the session's idle timeout; written at most this often per session.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def safe_next(target: str | None) -> str | None:
+    """safe_next is TARGET if it is a path on this site to return to after logging in, else
+    None: never another host (`//evil`, `/\\evil`, `https://…`), never the login page."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return None  # browsers read a backslash as a slash; control characters split headers
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or parts.path in ("/login", "/logout"):
+        return None
+    return target
+
+
+def to_login(next_path: str | None) -> RedirectResponse:
+    """to_login sends the browser to the login page, to come back to NEXT_PATH after."""
+    target = safe_next(next_path)
+    return RedirectResponse("/login" if target in (None, "/") else
+                            "/login?next=" + quote(target, safe="/"), status_code=303)
+
+
+def _here(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + ("?" + query if query else "")
+
+
+def _came_from(request: Request) -> str | None:
+    """_came_from is the local page a form was posted from (its Referer, if same-site)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc:
+        return None
+    return safe_next(referer.path + ("?" + referer.query if referer.query else ""))
+
+
+def _live_principal(request: Request) -> Principal | None:
+    """_live_principal is who is logged in, touching their session against the idle timeout."""
     try:
         principal = optional_principal(request)
     except DomainError:
-        principal = None
+        return None
+    if principal is not None and principal.via == "session":
+        now = utcnow()
+        if principal.seen_at is None or now - principal.seen_at >= TOUCH_EVERY:
+            with unit_of_work(engine_of(request)) as db:
+                auth.touch_session(db, request.cookies.get(SESSION_COOKIE, ""), now)
+    return principal
+
+
+def page_principal(request: Request, path: str) -> Principal | Response:
+    principal = _live_principal(request)
     if principal is None:
-        return RedirectResponse("/login", status_code=303)
+        return to_login(_here(request))
     if not allowed(principal.role, PAGE_ACTIONS[path]):
         return templates.TemplateResponse(
             request, "error.html", {"principal": principal, "nav": navigation(principal),
@@ -117,17 +169,12 @@ def page_principal(request: Request, path: str) -> Principal | Response:
     return principal
 
 
-
-
 def form_principal(request: Request, path: str, csrf: str) -> Principal | Response:
     """form_principal: the logged-in user, if their form carries the session's CSRF token
     and their role may post to PATH."""
-    try:
-        principal = optional_principal(request)
-    except DomainError:
-        principal = None
+    principal = _live_principal(request)
     if principal is None:
-        return RedirectResponse("/login", status_code=303)
+        return to_login(_came_from(request))
     if not principal.csrf_token or not secrets.compare_digest(csrf, principal.csrf_token):
         return templates.TemplateResponse(
             request, "error.html", {"principal": principal, "nav": navigation(principal),

@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from habeas.agreements import service as agreements
@@ -18,7 +18,6 @@ from habeas.auth.permissions import Action, allowed
 from habeas.config import get_settings
 from habeas.custody import service as custody
 from habeas.db import read_session, unit_of_work
-from habeas.errors import DomainError
 from habeas.facilities import service as facilities
 from habeas.facilities.capacity import STANDARDS
 from habeas.nominations import service as nominations
@@ -28,6 +27,7 @@ from habeas.web.common import (
     PUBLIC_PAGES,
     navigation,
     page_principal,
+    safe_next,
     templates,
 )
 
@@ -37,44 +37,64 @@ router = APIRouter(include_in_schema=False)
 
 
 def _cookie_flags() -> dict[str, Any]:
+    """The session and login-form cookies: never readable by scripts, sent only to this site's
+    own pages and same-site top-level links (SameSite=Lax: a link from a notification mail
+    still finds the session; cross-site POSTs never carry it), over HTTPS only when
+    HABEAS_COOKIE_SECURE (ADR 0006, 0018)."""
     return {"httponly": True, "samesite": "lax", "secure": get_settings().cookie_secure,
             "path": "/"}
 
 
+# One answer for a wrong password, an unknown name, a deactivated user and a locked account,
+# so that neither a lockout nor its absence tells anyone which user names exist (ADR 0018).
+REFUSED = "Wrong user name or password."
+THROTTLED = "Too many failed logins from your address. Try again in {minutes} min."
+
+
 def _login_page(request: Request, error: str | None = None, status: int = 200,
-                username: str = "") -> HTMLResponse:
+                username: str = "", next_path: str | None = None,
+                headers: dict[str, str] | None = None) -> HTMLResponse:
     csrf = secrets.token_urlsafe(32)
     response = templates.TemplateResponse(
-        request, "login.html", {"csrf": csrf, "error": error, "username": username},
-        status_code=status)
+        request, "login.html", {"csrf": csrf, "error": error, "username": username,
+                                "next": safe_next(next_path) or ""},
+        status_code=status, headers=headers)
     response.set_cookie(LOGIN_CSRF_COOKIE, csrf, max_age=3600, **_cookie_flags())
     return response
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request) -> Response:
+def login_form(request: Request, next_path: str = Query("", alias="next")) -> Response:
     if optional_principal(request) is not None:
-        return RedirectResponse("/", status_code=303)
-    return _login_page(request)
+        return RedirectResponse(safe_next(next_path) or "/", status_code=303)
+    return _login_page(request, next_path=next_path)
 
 
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, username: str = Form(""), password: str = Form(""),
-          csrf: str = Form("")) -> Response:
+          csrf: str = Form(""), next_path: str = Form("", alias="next")) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE)
     if not expected or not secrets.compare_digest(csrf, expected):
-        return _login_page(request, "Your login form expired. Please try again.", 403, username)
+        return _login_page(request, "Your login form expired. Please try again.", 403, username,
+                           next_path)
     engine = engine_of(request)
-    try:
-        with unit_of_work(engine) as db:
-            user = auth.authenticate(db, username.strip(), password)
-            secret = auth.start_session(
-                db, user, lifetime=timedelta(hours=get_settings().session_hours))
-    except DomainError:
-        return _login_page(request, "Wrong user name or password.", 401, username)
-    response = RedirectResponse("/", status_code=303)
+    settings = get_settings()
+    client = request.client.host if request.client else "unknown"
+    # Decide outside the writer lock (the password hash is the slow part), then write.
+    with read_session(engine) as db:
+        decision = auth.assess_login(db, username, password, client=client)
+    with unit_of_work(engine) as db:
+        secret = auth.record_login(db, decision,
+                                   lifetime=timedelta(hours=settings.session_hours))
+    if decision.retry_after is not None:
+        minutes = str(max(1, -(-decision.retry_after // 60)))
+        return _login_page(request, THROTTLED.format(minutes=minutes), 429, username, next_path,
+                           headers={"Retry-After": str(decision.retry_after)})
+    if secret is None:
+        return _login_page(request, REFUSED, 401, username, next_path)
+    response = RedirectResponse(safe_next(next_path) or "/", status_code=303)
     response.set_cookie(SESSION_COOKIE, secret,
-                        max_age=get_settings().session_hours * 3600, **_cookie_flags())
+                        max_age=settings.session_hours * 3600, **_cookie_flags())
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
     return response
 
