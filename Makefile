@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PROFILE ?= bilateral-fee-2025
 
-.PHONY: demo test lint install dev system-libs system-deps clean
+.PHONY: demo test fuzz load lint install dev system-libs system-deps clean
 
 $(BIN)/python:
 	@scripts/ensure-python.sh $(PYTHON)
@@ -43,11 +43,23 @@ lint: dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
+# with_postgres runs a command with PostgreSQL started (or loudly absent) for the tests.
+with_postgres = pg_url=$$(scripts/ensure-postgres.sh) || exit 1; \
+	if [ -n "$$pg_url" ]; then export HABEAS_TEST_PG_URL="$$pg_url" HABEAS_REQUIRE_PG=1; fi;
+
 ## test: install, make sure chromium and PostgreSQL are there, lint, run every test
 test: dev system-deps lint
-	@pg_url=$$(scripts/ensure-postgres.sh) || exit 1; \
-	if [ -n "$$pg_url" ]; then export HABEAS_TEST_PG_URL="$$pg_url" HABEAS_REQUIRE_PG=1; fi; \
-	$(BIN)/pytest
+	@$(with_postgres) $(BIN)/pytest
+
+## fuzz: the API fuzzed deeper than `make test` does (FUZZ_EXAMPLES per operation and
+##       kind of input, on SQLite and PostgreSQL)
+FUZZ_EXAMPLES ?= 300
+fuzz: dev
+	@$(with_postgres) HABEAS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/api/test_fuzz.py
+
+## load: bench/load.py, a mixed workload against `habeas serve` on SQLite and PostgreSQL
+load: dev
+	@$(with_postgres) $(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) habeas.db habeas.db-wal habeas.db-shm .habeas .pytest_cache .mypy_cache

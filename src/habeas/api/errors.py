@@ -41,7 +41,11 @@ _STATUS_DESCRIPTIONS = {
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """documented declares a route's error responses in OpenAPI, all with ErrorBody."""
-    return {s: {"model": ErrorBody, "description": _STATUS_DESCRIPTIONS[s]} for s in statuses}
+    # Errors are JSON even where the route answers in text (the C2SP checkpoint, tiles):
+    # the media type is named, or FastAPI would document the route's own.
+    return {s: {"model": ErrorBody, "description": _STATUS_DESCRIPTIONS[s],
+                "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/ErrorBody"}}}} for s in statuses}
 
 
 def error_response(status: int, code: ErrorCode, message: str,
@@ -69,6 +73,12 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # FastAPI answers 400 for a body it cannot decode at all (not UTF-8, not JSON);
+        # that is bad input like any other: 422, naming the body (found by fuzzing).
+        return error_response(422, ErrorCode.VALIDATION_FAILED,
+                              "body: is not a JSON document in UTF-8",
+                              {"field": "body", "problem": "is not a JSON document in UTF-8"})
     code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED,
             401: ErrorCode.UNAUTHENTICATED, 403: ErrorCode.FORBIDDEN}.get(
         exc.status_code, ErrorCode.VALIDATION_FAILED)

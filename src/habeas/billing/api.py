@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
+from habeas.api.params import Seq
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
 from habeas.billing import service
@@ -167,7 +168,7 @@ def preview(db: ReadDB, principal: Reader, agreement: Annotated[str, Query(max_l
 
 
 @router.get("/invoices/{seq}", responses=documented(401, 403, 404, 422))
-def get_invoice(seq: int, db: ReadDB, principal: Reader,
+def get_invoice(seq: Seq, db: ReadDB, principal: Reader,
                 on: Annotated[date | None, Query()] = None) -> InvoiceDetail:
     """One invoice: its lines, credit notes, payments, disputes, balance and ageing."""
     invoice = service.get_invoice(db, seq, scope=principal.scope)
@@ -191,7 +192,7 @@ def issue_invoice(body: InvoiceIn, write: Writer, principal: Issuer) -> InvoiceO
 
 @router.post("/invoices/{seq}/credit-notes", status_code=201,
              responses=documented(401, 403, 404, 422))
-def issue_credit_note(seq: int, body: CreditNoteIn, write: Writer, principal: Issuer
+def issue_credit_note(seq: Seq, body: CreditNoteIn, write: Writer, principal: Issuer
                       ) -> CreditNoteOut:
     """Credit lines of an invoice, with a reason: corrections are never edits."""
     credits: dict[int, int] = {}
@@ -206,7 +207,7 @@ def issue_credit_note(seq: int, body: CreditNoteIn, write: Writer, principal: Is
 
 @router.post("/invoices/{seq}/payments", status_code=201,
              responses=documented(401, 403, 404, 422))
-def record_payment(seq: int, body: PaymentIn, write: Writer, principal: Payer) -> PaymentOut:
+def record_payment(seq: Seq, body: PaymentIn, write: Writer, principal: Payer) -> PaymentOut:
     """Record a payment: partial allowed, never more than the balance."""
     with write() as db:
         return _payment(service.record_payment(
@@ -225,7 +226,7 @@ def open_dispute(body: DisputeIn, write: Writer, principal: Disputer) -> Dispute
 
 
 @router.post("/disputes/{seq}/decision", responses=documented(401, 403, 404, 409, 422))
-def decide_dispute(seq: int, body: DecisionIn, write: Writer, principal: Decider
+def decide_dispute(seq: Seq, body: DecisionIn, write: Writer, principal: Decider
                    ) -> DisputeOut:
     """Accept (a credit note for the line) or reject a dispute, with a reason."""
     with write() as db:
@@ -288,7 +289,7 @@ class DocumentOut(BaseModel):
 
 
 @router.get("/invoices/{seq}/document", responses=documented(401, 403, 404))
-def invoice_document(seq: int, db: ReadDB, principal: Reader) -> DocumentOut:
+def invoice_document(seq: Seq, db: ReadDB, principal: Reader) -> DocumentOut:
     """The issued invoice as the ledger committed to it: payload and salt, so that
     SHA-256(salt ‖ JCS(payload)) equals the leaf's payload_sha256. Feed it to
     `habeas billing reconcile`."""

@@ -89,7 +89,7 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 def month_bounds(period: str) -> tuple[date, date]:
     """month_bounds are the first and last dates of PERIOD ("YYYY-MM")."""
     match = _MONTH.match(period)
-    if match is None:
+    if match is None or int(match[1]) < 1:
         raise BillingError("period", f"must be YYYY-MM, not {period!r}")
     year, month = int(match[1]), int(match[2])
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])

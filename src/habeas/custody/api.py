@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
+from habeas.api.params import Offset, Seq
 from habeas.auth import service as auth
 from habeas.auth.models import Role
 from habeas.auth.permissions import Action
@@ -67,7 +68,7 @@ def list_people(
         pattern="^(handed_over|taken_in|in_custody|return_required|returning|released|"
                 "returned|escaped|died)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[PersonOut]:
     """People held, by id (a sending state sees only those in its legal custody)."""
     query = select(Prisoner).order_by(Prisoner.public_id).limit(limit).offset(offset)
@@ -201,7 +202,7 @@ def open_non_association(body: NonAssociationIn, write: Writer,
 
 
 @router.post("/non-associations/{seq}/close", responses=documented(401, 403, 404, 409, 422))
-def close_non_association(seq: int, body: CloseIn, write: Writer,
+def close_non_association(seq: Seq, body: CloseIn, write: Writer,
                           principal: Separator) -> SeqOut:
     """Close a non-association, with the reason on the record."""
     with write() as db:

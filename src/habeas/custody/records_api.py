@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
+from habeas.api.params import Seq
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
 from habeas.custody import integrity, records
@@ -189,7 +190,7 @@ def end_solitary(public_id: str, body: SolitaryEndIn, write: Writer, principal: 
 
 @router.post("/solitary/{seq}/review", status_code=201,
              responses=documented(401, 403, 404, 409, 422))
-def review_solitary(seq: int, body: ReviewIn, write: Writer, principal: Reviewer) -> Done:
+def review_solitary(seq: Seq, body: ReviewIn, write: Writer, principal: Reviewer) -> Done:
     """The independent review prolonged solitary needs (Mandela Rule 44), by a monitor."""
     with write() as db:
         records.review_solitary(db, seq, reviewer=body.reviewer, outcome=body.outcome,

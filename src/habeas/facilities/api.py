@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
+from habeas.api.params import Seq
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
 from habeas.custody import service as custody
@@ -193,7 +194,7 @@ def request_capacity_change(code: str, body: CapacityChangeIn, write: Writer,
 
 @router.post("/{code}/capacity-changes/{seq}/decision",
              responses=documented(401, 403, 404, 409, 422))
-def decide_capacity_change(code: str, seq: int, body: DecisionIn, write: Writer,
+def decide_capacity_change(code: str, seq: Seq, body: DecisionIn, write: Writer,
                            principal: Decider) -> CapacityChangeOut:
     """Approve or refuse a pending capacity change (never by the person who asked)."""
     with write() as db:

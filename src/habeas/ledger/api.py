@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
+from habeas.api.params import MAX_BIGINT
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
 from habeas.errors import NotFound, field_error
@@ -40,7 +41,8 @@ class EventPage(BaseModel):
 @router.get("", responses=documented(401, 403, 422))
 def list_events(
     db: ReadDB, _: Reader,
-    after: Annotated[int, Query(ge=-1, description="return events with seq > after")] = -1,
+    after: Annotated[int, Query(ge=-1, le=MAX_BIGINT,
+                                description="return events with seq > after")] = -1,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventPage:
     """Event envelopes in sequence order, a page at a time."""
@@ -133,8 +135,9 @@ def sign_checkpoint(write: Writer, _: Signing) -> CheckpointOut:
 
 @proofs.get("/proof/inclusion", responses=documented(404, 422))
 def inclusion_proof(
-    db: ReadDB, seq: Annotated[int, Query(ge=0)],
-    size: Annotated[int | None, Query(ge=1, description="default: latest checkpoint")] = None,
+    db: ReadDB, seq: Annotated[int, Query(ge=0, le=MAX_BIGINT)],
+    size: Annotated[int | None, Query(ge=1, le=MAX_BIGINT,
+                                      description="default: latest checkpoint")] = None,
 ) -> InclusionProof:
     """RFC 9162 inclusion proof of event SEQ in the tree of SIZE (public)."""
     size = size if size is not None else _latest(db).size
@@ -149,8 +152,8 @@ def inclusion_proof(
 
 @proofs.get("/proof/consistency", responses=documented(422))
 def consistency_proof(
-    db: ReadDB, from_: Annotated[int, Query(alias="from", ge=1)],
-    to: Annotated[int, Query(ge=1)],
+    db: ReadDB, from_: Annotated[int, Query(alias="from", ge=1, le=MAX_BIGINT)],
+    to: Annotated[int, Query(ge=1, le=MAX_BIGINT)],
 ) -> ConsistencyProof:
     """RFC 9162 consistency proof from tree size FROM to TO (public)."""
     _check_size(db, to)

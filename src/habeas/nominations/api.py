@@ -12,6 +12,7 @@ from sqlalchemy import select
 from habeas.agreements.models import Agreement
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
+from habeas.api.params import Offset
 from habeas.auth import service as auth
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
@@ -104,7 +105,7 @@ def list_nominations(
     db: ReadDB, principal: Reader,
     decision: Annotated[str | None, Query(pattern="^(eligible|ineligible|review)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[NominationOut]:
     """Nominations, newest first (a sending state sees only its own)."""
     filters = service.Filters(party=principal.scope, decision=decision)

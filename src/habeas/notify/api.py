@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import ErrorBody, documented, error_response
+from habeas.api.params import Offset
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
 from habeas.config import get_settings
@@ -89,7 +90,7 @@ def list_notifications(
     status: Annotated[str | None, Query(pattern="^(pending|delivered|dead|cancelled)$")] = None,
     kind: Annotated[str | None, Query(pattern="^(mandatory|subscription)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> NotificationsOut:
     """The outbox, newest first: counts by status, and rows (status=dead: the dead letters).
     Never a message's text; a subscriber's address is masked."""

@@ -32,6 +32,7 @@ from habeas.events import canonical_json
 from habeas.notify import tokens
 from habeas.notify.models import Notification
 from habeas.notify.templates import Message, revoke_url
+from habeas.timing import same_secret
 
 SIGNATURE_HEADER = "X-Habeas-Signature"
 TIMESTAMP_HEADER = "X-Habeas-Timestamp"
@@ -105,7 +106,7 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str, *, now: flo
         return False
     if abs(now - sent) > tolerance_s:
         return False
-    return hmac.compare_digest(sign(secret, sent, body), signature)
+    return same_secret(signature, sign(secret, sent, body))
 
 
 def webhook_body(row: Notification, message: Message, base_url: str) -> bytes:

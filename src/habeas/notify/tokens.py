@@ -24,6 +24,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from habeas.config import get_settings
+from habeas.timing import same_secret
 
 KEY_FILE = "notify.key"
 KEY_BYTES = 32
@@ -102,8 +103,8 @@ def _check(label: str, token: str) -> str | None:
     subscription_id, _, _ = token.strip().partition(".")
     if not subscription_id or len(token) > 100:
         return None
-    return subscription_id if hmac.compare_digest(
-        _token(label, subscription_id), token.strip()) else None
+    return subscription_id if same_secret(
+        token.strip(), _token(label, subscription_id)) else None
 
 
 def confirm_code(subscription_id: str) -> str:

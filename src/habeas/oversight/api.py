@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
+from habeas.api.params import Offset, Seq
 from habeas.auth import service as auth
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
@@ -36,7 +37,6 @@ Responder = Annotated[Principal, Depends(require(Action.RESPOND_FINDINGS))]
 Filer = Annotated[Principal, Depends(require(Action.FILE_GRIEVANCES))]
 Handler = Annotated[Principal, Depends(require(Action.HANDLE_GRIEVANCES))]
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 def _inspection_out(inspection: Inspection) -> InspectionOut:
@@ -77,7 +77,7 @@ def list_inspections(db: ReadDB, _: Reader,
 
 
 @router.get("/inspections/{seq}", responses=documented(401, 403, 404, 422))
-def get_inspection(seq: int, db: ReadDB, _: Reader) -> InspectionDetail:
+def get_inspection(seq: Seq, db: ReadDB, _: Reader) -> InspectionDetail:
     """One inspection with its findings and the answers to them."""
     inspection = service.get_inspection(db, seq)
     today = utcnow().date()
@@ -88,7 +88,7 @@ def get_inspection(seq: int, db: ReadDB, _: Reader) -> InspectionDetail:
 
 @router.post("/inspections/{seq}/findings", status_code=201,
              responses=documented(401, 403, 404, 422))
-def record_finding(seq: int, body: FindingIn, write: Writer, principal: Inspector
+def record_finding(seq: Seq, body: FindingIn, write: Writer, principal: Inspector
                    ) -> FindingOut:
     """Add a finding and its recommendation, with the date an answer is due (Rule 85)."""
     with write() as db:
@@ -97,7 +97,7 @@ def record_finding(seq: int, body: FindingIn, write: Writer, principal: Inspecto
 
 
 @router.post("/findings/{seq}/response", responses=documented(401, 403, 404, 409, 422))
-def respond_to_finding(seq: int, body: FindingResponseIn, write: Writer,
+def respond_to_finding(seq: Seq, body: FindingResponseIn, write: Writer,
                        principal: Responder) -> FindingOut:
     """Answer a finding: accepted, partially or rejected, and what is done (Rule 85(2))."""
     today = utcnow().date()
@@ -152,7 +152,7 @@ def list_grievances(
 
 
 @router.get("/grievances/{seq}", responses=documented(401, 403, 404, 422))
-def get_grievance(seq: int, write: Writer, principal: Reader) -> GrievanceOut:
+def get_grievance(seq: Seq, write: Writer, principal: Reader) -> GrievanceOut:
     """One grievance in full; the read is logged (Mandela Rule 9)."""
     with write() as db:
         grievance = service.get_grievance(db, seq, principal.scope)
@@ -162,7 +162,7 @@ def get_grievance(seq: int, write: Writer, principal: Reader) -> GrievanceOut:
 
 
 @router.post("/grievances/{seq}/response", responses=documented(401, 403, 404, 409, 422))
-def respond_to_grievance(seq: int, body: GrievanceResponseIn, write: Writer,
+def respond_to_grievance(seq: Seq, body: GrievanceResponseIn, write: Writer,
                          principal: Handler) -> GrievanceSummary:
     """Answer a grievance; the staff it names may not (Rule 57(2))."""
     with write() as db:
@@ -170,7 +170,7 @@ def respond_to_grievance(seq: int, body: GrievanceResponseIn, write: Writer,
 
 
 @router.post("/grievances/{seq}/close", responses=documented(401, 403, 404, 409, 422))
-def close_grievance(seq: int, body: GrievanceCloseIn, write: Writer,
+def close_grievance(seq: Seq, body: GrievanceCloseIn, write: Writer,
                     principal: Handler) -> GrievanceSummary:
     """Close an answered grievance with a reason; an ill-treatment allegation only by a
     monitor, and never by the staff it names (Rule 57)."""

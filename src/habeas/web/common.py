@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
@@ -20,6 +19,7 @@ from habeas.auth.service import Principal
 from habeas.db import unit_of_work, utcnow
 from habeas.errors import DomainError
 from habeas.i18n import install as install_i18n
+from habeas.timing import same_secret
 
 templates = Jinja2Templates(directory=str(resources.files("habeas.web") / "templates"))
 LOGIN_CSRF_COOKIE = "habeas_login_csrf"
@@ -175,7 +175,7 @@ def form_principal(request: Request, path: str, csrf: str) -> Principal | Respon
     principal = _live_principal(request)
     if principal is None:
         return to_login(_came_from(request))
-    if not principal.csrf_token or not secrets.compare_digest(csrf, principal.csrf_token):
+    if not principal.csrf_token or not same_secret(csrf, principal.csrf_token):
         return templates.TemplateResponse(
             request, "error.html", {"principal": principal, "nav": navigation(principal),
                                     "message": "Your form expired. Go back, reload the page"

@@ -24,6 +24,7 @@ from habeas.locator.api import client_of
 from habeas.notify import service, tokens
 from habeas.notify.sink import received, running, sink_dir
 from habeas.notify.templates import translations
+from habeas.timing import same_secret
 from habeas.web.common import form_principal, navigation, page_principal, templates
 
 router = APIRouter(include_in_schema=False)
@@ -110,7 +111,7 @@ def _public(request: Request, template: str, status: int = 200, **extra: Any) ->
 
 def _forged(request: Request, csrf: str) -> bool:
     cookie = request.cookies.get(PUBLIC_CSRF_COOKIE, "")
-    return not cookie or not secrets.compare_digest(cookie, csrf)
+    return not cookie or not same_secret(csrf, cookie)
 
 
 def _refused(request: Request, template: str, exc: DomainError, **extra: Any) -> Response:

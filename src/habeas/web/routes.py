@@ -21,6 +21,7 @@ from habeas.db import read_session, unit_of_work
 from habeas.facilities import service as facilities
 from habeas.facilities.capacity import STANDARDS
 from habeas.nominations import service as nominations
+from habeas.timing import same_secret
 from habeas.web.common import (
     LOGIN_CSRF_COOKIE,
     PAGE_ACTIONS,
@@ -74,7 +75,7 @@ def login_form(request: Request, next_path: str = Query("", alias="next")) -> Re
 def login(request: Request, username: str = Form(""), password: str = Form(""),
           csrf: str = Form(""), next_path: str = Form("", alias="next")) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE)
-    if not expected or not secrets.compare_digest(csrf, expected):
+    if not expected or not same_secret(csrf, expected):
         return _login_page(request, "Your login form expired. Please try again.", 403, username,
                            next_path)
     engine = engine_of(request)
@@ -105,7 +106,7 @@ def logout(request: Request, csrf: str = Form("")) -> Response:
     secret = request.cookies.get(SESSION_COOKIE)
     if principal is None or secret is None:
         return RedirectResponse("/login", status_code=303)
-    if not principal.csrf_token or not secrets.compare_digest(csrf, principal.csrf_token):
+    if not principal.csrf_token or not same_secret(csrf, principal.csrf_token):
         return HTMLResponse("Your page expired; go back, reload and log out again.", 403)
     with unit_of_work(engine_of(request)) as db:
         auth.end_session(db, secret)
