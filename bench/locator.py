@@ -36,10 +36,7 @@ import io
 import os
 import pstats
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -49,6 +46,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from _serve import Connection, Phase, free_port, serve
 from common import cumtime, finish, machine, say, yes
 from sqlalchemy import Engine, insert
 
@@ -163,61 +161,6 @@ def fuzzy_paths(sample: list[Person], rng: random.Random) -> list[str]:
     return paths
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Connection:
-    """Connection: one keep-alive HTTP/1.1 connection that GETs and reads whole responses."""
-
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buffer = b""
-
-    def get(self, path: str) -> int:
-        self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-        while b"\r\n\r\n" not in self.buffer:
-            self.buffer += self._recv()
-        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        lines = head.split(b"\r\n")
-        status = int(lines[0].split()[1])
-        length = next(int(v) for k, _, v in (line.partition(b":") for line in lines[1:])
-                      if k.strip().lower() == b"content-length")
-        while len(self.buffer) < length:
-            self.buffer += self._recv()
-        self.buffer = self.buffer[length:]
-        return status
-
-    def _recv(self) -> bytes:
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("the server closed the connection")
-        return chunk
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-@dataclass
-class Phase:
-    name: str
-    requests: int
-    seconds: float
-    latencies_ms: list[float]
-    errors: int
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds
-
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def load(port: int, paths: list[str], seconds: float, name: str) -> Phase:
     """load: CONCURRENCY closed-loop clients GET PATHS in turn for SECONDS."""
     deadline = time.perf_counter() + seconds
@@ -249,30 +192,6 @@ def load(port: int, paths: list[str], seconds: float, name: str) -> Phase:
     elapsed = time.perf_counter() - started
     flat = [x for chunk in latencies for x in chunk]
     return Phase(name, len(flat), elapsed, flat, sum(errors))
-
-
-def serve(database: Path, port: int, folder: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "HABEAS_DATABASE_URL": f"sqlite:///{database}",
-           "HABEAS_DATA_DIR": str(folder / "data"),
-           "HABEAS_LOCATOR_RATE_LIMIT": "0"}  # the explicit switch, benchmarks only
-    log = (folder / "server.log").open("wb")
-    server = subprocess.Popen([str(Path(sys.executable).parent / "habeas"), "serve",
-                               "--port", str(port)], env=env, stdout=log,
-                              stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            conn = Connection(port)
-            ok = conn.get("/healthz") == 200
-            conn.close()
-            if ok:
-                return server
-        except OSError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.kill()
-            raise RuntimeError(f"habeas serve did not start: see {folder / 'server.log'}")
-        time.sleep(0.2)
 
 
 def profile(engine: Engine, sample: list[Person]) -> tuple[float, list[tuple[str, float]]]:
@@ -342,7 +261,7 @@ def main() -> None:
         sample = rng.sample(everyone, 4_000)
         names, fuzzy = name_paths(sample), fuzzy_paths(sample, rng)
         port = free_port()
-        server = serve(folder / "locator.db", port, folder)
+        server = serve(f"sqlite:///{folder / 'locator.db'}", port, folder)
         try:
             load(port, ["/healthz", *names[:50]], warm_s, "warm-up")
             phases = [load(port, ["/healthz"], phase_s, "/healthz"),
