@@ -35,6 +35,7 @@ from habeas.ledger.note import generate_signer
 from habeas.nominations import decisions
 from habeas.nominations import service as nominations
 from habeas.transfers import service as transfers
+from habeas.transfers.models import ManifestPerson
 from habeas.transfers.schemas import HandoverIn, ManifestIn
 from tests.servers import running_server
 from tests.web.conftest import after_the_flights, log_in
@@ -223,15 +224,48 @@ def test_housing_history_and_every_event_carry_a_ledger_mark_that_verifies(
     expect(stays.nth(1)).to_contain_text("moved — kept apart from a witness")
     expect(stays.nth(1)).to_contain_text(site.moved_to)
 
+    # The timeline: their own events and the steps of the flight that carried them, in
+    # order, each included in the checkpoint signed at the end.
+    with read_session(site.engine) as db:
+        [manifest] = db.scalars(select(ManifestPerson.manifest_id).where(
+            ManifestPerson.public_id == site.transferee))
+        flight = list(db.execute(select(Event.seq, Event.type).where(
+            Event.type.like("transfer.%"), Event.subject.is_(None))))
+    flight = [(seq, kind) for seq, kind in flight if seq == int(manifest[1:]) or
+              _payload_manifest(site, seq) == manifest]
+    timeline = sorted(events + flight)
     marks = warden.get_by_test_id("events").locator("tbody tr")
-    expect(marks).to_have_count(len(events))
-    expect(marks.locator("a.mark")).to_have_text([f"#{seq}" for seq, _ in events])
-    expect(marks.locator("code")).to_have_text([kind for _, kind in events])
+    expect(marks).to_have_count(len(timeline))
+    expect(marks.locator("a.mark")).to_have_text([f"#{seq}" for seq, _ in timeline])
+    expect(marks.locator("code")).to_have_text([kind for _, kind in timeline])
+    expect(marks.get_by_test_id("inclusion")).to_have_text(["included"] * len(timeline))
+    expect(warden.get_by_test_id("events")).to_contain_text(f"(manifest {manifest})")
+    expect(warden.get_by_test_id("timeline-summary")).to_contain_text(
+        f"{len(timeline)} events")
 
     stays.nth(1).get_by_role("link", name=f"#{moved}").click()
     expect(warden).to_have_url(f"{site.url}/events/{moved}")
     expect(warden.get_by_test_id("proof-status")).to_have_text(
         re.compile(r"^verified in checkpoint \d+$"))
+
+
+def _payload_manifest(site: Site, seq: int) -> str | None:
+    with read_session(site.engine) as db:
+        return db.get_one(Event, seq).payload.get("manifest_id")
+
+
+def test_the_legal_basis_and_release_dates_come_first(browser: Browser, site: Site) -> None:
+    monitor = log_in(browser, site.url, "monitor")
+    monitor.goto(f"{site.url}/people/{site.transferee}")
+    basis = monitor.get_by_test_id("legal-basis")
+    expect(basis.get_by_test_id("agreement")).to_have_text("USA-SLV-2025")
+    expect(basis.get_by_test_id("term")).to_contain_text("from 2025-")
+    expect(basis.get_by_test_id("convictions").locator("tbody tr")).to_have_count(2)
+    expect(basis.get_by_test_id("release-date")).to_contain_text("2027-08-24")
+    expect(basis.get_by_test_id("sentence-expiry")).to_have_text("2028-09-18")
+    sections = monitor.locator("main h2")
+    expect(sections.first).to_have_text("Legal basis")
+    expect(sections.last).to_have_text("Timeline")
 
 
 def test_a_tattoo_classification_is_flagged_as_unverified(browser: Browser,

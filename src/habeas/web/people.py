@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,11 +23,13 @@ from habeas.auth import service as auth
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
 from habeas.custody import service as custody
+from habeas.custody import timeline as timelines
 from habeas.custody.models import Contact, Death, Prisoner, Solitary
 from habeas.custody.records import PROLONGED_SOLITARY_DAYS
 from habeas.db import unit_of_work, utcnow
 from habeas.errors import DomainError
 from habeas.facilities import housing
+from habeas.i18n import locale_of
 from habeas.ledger.models import Event
 from habeas.nominations.models import NominationRecord
 from habeas.oversight import service as oversight
@@ -36,6 +38,9 @@ from habeas.web.custody import affiliation_label
 
 router = APIRouter(include_in_schema=False)
 HOUSING_EVENTS = ("population.admitted", "housing.assigned", "housing.moved")
+# The file shows the latest of these; the timeline pages through every one.
+STAYS_SHOWN = 50
+CONTACTS_SHOWN = 50
 STATUS_WORDS = {"handed_over": "handed over, awaiting intake", "taken_in": "taken in, awaiting "
                 "a cell", "in_custody": "in custody", "return_required": "return ordered",
                 "released": "released", "returned": "returned", "escaped": "escaped",
@@ -84,11 +89,19 @@ class Stay:
     reason: str
 
 
-def housing_history(events: list[Event]) -> list[Stay]:
-    """housing_history: each admission, assignment and move of the person, oldest first."""
+def housing_history(events: Iterable[Event]) -> list[Stay]:
+    """housing_history: each admission, assignment and move among EVENTS, in their order."""
     return [Stay(e.seq, e.type, e.occurred_at, str(e.payload.get("building", "")),
                  str(e.payload.get("cell", "")), str(e.payload.get("reason") or ""))
             for e in events if e.type in HOUSING_EVENTS]
+
+
+def latest_stays(db: Session, public_id: str, limit: int = STAYS_SHOWN) -> list[Stay]:
+    """latest_stays: the person's last LIMIT admissions, assignments and moves, oldest first."""
+    newest = db.scalars(select(Event).where(Event.subject == public_id,
+                                            Event.type.in_(HOUSING_EVENTS))
+                        .order_by(Event.seq.desc()).limit(limit))
+    return housing_history(reversed(list(newest)))
 
 
 def episodes(db: Session, public_id: str) -> list[tuple[Solitary, int, bool]]:
@@ -104,8 +117,10 @@ def episodes(db: Session, public_id: str) -> list[tuple[Solitary, int, bool]]:
 
 
 @router.get("/people/{public_id}", response_class=HTMLResponse)
-def person_page(request: Request, public_id: str) -> Response:
-    """person_page: the custody file of one person; opening it is recorded (Rule 9)."""
+def person_page(request: Request, public_id: str,
+                page: int = Query(default=1)) -> Response:
+    """person_page: the custody file of one person and page PAGE of their timeline (out
+    of range: the nearest page); opening it is recorded (Rule 9)."""
     principal = page_principal(request, "/people/{public_id}")
     if isinstance(principal, Response):
         return principal
@@ -118,8 +133,7 @@ def person_page(request: Request, public_id: str) -> Response:
         nomination = db.get(NominationRecord, public_id)
         data = nomination.data if nomination is not None else {}
         agreement = db.get(Agreement, nomination.agreement_ref) if nomination else None
-        events = list(db.scalars(select(Event).where(Event.subject == public_id)
-                                 .order_by(Event.seq)))
+        timeline = timelines.timeline(db, public_id, data or None, page=page)
         bonds = housing.non_associations_of(db, public_id)
         others = {n.person_b if n.person_a == public_id else n.person_a for n in bonds}
         may_oversee = allowed(principal.role, Action.READ_OVERSIGHT)
@@ -127,18 +141,20 @@ def person_page(request: Request, public_id: str) -> Response:
         auth.record_read(db, principal, kind="prisoner", record_id=public_id, channel="web",
                          purpose="custody file")
         return templates.TemplateResponse(request, "person.html", _context(
-            principal, p=p, n=nomination, data=data, agreement=agreement,
+            principal, lang=locale_of(request), p=p, n=nomination, data=data,
+            agreement=agreement,
             term_ends=term_end(agreement.starts_on, agreement.term_months) if agreement
             else None, status=STATUS_WORDS.get(p.status, p.status),
             affiliation=affiliation_label(p.affiliation_group, p.affiliation_basis),
             convictions=[(c, sentence_text(c.get("sentence") or {}))
                          for c in data.get("convictions") or []],
             intake=custody.latest_intake(db, public_id),
-            stays=housing_history(events), events=events, bonds=bonds,
+            stays=latest_stays(db, public_id), timeline=timeline, bonds=bonds,
             may_open=openable(db, principal, others),
             solitary=episodes(db, public_id),
             contacts=list(db.scalars(select(Contact).where(Contact.public_id == public_id)
-                                     .order_by(Contact.on.desc(), Contact.seq.desc()))),
+                                     .order_by(Contact.on.desc(), Contact.seq.desc())
+                                     .limit(CONTACTS_SHOWN))),
             death=db.get(Death, public_id),
             grievances=oversight.list_grievances(db, scope=principal.scope,
                                                  public_id=public_id)
