@@ -17,7 +17,15 @@ SOURCE = Path(str(resources.files("habeas")))
 # What is translated today: the locator's page, the shared header, the locator's messages.
 TRANSLATED = [("jinja2.ext:babel_extract", "web/templates/locate.html"),
               ("jinja2.ext:babel_extract", "web/templates/base.html"),
-              ("python", "locator/schemas.py"), ("python", "locator/service.py")]
+              ("python", "locator/schemas.py"), ("python", "locator/service.py"),
+              # The custody ledger and an event's proof; of the person's file, the legal
+              # basis, the release dates and the timeline (the rest is English for now).
+              ("jinja2.ext:babel_extract", "web/templates/ledger.html"),
+              ("jinja2.ext:babel_extract", "web/templates/event.html"),
+              ("jinja2.ext:babel_extract", "web/templates/person.html"),
+              # The home page's dashboards and the staff search (issue 9).
+              ("jinja2.ext:babel_extract", "web/templates/home.html"),
+              ("jinja2.ext:babel_extract", "web/templates/search.html")]
 
 
 def messages() -> set[str | tuple[str, ...]]:

@@ -22,7 +22,8 @@ def test_log_in_see_home_log_out(browser: Browser, live_server: str) -> None:
 
     expect(page).to_have_url(live_server + "/")
     expect(page.get_by_test_id("who")).to_contain_text("Carlos Menjívar")
-    expect(page.get_by_role("heading", level=2)).to_contain_text("Agreement on the custody")
+    # The agreement's card, after the role's dashboards (their own headings).
+    expect(page.get_by_role("heading", level=2, name="Agreement on the custody")).to_be_visible()
     expect(page.get_by_test_id("signed-capacity")).to_have_text("40,000")
     expect(page.locator("table.standards")).to_contain_text("0.64 m²")
 

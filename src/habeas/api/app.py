@@ -24,6 +24,7 @@ from habeas.billing.report_api import router as billing_report_router
 from habeas.config import get_settings
 from habeas.custody.api import router as custody_router
 from habeas.custody.records_api import router as custody_records_router
+from habeas.dashboard.api import router as dashboard_router
 from habeas.db import default_engine
 from habeas.errors import ERROR_DESCRIPTIONS, ErrorCode
 from habeas.events import event_types
@@ -51,6 +52,7 @@ from habeas.web.notify import router as notify_pages
 from habeas.web.oversight import router as oversight_pages
 from habeas.web.people import router as people_pages
 from habeas.web.routes import router as web_router
+from habeas.web.search import router as search_page
 
 # No inline script or style anywhere: the pages load only our own files
 # (tests/web/test_security.py fetches every page and checks).
@@ -145,6 +147,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     v1.include_router(ledger_proofs)
     v1.include_router(subscriptions_router)  # public: no login (DESIGN.md §9)
     v1.include_router(notifications_router)
+    v1.include_router(dashboard_router)
     app.include_router(v1)
 
     @app.get("/healthz", tags=["meta"], responses=documented(503))
@@ -169,6 +172,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(billing_pages)
     app.include_router(locate_page)
     app.include_router(notify_pages)
+    app.include_router(search_page)
     static = resources.files("habeas.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app

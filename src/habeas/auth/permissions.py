@@ -65,6 +65,7 @@ class Action(StrEnum):
     DECIDE_DISPUTES = "billing.decide_dispute"
     READ_NOTIFICATIONS = "notifications.read"
     RETRY_NOTIFICATIONS = "notifications.retry"
+    SEARCH = "search.run"
 
 
 STAFF = frozenset(Role)
@@ -140,6 +141,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # who runs the mail, and the monitors who check they went (Mandela Rules 68-69).
     Action.READ_NOTIFICATIONS: frozenset({Role.ADMIN, Role.RECEIVING, Role.MONITOR}),
     Action.RETRY_NOTIFICATIONS: frozenset({Role.ADMIN, Role.RECEIVING}),
+    # One box for every staff role; what each finds is limited by the read actions above and
+    # by its scope (habeas.search.service).
+    Action.SEARCH: STAFF,
 }
 
 

@@ -43,6 +43,23 @@ FAMILY_CONTACT_DAYS = 30
 DRILL_DOWN = 200  # people and events listed per line; the count is always complete
 
 SEVERITIES = ("critical", "high", "medium")
+# What each check is called, here once: the report and the dashboards (which show a
+# recorded run's counts) name them alike.
+CHECK_TITLES = {
+    "no_final_conviction": "Held without a final conviction",
+    "past_release_date": "Held past their release date",
+    "past_agreement_term": "Held past the agreement's term without a renewal",
+    "transferred_despite_hold": "Transferred despite a court order",
+    "short_notice": "Transferred with notice shorter than required",
+    "return_overdue": "Court-ordered returns not carried out",
+    "death_without_investigation": "Deaths without an independent investigation",
+    "prolonged_solitary": "Solitary confinement over 15 consecutive days",
+    "over_certified_capacity": "Cells holding more than their certified capacity",
+    "space_below_standard": "Cells giving less space per person than ICRC",
+    "finding_response_overdue": "Inspection findings with an overdue response",
+    "no_family_contact": "No family contact",  # the report adds "in N days"
+    "notification_late": "Mandatory notifications not delivered within 24 hours",
+}
 
 
 @dataclass
@@ -96,7 +113,7 @@ def _present(session: Session) -> list[Prisoner]:
 
 def no_final_conviction(session: Session, on: date, people: list[Prisoner]) -> Line:
     """Transferees held without a final custodial conviction (must be 0)."""
-    line = Line("no_final_conviction", "Held without a final conviction", "critical",
+    line = Line("no_final_conviction", CHECK_TITLES["no_final_conviction"], "critical",
                 "FINAL_JUDGMENT", "ETS 112 art. 3(1)(b); Mandela Rule 111(2)")
     transferees = {p.public_id: p for p in people if p.kind == "transferee"}
     if not transferees:
@@ -115,7 +132,7 @@ def no_final_conviction(session: Session, on: date, people: list[Prisoner]) -> L
 
 
 def past_release_date(people: list[Prisoner], on: date) -> Line:
-    line = Line("past_release_date", "Held past their release date", "critical",
+    line = Line("past_release_date", CHECK_TITLES["past_release_date"], "critical",
                 "RELEASE_DATE", "ETS 112 art. 10(2); DESIGN.md §5")
     for p in people:
         if p.release_date is not None and p.release_date < on:
@@ -126,7 +143,7 @@ def past_release_date(people: list[Prisoner], on: date) -> Line:
 
 
 def past_agreement_term(session: Session, people: list[Prisoner], on: date) -> Line:
-    line = Line("past_agreement_term", "Held past the agreement's term without a renewal",
+    line = Line("past_agreement_term", CHECK_TITLES["past_agreement_term"],
                 "critical", "AGREEMENT_TERM", "the agreement's term clause; DESIGN.md §5")
     ends = {a.facility_code: term_end(a.starts_on, a.term_months)
             for a in session.scalars(select(Agreement))}
@@ -156,10 +173,10 @@ def departure_breaches(session: Session) -> tuple[Line, Line]:
     The gates are run again on each departure day with every order and notice
     known now: an order registered late but issued before the flight still counts.
     """
-    despite = Line("transferred_despite_hold", "Transferred despite a court order",
+    despite = Line("transferred_despite_hold", CHECK_TITLES["transferred_despite_hold"],
                    "critical", "NO_LEGAL_HOLD, NON_REFOULEMENT",
                    "J.G.G. v. Trump (2025); Noem v. Abrego Garcia (2025); CAT art. 3")
-    short = Line("short_notice", "Transferred with notice shorter than required", "critical",
+    short = Line("short_notice", CHECK_TITLES["short_notice"], "critical",
                  "NOTICE", "Trump v. J.G.G.; A.A.R.P. v. Trump (2025)")
     rows = _departures(session)
     if not rows:
@@ -189,9 +206,9 @@ def departure_breaches(session: Session) -> tuple[Line, Line]:
 
 def cell_breaches(session: Session) -> tuple[Line, Line]:
     """Cells above their certified normal accommodation; cells under the space standard."""
-    over = Line("over_certified_capacity", "Cells holding more than their certified capacity",
+    over = Line("over_certified_capacity", CHECK_TITLES["over_certified_capacity"],
                 "high", "CNA", "Mandela Rule 12-13; DESIGN.md §7")
-    space = Line("space_below_standard", "Cells giving less space per person than ICRC",
+    space = Line("space_below_standard", CHECK_TITLES["space_below_standard"],
                  "high", "ICRC 3.4 m² / 5.4 m²",
                  "ICRC, Water, sanitation, hygiene and habitat in prisons (2012); Mandela Rule 13")
     for facility in session.scalars(select(Facility).order_by(Facility.code)):
@@ -209,7 +226,7 @@ def cell_breaches(session: Session) -> tuple[Line, Line]:
 
 
 def prolonged_solitary(session: Session, on: date) -> Line:
-    line = Line("prolonged_solitary", "Solitary confinement over 15 consecutive days",
+    line = Line("prolonged_solitary", CHECK_TITLES["prolonged_solitary"],
                 "critical", "Rule 44", "Mandela Rules 43(1)(b), 44, 45")
     cutoff = datetime.combine(on, time(23, 59, 59), UTC)
     for episode in session.scalars(select(Solitary).order_by(Solitary.seq)):
@@ -238,7 +255,7 @@ def no_family_contact(people: list[Prisoner], on: date, days: int) -> Line:
 
 
 def death_without_investigation(session: Session) -> Line:
-    line = Line("death_without_investigation", "Deaths without an independent investigation",
+    line = Line("death_without_investigation", CHECK_TITLES["death_without_investigation"],
                 "critical", "Rule 71", "Mandela Rule 71(1); Minnesota Protocol (2016)")
     for death in session.scalars(select(Death).where(Death.investigation_ref.is_(None))
                                  .order_by(Death.seq)):
@@ -250,7 +267,7 @@ def death_without_investigation(session: Session) -> Line:
 def overdue_returns(session: Session, on: date) -> Line:
     """Court-ordered returns not carried out: stopped in transit and not yet taken back
     (the order runs at once), or held past a return order's deadline."""
-    line = Line("return_overdue", "Court-ordered returns not carried out", "critical",
+    line = Line("return_overdue", CHECK_TITLES["return_overdue"], "critical",
                 "return_order", "the order of the court; DESIGN.md §3")
     for entry in session.scalars(select(ManifestPerson).where(
             ManifestPerson.status == "return_required").order_by(ManifestPerson.public_id)):
@@ -265,7 +282,7 @@ def overdue_returns(session: Session, on: date) -> Line:
 
 
 def overdue_findings(session: Session, on: date) -> Line:
-    line = Line("finding_response_overdue", "Inspection findings with an overdue response",
+    line = Line("finding_response_overdue", CHECK_TITLES["finding_response_overdue"],
                 "high", "Rules 83-85", "Mandela Rules 83-85")
     for finding in oversight.overdue_findings(session, on):
         line.add(None, finding.seq,
@@ -278,7 +295,7 @@ def overdue_findings(session: Session, on: date) -> Line:
 def late_notifications(session: Session, at: datetime) -> Line:
     """Mandatory notifications (to family, consulate, counsel) not delivered within 24 hours
     of the event that owed them: still undelivered at AT, or delivered late."""
-    line = Line("notification_late", "Mandatory notifications not delivered within 24 hours",
+    line = Line("notification_late", CHECK_TITLES["notification_late"],
                 "high", "Rules 68-69", "Mandela Rules 68, 69; VCCR arts. 36(1)(b), 37(a)")
     for row in session.scalars(select(Notification).where(
             Notification.kind == "mandatory", or_(

@@ -55,6 +55,8 @@ PAGE_ACTIONS: dict[str, Action] = {
     "/billing/sustainability": Action.READ_BILLING,
     "/notifications": Action.READ_NOTIFICATIONS,
     "/notifications/mail": Action.READ_NOTIFICATIONS,
+    # Finds only what the role may read, within its scope (habeas.search).
+    "/search": Action.SEARCH,
 }
 # Every form a page posts, and the action it needs (checked with the CSRF token).
 FORM_ACTIONS: dict[str, Action] = {
@@ -73,7 +75,9 @@ FORM_ACTIONS: dict[str, Action] = {
     "/notifications/{notification_id}/retry": Action.RETRY_NOTIFICATIONS,
 }
 PUBLIC_PAGES = frozenset({"/login", "/locate",
-                          "/subscribe", "/subscribe/confirm", "/subscribe/revoke"})
+                          "/subscribe", "/subscribe/confirm", "/subscribe/revoke",
+                          # Like the log it explains: public, no personal data (DESIGN.md §6).
+                          "/ledger/verify-instructions"})
 
 
 @dataclass(frozen=True)

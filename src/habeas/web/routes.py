@@ -5,9 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from habeas.agreements import service as agreements
 from habeas.agreements.terms import term_end
@@ -15,11 +17,14 @@ from habeas.api.deps import SESSION_COOKIE, engine_of, optional_principal
 from habeas.auth import service as auth
 from habeas.auth.models import Role
 from habeas.auth.permissions import Action, allowed
+from habeas.auth.service import Principal
 from habeas.config import get_settings
 from habeas.custody import service as custody
-from habeas.db import read_session, unit_of_work
+from habeas.dashboard import service as dashboard
+from habeas.db import read_session, unit_of_work, utcnow
 from habeas.facilities import service as facilities
 from habeas.facilities.capacity import STANDARDS
+from habeas.i18n import locale_of
 from habeas.nominations import service as nominations
 from habeas.timing import same_secret
 from habeas.web.common import (
@@ -150,5 +155,47 @@ def home(request: Request) -> Response:
                   if allowed(principal.role, Action.READ_ALERTS) else [])
         return templates.TemplateResponse(request, "home.html", {
             "principal": principal, "nav": navigation(principal), "cards": cards,
-            "standards": STANDARDS, "alerts": alerts,
+            "standards": STANDARDS, "alerts": alerts, "lang": locale_of(request),
+            "panels": dashboard_panels(db, principal),
         })
+
+
+# Each role's first questions first (issue 9): the prison its population, the sending state
+# its nominations and money, the monitors the integrity report and overdue findings.
+PANELS: dict[Role, tuple[str, ...]] = {
+    Role.MONITOR: ("integrity", "population", "nominations", "billing", "holds"),
+    Role.RECEIVING: ("population", "nominations", "billing", "integrity"),
+    Role.SENDING: ("nominations", "billing", "population", "integrity"),
+    Role.ADMIN: ("population", "nominations", "integrity"),
+    Role.COUNSEL: ("holds", "population"),
+}
+PANEL_ACTIONS = {"population": Action.READ_FACILITIES, "nominations": Action.READ_NOMINATIONS,
+                 "integrity": Action.READ_INTEGRITY, "billing": Action.READ_BILLING,
+                 "holds": Action.READ_HOLDS}
+
+
+def dashboard_panels(db: Session, principal: Principal) -> list[dict[str, Any]]:
+    """dashboard_panels: the charts of the principal's role, each with the figures it is
+    drawn from (shown as its text alternative) and the JSON endpoint the script fetches."""
+    today = utcnow().date()
+    panels = []
+    for kind in PANELS[principal.role]:
+        if not allowed(principal.role, PANEL_ACTIONS[kind]):
+            continue
+        endpoint = f"/api/v1/dashboard/{kind}"
+        if kind == "population":
+            code = dashboard.default_facility(db, principal.scope)
+            if code is None:
+                continue
+            data = dashboard.population(db, code, today, principal.scope)
+            endpoint += "?facility=" + quote(code)
+        elif kind == "nominations":
+            data = dashboard.funnel(db, principal.scope)
+        elif kind == "integrity":
+            data = dashboard.integrity(db, today)
+        elif kind == "billing":
+            data = dashboard.money(db, today, principal.scope)
+        else:
+            data = dashboard.holds(db, today)
+        panels.append({"kind": kind, "endpoint": endpoint, "data": data})
+    return panels

@@ -1,0 +1,1 @@
+"""Dashboards: each role's first questions answered by a few SQL aggregates (issue 9)."""

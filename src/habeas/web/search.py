@@ -1,0 +1,33 @@
+"""The staff search page: one box in the header, results grouped by kind (habeas.search).
+
+Thin: parse, call habeas.search.service, render. The role decides which kinds are
+searched and principal.scope which state's people and invoices are found.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from habeas.api.deps import engine_of
+from habeas.db import read_session
+from habeas.i18n import locale_of
+from habeas.search import service
+from habeas.web.common import navigation, page_principal, templates
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request, q: str = Query(default="", max_length=200)) -> Response:
+    """search_page: without a query, the empty form; with one, at most PER_KIND of each kind
+    the role may read, links to their pages."""
+    principal = page_principal(request, "/search")
+    if isinstance(principal, Response):
+        return principal
+    with read_session(engine_of(request)) as db:
+        results = service.search(db, q, role=principal.role, scope=principal.scope)
+        return templates.TemplateResponse(request, "search.html", {
+            "principal": principal, "nav": navigation(principal),
+            "lang": locale_of(request), "r": results, "per_kind": service.PER_KIND,
+            "min_length": service.MIN_LENGTH})
