@@ -16,6 +16,7 @@ from habeas import __version__
 from habeas.agreements.api import router as agreements_router
 from habeas.api.errors import documented, error_response, install
 from habeas.api.idempotency import IdempotencyMiddleware
+from habeas.api.nul import RefuseNul
 from habeas.auth.api import router as auth_router
 from habeas.auth.models import Role
 from habeas.auth.permissions import PERMISSIONS
@@ -120,6 +121,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine or default_engine()
     install(app)
     app.add_middleware(IdempotencyMiddleware)  # inside the security headers (ADR 0019)
+    app.add_middleware(RefuseNul)  # before anything stores the request's text
     app.add_middleware(BaseHTTPMiddleware, dispatch=_security_headers)
 
     v1 = APIRouter(prefix="/api/v1")
