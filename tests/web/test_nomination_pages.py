@@ -66,7 +66,7 @@ def test_the_life_of_a_nomination_in_the_browser(browser: Browser, live_server: 
     counsel = log_in(browser, live_server, "counsel")
     counsel.get_by_role("link", name="Court orders").click()
     counsel.get_by_label("Reference", exact=True).fill("1:25-cv-09999")
-    counsel.get_by_label("Court").fill("U.S. District Court for D.C.")
+    counsel.get_by_label("Court", exact=True).fill("U.S. District Court for D.C.")
     counsel.get_by_label("Issued").fill("2025-02-01")
     counsel.get_by_label("Covers").select_option("external_ref")
     counsel.get_by_label("Who").fill("W-2")

@@ -125,6 +125,7 @@ def _concrete(engine: Engine) -> tuple[dict[str, str], dict[str, str], list[str]
     }
     seqs = {"/events/{seq}": "SELECT max(seq) FROM event",
             "/inspections/{seq}": "SELECT min(seq) FROM inspection",
+            "/inspections/{seq}/findings": "SELECT min(seq) FROM inspection",
             "/grievances/{seq}": "SELECT min(seq) FROM grievance",
             "/billing/invoices/{seq}": "SELECT min(seq) FROM invoice",
             "/billing/invoices/{seq}.pdf": "SELECT min(seq) FROM invoice",

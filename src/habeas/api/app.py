@@ -54,6 +54,7 @@ from habeas.web.oversight import router as oversight_pages
 from habeas.web.people import router as people_pages
 from habeas.web.routes import router as web_router
 from habeas.web.search import router as search_page
+from habeas.web.transfers import router as transfer_pages
 
 # No inline script or style anywhere: the pages load only our own files
 # (tests/web/test_security.py fetches every page and checks).
@@ -169,6 +170,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(nomination_pages)
     app.include_router(custody_pages)
     app.include_router(intake_pages)
+    app.include_router(transfer_pages)
     app.include_router(people_pages)
     app.include_router(oversight_pages)
     app.include_router(billing_pages)

@@ -40,6 +40,13 @@ def all_holds(session: Session) -> list[Hold]:
     return [as_hold(r) for r in session.scalars(select(HoldRecord).order_by(HoldRecord.issued))]
 
 
+def list_holds(session: Session, *, limit: int | None = None, offset: int = 0) -> list[Hold]:
+    """list_holds: registered orders, the latest issued first, a page at a time."""
+    return [as_hold(r) for r in session.scalars(
+        select(HoldRecord).order_by(HoldRecord.issued.desc(), HoldRecord.hold_ref)
+        .limit(limit).offset(offset))]
+
+
 def register(session: Session, hold: Hold, *, actor: str, party: str | None,
              as_of: date) -> tuple[str, int]:
     """register records a court order and re-screens every nomination it matches.

@@ -107,6 +107,14 @@ def findings_of(session: Session, inspection_seq: int) -> list[Finding]:
         Finding.inspection_seq == inspection_seq).order_by(Finding.seq)))
 
 
+def findings_of_inspections(session: Session, inspection_seqs: list[int]) -> list[Finding]:
+    """findings_of_inspections: the findings of these inspections, in one query."""
+    if not inspection_seqs:
+        return []
+    return list(session.scalars(select(Finding).where(
+        Finding.inspection_seq.in_(inspection_seqs)).order_by(Finding.seq)))
+
+
 def record_finding(session: Session, inspection_seq: int, finding: FindingIn, *,
                    actor: str) -> Finding:
     """record_finding adds a finding and recommendation to an inspection, with the date the

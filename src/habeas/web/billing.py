@@ -9,6 +9,7 @@ back on the page, named, with the values entered.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -69,16 +70,52 @@ def invoices_page(request: Request, agreement: str = "") -> Response:
     principal = page_principal(request, "/billing/invoices")
     if isinstance(principal, Response):
         return principal
+    return _invoices_page(request, principal, agreement)
+
+
+def _invoices_page(request: Request, principal: Principal, agreement: str, *,
+                   problem: Problem | None = None, entered: dict[str, str] | None = None
+                   ) -> Response:
     today = utcnow().date()
     with read_session(engine_of(request)) as db:
         invoices = service.list_invoices(db, agreement=agreement or None,
                                          scope=principal.scope)
+        mine = _agreements(db, principal)
         return templates.TemplateResponse(request, "billing_invoices.html", _context(
             principal, invoices=invoices, ageing={i.seq: service.ageing(i, today)
                                                   for i in invoices},
-            agreements=_agreements(db, principal), chosen=agreement, today=today,
+            agreements=mine, chosen=agreement, today=today,
             owed={c: sum(i.balance_minor for i in invoices if i.currency == c)
-                  for c in sorted({i.currency for i in invoices})}))
+                  for c in sorted({i.currency for i in invoices})},
+            may_issue=allowed(principal.role, Action.ISSUE_INVOICES), problem=problem,
+            issue=entered or {"agreement": mine[0].ref if mine else "",
+                              "period": last_month(today)}),
+            status_code=problem.status if problem else 200)
+
+
+@router.post("/billing/invoices", response_class=HTMLResponse)
+def issue_form(request: Request, agreement: str = Form(""), period: str = Form(""),
+               csrf: str = Form("")) -> Response:
+    """issue_form issues a month's invoice; a month is invoiced once, so posting the form
+    twice issues one invoice and names it."""
+    principal = form_principal(request, "/billing/invoices", csrf)
+    if isinstance(principal, Response):
+        return principal
+    entered = {"agreement": agreement, "period": period}
+    try:
+        if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", period.strip()):
+            raise field_error("period", "give the month, YYYY-MM")
+        with unit_of_work(engine_of(request)) as db:
+            invoice = service.issue_invoice(db, agreement, period.strip(),
+                                            actor=principal.actor, party=principal.party_code,
+                                            today=utcnow().date())
+            seq = invoice.seq
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            exc = field_error("agreement", exc.message)
+        return _invoices_page(request, principal, "", problem=_problem("issue", exc),
+                              entered=entered)
+    return RedirectResponse(f"/billing/invoices/{seq}?recorded={seq}", status_code=303)
 
 
 @router.get("/billing/invoices/{seq}.pdf")

@@ -1,4 +1,4 @@
-"""Custody pages: the facility map, a cell and who is in it, transfer manifests.
+"""Custody pages: the facility map, a cell and who is in it (manifests: web/transfers.py).
 
 Thin, as the other pages: parse, call a service, render. Figures come from
 habeas.facilities.service; people from the custody and transfer services, scoped
@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from habeas.api.deps import engine_of
@@ -22,7 +22,6 @@ from habeas.auth import service as auth
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
 from habeas.custody import service as custody
-from habeas.custody.models import Prisoner
 from habeas.custody.schemas import SecurityLevel
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError, NotFound
@@ -31,8 +30,6 @@ from habeas.facilities import service as facilities
 from habeas.facilities.capacity import STANDARDS
 from habeas.facilities.models import Building, NonAssociation
 from habeas.nominations.schemas import AffiliationBasis
-from habeas.transfers import service as transfers
-from habeas.transfers.models import ManifestPerson
 from habeas.web.common import navigation, page_principal, templates
 
 router = APIRouter(include_in_schema=False)
@@ -233,55 +230,3 @@ def cell_page(request: Request, code: str, building: str, cell: str) -> Response
             hidden=len(everyone) - len(shown),
             bonds=open_bonds(db, [p.public_id for p in shown]),
             here={p.public_id for p in shown}, standards=STANDARDS))
-
-
-# --- transfer manifests -----------------------------------------------------------------
-
-
-def people_counts(db: Session, manifests: list[str]) -> dict[str, dict[str, int]]:
-    """people_counts: per manifest, how many people stand at each status (one query)."""
-    counts: dict[str, dict[str, int]] = {m: {} for m in manifests}
-    if manifests:
-        for manifest, status, n in db.execute(
-                select(ManifestPerson.manifest_id, ManifestPerson.status, func.count())
-                .where(ManifestPerson.manifest_id.in_(manifests))
-                .group_by(ManifestPerson.manifest_id, ManifestPerson.status)):
-            counts[manifest][status] = n
-    return counts
-
-
-@router.get("/transfers", response_class=HTMLResponse)
-def manifests_page(request: Request) -> Response:
-    """manifests_page lists the manifests this principal may see."""
-    principal = page_principal(request, "/transfers")
-    if isinstance(principal, Response):
-        return principal
-    with read_session(engine_of(request)) as db:
-        manifests = transfers.list_manifests(db, principal.scope)
-        counts = people_counts(db, [m.id for m in manifests])
-    return templates.TemplateResponse(request, "manifests.html", page_context(
-        principal, manifests=manifests, counts=counts))
-
-
-@router.get("/transfers/{manifest_id}", response_class=HTMLResponse)
-def manifest_page(request: Request, manifest_id: str) -> Response:
-    """manifest_page: legs, and each person with their gates and handover."""
-    principal = page_principal(request, "/transfers/{manifest_id}")
-    if isinstance(principal, Response):
-        return principal
-    with unit_of_work(engine_of(request)) as db:
-        try:
-            manifest = transfers.get_manifest(db, manifest_id, principal.scope)
-        except DomainError as exc:
-            return error_page(request, principal, exc)
-        people = transfers.people_on(db, manifest_id)
-        awaiting = set(db.scalars(select(Prisoner.public_id).where(
-            Prisoner.public_id.in_([e.public_id for e, _ in people]),
-            Prisoner.status == "handed_over"))) if people else set()
-        # The manifest names people and the court orders that stopped them (Mandela Rule 9).
-        auth.record_read(db, principal, kind="manifest", record_id=manifest_id, channel="web",
-                         purpose="transfer manifest")
-        return templates.TemplateResponse(request, "manifest.html", page_context(
-            principal, m=manifest, people=people, awaiting=awaiting,
-            counts=people_counts(db, [manifest_id])[manifest_id],
-            may_intake=allowed(principal.role, Action.RECORD_INTAKE)))

@@ -1,4 +1,5 @@
-"""The intake form (Mandela Rule 7): a handed-over person taken in, field by field.
+"""The intake form (Mandela Rule 7): a handed-over person taken in, field by field; then
+housed by the placement engine.
 
 The form's lines for property ("description; quantity") and contacts ("name;
 relationship; phone; email; emergency") become the intake record's lists; a bad
@@ -24,6 +25,7 @@ from habeas.custody.models import Prisoner
 from habeas.custody.schemas import IntakeIn
 from habeas.db import unit_of_work, utcnow
 from habeas.errors import DomainError, NotFound, field_error
+from habeas.facilities import housing
 from habeas.nominations.models import NominationRecord
 from habeas.transfers.models import ManifestPerson
 from habeas.validation import describe
@@ -208,3 +210,32 @@ def intake_form(request: Request, public_id: str, document_checked: str = Form("
         return _intake_page(request, principal, public_id, form, exc)
     return RedirectResponse(f"/facilities/{quote(prisoner.facility_code)}?intake={public_id}",
                             status_code=303)
+
+
+@router.post("/facilities/{code}/housing", response_class=HTMLResponse)
+def house_form(request: Request, code: str, person: str = Form(""),
+               csrf: str = Form("")) -> Response:
+    """house_form places one person taken in, by the engine that places every group (DESIGN.md
+    §7); posted twice, the second finds the person already in the cell and shows it again."""
+    principal = form_principal(request, "/facilities/{code}/housing", csrf)
+    if isinstance(principal, Response):
+        return principal
+    try:
+        with unit_of_work(engine_of(request)) as db:
+            prisoner = custody.get_prisoner(db, person, principal.scope)
+            if prisoner.facility_code != code:
+                raise NotFound(f"person {person!r} not found at {code}")
+            place = f"{prisoner.building_code}/{prisoner.cell_code}"
+            if prisoner.cell_code is None:
+                report = housing.house(db, code, on=utcnow().date(), actor=principal.actor,
+                                       public_ids=[person])
+                if report.unplaced:
+                    why = report.unplaced[0]
+                    raise field_error("person", f"{person} could not be placed: {why['rule']} "
+                                                f"— {why['reason']}")
+                place = report.placed[person]
+    except DomainError as exc:
+        return error_page(request, principal, exc)
+    building, cell = place.split("/", 1)
+    return RedirectResponse(f"/facilities/{quote(code)}/cells/{quote(building)}/"
+                            f"{quote(cell)}", status_code=303)

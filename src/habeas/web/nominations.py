@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Agreement
 from habeas.api.deps import engine_of
@@ -17,11 +20,13 @@ from habeas.auth.service import Principal
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError
 from habeas.holds import service as holds
-from habeas.holds.schemas import HoldKind
+from habeas.holds.schemas import Hold, HoldKind
 from habeas.nominations import decisions, service
 from habeas.nominations.models import NominationRecord
 from habeas.screening.rules import PERSON_RULES
+from habeas.transfers.models import Manifest, ManifestPerson
 from habeas.web.common import form_principal, navigation, page_principal, templates
+from habeas.web.paging import paginate
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -194,13 +199,50 @@ def reject_form(request: Request, public_id: str, reason: str = Form(""),
     return _nomination_form(request, public_id, "/nominations/{public_id}/reject", csrf, act)
 
 
+@dataclass(frozen=True)
+class Stopped:
+    """Stopped: one person an order took off a manifest at its departure gates."""
+
+    manifest_id: str
+    departure_date: date
+    external_ref: str
+
+
+def stopped_by(db: Session, orders: Sequence[Hold], scope: str | None
+               ) -> dict[str, list[Stopped]]:
+    """stopped_by: per order, the people its departure gate took off a manifest (the gate's
+    reason names the order: "barred by tro 1:25-cv-…"); a state sees only its own people."""
+    query = (select(ManifestPerson.reason, Manifest.id, Manifest.departure_date,
+                    NominationRecord.external_ref)
+             .join(Manifest, Manifest.id == ManifestPerson.manifest_id)
+             .join(NominationRecord, NominationRecord.public_id == ManifestPerson.public_id)
+             .where(ManifestPerson.status == "removed")
+             .order_by(Manifest.departure_date, NominationRecord.external_ref))
+    if scope is not None:
+        query = query.where(NominationRecord.sending_party == scope)
+    removed = db.execute(query).all() if orders else []
+    return {h.hold_ref: [Stopped(m, day, ref) for reason, m, day, ref in removed
+                         if f"{h.kind.value} {h.hold_ref}" in (reason or "")]
+            for h in orders}
+
+
+HOLD_FIELDS = ("hold_ref", "court", "kind", "issued", "expires", "scope_field", "scope_value",
+               "bars_removal_to")
+
+
 def _holds_page(request: Request, principal: Principal, error: str | None = None,
-                message: str | None = None, status: int = 200) -> Response:
+                message: str | None = None, status: int = 200,
+                entered: dict[str, str] | None = None, bad: str | None = None) -> Response:
     with read_session(engine_of(request)) as db:
-        orders = sorted(holds.all_holds(db), key=lambda h: h.issued, reverse=True)
+        orders = paginate(request, lambda limit, offset: holds.list_holds(
+            db, limit=limit, offset=offset), path="/holds")
+        stopped = stopped_by(db, orders.items, principal.scope)
     return templates.TemplateResponse(request, "holds.html", _context(
-        principal, orders=orders, kinds=[k.value for k in HoldKind], error=error,
-        message=message, today=utcnow().date()), status_code=status)
+        principal, orders=orders.items, listed=orders, kinds=[k.value for k in HoldKind],
+        error=error,
+        message=message, today=utcnow().date(), stopped=stopped, bad=bad,
+        form=entered or {"issued": utcnow().date().isoformat(), "bars_removal_to": "any",
+                         "scope_field": "external_ref"}), status_code=status)
 
 
 @router.get("/holds", response_class=HTMLResponse)
@@ -219,10 +261,13 @@ def hold_form(request: Request, hold_ref: str = Form(""), court: str = Form(""),
     principal = form_principal(request, "/holds", csrf)
     if isinstance(principal, Response):
         return principal
+    entered = {"hold_ref": hold_ref, "court": court, "kind": kind, "issued": issued,
+               "expires": expires, "scope_field": scope_field, "scope_value": scope_value,
+               "bars_removal_to": bars_removal_to}
     if scope_field not in ("external_ref", "nationality", "affiliation_group",
                            "status_in_sending_state"):
         return _holds_page(request, principal, error="scope: choose what the order covers",
-                           status=422)
+                           status=422, entered=entered, bad="scope_field")
     countries = bars_removal_to.strip()
     body = {"hold_ref": hold_ref.strip(), "court": court.strip(), "kind": kind,
             "issued": issued, "expires": expires or None,
@@ -235,9 +280,20 @@ def hold_form(request: Request, hold_ref: str = Form(""), court: str = Form(""),
             outcome, changed = holds.register(db, order, actor=principal.actor,
                                               party=principal.party_code, as_of=utcnow().date())
     except DomainError as exc:
-        return _holds_page(request, principal, error=exc.message, status=exc.status)
+        return _holds_page(request, principal, error=exc.message, status=exc.status,
+                           entered=entered, bad=hold_field(exc))
     return _holds_page(request, principal, message=f"Court order {order.hold_ref} {outcome};"
                                                    f" {changed} decision(s) changed.")
+
+
+def hold_field(exc: DomainError) -> str:
+    """hold_field: the form field a court order's error names ("scope.external_ref: …" is
+    the person it covers)."""
+    name = exc.details.get("field") if isinstance(exc.details, dict) else None
+    name = name if isinstance(name, str) else exc.message.split(":", 1)[0]
+    if name.startswith("scope"):
+        return "scope_value"
+    return name if name in HOLD_FIELDS else "hold_ref"
 
 
 @router.post("/holds/{hold_ref}/lift", response_class=HTMLResponse)

@@ -1,0 +1,302 @@
+"""Transfer pages: the manifests, one manifest, and the forms that move people along it.
+
+Thin, as the other pages: parse, call habeas.transfers.service, render. The receiving
+state plans from the people it accepted, the sending state approves and records the
+departure (every gate checked again by the service), the receiving state records the
+arrival and each handover (DESIGN.md §2, §3). A bad field comes back named, next to it,
+with what was entered; posting a form twice moves nobody twice — the service refuses a
+second plan of the same people and a second step of the same manifest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from habeas.api.deps import engine_of
+from habeas.auth import service as auth
+from habeas.auth.permissions import Action, allowed
+from habeas.auth.service import Principal
+from habeas.custody.models import Prisoner
+from habeas.db import read_session, unit_of_work
+from habeas.errors import DomainError, NotFound, field_error
+from habeas.nominations.models import NominationRecord
+from habeas.transfers import service as transfers
+from habeas.transfers.models import Manifest, ManifestPerson
+from habeas.transfers.schemas import HandoverIn, ManifestIn
+from habeas.validation import describe
+from habeas.web.billing import Problem
+from habeas.web.common import form_principal, page_principal, templates
+from habeas.web.custody import error_page, page_context
+
+router = APIRouter(include_in_schema=False)
+# At most this many accepted people are offered on the planning form at once.
+READY_SHOWN = 500
+LEG_FIELDS = ("mode", "carrier", "number", "origin", "destination", "departs_at",
+              "arrives_at")
+
+
+def people_counts(db: Session, manifests: list[str]) -> dict[str, dict[str, int]]:
+    """people_counts: per manifest, how many people stand at each status (one query)."""
+    counts: dict[str, dict[str, int]] = {m: {} for m in manifests}
+    if manifests:
+        for manifest, status, n in db.execute(
+                select(ManifestPerson.manifest_id, ManifestPerson.status, func.count())
+                .where(ManifestPerson.manifest_id.in_(manifests))
+                .group_by(ManifestPerson.manifest_id, ManifestPerson.status)):
+            counts[manifest][status] = n
+    return counts
+
+
+def ready_to_plan(db: Session, party: str | None) -> list[NominationRecord]:
+    """ready_to_plan: accepted people on no active manifest, the earliest nominated first."""
+    listed = select(ManifestPerson.public_id).join(Manifest).where(
+        ManifestPerson.status == "listed", Manifest.status.in_(transfers.ACTIVE))
+    query = select(NominationRecord).where(NominationRecord.status == "accepted",
+                                           NominationRecord.public_id.not_in(listed))
+    if party is not None:
+        query = query.where(NominationRecord.sending_party == party)
+    return list(db.scalars(query.order_by(NominationRecord.received_seq).limit(READY_SHOWN)))
+
+
+def when(text: str, name: str) -> datetime:
+    """when reads a form's date and time (the browser's "2025-04-10T13:00") as UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise field_error(name, "give the date and time in UTC, YYYY-MM-DD HH:MM") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def local(moment: datetime | None) -> str:
+    """local writes MOMENT as a datetime-local field's value, in UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+def _problem(form: str, exc: DomainError) -> Problem:
+    name = exc.details.get("field") if isinstance(exc.details, dict) else None
+    if isinstance(name, str):
+        name = name.removeprefix("legs.0.").split(".")[0]  # people.3 → people
+    return Problem(form, name if isinstance(name, str) else None, exc.message, exc.status)
+
+
+# --- the manifests and the planning form -------------------------------------------------
+
+
+def _manifests_page(request: Request, principal: Principal, *, problem: Problem | None = None,
+                    entered: dict[str, Any] | None = None) -> Response:
+    may_plan = allowed(principal.role, Action.PLAN_TRANSFERS)
+    with read_session(engine_of(request)) as db:
+        manifests = transfers.list_manifests(db, principal.scope)
+        counts = people_counts(db, [m.id for m in manifests])
+        ready = ready_to_plan(db, principal.scope) if may_plan else []
+    form = entered or {"people": [], "mode": "flight", "carrier": "", "number": "",
+                       "origin": "", "destination": "", "departs_at": "", "arrives_at": ""}
+    return templates.TemplateResponse(request, "manifests.html", page_context(
+        principal, manifests=manifests, counts=counts, may_plan=may_plan, ready=ready,
+        shown=READY_SHOWN, problem=problem, form=form),
+        status_code=problem.status if problem else 200)
+
+
+@router.get("/transfers", response_class=HTMLResponse)
+def manifests_page(request: Request) -> Response:
+    """manifests_page lists the manifests this principal may see, and the planning form."""
+    principal = page_principal(request, "/transfers")
+    if isinstance(principal, Response):
+        return principal
+    return _manifests_page(request, principal)
+
+
+def manifest_body(people: list[str], leg: dict[str, str]) -> dict[str, Any]:
+    """manifest_body turns the planning form into the ManifestIn document the API takes."""
+    if not people:
+        raise field_error("people", "choose at least one accepted person")
+    return {"people": people, "legs": [{
+        "mode": leg["mode"], "carrier": leg["carrier"].strip(),
+        "number": leg["number"].strip() or None, "origin": leg["origin"].strip(),
+        "destination": leg["destination"].strip(),
+        "departs_at": when(leg["departs_at"], "departs_at"),
+        "arrives_at": when(leg["arrives_at"], "arrives_at")}]}
+
+
+def _validation(exc: ValidationError) -> DomainError:
+    error = exc.errors()[0]
+    path, problem = describe(error)
+    loc = [str(p) for p in error["loc"]]
+    if loc[:2] == ["legs", "0"] and len(loc) > 2:
+        return field_error(loc[2], problem)
+    if loc[:1] == ["legs"]:  # the leg as a whole: it arrives before it leaves
+        return field_error("arrives_at", problem)
+    return field_error(path, problem)
+
+
+@router.post("/transfers", response_class=HTMLResponse)
+def plan_form(request: Request, people: list[str] = Form(default=[]), mode: str = Form(""),
+              carrier: str = Form(""), number: str = Form(""), origin: str = Form(""),
+              destination: str = Form(""), departs_at: str = Form(""),
+              arrives_at: str = Form(""), csrf: str = Form("")) -> Response:
+    """plan_form plans a manifest of the people ticked, on one leg."""
+    principal = form_principal(request, "/transfers", csrf)
+    if isinstance(principal, Response):
+        return principal
+    leg = {"mode": mode, "carrier": carrier, "number": number, "origin": origin,
+           "destination": destination, "departs_at": departs_at, "arrives_at": arrives_at}
+    try:
+        try:
+            body = ManifestIn.model_validate(manifest_body(people, leg))
+        except ValidationError as exc:
+            raise _validation(exc) from None
+        with unit_of_work(engine_of(request)) as db:
+            manifest = transfers.plan(db, body, actor=principal.actor,
+                                      party=principal.party_code)
+            manifest_id = manifest.id
+    except DomainError as exc:
+        return _manifests_page(request, principal, problem=_problem("plan", exc),
+                               entered={"people": people, **leg})
+    return RedirectResponse(f"/transfers/{quote(manifest_id)}", status_code=303)
+
+
+# --- one manifest and its steps -----------------------------------------------------------
+
+
+def _manifest_page(request: Request, principal: Principal, manifest_id: str, *,
+                   problem: Problem | None = None, entered: dict[str, str] | None = None,
+                   done: str | None = None) -> Response:
+    with unit_of_work(engine_of(request)) as db:
+        try:
+            manifest = transfers.get_manifest(db, manifest_id, principal.scope)
+        except DomainError as exc:
+            return error_page(request, principal, exc)
+        people = transfers.people_on(db, manifest_id)
+        awaiting = set(db.scalars(select(Prisoner.public_id).where(
+            Prisoner.public_id.in_([e.public_id for e, _ in people]),
+            Prisoner.status == "handed_over"))) if people else set()
+        # The manifest names people and the court orders that stopped them (Mandela Rule 9).
+        auth.record_read(db, principal, kind="manifest", record_id=manifest_id, channel="web",
+                         purpose="transfer manifest")
+        legs = manifest.legs
+        form = entered or {
+            "departed_at": legs[0]["departs_at"][:16] if legs else "",
+            "arrived_at": legs[-1]["arrives_at"][:16] if legs else "",
+            "handed_over_at": local(manifest.arrived_at), "public_id": "",
+            "sending_officer": "", "receiving_officer": principal.display_name,
+            "biometric_reference_sha256": ""}
+        return templates.TemplateResponse(request, "manifest.html", page_context(
+            principal, m=manifest, people=people, awaiting=awaiting,
+            counts=people_counts(db, [manifest_id])[manifest_id],
+            may_intake=allowed(principal.role, Action.RECORD_INTAKE),
+            may_approve=allowed(principal.role, Action.APPROVE_TRANSFERS),
+            may_depart=allowed(principal.role, Action.DEPART_TRANSFERS),
+            may_receive=allowed(principal.role, Action.RECEIVE_TRANSFERS),
+            to_hand_over=[(e, n) for e, n in people if e.status == "departed"],
+            problem=problem, form=form, done=done),
+            status_code=problem.status if problem else 200)
+
+
+@router.get("/transfers/{manifest_id}", response_class=HTMLResponse)
+def manifest_page(request: Request, manifest_id: str, done: str | None = None) -> Response:
+    """manifest_page: legs, each person with their gates and handover, and the next step."""
+    principal = page_principal(request, "/transfers/{manifest_id}")
+    if isinstance(principal, Response):
+        return principal
+    return _manifest_page(request, principal, manifest_id,
+                          done=done if done in STEPS else None)
+
+
+STEPS = ("approved", "departed", "arrived", "handed_over")
+
+
+def _step(request: Request, manifest_id: str, path: str, csrf: str, form: str,
+          entered: dict[str, str], act: Callable[[Session, Principal], None]) -> Response:
+    """_step runs one step of the manifest in a unit of work, then shows the manifest: with
+    what was done, or with the error named in the step's form."""
+    principal = form_principal(request, path, csrf)
+    if isinstance(principal, Response):
+        return principal
+    try:
+        with unit_of_work(engine_of(request)) as db:
+            transfers.get_manifest(db, manifest_id, principal.scope)
+            act(db, principal)
+    except NotFound as exc:
+        return error_page(request, principal, exc)
+    except DomainError as exc:
+        return _manifest_page(request, principal, manifest_id, problem=_problem(form, exc),
+                              entered=entered)
+    return RedirectResponse(f"/transfers/{quote(manifest_id)}?done={form}#{form}",
+                            status_code=303)
+
+
+def _entered(**values: str) -> dict[str, str]:
+    blank = dict.fromkeys(("departed_at", "arrived_at", "handed_over_at", "public_id",
+                           "sending_officer", "receiving_officer",
+                           "biometric_reference_sha256"), "")
+    return blank | values
+
+
+@router.post("/transfers/{manifest_id}/approve", response_class=HTMLResponse)
+def approve_form(request: Request, manifest_id: str, csrf: str = Form("")) -> Response:
+    """approve_form: the sending state approves a planned manifest."""
+    def act(db: Session, who: Principal) -> None:
+        transfers.approve(db, manifest_id, actor=who.actor, party=who.party_code)
+
+    return _step(request, manifest_id, "/transfers/{manifest_id}/approve", csrf, "approved",
+                 _entered(), act)
+
+
+@router.post("/transfers/{manifest_id}/depart", response_class=HTMLResponse)
+def depart_form(request: Request, manifest_id: str, departed_at: str = Form(""),
+                csrf: str = Form("")) -> Response:
+    """depart_form: wheels up — every gate is checked again; who fails is taken off."""
+    def act(db: Session, who: Principal) -> None:
+        transfers.depart(db, manifest_id, departed_at=when(departed_at, "departed_at"),
+                         actor=who.actor, party=who.party_code)
+
+    return _step(request, manifest_id, "/transfers/{manifest_id}/depart", csrf, "departed",
+                 _entered(departed_at=departed_at), act)
+
+
+@router.post("/transfers/{manifest_id}/arrive", response_class=HTMLResponse)
+def arrive_form(request: Request, manifest_id: str, arrived_at: str = Form(""),
+                csrf: str = Form("")) -> Response:
+    """arrive_form: the manifest reached the facility."""
+    def act(db: Session, who: Principal) -> None:
+        transfers.arrive(db, manifest_id, arrived_at=when(arrived_at, "arrived_at"),
+                         actor=who.actor, party=who.party_code)
+
+    return _step(request, manifest_id, "/transfers/{manifest_id}/arrive", csrf, "arrived",
+                 _entered(arrived_at=arrived_at), act)
+
+
+@router.post("/transfers/{manifest_id}/handover", response_class=HTMLResponse)
+def handover_form(request: Request, manifest_id: str, public_id: str = Form(""),
+                  sending_officer: str = Form(""), receiving_officer: str = Form(""),
+                  handed_over_at: str = Form(""), biometric_reference_sha256: str = Form(""),
+                  csrf: str = Form("")) -> Response:
+    """handover_form: one person passes to the facility, both states' officers named."""
+    entered = _entered(public_id=public_id, sending_officer=sending_officer,
+                       receiving_officer=receiving_officer, handed_over_at=handed_over_at,
+                       biometric_reference_sha256=biometric_reference_sha256)
+
+    def act(db: Session, who: Principal) -> None:
+        moment = when(handed_over_at, "handed_over_at")
+        try:
+            body = HandoverIn.model_validate({
+                "public_id": public_id, "sending_officer": sending_officer.strip(),
+                "receiving_officer": receiving_officer.strip(), "handed_over_at": moment,
+                "biometric_reference_sha256":
+                    biometric_reference_sha256.strip().lower() or None})
+        except ValidationError as exc:
+            path, problem = describe(exc.errors()[0])
+            raise field_error(path, problem) from None
+        transfers.hand_over(db, manifest_id, body, actor=who.actor, party=who.party_code)
+
+    return _step(request, manifest_id, "/transfers/{manifest_id}/handover", csrf,
+                 "handed_over", entered, act)
