@@ -18,11 +18,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from habeas.config import get_settings
 from habeas.db import make_engine, unit_of_work
@@ -205,3 +208,72 @@ def ledger(demo_engine: Engine, tmp_path: Path,
     result.checkpoint()
     yield result
     get_settings.cache_clear()
+
+
+# --- a lived demo with a second agreement -----------------------------------------------
+
+OTHER_OFFICER = "cr.officer"  # the sending officer of a second agreement (Costa Rica)
+
+
+def second_agreement(session: Session) -> None:
+    """second_agreement: Costa Rica sends to the same prison under its own agreement (in
+    colones), with its own sending officer: a real party that is not the United States."""
+    from habeas.agreements import service as agreements
+    from habeas.auth import service as auth
+    from habeas.auth.models import Role
+    from habeas.demo import DEMO_PASSWORD
+
+    text = agreements.profile_text("bilateral-fee-2025").replace(
+        'ref = "USA-SLV-2025"', 'ref = "CRI-SLV-2025"').replace(
+        'sending_party = "USA"', 'sending_party = "CRI"').replace(
+        'currency = "USD"', 'currency = "CRC"')
+    agreements.register(session, agreements.parse_agreement(text, "test"), actor="test")
+    auth.add_user(session, username=OTHER_OFFICER, display_name="Costa Rican officer",
+                  role=Role.SENDING, party_code="CRI", password=DEMO_PASSWORD, actor="test")
+
+
+@pytest.fixture(scope="session")
+def lived_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """lived_template: SQLite, the demo lived to the end of July 2025 (people housed,
+    released and returned, a grievance, invoices, an integrity run recorded), plus the
+    second agreement; built once."""
+    from habeas import demo as scenario
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('lived') / 'lived.db'}")
+    upgrade(engine)
+    with unit_of_work(engine) as s:
+        scenario.load(s)
+        scenario.nominate(s)
+        scenario.transfer(s)
+        scenario.simulate(s, until=date(2025, 7, 31))
+        second_agreement(s)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def lived(migrated: tuple[str, str], lived_template: Engine,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Engine]]:
+    """lived: the lived demo replayed into this engine and a client of it, shared by a
+    module's tests (which read, or count what their writes change)."""
+    from habeas.api.app import create_app
+    from habeas.replay import rebuild
+
+    with fresh_database(migrated, tmp_path_factory.mktemp("lived-db")) as url:
+        engine = make_engine(url)
+        rebuild(lived_template, engine)
+        with TestClient(create_app(engine), raise_server_exceptions=False) as client:
+            yield client, engine
+        engine.dispose()
+
+
+def log_in_as(client: TestClient, username: str) -> str:
+    """log_in_as logs CLIENT in through the /login form; returns the page's CSRF token."""
+    from habeas.demo import DEMO_PASSWORD
+
+    client.cookies.clear()
+    login = client.get("/login")
+    csrf = login.text.split('name="csrf" value="')[1].split('"')[0]
+    client.post("/login", data={"username": username, "password": DEMO_PASSWORD,
+                                "csrf": csrf})
+    return client.get("/").text.split('name="csrf" value="')[1].split('"')[0]

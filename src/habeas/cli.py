@@ -292,6 +292,13 @@ def replay(
     raise typer.Exit(1)
 
 
+def _read_password(from_stdin: bool, prompt: str) -> str:
+    # A script pipes it in on one line; a person types it twice, unseen.
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
+
+
 @users_app.command("add")
 def users_add(
     username: Annotated[str, typer.Argument(help="login name")],
@@ -303,10 +310,7 @@ def users_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add a user with one role (sending and receiving users need --party)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin, "Password")
     engine = default_engine()
     require_current(engine)
     with unit_of_work(engine) as session:
@@ -359,10 +363,7 @@ def users_password(
     as_json: JsonFlag = False,
 ) -> None:
     """Set a user's password (the password policy applies); their browser sessions end."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin, "New password")
     engine = default_engine()
     require_current(engine)
     with unit_of_work(engine) as session:

@@ -13,36 +13,26 @@ same URLs with 200, so each cell is known to name a real object.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
-from habeas import demo as scenario
-from habeas.agreements import service as agreements
-from habeas.api.app import create_app
-from habeas.auth import service as auth
 from habeas.auth.models import Role
 from habeas.auth.permissions import allowed
 from habeas.billing.models import Invoice
 from habeas.custody.models import Prisoner
-from habeas.db import make_engine, read_session, unit_of_work
-from habeas.demo import DEMO_PASSWORD
-from habeas.migrate import upgrade
+from habeas.db import read_session
 from habeas.oversight.models import Grievance
-from habeas.replay import rebuild
 from habeas.transfers.models import Manifest
 from habeas.web.routes import PAGE_ACTIONS
 from tests.api.conftest import bearer
 from tests.api.test_permissions import ALL_ROUTES
-from tests.conftest import fresh_database
+from tests.conftest import OTHER_OFFICER as OTHER
+from tests.conftest import log_in_as
 from tests.factories import a_token, event_count
 
-OTHER = "cr.officer"
 OWN = "us.officer"
 
 
@@ -56,16 +46,6 @@ class Demo:
     grievance: int        # a grievance by a U.S. transferee
     cell: tuple[str, str, str]  # a cell holding only U.S. transferees
     names: frozenset[str]  # every U.S. transferee's full name
-
-
-def _second_agreement(session: Session) -> None:
-    text = agreements.profile_text("bilateral-fee-2025").replace(
-        'ref = "USA-SLV-2025"', 'ref = "CRI-SLV-2025"').replace(
-        'sending_party = "USA"', 'sending_party = "CRI"').replace(
-        'currency = "USD"', 'currency = "CRC"')
-    agreements.register(session, agreements.parse_agreement(text, "test"), actor="test")
-    auth.add_user(session, username=OTHER, display_name="Costa Rican officer",
-                  role=Role.SENDING, party_code="CRI", password=DEMO_PASSWORD, actor="test")
 
 
 def _demo(engine: Engine) -> Demo:
@@ -84,32 +64,10 @@ def _demo(engine: Engine) -> Demo:
 
 
 @pytest.fixture(scope="module")
-def lived_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """lived_template: SQLite, the demo lived to the end of July 2025 (people housed, a
-    grievance, invoices), plus a second agreement whose sending state is Costa Rica."""
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('lived') / 'lived.db'}")
-    upgrade(engine)
-    with unit_of_work(engine) as s:
-        scenario.load(s)
-        scenario.nominate(s)
-        scenario.transfer(s)
-        scenario.simulate(s, until=date(2025, 7, 31))
-        _second_agreement(s)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def world(migrated: tuple[str, str], lived_template: Engine,
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Demo, Engine]]:
-    """world: the lived demo replayed into this engine, read by every test of the module
-    (reads only; the one writing test checks the event count it changes)."""
-    with fresh_database(migrated, tmp_path_factory.mktemp("scope")) as url:
-        engine = make_engine(url)
-        rebuild(lived_template, engine)
-        with TestClient(create_app(engine), raise_server_exceptions=False) as client:
-            yield client, _demo(engine), engine
-        engine.dispose()
+def world(lived: tuple[TestClient, Engine]) -> tuple[TestClient, Demo, Engine]:
+    """world: the lived demo on this engine (tests/conftest.py), with the U.S. ids."""
+    client, engine = lived
+    return client, _demo(engine), engine
 
 
 # Reads that take the agreement (or period) in the query string.
@@ -150,14 +108,6 @@ def _leaked(body: str, names: frozenset[str]) -> list[str]:
     return sorted(n for n in names if n in body)
 
 
-def _log_in(client: TestClient, username: str) -> None:
-    client.cookies.clear()
-    login = client.get("/login")
-    csrf = login.text.split('name="csrf" value="')[1].split('"')[0]
-    client.post("/login", data={"username": username, "password": DEMO_PASSWORD,
-                                "csrf": csrf})
-
-
 def test_the_routes_a_sending_user_may_read_are_all_covered() -> None:
     assert {"/api/v1/people/{public_id}", "/people/{public_id}", "/api/v1/people",
             "/billing/invoices/{seq}", "/transfers/{manifest_id}"} <= set(SENDING_GETS)
@@ -184,9 +134,9 @@ def test_another_partys_officer_sees_no_page_of_ours(
         world: tuple[TestClient, Demo, Engine], path: str) -> None:
     client, demo, _ = world
     url = _url(path, demo)
-    _log_in(client, OWN)
+    log_in_as(client, OWN)
     assert client.get(url).status_code == 200, url
-    _log_in(client, OTHER)
+    log_in_as(client, OTHER)
     other = client.get(url)
     if PARTY_OBJECTS.search(path):
         assert other.status_code == 404, (url, other.status_code)

@@ -18,7 +18,7 @@ from habeas.facilities import service as facilities
 from habeas.nominations.models import NominationRecord
 from habeas.oversight.models import Finding
 from tests.api.conftest import bearer
-from tests.dashboard.conftest import OTHER
+from tests.conftest import OTHER_OFFICER as OTHER
 from tests.factories import a_token
 
 World = tuple[TestClient, Engine]
@@ -167,7 +167,7 @@ class TestHolds:
 ])
 def test_each_role_gets_its_charts_first_questions_first(lived: World, username: str,
                                                          kinds: list[str]) -> None:
-    from tests.dashboard.conftest import log_in
+    from tests.conftest import log_in_as as log_in
 
     client, _ = lived
     log_in(client, username)

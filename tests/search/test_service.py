@@ -14,7 +14,8 @@ from habeas.db import read_session
 from habeas.locator.normalise import name_key
 from habeas.nominations.models import NominationRecord
 from habeas.search import service
-from tests.dashboard.conftest import OTHER, log_in
+from tests.conftest import OTHER_OFFICER as OTHER
+from tests.conftest import log_in_as as log_in
 
 World = tuple[TestClient, Engine]
 
