@@ -55,7 +55,7 @@ test: dev system-deps lint
 ##       kind of input, on SQLite and PostgreSQL)
 FUZZ_EXAMPLES ?= 300
 fuzz: dev
-	@$(with_postgres) HABEAS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/api/test_fuzz.py
+	@$(with_postgres) HABEAS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -n auto tests/api/test_fuzz.py
 
 ## load: bench/load.py, a mixed workload against `habeas serve` on SQLite and PostgreSQL
 load: dev

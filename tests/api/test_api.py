@@ -200,3 +200,20 @@ class TestCookieSessions:
     def test_pages_carry_a_strict_content_security_policy(self, client: TestClient) -> None:
         csp = client.get("/login").headers["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+
+
+class TestBounds:
+    """Numbers and days a query names stay within what the database and the calendar hold:
+    a 422 naming the parameter, never a 500 (each was one, found by tests/api/test_fuzz.py)."""
+
+    @pytest.mark.parametrize(("url", "field"), [
+        ("/api/v1/integrity?on=0001-01-01", "query.on"),
+        ("/api/v1/billing/invoices?on=9999-12-31", "query.on"),
+        ("/api/v1/billing/invoices/113049471256685231210496", "path.seq"),
+        ("/api/v1/findings?offset=9811558301456555573248", "query.offset"),
+    ])
+    def test_out_of_range_is_named(self, client: TestClient, tokens: dict[str, str],
+                                   url: str, field: str) -> None:
+        response = client.get(url, headers=bearer(tokens["monitor"]))
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["details"]["field"] == field

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
-from habeas.api.params import Seq
+from habeas.api.params import Day, Seq
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
 from habeas.billing import service
@@ -150,7 +150,7 @@ def _dispute(dispute: Dispute) -> DisputeOut:
 @router.get("/invoices", responses=documented(401, 403, 422))
 def list_invoices(db: ReadDB, principal: Reader,
                   agreement: Annotated[str | None, Query(max_length=64)] = None,
-                  on: Annotated[date | None, Query(description="ageing judged on; "
+                  on: Annotated[Day | None, Query(description="ageing judged on; "
                                                    "default today")] = None,
                   ) -> list[InvoiceOut]:
     """Issued invoices, oldest first, with balance and ageing."""
@@ -169,7 +169,7 @@ def preview(db: ReadDB, principal: Reader, agreement: Annotated[str, Query(max_l
 
 @router.get("/invoices/{seq}", responses=documented(401, 403, 404, 422))
 def get_invoice(seq: Seq, db: ReadDB, principal: Reader,
-                on: Annotated[date | None, Query()] = None) -> InvoiceDetail:
+                on: Annotated[Day | None, Query()] = None) -> InvoiceDetail:
     """One invoice: its lines, credit notes, payments, disputes, balance and ageing."""
     invoice = service.get_invoice(db, seq, scope=principal.scope)
     return InvoiceDetail.model_validate({

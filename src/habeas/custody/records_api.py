@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
-from habeas.api.params import Seq
+from habeas.api.params import Day, Seq
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
 from habeas.custody import integrity, records
@@ -232,7 +232,7 @@ def releases_due(db: ReadDB, principal: Reader,
 
 @router.get("/integrity", responses=documented(401, 403, 422))
 def integrity_report(db: ReadDB, _: IntegrityReader,
-                     on: Annotated[date | None, Query(description="default today")] = None,
+                     on: Annotated[Day | None, Query(description="default today")] = None,
                      family_contact_days: Annotated[int, Query(ge=1, le=365)] = 30
                      ) -> dict[str, Any]:
     """The custody integrity report: every check with its count, rule, people and events."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
@@ -11,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
-from habeas.api.params import Seq
+from habeas.api.params import Day, Seq
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
 from habeas.custody import service as custody
@@ -136,7 +135,7 @@ def get_cell(code: str, building: str, cell: str, db: ReadDB,
 
 @router.get("/{code}/forecast", responses=documented(401, 403, 404, 422))
 def get_forecast(code: str, db: ReadDB, _: Reader,
-                 on: Annotated[date | None, Query(description="default today")] = None
+                 on: Annotated[Day | None, Query(description="default today")] = None
                  ) -> ForecastOut:
     """Free places on a date: signed capacity − population + departures − arrivals."""
     f = service.forecast(db, code, on or utcnow().date())

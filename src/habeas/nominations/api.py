@@ -12,7 +12,7 @@ from sqlalchemy import select
 from habeas.agreements.models import Agreement
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
-from habeas.api.params import Offset
+from habeas.api.params import Day, Offset
 from habeas.auth import service as auth
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
@@ -82,7 +82,7 @@ def nominate(
     write: Writer, principal: Nominator,
     body: Annotated[dict[str, Any] | list[dict[str, Any]],
                     Body(description="one nomination (DESIGN.md §4) or a list of them")],
-    as_of: Annotated[date | None, Query(description="screen as of (default today)")] = None,
+    as_of: Annotated[Day | None, Query(description="screen as of (default today)")] = None,
 ) -> ImportReportOut:
     """Nominate one person or a batch; each is validated, screened and reported."""
     items = body if isinstance(body, list) else [body]
@@ -167,7 +167,7 @@ class StatusOut(BaseModel):
 @router.patch("/{public_id}", responses=documented(401, 403, 404, 409, 422))
 def amend_nomination(public_id: str, write: Writer, principal: Nominator,
                      body: Annotated[dict[str, Any], Body(description="the whole nomination")],
-                     as_of: Annotated[date | None, Query()] = None) -> AmendOut:
+                     as_of: Annotated[Day | None, Query()] = None) -> AmendOut:
     """Amend a nomination (same external_ref): an amendment event, then screening again."""
     with write() as db:
         record = decisions.get(db, public_id, principal.party_code)

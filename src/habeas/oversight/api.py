@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
-from habeas.api.params import Offset, Seq
+from habeas.api.params import Day, Offset, Seq
 from habeas.auth import service as auth
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
@@ -111,7 +111,7 @@ def list_findings(
     db: ReadDB, _: Reader,
     overdue: Annotated[bool, Query(description="only those unanswered past response_due")
                        ] = False,
-    on: Annotated[date | None, Query(description="the date overdue is judged on; "
+    on: Annotated[Day | None, Query(description="the date overdue is judged on; "
                                      "default today")] = None,
     status: Annotated[str | None, Query(pattern="^(open|responded)$")] = None,
     facility: Annotated[str | None, Query(max_length=64)] = None,
