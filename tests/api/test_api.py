@@ -217,3 +217,11 @@ class TestBounds:
         response = client.get(url, headers=bearer(tokens["monitor"]))
         assert response.status_code == 422, response.text
         assert response.json()["error"]["details"]["field"] == field
+
+    def test_a_body_that_cannot_be_read_is_422_naming_the_body(
+            self, client: TestClient, tokens: dict[str, str]) -> None:
+        response = client.post("/api/v1/holds", content=b"\xff\x1a\xfeq{",
+                               headers={**bearer(tokens["counsel"]),
+                                        "Content-Type": "application/json"})
+        assert response.status_code == 422
+        assert response.json()["error"]["details"]["field"] == "body"

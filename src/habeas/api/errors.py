@@ -74,11 +74,11 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400:
-        # FastAPI answers 400 for a body it cannot decode at all (not UTF-8, not JSON);
-        # that is bad input like any other: 422, naming the body (found by fuzzing).
-        return error_response(422, ErrorCode.VALIDATION_FAILED,
-                              "body: is not a JSON document in UTF-8",
-                              {"field": "body", "problem": "is not a JSON document in UTF-8"})
+        # FastAPI answers 400 for a body it cannot decode at all (not UTF-8, broken JSON
+        # or form data); bad input like any other: 422, naming the body (found by fuzzing).
+        problem = "could not be read: send UTF-8 JSON (or form data where a form is asked)"
+        return error_response(422, ErrorCode.VALIDATION_FAILED, f"body: {problem}",
+                              {"field": "body", "problem": problem})
     code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED,
             401: ErrorCode.UNAUTHENTICATED, 403: ErrorCode.FORBIDDEN}.get(
         exc.status_code, ErrorCode.VALIDATION_FAILED)
