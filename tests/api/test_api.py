@@ -211,6 +211,7 @@ class TestBounds:
         ("/api/v1/billing/invoices?on=9999-12-31", "query.on"),
         ("/api/v1/billing/invoices/113049471256685231210496", "path.seq"),
         ("/api/v1/findings?offset=9811558301456555573248", "query.offset"),
+        ("/api/v1/billing/sustainability?period=0001", "period"),
     ])
     def test_out_of_range_is_named(self, client: TestClient, tokens: dict[str, str],
                                    url: str, field: str) -> None:

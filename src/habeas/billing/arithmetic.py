@@ -84,13 +84,16 @@ class Fee:
 
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# Years a billing period may fall in: any real agreement's, and far enough from the
+# calendar's ends that a period's day before and after exist (`0001` was a 500).
+BILLING_YEARS = range(1900, 2200)
 
 
 def month_bounds(period: str) -> tuple[date, date]:
     """month_bounds are the first and last dates of PERIOD ("YYYY-MM")."""
     match = _MONTH.match(period)
-    if match is None or int(match[1]) < 1:
-        raise BillingError("period", f"must be YYYY-MM, not {period!r}")
+    if match is None or int(match[1]) not in BILLING_YEARS:
+        raise BillingError("period", f"must be YYYY-MM (1900-2199), not {period!r}")
     year, month = int(match[1]), int(match[2])
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 

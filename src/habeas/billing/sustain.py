@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 
-from habeas.billing.arithmetic import DAYS_PER_YEAR, BillingError, round_half_up
+from habeas.billing.arithmetic import BILLING_YEARS, DAYS_PER_YEAR, BillingError, round_half_up
 
 # The offer as reported (DESIGN.md §1): ~US$6 million for ~300 people for one year
 # (AP; Salvadoran foreign ministry memo, March 2025).
@@ -55,8 +55,8 @@ class Period:
 def parse_period(text: str) -> Period:
     """parse_period reads "YYYY-MM" (a month) or "YYYY" (a calendar year)."""
     match = _PERIOD.match(text)
-    if match is None or int(match[1]) < 1:
-        raise BillingError("period", f"must be YYYY-MM or YYYY, not {text!r}")
+    if match is None or int(match[1]) not in BILLING_YEARS:
+        raise BillingError("period", f"must be YYYY-MM or YYYY (1900-2199), not {text!r}")
     year = int(match[1])
     if match[2] is None:
         return Period(text, date(year, 1, 1), date(year, 12, 31))
