@@ -8,10 +8,12 @@ carry a double-submit CSRF token (a cookie and a form field), as the login form 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from habeas import i18n
 from habeas.api.deps import engine_of, optional_principal
@@ -171,17 +173,25 @@ def confirm_page(request: Request, code: str = Query(default="", max_length=100)
     return _public(request, "subscribe.html", step="confirm", code=code)
 
 
-@router.post("/subscribe/confirm", response_class=HTMLResponse)
-def confirm_form(request: Request, code: str = Form(""), csrf: str = Form("")) -> Response:
+def _public_step(request: Request, csrf: str, step: str, done: str,
+                 act: Callable[[Session], object], **fields: str) -> Response:
+    """_public_step runs one public form's use case (ACT) if its CSRF cookie matches: the
+    page for DONE, or STEP again with the refusal named."""
     if _forged(request, csrf):
-        return _public(request, "subscribe.html", status=403, step="confirm", code=code,
-                       error="csrf_failed")
+        return _public(request, "subscribe.html", status=403, step=step, error="csrf_failed",
+                       **fields)
     try:
         with unit_of_work(engine_of(request)) as db:
-            service.confirm(db, code, now=utcnow())
+            act(db)
     except DomainError as exc:
-        return _refused(request, "subscribe.html", exc, step="confirm", code=code)
-    return _public(request, "subscribe.html", step="confirmed")
+        return _refused(request, "subscribe.html", exc, step=step, **fields)
+    return _public(request, "subscribe.html", step=done)
+
+
+@router.post("/subscribe/confirm", response_class=HTMLResponse)
+def confirm_form(request: Request, code: str = Form(""), csrf: str = Form("")) -> Response:
+    return _public_step(request, csrf, "confirm", "confirmed",
+                        lambda db: service.confirm(db, code, now=utcnow()), code=code)
 
 
 @router.get("/subscribe/revoke", response_class=HTMLResponse)
@@ -191,12 +201,5 @@ def revoke_page(request: Request, token: str = Query(default="", max_length=100)
 
 @router.post("/subscribe/revoke", response_class=HTMLResponse)
 def revoke_form(request: Request, token: str = Form(""), csrf: str = Form("")) -> Response:
-    if _forged(request, csrf):
-        return _public(request, "subscribe.html", status=403, step="revoke", token=token,
-                       error="csrf_failed")
-    try:
-        with unit_of_work(engine_of(request)) as db:
-            service.revoke(db, token, now=utcnow())
-    except DomainError as exc:
-        return _refused(request, "subscribe.html", exc, step="revoke", token=token)
-    return _public(request, "subscribe.html", step="revoked")
+    return _public_step(request, csrf, "revoke", "revoked",
+                        lambda db: service.revoke(db, token, now=utcnow()), token=token)
