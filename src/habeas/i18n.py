@@ -5,26 +5,44 @@ Catalogues are `habeas/locale/<lang>/LC_MESSAGES/messages.po`, read with Babel
 needed — no compile step, no .mo file. English is the source language (the
 msgids); a message missing from a catalogue shows in English. The language of a
 request is, in order: `?lang=`, the `lang` cookie (set when `?lang=` is used),
-the Accept-Language header (RFC 9110 §12.5.4), English.
+the Accept-Language header (RFC 9110 §12.5.4), English. A `?lang=` choice is
+remembered in the cookie for a year (`remember`).
+
+Dates, numbers and money on the pages are formatted for the reader's language by
+Babel from CLDR data (the `day`, `moment`, `number` and `money` template filters).
+A message asked for in Spanish that the catalogue lacks is shown in English,
+logged once as a warning and kept in `untranslated("es")`, so the test that walks
+every page in Spanish can fail on it.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
 import io
+import logging
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from starlette.requests import Request
+from starlette.responses import Response
 
 DEFAULT = "en"
 SUPPORTED = ("en", "es")
 COOKIE = "lang"
+# Each language named in itself, for the switch in every page's header.
+NAMES = {"en": "English", "es": "Español"}
+REMEMBER_SECONDS = 365 * 24 * 3600
+log = logging.getLogger(__name__)
+_missed: dict[str, set[str]] = {}
 
 
 def N_(message: str) -> str:
@@ -37,18 +55,61 @@ def translations(locale: str) -> _gettext.NullTranslations:
     """translations is LOCALE's catalogue (English, or an unknown locale: no translation)."""
     if locale == DEFAULT or locale not in SUPPORTED:
         return _gettext.NullTranslations()
-    path = resources.files("habeas") / "locale" / locale / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as po:
-        catalog = read_po(po, locale=locale)
+    folder = resources.files("habeas") / "locale" / locale / "LC_MESSAGES"
+    catalog = None
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):  # TEMPORARY: parts merged
+        if path.name == "messages.po" or path.name.startswith("messages-"):
+            with path.open("rb") as po:
+                part = read_po(po, locale=locale)
+            if catalog is None:
+                catalog = part
+            else:
+                for m in part:
+                    if m.id and m.id not in catalog:
+                        catalog[m.id] = m.string
+    assert catalog is not None
     compiled = io.BytesIO()
     write_mo(compiled, catalog)  # in memory: nothing is compiled on disk
     compiled.seek(0)
     return Translations(compiled)
 
 
+@cache
+def _known(locale: str) -> frozenset[str]:
+    catalog = getattr(translations(locale), "_catalog", {})
+    return frozenset(k if isinstance(k, str) else k[0] for k in catalog)
+
+
+def _note_miss(locale: str, message: str) -> None:
+    if locale == DEFAULT or locale not in SUPPORTED or not message or message in _known(locale):
+        return
+    missed = _missed.setdefault(locale, set())
+    if message not in missed:
+        missed.add(message)
+        log.warning("no %s translation for %r: shown in English", locale, message)
+
+
+def is_translated(locale: str, message: str) -> bool:
+    """is_translated: LOCALE's catalogue has MESSAGE (always, for English)."""
+    return locale == DEFAULT or message in _known(locale)
+
+
+def untranslated(locale: str) -> set[str]:
+    """untranslated is every message asked for in LOCALE that its catalogue lacks (since the
+    process started, or the set was cleared)."""
+    return _missed.setdefault(locale, set())
+
+
 def gettext(locale: str, message: str) -> str:
     """gettext is MESSAGE in LOCALE."""
+    _note_miss(locale, message)
     return translations(locale).gettext(message)
+
+
+def ngettext(locale: str, singular: str, plural: str, n: int) -> str:
+    """ngettext is the form of SINGULAR/PLURAL for N in LOCALE."""
+    _note_miss(locale, singular)
+    return translations(locale).ngettext(singular, plural, n)
 
 
 def _supported(tag: str | None) -> str | None:
@@ -88,22 +149,92 @@ def locale_of(request: Request) -> str:
                   request.headers.get("accept-language"))
 
 
+def remember(request: Request, response: Response) -> None:
+    """remember keeps a `?lang=` choice in the cookie, so every later page speaks it."""
+    chosen = _supported(request.query_params.get("lang"))
+    if chosen is not None and request.cookies.get(COOKIE) != chosen:
+        response.set_cookie(COOKIE, chosen, max_age=REMEMBER_SECONDS, httponly=True,
+                            samesite="lax", path="/")
+
+
+def format_day(value: date | str | None, locale: str) -> str:
+    """format_day is a calendar date as LOCALE writes it ("30 Nov 2026", "30 nov 2026")."""
+    if value in (None, ""):
+        return "—"
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(day, date)
+    return format_date(day, format="medium", locale=locale)
+
+
+def format_moment(value: datetime | str | None, locale: str) -> str:
+    """format_moment is an instant in UTC as LOCALE writes it; records are kept in UTC and
+    the two states' officials read the same clock."""
+    if value in (None, ""):
+        return "—"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return format_datetime(moment, format="medium", tzinfo=UTC, locale=locale) + " UTC"
+
+
+def format_number(value: int | float | Decimal | None, locale: str) -> str:
+    """format_number groups digits as LOCALE does (12,345 · 12 345)."""
+    return "—" if value is None else format_decimal(value, locale=locale)
+
+
+def format_money(minor: int | None, currency: str, locale: str) -> str:
+    """format_money is integer minor units of CURRENCY (ISO 4217, two decimals) in LOCALE's
+    digits, always with the ISO code: an invoice between two states names its currency."""
+    if minor is None:
+        return "—"
+    return format_currency(Decimal(minor) / 100, currency, format="¤¤\u00a0#,##0.00",
+                           locale=locale, currency_digits=False)
+
+
+def _lang(context: Context) -> str:
+    return context.get("lang") or DEFAULT
+
+
 @pass_context
 def _template_gettext(context: Context, message: str) -> str:
-    return gettext(context.get("lang") or DEFAULT, message)
+    return gettext(_lang(context), message)
 
 
 @pass_context
 def _template_ngettext(context: Context, singular: str, plural: str, n: int) -> str:
-    return translations(context.get("lang") or DEFAULT).ngettext(singular, plural, n)
+    return ngettext(_lang(context), singular, plural, n)
+
+
+@pass_context
+def _day(context: Context, value: date | str | None) -> str:
+    return format_day(value, _lang(context))
+
+
+@pass_context
+def _moment(context: Context, value: datetime | str | None) -> str:
+    return format_moment(value, _lang(context))
+
+
+@pass_context
+def _number(context: Context, value: int | float | Decimal | None) -> str:
+    return format_number(value, _lang(context))
+
+
+@pass_context
+def _money(context: Context, minor: int | None, currency: str) -> str:
+    return format_money(minor, currency, _lang(context))
 
 
 def install(env: Environment) -> None:
-    """install adds Jinja2's i18n extension to ENV, translating into the template's `lang`.
+    """install adds Jinja2's i18n extension and the locale filters to ENV, speaking the
+    template's `lang` (every page has it: habeas.web.common's context processor).
 
-    A page passes `lang` in its context; `_()`, `gettext()` and `{% trans %}` then
-    speak that language (English when it passes none).
+    `_()`, `gettext()` and `{% trans %}` translate; `|day`, `|moment`, `|number` and
+    `|money(currency)` format (English when the context has no `lang`).
     """
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(  # type: ignore[attr-defined]
         _template_gettext, _template_ngettext, newstyle=True)
+    env.filters.update(day=_day, moment=_moment, number=_number, money=_money)
+    env.globals["languages"] = NAMES

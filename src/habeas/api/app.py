@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from habeas import __version__
+from habeas import __version__, i18n
 from habeas.agreements.api import router as agreements_router
 from habeas.api.errors import documented, error_response, install
 from habeas.api.idempotency import IdempotencyMiddleware
@@ -84,6 +84,7 @@ class Health(BaseModel):
 
 async def _security_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
     response = await call_next(request)
+    i18n.remember(request, response)  # a reader's ?lang= choice holds for every page
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"

@@ -32,8 +32,16 @@ from habeas.billing.arithmetic import round_half_up
 from habeas.billing.models import Invoice
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError, NotFound, field_error
+from habeas.i18n import N_
 from habeas.ledger.models import Event
-from habeas.web.common import form_principal, navigation, page_principal, templates
+from habeas.web.common import (
+    Problem,
+    form_principal,
+    navigation,
+    page_principal,
+    problem_of,
+    templates,
+)
 from habeas.web.people import openable
 
 router = APIRouter(include_in_schema=False)
@@ -50,7 +58,8 @@ def _context(principal: Principal, **extra: Any) -> dict[str, Any]:
 
 def _error(request: Request, principal: Principal, exc: DomainError) -> Response:
     return templates.TemplateResponse(request, "error.html", _context(
-        principal, message=exc.message), status_code=exc.status)
+        principal, message=exc.message, code=exc.code.value,
+        title=N_("Not found") if exc.status == 404 else N_("Refused")), status_code=exc.status)
 
 
 def _agreements(db: Session, principal: Principal) -> list[Agreement]:
@@ -137,20 +146,8 @@ def invoice_pdf(request: Request, seq: int) -> Response:
         "Cache-Control": "no-store"})
 
 
-@dataclass(frozen=True)
-class Problem:
-    """Problem is a form's error: which FORM (payment, dispute, decide-N), which FIELD."""
-
-    form: str
-    field: str | None
-    message: str
-    status: int
-
-
 def _problem(form: str, exc: DomainError) -> Problem:
-    name = exc.details.get("field") if isinstance(exc.details, dict) else None
-    name = FORM_FIELDS.get(name, name) if isinstance(name, str) else None
-    return Problem(form, name, exc.message, exc.status)
+    return problem_of(form, exc, FORM_FIELDS)
 
 
 def _invoice_page(request: Request, principal: Principal, seq: int, *,

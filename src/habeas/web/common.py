@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from habeas.api.deps import SESSION_COOKIE, engine_of, optional_principal
 from habeas.auth import service as auth
@@ -17,11 +20,23 @@ from habeas.auth.models import Role
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
 from habeas.db import unit_of_work, utcnow
-from habeas.errors import DomainError
+from habeas.errors import ERROR_DESCRIPTIONS, DomainError, ErrorCode
+from habeas.i18n import DEFAULT, N_, SUPPORTED, gettext, is_translated, locale_of
 from habeas.i18n import install as install_i18n
 from habeas.timing import same_secret
 
-templates = Jinja2Templates(directory=str(resources.files("habeas.web") / "templates"))
+
+def _page_context(request: Request) -> dict[str, object]:
+    # Every page speaks the reader's language (habeas.i18n.choose) and links to itself in
+    # each language, keeping its query; the choice is then remembered (i18n.remember).
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return {"lang": locale_of(request),
+            "in_language": {code: request.url.path + "?" + urlencode([*query, ("lang", code)])
+                            for code in SUPPORTED}}
+
+
+templates = Jinja2Templates(directory=str(resources.files("habeas.web") / "templates"),
+                            context_processors=[_page_context])
 LOGIN_CSRF_COOKIE = "habeas_login_csrf"
 
 # Every page and the action it needs; the permission matrix test reads this.
@@ -96,26 +111,71 @@ class NavItem:
 
 def navigation(principal: Principal) -> list[NavItem]:
     """navigation lists the pages this principal's role may open."""
-    items = [NavItem("Home", "/"), NavItem("Nominations", "/nominations"),
-             NavItem("Facility", "/facilities"), NavItem("Transfers", "/transfers"),
-             NavItem("Court orders", "/holds"), NavItem("Integrity", "/integrity"),
-             NavItem("Oversight", "/inspections"), NavItem("Billing", "/billing/invoices"),
-             NavItem("Notifications", "/notifications"), NavItem("Ledger", "/log")]
+    # Labels are translated where shown (base.html).
+    items = [NavItem(N_("Home"), "/"), NavItem(N_("Nominations"), "/nominations"),
+             NavItem(N_("Facility"), "/facilities"), NavItem(N_("Transfers"), "/transfers"),
+             NavItem(N_("Court orders"), "/holds"), NavItem(N_("Integrity"), "/integrity"),
+             NavItem(N_("Oversight"), "/inspections"),
+             NavItem(N_("Billing"), "/billing/invoices"),
+             NavItem(N_("Notifications"), "/notifications"), NavItem(N_("Ledger"), "/log")]
     if principal.role in (Role.ADMIN, Role.MONITOR):
-        items.append(NavItem("API schema", "/openapi.json"))
+        items.append(NavItem(N_("API schema"), "/openapi.json"))
     return [i for i in items if i.href not in PAGE_ACTIONS
             or allowed(principal.role, PAGE_ACTIONS[i.href])]
 
 
-def money(minor: int | None, currency: str) -> str:
-    """money renders integer minor units (two-decimal currencies) for people."""
-    if minor is None:
-        return "—"
-    return f"{currency} {minor / 100:,.2f}"
+# Each role's name as the header shows it.
+ROLE_LABELS = {Role.ADMIN: N_("administrator"), Role.SENDING: N_("sending state"),
+               Role.RECEIVING: N_("receiving state"), Role.COUNSEL: N_("counsel"),
+               Role.MONITOR: N_("monitor")}
 
 
-templates.env.filters["money"] = money
-install_i18n(templates.env)  # _() and {% trans %} in every template (habeas.i18n)
+@dataclass(frozen=True)
+class Problem:
+    """Problem is a form's error: which FORM (payment, dispute, decide-N), which FIELD, and
+    the refusal as the domain said it (habeas.errors)."""
+
+    form: str
+    field: str | None
+    message: str
+    status: int
+    code: str = ErrorCode.VALIDATION_FAILED.value
+    problem: str = ""  # a field's problem without the field's name, when it is about one
+
+
+def problem_of(form: str, exc: DomainError, fields: dict[str, str] | None = None) -> Problem:
+    """problem_of is EXC as FORM's error, its field renamed by FIELDS (API name → form's)."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    name = details.get("field")
+    name = (fields or {}).get(name, name) if isinstance(name, str) else None
+    said = details.get("problem")
+    return Problem(form, name, exc.message, exc.status, exc.code.value,
+                   said if isinstance(said, str) else "")
+
+
+def explain(lang: str, message: str, code: str = "", problem: str = "") -> Markup:
+    """explain is a domain refusal in LANG. The specific English message when the catalogue
+    has it or the reader reads English; otherwise the translated meaning of its stable code
+    with the English detail marked as English (WCAG 2.2 SC 3.1.2, language of parts): the
+    domain's messages carry names and numbers no catalogue can list."""
+    if lang == DEFAULT:
+        return escape(message)
+    for said in (problem, message):
+        if said and is_translated(lang, said):
+            return escape(gettext(lang, said))
+    meaning = ERROR_DESCRIPTIONS.get(ErrorCode(code)) if code in set(ErrorCode) else None
+    head = gettext(lang, meaning) if meaning else ""
+    return Markup('{} <span lang="en">({})</span>').format(head, message) if head \
+        else Markup('<span lang="en">{}</span>').format(message)
+
+
+@pass_context
+def _explain(context: Context, message: str, code: str = "", problem: str = "") -> Markup:
+    return explain(context.get("lang") or DEFAULT, message, code, problem)
+
+
+install_i18n(templates.env)  # _(), {% trans %} and the locale filters (habeas.i18n)
+templates.env.globals.update(explain=_explain, role_labels=ROLE_LABELS)
 
 
 # A page view restarts the session's idle timeout; written at most this often per session.
@@ -176,7 +236,7 @@ def page_principal(request: Request, path: str) -> Principal | Response:
     if not allowed(principal.role, PAGE_ACTIONS[path]):
         return templates.TemplateResponse(
             request, "error.html", {"principal": principal, "nav": navigation(principal),
-                                    "message": "Your role may not open this page."},
+                                    "message": N_("Your role may not open this page.")},
             status_code=403)
     return principal
 
@@ -190,10 +250,10 @@ def form_principal(request: Request, path: str, csrf: str) -> Principal | Respon
     if not principal.csrf_token or not same_secret(csrf, principal.csrf_token):
         return templates.TemplateResponse(
             request, "error.html", {"principal": principal, "nav": navigation(principal),
-                                    "message": "Your form expired. Go back, reload the page"
-                                               " and try again."}, status_code=403)
+                                    "message": N_("Your form expired. Go back, reload the"
+                                                  " page and try again.")}, status_code=403)
     if not allowed(principal.role, FORM_ACTIONS[path]):
         return templates.TemplateResponse(
             request, "error.html", {"principal": principal, "nav": navigation(principal),
-                                    "message": "Your role may not do this."}, status_code=403)
+                                    "message": N_("Your role may not do this.")}, status_code=403)
     return principal

@@ -29,6 +29,7 @@ from habeas.facilities import housing
 from habeas.facilities import service as facilities
 from habeas.facilities.capacity import STANDARDS
 from habeas.facilities.models import Building, NonAssociation
+from habeas.i18n import N_
 from habeas.nominations.schemas import AffiliationBasis
 from habeas.web.common import navigation, page_principal, templates
 
@@ -62,7 +63,8 @@ def page_context(principal: Principal, **extra: Any) -> dict[str, Any]:
 
 def error_page(request: Request, principal: Principal, exc: DomainError) -> Response:
     return templates.TemplateResponse(request, "error.html", page_context(
-        principal, message=exc.message), status_code=exc.status)
+        principal, message=exc.message, code=exc.code.value,
+        title=N_("Not found") if exc.status == 404 else N_("Refused")), status_code=exc.status)
 
 
 def affiliation_label(group: str | None, basis: str) -> str:

@@ -17,7 +17,7 @@ from habeas.api.deps import engine_of
 from habeas.db import read_session
 from habeas.errors import DomainError
 from habeas.events import envelope, leaf_bytes
-from habeas.i18n import locale_of
+from habeas.i18n import N_, locale_of
 from habeas.ledger import merkle, service, store
 from habeas.ledger.keys import load_log_key
 from habeas.ledger.models import Checkpoint, Cosignature, Event
@@ -109,7 +109,9 @@ def event_page(request: Request, seq: int) -> Response:
         event = db.get(Event, seq)
         if event is None:
             return templates.TemplateResponse(
-                request, "error.html", {**context, "message": f"There is no event {seq}."},
+                request, "error.html", {**context, "title": N_("Not found"),
+                                             "message": N_("There is no event %(seq)s."),
+                                             "values": {"seq": seq}},
                 status_code=404)
         proof = None
         latest = service.latest_checkpoint(db)

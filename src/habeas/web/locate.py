@@ -30,7 +30,6 @@ router = APIRouter(include_in_schema=False)
 
 FIELDS = {"identifier": ("identifier", "country_of_birth"),
           "name": ("family_name", "given_names", "country_of_birth", "date_of_birth")}
-ONE_YEAR = 365 * 24 * 3600
 
 
 @cache
@@ -89,9 +88,5 @@ def locate_page(request: Request) -> Response:
             minutes = max(1, -(-exc.retry_after // 60))
             context["error"] = {"field": None, "rate_limited": minutes}
             status, headers = 429, {"Retry-After": str(exc.retry_after)}
-    response = templates.TemplateResponse(request, "locate.html", context,
-                                          status_code=status, headers=headers)
-    if params.get("lang") in i18n.SUPPORTED:
-        response.set_cookie(i18n.COOKIE, lang, max_age=ONE_YEAR, httponly=True,
-                            samesite="lax", path="/")
-    return response
+    return templates.TemplateResponse(request, "locate.html", context,
+                                      status_code=status, headers=headers)

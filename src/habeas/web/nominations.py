@@ -21,6 +21,7 @@ from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError
 from habeas.holds import service as holds
 from habeas.holds.schemas import Hold, HoldKind
+from habeas.i18n import N_
 from habeas.nominations import decisions, service
 from habeas.nominations.models import NominationRecord
 from habeas.screening.rules import PERSON_RULES
@@ -130,7 +131,8 @@ def nomination_page(request: Request, public_id: str, error: str | None = None) 
             record = decisions.get(db, public_id, principal.scope)
         except DomainError as exc:
             return templates.TemplateResponse(request, "error.html", _context(
-                principal, message=exc.message), status_code=404)
+                principal, message=exc.message, code=exc.code.value,
+        title=N_("Not found") if exc.status == 404 else N_("Refused")), status_code=404)
         auth.record_read(db, principal, kind="nomination", record_id=public_id,
                          channel="web", purpose="nomination file")
         notice = decisions.latest_notice(db, public_id)

@@ -22,6 +22,7 @@ from habeas.auth.service import Principal
 from habeas.config import get_settings
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError
+from habeas.i18n import N_
 from habeas.locator.api import client_of
 from habeas.notify import service, tokens
 from habeas.notify.sink import received, running, sink_dir
@@ -72,7 +73,8 @@ def retry_notification(request: Request, notification_id: str,
             service.retry(db, notification_id, actor=principal.actor, now=utcnow())
     except DomainError as exc:
         return templates.TemplateResponse(request, "error.html", _context(
-            principal, message=exc.message), status_code=exc.status)
+            principal, message=exc.message, code=exc.code.value,
+        title=N_("Not found") if exc.status == 404 else N_("Refused")), status_code=exc.status)
     return RedirectResponse(f"/notifications?status=dead&retried={notification_id}",
                             status_code=303)
 

@@ -25,12 +25,19 @@ from habeas.custody import integrity
 from habeas.custody.models import IntegrityRun
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError, NotFound, field_error
+from habeas.i18n import N_
 from habeas.oversight import service as oversight
 from habeas.oversight.models import Finding
 from habeas.oversight.schemas import FindingIn, Severity
 from habeas.validation import describe
-from habeas.web.billing import Problem
-from habeas.web.common import form_principal, navigation, page_principal, templates
+from habeas.web.common import (
+    Problem,
+    form_principal,
+    navigation,
+    page_principal,
+    problem_of,
+    templates,
+)
 from habeas.web.paging import paginate
 from habeas.web.people import openable
 
@@ -44,7 +51,8 @@ def _context(principal: Principal, **extra: Any) -> dict[str, Any]:
 
 def _error(request: Request, principal: Principal, exc: DomainError) -> Response:
     return templates.TemplateResponse(request, "error.html", _context(
-        principal, message=exc.message), status_code=exc.status)
+        principal, message=exc.message, code=exc.code.value,
+        title=N_("Not found") if exc.status == 404 else N_("Refused")), status_code=exc.status)
 
 
 # --- the integrity report ---------------------------------------------------------------
@@ -194,10 +202,8 @@ def finding_form(request: Request, seq: int, text: str = Form(""),
     except NotFound as exc:
         return _error(request, principal, exc)
     except DomainError as exc:
-        name = exc.details.get("field") if isinstance(exc.details, dict) else None
-        name = "people" if name == "people_concerned" else name
-        return _inspection_page(request, principal, seq, entered=entered, problem=Problem(
-            "finding", name if isinstance(name, str) else None, exc.message, exc.status))
+        return _inspection_page(request, principal, seq, entered=entered, problem=problem_of(
+            "finding", exc, {"people_concerned": "people"}))
     return RedirectResponse(f"/inspections/{seq}?recorded={recorded}#finding-{recorded}",
                             status_code=303)
 

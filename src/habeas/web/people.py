@@ -29,7 +29,7 @@ from habeas.custody.records import PROLONGED_SOLITARY_DAYS
 from habeas.db import unit_of_work, utcnow
 from habeas.errors import DomainError
 from habeas.facilities import housing
-from habeas.i18n import locale_of
+from habeas.i18n import N_, locale_of
 from habeas.ledger.models import Event
 from habeas.nominations.models import NominationRecord
 from habeas.oversight import service as oversight
@@ -129,7 +129,8 @@ def person_page(request: Request, public_id: str,
             p = custody.get_prisoner(db, public_id, principal.scope)
         except DomainError as exc:
             return templates.TemplateResponse(request, "error.html", _context(
-                principal, message=exc.message), status_code=exc.status)
+                principal, message=exc.message, code=exc.code.value,
+        title=N_("Not found") if exc.status == 404 else N_("Refused")), status_code=exc.status)
         nomination = db.get(NominationRecord, public_id)
         data = nomination.data if nomination is not None else {}
         agreement = db.get(Agreement, nomination.agreement_ref) if nomination else None

@@ -11,6 +11,7 @@ second plan of the same people and a second step of the same manifest.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -33,8 +34,7 @@ from habeas.transfers import service as transfers
 from habeas.transfers.models import Manifest, ManifestPerson
 from habeas.transfers.schemas import HandoverIn, ManifestIn
 from habeas.validation import describe
-from habeas.web.billing import Problem
-from habeas.web.common import form_principal, page_principal, templates
+from habeas.web.common import Problem, form_principal, page_principal, problem_of, templates
 from habeas.web.custody import error_page, page_context
 
 router = APIRouter(include_in_schema=False)
@@ -82,10 +82,11 @@ def local(moment: datetime | None) -> str:
 
 
 def _problem(form: str, exc: DomainError) -> Problem:
-    name = exc.details.get("field") if isinstance(exc.details, dict) else None
-    if isinstance(name, str):
-        name = name.removeprefix("legs.0.").split(".")[0]  # people.3 → people
-    return Problem(form, name if isinstance(name, str) else None, exc.message, exc.status)
+    found = problem_of(form, exc)
+    if found.field is None:
+        return found
+    # The form has one field for all of a leg's people: legs.0.people.3 → people.
+    return replace(found, field=found.field.removeprefix("legs.0.").split(".")[0])
 
 
 # --- the manifests and the planning form -------------------------------------------------
