@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from habeas.i18n import N_
+
 
 class ErrorCode(StrEnum):
     """Stable error codes. Append only."""
@@ -74,68 +76,73 @@ class ErrorCode(StrEnum):
     CONFIRMATION_EXPIRED = "confirmation_expired"
 
 
+# Translated where shown (habeas.web.common.explain).
 ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
-    ErrorCode.VALIDATION_FAILED: "a field is missing or malformed; details name it",
-    ErrorCode.NOT_FOUND: "no such record, or not one you may see",
-    ErrorCode.CONFLICT: "the request contradicts a record that already exists",
-    ErrorCode.UNAUTHENTICATED: "log in or send a valid API token",
-    ErrorCode.FORBIDDEN: "your role may not do this",
-    ErrorCode.CSRF_FAILED: "the form's CSRF token is missing or wrong; reload the page",
-    ErrorCode.TOKEN_EXPIRED: "the API token has expired",
-    ErrorCode.TOKEN_REVOKED: "the API token was revoked",
-    ErrorCode.INVALID_CREDENTIALS: "wrong user name or password",
-    ErrorCode.DUPLICATE_USER: "a user with that name exists",
-    ErrorCode.UNKNOWN_PROFILE: "no shipped rule profile has that name",
-    ErrorCode.INVALID_AGREEMENT: "the agreement file is malformed; details name the key",
-    ErrorCode.DATABASE_UNAVAILABLE: "the database cannot be reached",
-    ErrorCode.SCHEMA_OUT_OF_DATE: "the database schema is missing or old; run `habeas init`",
-    ErrorCode.UNKNOWN_EVENT_TYPE: "no such event type",
-    ErrorCode.INVALID_EVENT: "the event envelope or payload is malformed",
-    ErrorCode.REPLAY_MISMATCH: "replaying the events did not rebuild the current state",
-    ErrorCode.INTERNAL_ERROR: "an unexpected fault; it has been logged",
-    ErrorCode.METHOD_NOT_ALLOWED: "this address does not accept that HTTP method",
-    ErrorCode.LOG_KEY_MISSING: "the ledger's signing key is missing or unreadable (habeas init)",
-    ErrorCode.INCONSISTENT_CHECKPOINT: "the log would sign a checkpoint inconsistent with its last",
-    ErrorCode.QUOTA_EXHAUSTED: "the agreement's person cap is reached",
-    ErrorCode.NO_SPACE_AT_RECEIVING_FACILITY: "the facility has no forecast free place",
-    ErrorCode.NOT_ELIGIBLE: "only an eligible nomination can be accepted",
-    ErrorCode.ALREADY_DECIDED: "the nomination was already accepted or rejected",
-    ErrorCode.NOTICE_LANGUAGE: "notice must be written in the person's language",
-    ErrorCode.WORKING_ABOVE_MAX: "FAC-001: a cell's working capacity exceeds its max capacity",
-    ErrorCode.MAX_BELOW_OCCUPANCY: "FAC-002: a cell's max capacity is below its occupancy",
-    ErrorCode.OCCUPIED_CELL_DEACTIVATED: "FAC-003: a cell with people cannot be deactivated",
-    ErrorCode.AREA_NOT_POSITIVE: "FAC-004: a cell's floor area must be more than 0 m²",
+    ErrorCode.VALIDATION_FAILED: N_("a field is missing or malformed; details name it"),
+    ErrorCode.NOT_FOUND: N_("no such record, or not one you may see"),
+    ErrorCode.CONFLICT: N_("the request contradicts a record that already exists"),
+    ErrorCode.UNAUTHENTICATED: N_("log in or send a valid API token"),
+    ErrorCode.FORBIDDEN: N_("your role may not do this"),
+    ErrorCode.CSRF_FAILED: N_("the form's CSRF token is missing or wrong; reload the page"),
+    ErrorCode.TOKEN_EXPIRED: N_("the API token has expired"),
+    ErrorCode.TOKEN_REVOKED: N_("the API token was revoked"),
+    ErrorCode.INVALID_CREDENTIALS: N_("wrong user name or password"),
+    ErrorCode.DUPLICATE_USER: N_("a user with that name exists"),
+    ErrorCode.UNKNOWN_PROFILE: N_("no shipped rule profile has that name"),
+    ErrorCode.INVALID_AGREEMENT: N_("the agreement file is malformed; details name the key"),
+    ErrorCode.DATABASE_UNAVAILABLE: N_("the database cannot be reached"),
+    ErrorCode.SCHEMA_OUT_OF_DATE: N_("the database schema is missing or old; run `habeas init`"),
+    ErrorCode.UNKNOWN_EVENT_TYPE: N_("no such event type"),
+    ErrorCode.INVALID_EVENT: N_("the event envelope or payload is malformed"),
+    ErrorCode.REPLAY_MISMATCH: N_("replaying the events did not rebuild the current state"),
+    ErrorCode.INTERNAL_ERROR: N_("an unexpected fault; it has been logged"),
+    ErrorCode.METHOD_NOT_ALLOWED: N_("this address does not accept that HTTP method"),
+    ErrorCode.LOG_KEY_MISSING:
+        N_("the ledger's signing key is missing or unreadable (habeas init)"),
+    ErrorCode.INCONSISTENT_CHECKPOINT:
+        N_("the log would sign a checkpoint inconsistent with its last"),
+    ErrorCode.QUOTA_EXHAUSTED: N_("the agreement's person cap is reached"),
+    ErrorCode.NO_SPACE_AT_RECEIVING_FACILITY: N_("the facility has no forecast free place"),
+    ErrorCode.NOT_ELIGIBLE: N_("only an eligible nomination can be accepted"),
+    ErrorCode.ALREADY_DECIDED: N_("the nomination was already accepted or rejected"),
+    ErrorCode.NOTICE_LANGUAGE: N_("notice must be written in the person's language"),
+    ErrorCode.WORKING_ABOVE_MAX: N_("FAC-001: a cell's working capacity exceeds its max capacity"),
+    ErrorCode.MAX_BELOW_OCCUPANCY: N_("FAC-002: a cell's max capacity is below its occupancy"),
+    ErrorCode.OCCUPIED_CELL_DEACTIVATED: N_("FAC-003: a cell with people cannot be deactivated"),
+    ErrorCode.AREA_NOT_POSITIVE: N_("FAC-004: a cell's floor area must be more than 0 m²"),
     ErrorCode.SIGNED_CAPACITY_NEEDS_APPROVAL:
-        "FAC-005: signed capacity changes only through a recorded approval",
-    ErrorCode.SAME_PERSON_APPROVAL: "FAC-006: a capacity change needs a second person to approve",
+        N_("FAC-005: signed capacity changes only through a recorded approval"),
+    ErrorCode.SAME_PERSON_APPROVAL:
+        N_("FAC-006: a capacity change needs a second person to approve"),
     ErrorCode.SEPARATION_VIOLATION:
-        "a placement breaks a separation rule (SEP-001…SEP-007); details name it",
-    ErrorCode.INVALID_TRANSITION: "the manifest cannot go to that state from where it is",
-    ErrorCode.MANIFEST_NOT_APPROVED: "only an approved manifest can depart",
-    ErrorCode.NOT_ON_MANIFEST: "the person is not on that manifest (or was taken off it)",
-    ErrorCode.NOT_ACCEPTED: "only an accepted nomination can be put on a manifest",
-    ErrorCode.RETURN_REQUIRED: "a court order requires the person's return; no handover",
-    ErrorCode.IDENTITY_MISMATCH: "the biometric reference does not match the person presented",
-    ErrorCode.INTAKE_REQUIRED: "the person must be taken in (intake) before being housed",
-    ErrorCode.ALREADY_RESPONDED: "the finding or grievance has already been answered",
-    ErrorCode.ALREADY_CLOSED: "the grievance is closed; it takes no further answer or closing",
+        N_("a placement breaks a separation rule (SEP-001…SEP-007); details name it"),
+    ErrorCode.INVALID_TRANSITION: N_("the manifest cannot go to that state from where it is"),
+    ErrorCode.MANIFEST_NOT_APPROVED: N_("only an approved manifest can depart"),
+    ErrorCode.NOT_ON_MANIFEST: N_("the person is not on that manifest (or was taken off it)"),
+    ErrorCode.NOT_ACCEPTED: N_("only an accepted nomination can be put on a manifest"),
+    ErrorCode.RETURN_REQUIRED: N_("a court order requires the person's return; no handover"),
+    ErrorCode.IDENTITY_MISMATCH: N_("the biometric reference does not match the person presented"),
+    ErrorCode.INTAKE_REQUIRED: N_("the person must be taken in (intake) before being housed"),
+    ErrorCode.ALREADY_RESPONDED: N_("the finding or grievance has already been answered"),
+    ErrorCode.ALREADY_CLOSED: N_("the grievance is closed; it takes no further answer or closing"),
     ErrorCode.GRIEVANCE_NOT_ANSWERED:
-        "a grievance is answered before it is closed (Mandela Rule 57(1))",
+        N_("a grievance is answered before it is closed (Mandela Rule 57(1))"),
     ErrorCode.GRIEVANCE_ANSWERED_BY_CONCERNED_STAFF:
-        "staff a grievance names may not answer it (Mandela Rule 57(2))",
+        N_("staff a grievance names may not answer it (Mandela Rule 57(2))"),
     ErrorCode.GRIEVANCE_CLOSED_BY_CONCERNED_STAFF:
-        "staff a grievance names may not close it (Mandela Rule 57(2))",
+        N_("staff a grievance names may not close it (Mandela Rule 57(2))"),
     ErrorCode.ILL_TREATMENT_CLOSED_BY_MONITOR_ONLY:
-        "an allegation of ill-treatment is closed only by a monitor (Mandela Rule 57(3))",
+        N_("an allegation of ill-treatment is closed only by a monitor (Mandela Rule 57(3))"),
     ErrorCode.ALREADY_INVOICED:
-        "the period is already invoiced; issued invoices are corrected by credit notes",
+        N_("the period is already invoiced; issued invoices are corrected by credit notes"),
     ErrorCode.NOT_DISPUTABLE:
-        "only an open invoice line is disputed (not a credit-note line, nor one twice)",
-    ErrorCode.DISPUTE_DECIDED: "the dispute has already been decided",
-    ErrorCode.RATE_LIMITED: "too many searches from this address; retry after Retry-After seconds",
-    ErrorCode.SUBSCRIPTION_REVOKED: "the subscription was revoked; subscribe again to restart",
+        N_("only an open invoice line is disputed (not a credit-note line, nor one twice)"),
+    ErrorCode.DISPUTE_DECIDED: N_("the dispute has already been decided"),
+    ErrorCode.RATE_LIMITED:
+        N_("too many searches from this address; retry after Retry-After seconds"),
+    ErrorCode.SUBSCRIPTION_REVOKED: N_("the subscription was revoked; subscribe again to restart"),
     ErrorCode.CONFIRMATION_EXPIRED:
-        "the confirmation code is too old; subscribe again for a new one",
+        N_("the confirmation code is too old; subscribe again for a new one"),
 }
 
 

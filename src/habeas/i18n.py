@@ -12,7 +12,7 @@ Dates, numbers and money on the pages are formatted for the reader's language by
 Babel from CLDR data (the `day`, `moment`, `number` and `money` template filters).
 A message asked for in Spanish that the catalogue lacks is shown in English,
 logged once as a warning and kept in `untranslated("es")`, so the test that walks
-every page in Spanish can fail on it.
+every page in Spanish can fail on it. The pages' Jinja glue is habeas.web.common's.
 """
 
 from __future__ import annotations
@@ -24,16 +24,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
-from jinja2 import Environment, pass_context
-from jinja2.runtime import Context
-from starlette.requests import Request
-from starlette.responses import Response
+
+if TYPE_CHECKING:  # this module is imported by the domain cores: no web code at run time
+    from starlette.requests import Request
+    from starlette.responses import Response
 
 DEFAULT = "en"
 SUPPORTED = ("en", "es")
@@ -66,7 +67,7 @@ def translations(locale: str) -> _gettext.NullTranslations:
             else:
                 for m in part:
                     if m.id and m.id not in catalog:
-                        catalog[m.id] = m.string
+                        catalog[m.id] = m
     assert catalog is not None
     compiled = io.BytesIO()
     write_mo(compiled, catalog)  # in memory: nothing is compiled on disk
@@ -190,51 +191,3 @@ def format_money(minor: int | None, currency: str, locale: str) -> str:
         return "—"
     return format_currency(Decimal(minor) / 100, currency, format="¤¤\u00a0#,##0.00",
                            locale=locale, currency_digits=False)
-
-
-def _lang(context: Context) -> str:
-    return context.get("lang") or DEFAULT
-
-
-@pass_context
-def _template_gettext(context: Context, message: str) -> str:
-    return gettext(_lang(context), message)
-
-
-@pass_context
-def _template_ngettext(context: Context, singular: str, plural: str, n: int) -> str:
-    return ngettext(_lang(context), singular, plural, n)
-
-
-@pass_context
-def _day(context: Context, value: date | str | None) -> str:
-    return format_day(value, _lang(context))
-
-
-@pass_context
-def _moment(context: Context, value: datetime | str | None) -> str:
-    return format_moment(value, _lang(context))
-
-
-@pass_context
-def _number(context: Context, value: int | float | Decimal | None) -> str:
-    return format_number(value, _lang(context))
-
-
-@pass_context
-def _money(context: Context, minor: int | None, currency: str) -> str:
-    return format_money(minor, currency, _lang(context))
-
-
-def install(env: Environment) -> None:
-    """install adds Jinja2's i18n extension and the locale filters to ENV, speaking the
-    template's `lang` (every page has it: habeas.web.common's context processor).
-
-    `_()`, `gettext()` and `{% trans %}` translate; `|day`, `|moment`, `|number` and
-    `|money(currency)` format (English when the context has no `lang`).
-    """
-    env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        _template_gettext, _template_ngettext, newstyle=True)
-    env.filters.update(day=_day, moment=_moment, number=_number, money=_money)
-    env.globals["languages"] = NAMES

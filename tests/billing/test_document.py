@@ -154,5 +154,46 @@ class TestTemplate:
         with read_session(engine) as s:
             doc = document.issued_document(s, seq)
         html = document.render_invoice_html(doc)
-        assert doc.issued_on == date(2025, 5, 2) and "2025-05-02" in html
+        assert doc.issued_on == date(2025, 5, 2) and "May 2, 2025" in html
         assert doc.credit_notes and doc.credit_notes[0]["number"] in html
+
+
+class TestLanguage:
+    """The PDF follows the reader's language (issue 9): its words, dates and money."""
+
+    def test_a_spanish_pdf_reads_in_spanish(self, issued: tuple[Engine, int]) -> None:
+        engine, seq = issued
+        with read_session(engine) as s:
+            doc = document.issued_document(s, seq)
+        text, _, _ = read_pdf(document.invoice_pdf(doc, "es"))
+        text = text.replace("\u00a0", " ")
+        assert f"Factura {REF}/0001" in text and "Fecha de emisión 2 may 2025" in text
+        assert "Total USD 1.643,83" in text and "Abonado USD -100,00" in text
+        assert "Período abr 2025" in text and "custodia" in text
+        assert "Página 1 de 1" in text  # the running footer, written by CSS
+        assert "Invoice" not in text.replace("Invoice preview", "")
+
+    def test_the_same_invoice_in_english_keeps_its_english(self, issued: tuple[Engine, int]
+                                                           ) -> None:
+        engine, seq = issued
+        with read_session(engine) as s:
+            doc = document.issued_document(s, seq)
+        html = document.render_invoice_html(doc, lang="en")
+        assert '<html lang="en">' in html and "Page \" counter(page)" in html
+        assert "Period</dt><dd>Apr 2025" in html
+
+    def test_the_footer_is_a_css_string_whatever_the_translation(self) -> None:
+        assert document.footer("en") == '"Page " counter(page) " of " counter(pages)'
+        assert document.footer("es") == '"Página " counter(page) " de " counter(pages)'
+
+    @pytest.mark.parametrize(("period", "locale", "text"), [
+        ("2025-04", "en", "Apr 2025"), ("2025-04", "es", "abr 2025"), ("2025", "es", "2025"),
+        ("2025-13", "en", "2025-13"),
+    ])
+    def test_a_period_is_named_in_the_language(self, period: str, locale: str,
+                                               text: str) -> None:
+        assert document.month(period, locale) == text
+
+    def test_money_in_spanish_groups_and_decimals_as_spanish_does(self) -> None:
+        assert document.money(164_383, "USD", "es") == "USD\u00a01.643,83"
+        assert document.money(-10_000, "USD", "es") == "USD\u00a0-100,00"

@@ -45,7 +45,7 @@ class TestTimeline:
             holds.lift(s, "STAY-MINE", reason="vacated", lifted_on=date(2025, 4, 22),
                        actor="user:counsel", party=None)
         page = _page(demo_engine, mine)
-        kinds = [(e.type, e.via) for e in page.entries if e.via]
+        kinds = [(e.type, str(e.via)) for e in page.entries if e.via]
         assert kinds == [("transfer.planned", f"manifest {manifest_id}"),
                          ("transfer.approved", f"manifest {manifest_id}"),
                          ("transfer.departed", f"manifest {manifest_id}"),

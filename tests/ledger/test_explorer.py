@@ -4,6 +4,7 @@ cosignature and its time, an event's inclusion state, and the verifier instructi
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,7 +28,7 @@ def client(ledger: Ledger) -> Iterator[TestClient]:
 
 
 def test_cosigned_time_is_the_cosignature_timestamp_in_utc() -> None:
-    assert pages.cosigned_time(1_790_000_000) == "2026-09-21 14:13:20 UTC"
+    assert pages.cosigned_time(1_790_000_000) == datetime(2026, 9, 21, 14, 13, 20, tzinfo=UTC)
 
 
 class TestCheckpoints:

@@ -138,7 +138,7 @@ def test_a_monitor_reads_cells_and_a_sending_state_only_its_own_people(
 def test_manifests_show_every_gate_and_who_was_stopped(browser: Browser, site: Site) -> None:
     officer = log_in(browser, site.url, "us.officer")
     officer.get_by_role("link", name="Transfers").click()
-    officer.get_by_role("row", name=re.compile("2025-04-10")).get_by_role("link").click()
+    officer.get_by_role("row", name=re.compile("Apr 10, 2025")).get_by_role("link").click()
     expect(officer.get_by_test_id("counts")).to_have_text("130 handed over, 1 removed")
     expect(officer.get_by_test_id("legs")).to_contain_text("GXA 6143")
     expect(officer.get_by_test_id("legs")).to_contain_text(
@@ -155,7 +155,7 @@ def test_manifests_show_every_gate_and_who_was_stopped(browser: Browser, site: S
     expect(handed.locator("li")).to_have_count(4)
 
     officer.get_by_role("link", name="All transfers").click()
-    officer.get_by_role("row", name=re.compile("2025-04-12")).get_by_role("link").click()
+    officer.get_by_role("row", name=re.compile("Apr 12, 2025")).get_by_role("link").click()
     # Stopped in the air by the court order, then flown back the next morning.
     expect(officer.get_by_test_id("counts")).to_contain_text("48 returned")
     sent_back = officer.locator("tr.person-returned")

@@ -171,7 +171,6 @@ def test_sending_imports_nominations_sees_the_decisions_and_serves_notice(
         person("S-1", "Flores", "A1234504"), minor)))
 
     officer = user(browser, fresh.url, "us.officer")
-    shoot(officer, "home-sending")
     officer.get_by_role("link", name="Nominations").click()
     officer.get_by_role("link", name="Import a nomination file").click()
     officer.get_by_label("Nomination file").set_input_files(str(upload))
@@ -205,7 +204,6 @@ def test_sending_imports_nominations_sees_the_decisions_and_serves_notice(
 def test_receiving_accepts_moves_takes_in_houses_and_invoices(browser: Browser,
                                                              fresh: Fresh) -> None:
     warden = user(browser, fresh.url, "sv.warden")
-    shoot(warden, "home-receiving")
     warden.goto(fresh.url + "/nominations")
     warden.get_by_role("link", name="R-1").click()
     warden.get_by_label("Accept on").fill(ACCEPT_ON.isoformat())
@@ -305,7 +303,6 @@ def test_receiving_accepts_moves_takes_in_houses_and_invoices(browser: Browser,
 def test_counsel_registers_a_court_order_and_sees_the_person_taken_off(
         browser: Browser, fresh: Fresh) -> None:
     counsel = user(browser, fresh.url, "counsel")
-    shoot(counsel, "home-counsel")
     counsel.get_by_role("link", name="Court orders").click()
     form = counsel.locator('form[action="/holds"]')
     form.get_by_label("Reference", exact=True).fill("1:25-cv-07777-TRO")
@@ -340,7 +337,6 @@ def test_counsel_registers_a_court_order_and_sees_the_person_taken_off(
 def test_monitor_reads_the_integrity_report_drills_down_and_records_a_finding(
         browser: Browser, flown: Flown) -> None:
     monitor = user(browser, flown.url, "monitor")
-    shoot(monitor, "home-monitor")
     monitor.get_by_role("link", name="Open the integrity report").click()
     shoot(monitor, "integrity")
     line = monitor.get_by_test_id("check-past_agreement_term")

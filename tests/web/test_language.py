@@ -18,7 +18,8 @@ SOURCE = Path(str(resources.files("habeas")))
 TEMPLATES = sorted((SOURCE / "web" / "templates").glob("*.html"))
 # Text a reader sees in both languages alike: names, codes and standards' own names.
 SAME_IN_BOTH = {"habeas", "English", "Español", "UTC", "CSV", "JSON", "PDF", "SHA",
-                "RFC", "ICAO", "MRZ", "API", "ISO", "HMAC", "URL", "ID", "IDs", "Chart"}
+                "RFC", "ICAO", "MRZ", "API", "ISO", "HMAC", "URL", "ID", "IDs", "Chart",
+                "m²"}
 # Attributes a reader sees or hears (a screen reader speaks labels and titles).
 READ_ATTRIBUTES = {"placeholder", "title", "aria-label", "alt"}
 HOLE = "\x00"  # where a template expression or statement stood

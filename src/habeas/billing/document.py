@@ -10,6 +10,7 @@ without a template change.
 from __future__ import annotations
 
 import contextlib
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,37 +20,102 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypedDict
 
+from babel.dates import format_skeleton
 from babel.numbers import format_currency, get_currency_precision
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, pass_context
+from jinja2.runtime import Context
 from sqlalchemy.orm import Session
 
+from habeas import i18n
 from habeas.agreements.models import Agreement, Party
 from habeas.billing import service
 from habeas.facilities.models import Facility
+from habeas.i18n import N_
 
 TEMPLATE = "invoice_document.html"
 # The line keys in the order shown; any other key follows, in name order.
 LINE_COLUMNS = ("line", "kind", "public_id", "name", "days", "first_day", "last_day", "rate",
                 "amount_minor", "handover_seq", "left_seq")
-LABELS = {"line": "Line", "kind": "Kind", "public_id": "Person", "name": "Name",
-          "days": "Days", "first_day": "First day", "last_day": "Last day", "rate": "Rate",
-          "amount_minor": "Amount", "handover_seq": "Handover", "left_seq": "Left"}
+# Column headings, translated where shown; every key an invoice line has (InvoiceLine).
+LABELS = {"line": N_("Line"), "kind": N_("Kind"), "public_id": N_("Person"),
+          "name": N_("Name"), "days": N_("Days"), "first_day": N_("First day"),
+          "last_day": N_("Last day"), "rate": N_("Rate"), "amount_minor": N_("Amount"),
+          "handover_seq": N_("Handover"), "left_seq": N_("Left"), "ranges": N_("Ranges"),
+          "charges": N_("Charges"), "credits_invoice": N_("Credits invoice"),
+          "credits_line": N_("Credits line")}
+# The kinds of line (billing.invoicing), as a reader calls them.
+KIND_LABELS = {"custody": N_("custody"), "intake": N_("intake"), "medical": N_("medical"),
+               "repatriation": N_("repatriation"), "credit": N_("credit")}
+# The PDF's running footer; CSS counts the pages (footer).
+PAGE_OF = N_("Page %(page)s of %(pages)s")
 # "¤¤": the ISO 4217 code, never an ambiguous "$"; digits as the currency has them.
 MONEY_PATTERN = "¤¤\u00a0#,##0.00;¤¤\u00a0-#,##0.00"
 
 
-def money(minor: int | None, currency: str) -> str:
-    """money renders integer MINOR units of CURRENCY (ISO 4217), e.g. "USD 1,234.50"; the
-    decimals are the currency's own (JPY 0, BHD 3), from CLDR via Babel."""
+def money(minor: int | None, currency: str, locale: str = i18n.DEFAULT) -> str:
+    """money renders integer MINOR units of CURRENCY (ISO 4217) as LOCALE writes numbers,
+    e.g. "USD 1,234.50" (en), "USD 1.234,50" (es); the decimals are the currency's own
+    (JPY 0, BHD 3), from CLDR via Babel."""
     if minor is None:
         return "—"
     digits = get_currency_precision(currency)
     return format_currency(Decimal(minor).scaleb(-digits), currency, format=MONEY_PATTERN,
-                           locale="en", currency_digits=True)
+                           locale=locale, currency_digits=True)
+
+
+def month(period: str | None, locale: str = i18n.DEFAULT) -> str:
+    """month writes an invoice period "YYYY-MM" as LOCALE names it ("Apr 2025", "abr 2025");
+    anything else (a year "YYYY") as it is."""
+    found = re.fullmatch(r"([0-9]{4})-([0-9]{2})", period or "")
+    if found is None or not 1 <= int(found[2]) <= 12:
+        return period or "—"
+    return format_skeleton("yMMM", date(int(found[1]), int(found[2]), 1), locale=locale)
+
+
+def _locale(context: Context) -> str:
+    return str(context.get("lang") or i18n.DEFAULT)
+
+
+@pass_context
+def _amount(context: Context, minor: int | None, currency: str) -> str:
+    return money(minor, currency, _locale(context))
+
+
+@pass_context
+def _month(context: Context, period: str | None) -> str:
+    return month(period, _locale(context))
 
 
 def column_label(key: str) -> str:
     return LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def is_labelled(key: str) -> bool:
+    """is_labelled: KEY's heading is a marked message (a new key is shown as it is)."""
+    return key in LABELS
+
+
+def footer(locale: str) -> str:
+    """footer is the CSS `content` of the PDF's "Page n of m" in LOCALE: the translated
+    sentence's words as CSS strings around the page counters, safe inside <style>."""
+    parts = re.split(r"%\((page|pages)\)s", i18n.gettext(locale, PAGE_OF))
+    css = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            css.append(f"counter({part})")
+        elif part:
+            escaped = part.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ")
+            css.append(f'"{escaped}"')
+    return " ".join(css)
+
+
+def install(env: Environment) -> None:
+    """install adds what the invoice template uses to ENV: the `amount` and `billing_month`
+    filters (in the template's `lang`), `cell`, the `event_key` and `labelled` tests, and
+    the kinds of line by name."""
+    env.filters.update(amount=_amount, billing_month=_month, cell=cell_text)
+    env.tests.update(event_key=is_event_key, labelled=is_labelled)
+    env.globals["line_kind_labels"] = KIND_LABELS
 
 
 def is_event_key(key: str) -> bool:
@@ -104,10 +170,6 @@ class InvoiceDocument:
     @property
     def issued(self) -> bool:
         return self.number is not None
-
-    @property
-    def title(self) -> str:
-        return f"Invoice {self.number}" if self.number else "Invoice preview (not issued)"
 
     @property
     def balance_minor(self) -> int:
@@ -192,12 +254,16 @@ def draft_document(session: Session, agreement_ref: str, period: str) -> Invoice
 
 
 def environment() -> Environment:
-    """environment: the web templates, autoescaped, with the `amount` filter."""
+    """environment: the web templates, autoescaped, speaking the `lang` they are rendered
+    with (habeas.i18n), with the invoice's filters and tests."""
+    # The pages' translation glue, so the PDF says what the page says (imported here: the
+    # web package is loaded only when a document is rendered).
+    from habeas.web.common import install_language
+
     env = Environment(loader=FileSystemLoader(str(resources.files("habeas.web") / "templates")),
                       autoescape=True, auto_reload=False)
-    env.filters["amount"] = money
-    env.filters["cell"] = cell_text
-    env.tests["event_key"] = is_event_key
+    install_language(env)
+    install(env)
     return env
 
 
@@ -207,19 +273,23 @@ def _fonts() -> Iterator[Path]:
         yield Path(path)
 
 
-def render_invoice_html(document: InvoiceDocument, *, fonts: Path | None = None) -> str:
+def render_invoice_html(document: InvoiceDocument, *, lang: str = i18n.DEFAULT,
+                        fonts: Path | None = None) -> str:
     """render_invoice_html is the whole HTML document the PDF is made from: the shared
-    template, standalone, its @font-face pointing at FONTS (default: the bundled ones)."""
+    template, standalone, in LANG, its @font-face pointing at FONTS (default: the bundled
+    ones)."""
     with contextlib.ExitStack() as stack:
         where = fonts if fonts is not None else stack.enter_context(_fonts())
         return environment().get_template(TEMPLATE).render(
-            doc=document, standalone=True, links=False, may_open=set(),
+            doc=document, standalone=True, links=False, may_open=set(), lang=lang,
+            page_footer=footer(lang),
             font_regular=(where / "DejaVuSans.ttf").as_uri(),
             font_bold=(where / "DejaVuSans-Bold.ttf").as_uri())
 
 
-def invoice_pdf(document: InvoiceDocument) -> bytes:
-    """invoice_pdf renders DOCUMENT as an A4 PDF (WeasyPrint), fetching only local files."""
+def invoice_pdf(document: InvoiceDocument, lang: str = i18n.DEFAULT) -> bytes:
+    """invoice_pdf renders DOCUMENT as an A4 PDF (WeasyPrint) in LANG, fetching only local
+    files."""
     with warnings.catch_warnings():
         # Without the system's HarfBuzz-Subset, WeasyPrint subsets fonts with fontTools
         # and says so once, as a DeprecationWarning: the PDF is the same.
@@ -230,7 +300,7 @@ def invoice_pdf(document: InvoiceDocument) -> bytes:
         from weasyprint.urls import URLFetcher
 
     with _fonts() as fonts:
-        html = render_invoice_html(document, fonts=fonts)
+        html = render_invoice_html(document, lang=lang, fonts=fonts)
         fetcher = URLFetcher(allowed_protocols={"file"})
         font_config = FontConfiguration()
         pdf = HTML(string=html, base_url=fonts.as_uri() + "/", url_fetcher=fetcher).write_pdf(

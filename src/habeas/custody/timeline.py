@@ -21,6 +21,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from habeas.holds.models import HoldRecord
+from habeas.i18n import N_
 from habeas.holds.service import as_hold
 from habeas.ledger import service as ledger
 from habeas.ledger.models import Event
@@ -33,6 +34,23 @@ MANIFEST_STEPS = ("transfer.approved", "transfer.departed", "transfer.arrived",
                   "transfer.cancelled")
 
 
+# Why an event that does not name the person concerns them; translated where shown.
+MANIFEST = N_("manifest %(ref)s")
+COURT_ORDER = N_("court order %(ref)s")
+
+
+@dataclass(frozen=True)
+class Via:
+    """Via is why an event concerns a person it does not name: WHY (MANIFEST or COURT_ORDER,
+    a message with a %(ref)s) and the manifest's or order's REF."""
+
+    why: str
+    ref: str
+
+    def __str__(self) -> str:
+        return self.why % {"ref": self.ref}
+
+
 @dataclass(frozen=True)
 class Entry:
     """Entry is one event of the timeline, with why it concerns the person when the event
@@ -43,7 +61,7 @@ class Entry:
     occurred_at: datetime
     actor: str
     party: str | None
-    via: str | None
+    via: Via | None
     included: bool
 
 
@@ -59,21 +77,21 @@ class Page:
     checkpoint_size: int | None
 
 
-def _manifest_seqs(session: Session, public_id: str) -> dict[int, str]:
+def _manifest_seqs(session: Session, public_id: str) -> dict[int, Via]:
     ids = list(session.scalars(select(ManifestPerson.manifest_id).where(
         ManifestPerson.public_id == public_id)))
     if not ids:
         return {}
     # A manifest is named after the event that planned it: "T" + its seq.
-    found = {int(i[1:]): f"manifest {i}" for i in ids if i[1:].isdigit()}
+    found = {int(i[1:]): Via(MANIFEST, i) for i in ids if i[1:].isdigit()}
     steps = session.execute(select(Event.seq, Event.payload["manifest_id"].as_string()).where(
         Event.type.in_(MANIFEST_STEPS),
         Event.payload["manifest_id"].as_string().in_(ids)))
-    found.update({seq: f"manifest {manifest_id}" for seq, manifest_id in steps})
+    found.update({seq: Via(MANIFEST, manifest_id) for seq, manifest_id in steps})
     return found
 
 
-def _hold_seqs(session: Session, data: dict[str, Any] | None) -> dict[int, str]:
+def _hold_seqs(session: Session, data: dict[str, Any] | None) -> dict[int, Via]:
     if not data:
         return {}
     try:
@@ -84,15 +102,15 @@ def _hold_seqs(session: Session, data: dict[str, Any] | None) -> dict[int, str]:
                if as_hold(r).scope.matches(nomination)}
     if not matched:
         return {}
-    found = {seq: f"court order {ref}" for ref, seq in matched.items()}
+    found = {seq: Via(COURT_ORDER, ref) for ref, seq in matched.items()}
     lifts = session.execute(select(Event.seq, Event.payload["hold_ref"].as_string()).where(
         Event.type == "hold.lifted", Event.payload["hold_ref"].as_string().in_(list(matched))))
-    found.update({seq: f"court order {ref}" for seq, ref in lifts})
+    found.update({seq: Via(COURT_ORDER, ref) for seq, ref in lifts})
     return found
 
 
 def related(session: Session, public_id: str, nomination: dict[str, Any] | None
-            ) -> dict[int, str]:
+            ) -> dict[int, Via]:
     """related: the events that concern PUBLIC_ID without naming them, by seq, each with
     why — the manifests that listed them and the court orders whose scope matches their
     NOMINATION (its stored data; None for a domestic prisoner)."""

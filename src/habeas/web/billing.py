@@ -13,10 +13,21 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from babel.numbers import get_currency_precision
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import (
+    NumberFormatError,
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_currency_precision,
+    get_group_symbol,
+    parse_decimal,
+)
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
@@ -32,7 +43,7 @@ from habeas.billing.arithmetic import round_half_up
 from habeas.billing.models import Invoice
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError, NotFound, field_error
-from habeas.i18n import N_
+from habeas.i18n import DEFAULT, N_, gettext, locale_of
 from habeas.ledger.models import Event
 from habeas.web.common import (
     Problem,
@@ -45,15 +56,30 @@ from habeas.web.common import (
 from habeas.web.people import openable
 
 router = APIRouter(include_in_schema=False)
-templates.env.filters["amount"] = document.money
-templates.env.filters["cell"] = document.cell_text
-templates.env.tests["event_key"] = document.is_event_key
+document.install(templates.env)  # the invoice's filters, in the reader's language
 # What a service calls a field, as the form calls it.
 FORM_FIELDS = {"amount_minor": "amount", "document": "line"}
+# An invoice's ageing (service.ageing) when it is not days past due.
+AGEING_LABELS = {"paid": N_("paid"), "current": N_("not yet due")}
+# A dispute's status; "dispute accepted" rather than "accepted", which other pages say of
+# many records at once (Spanish agrees in number).
+DISPUTE_LABELS = {"open": N_("open"), "accepted": N_("dispute accepted"),
+                  "rejected": N_("dispute rejected")}
+# The report's sources (report.SOURCES) by key, to be translated where shown; a test keeps
+# the English the same as the report's.
+SOURCE_TEXTS = {
+    "annual_cost_minor": N_("about US$200 million a year for El Salvador's prison system "
+                            "(President Bukele, March 2025; DESIGN.md §1)"),
+    "system_population": N_("about 110,000 people held in El Salvador (approximate; "
+                            "World Prison Brief, 2024)"),
+    "reported_price": N_("about US$6 million for about 300 people for one year (AP; "
+                         "Salvadoran foreign ministry memo, March 2025; DESIGN.md §1)"),
+}
 
 
 def _context(principal: Principal, **extra: Any) -> dict[str, Any]:
-    return {"principal": principal, "nav": navigation(principal), **extra}
+    return {"principal": principal, "nav": navigation(principal),
+            "ageing_labels": AGEING_LABELS, "dispute_labels": DISPUTE_LABELS, **extra}
 
 
 def _error(request: Request, principal: Principal, exc: DomainError) -> Response:
@@ -113,7 +139,7 @@ def issue_form(request: Request, agreement: str = Form(""), period: str = Form("
     entered = {"agreement": agreement, "period": period}
     try:
         if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", period.strip()):
-            raise field_error("period", "give the month, YYYY-MM")
+            raise field_error("period", N_("give the month, YYYY-MM"))
         with unit_of_work(engine_of(request)) as db:
             invoice = service.issue_invoice(db, agreement, period.strip(),
                                             actor=principal.actor, party=principal.party_code,
@@ -141,7 +167,9 @@ def invoice_pdf(request: Request, seq: int) -> Response:
             return _error(request, principal, exc)
         auth.record_read(db, principal, kind="invoice", record_id=str(seq), channel="web",
                          purpose="invoice PDF")
-    return Response(document.invoice_pdf(doc), media_type="application/pdf", headers={
+    # The PDF speaks the reader's language, as the page does.
+    pdf = document.invoice_pdf(doc, locale_of(request))
+    return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{doc.filename}"',
         "Cache-Control": "no-store"})
 
@@ -177,7 +205,7 @@ def _invoice_page(request: Request, principal: Principal, seq: int, *,
             may_dispute=allowed(principal.role, Action.DISPUTE_INVOICES),
             may_decide=allowed(principal.role, Action.DECIDE_DISPUTES),
             problem=problem, form=entered or {
-                "amount": major(invoice.balance_minor, invoice.currency),
+                "amount": major(invoice.balance_minor, invoice.currency, locale_of(request)),
                 "paid_on": today.isoformat(), "reference": "", "line": "", "reason": ""}),
             status_code=problem.status if problem else 200)
 
@@ -192,24 +220,29 @@ def invoice_page(request: Request, seq: int, recorded: int | None = None) -> Res
     return _invoice_page(request, principal, seq, recorded=recorded)
 
 
-def major(minor: int, currency: str) -> str:
-    """major writes MINOR units as the plain decimal a form takes: 123456 USD → "1234.56"."""
+def major(minor: int, currency: str, locale: str = DEFAULT) -> str:
+    """major writes MINOR units as the plain decimal a form takes in LOCALE, without
+    grouping: 123456 USD → "1234.56" (en), "1234,56" (es)."""
     digits = get_currency_precision(currency)
-    return f"{Decimal(minor).scaleb(-digits):.{digits}f}"
+    pattern = "0." + "0" * digits if digits else "0"
+    return format_decimal(Decimal(minor).scaleb(-digits), format=pattern, locale=locale,
+                          decimal_quantization=False)
 
 
-def to_minor(text: str, currency: str) -> int:
-    """to_minor reads a form's amount ("1,234.56") as minor units of CURRENCY."""
+def to_minor(text: str, currency: str, locale: str = DEFAULT) -> int:
+    """to_minor reads a form's amount as LOCALE writes it ("1,234.56" en, "1.234,56" es) as
+    minor units of CURRENCY. Strictly: a separator in the wrong place ("1000,50" in English)
+    is refused rather than read as a hundred times the amount."""
     digits = get_currency_precision(currency)
-    cleaned = text.strip().replace(",", "").replace("\u00a0", "").replace(" ", "")
+    cleaned = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
+        value = parse_decimal(cleaned, locale=locale, strict=True)
+    except NumberFormatError:
         value = Decimal("NaN")
     exponent = value.as_tuple().exponent
     if not isinstance(exponent, int) or value <= 0 or exponent < -digits:
-        raise field_error("amount", f"write an amount more than 0 like "
-                          f"{major(123456, currency)} ({currency}, at most {digits} decimals)")
+        raise field_error("amount", N_("write an amount more than 0, like 1234.56, with no "
+                                       "more decimals than the currency has"))
     return int(value.scaleb(digits))
 
 
@@ -238,17 +271,19 @@ def payment_form(request: Request, seq: int, amount: str = Form(""), paid_on: st
     """payment_form records a payment against the invoice (partial allowed)."""
     entered = {"amount": amount, "paid_on": paid_on, "reference": reference, "line": "",
                "reason": ""}
+    lang = locale_of(request)
 
     def act(db: Session, who: Principal) -> int:
         invoice = service.get_invoice(db, seq, scope=who.scope)
-        minor = to_minor(amount, invoice.currency)
+        minor = to_minor(amount, invoice.currency, lang)
         try:
             day = date.fromisoformat(paid_on.strip())
         except ValueError:
-            raise field_error("paid_on", "give the date the money was received, "
-                                         "YYYY-MM-DD") from None
+            raise field_error("paid_on", N_("give the date the money was received, "
+                                            "YYYY-MM-DD")) from None
         if not reference.strip():
-            raise field_error("reference", "give the payment's reference (e.g. the wire's)")
+            raise field_error("reference", N_("give the payment's reference (e.g. the "
+                                              "wire's)"))
         return service.record_payment(db, seq, minor, paid_on=day,
                                       reference=reference.strip()[:200], actor=who.actor,
                                       party=who.party_code).seq
@@ -266,7 +301,7 @@ def dispute_form(request: Request, seq: int, line: str = Form(""), reason: str =
     def act(db: Session, who: Principal) -> int:
         invoice = service.get_invoice(db, seq, scope=who.scope)
         if not line.strip().isdigit():
-            raise field_error("line", "choose the line you dispute")
+            raise field_error("line", N_("choose the line you dispute"))
         return service.open_dispute(db, invoice.number, int(line), reason.strip()[:900],
                                     actor=who.actor, party=who.party_code,
                                     today=utcnow().date()).seq
@@ -342,18 +377,41 @@ class Chart:
 
 
 REVENUE, COST = "#1f6f3f", "#8a1c1c"
+# A bar's tooltip: the month, what the bar is, and the amount.
+BAR_LABELS = {REVENUE: N_("%(month)s, fee revenue: %(amount)s"),
+              COST: N_("%(month)s, operating cost: %(amount)s")}
 
 
-def percent(share: Any) -> str:
-    """percent writes an exact share for people: 0.1234 → "12.3%", None → "—"."""
+def percent(share: Any, locale: str = DEFAULT) -> str:
+    """percent writes an exact share for people in LOCALE: 0.1234 → "12.3%" (en),
+    "12,3 %" (es); a share under 0.1% with three decimals; None → "—"."""
     if share is None:
         return "—"
-    value = float(share) * 100
-    return f"{value:.1f}%" if value >= 0.1 or value == 0 else f"{value:.3f}%"
+    value = float(share)
+    places = 1 if value * 100 >= 0.1 or value == 0 else 3
+    # The locale's own pattern ("#,##0%", "#,##0 %"), with the decimals a share needs.
+    pattern = Locale.parse(locale).percent_formats[None].pattern.split(";")[0]
+    return format_percent(value, format=pattern.replace("#,##0", "#,##0." + "0" * places),
+                          locale=locale)
 
 
-def chart(measured: report.SustainabilityReport) -> Chart:
-    """chart lays out the bars in SVG user units: a pair per month, scaled to the largest."""
+def _whole_money(minor: int, currency: str, locale: str) -> str:
+    """_whole_money is an axis label: MINOR units of CURRENCY without the decimals."""
+    digits = get_currency_precision(currency)
+    return format_currency(Decimal(minor).scaleb(-digits), currency,
+                           format="¤¤\u00a0#,##0", locale=locale, currency_digits=False)
+
+
+def _month_label(label: str, many: bool, locale: str) -> str:
+    """_month_label names a month under its bars: "Apr" among many, "Apr 2025" alone."""
+    if not many:
+        return document.month(label, locale)
+    return format_date(date.fromisoformat(label + "-01"), "LLL", locale=locale)
+
+
+def chart(measured: report.SustainabilityReport, locale: str = DEFAULT) -> Chart:
+    """chart lays out the bars in SVG user units: a pair per month, scaled to the largest;
+    its words and amounts in LOCALE."""
     width, height, left, right, top, bottom = 720, 300, 96.0, 12.0, 28.0, 36.0
     rows = measured.months
     largest = max([1] + [max(m.revenue_minor, m.operating_cost_minor) for m in rows])
@@ -364,16 +422,18 @@ def chart(measured: report.SustainabilityReport) -> Chart:
     bars, groups = [], []
     for i, m in enumerate(rows):
         centre = left + group * (i + 0.5)
-        for offset, value, fill, what in ((-bar - 1, m.revenue_minor, REVENUE, "fee revenue"),
-                                          (1, m.operating_cost_minor, COST, "operating cost")):
+        for offset, value, fill in ((-bar - 1, m.revenue_minor, REVENUE),
+                                    (1, m.operating_cost_minor, COST)):
             h = plot_h * max(value, 0) / largest
+            said = gettext(locale, BAR_LABELS[fill]) % {
+                "month": document.month(m.label, locale),
+                "amount": document.money(value, measured.currency, locale)}
             bars.append(Bar(round(centre + offset, 1), round(base - h, 1), round(bar, 1),
-                            round(h, 1), fill, f"{m.label} {what}: "
-                            f"{document.money(value, measured.currency)}"))
-        groups.append((round(centre, 1), m.label, percent(m.share_covered)))
+                            round(h, 1), fill, said))
+        groups.append((round(centre, 1), _month_label(m.label, len(rows) > 1, locale),
+                       percent(m.share_covered, locale)))
     ticks = [(round(base - plot_h * k / 4, 1),
-              document.money(largest * k // 4, measured.currency).split(".")[0])
-             for k in range(5)]
+              _whole_money(largest * k // 4, measured.currency, locale)) for k in range(5)]
     return Chart(width, height, base, left, width - right, top, bars, ticks, groups)
 
 
@@ -382,12 +442,20 @@ def last_month(today: date) -> str:
     return (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
 
-def _whole(name: str, text: str, default: int, least: int) -> int:
-    cleaned = text.strip().replace(",", "").replace("_", "")
+# What a whole-number field of the report must be, by its least value.
+WHOLE_PROBLEMS = {0: N_("must be a whole number, 0 or more"),
+                  1: N_("must be a whole number, 1 or more")}
+
+
+def _whole(name: str, text: str, default: int, least: int, locale: str) -> int:
+    """_whole reads a whole number as LOCALE groups it ("110,000" en, "110.000" es)."""
+    cleaned = text.strip()
+    for group in (",", "_", " ", "\u00a0", "\u202f", get_group_symbol(locale=locale)):
+        cleaned = cleaned.replace(group, "")
     if not cleaned:
         return default
     if not cleaned.isdigit() or int(cleaned) < least:
-        raise field_error(name, f"must be a whole number, {least} or more, not {text!r}")
+        raise field_error(name, WHOLE_PROBLEMS[least])
     return int(cleaned)
 
 
@@ -406,13 +474,14 @@ def sustainability_page(request: Request, period: str = "", facility: str = "",
             "system_population": system_population.strip()
             or str(sustain.REPORTED_SYSTEM_POPULATION)}
     measured, problem = None, None
+    lang = locale_of(request)
     with read_session(engine_of(request)) as db:
         places = sorted(set(db.scalars(select(Agreement.facility_code))))
         try:
             cost = _whole("annual_cost_minor", form["annual_cost_minor"],
-                          sustain.REPORTED_SYSTEM_COST_MINOR, 0)
+                          sustain.REPORTED_SYSTEM_COST_MINOR, 0, lang)
             population = _whole("system_population", form["system_population"],
-                                sustain.REPORTED_SYSTEM_POPULATION, 1)
+                                sustain.REPORTED_SYSTEM_POPULATION, 1, lang)
             measured = report.sustainability_report(
                 db, form["period"], today=today, facility=form["facility"] or None,
                 annual_cost_minor=cost, system_population=population, scope=principal.scope)
@@ -420,6 +489,7 @@ def sustainability_page(request: Request, period: str = "", facility: str = "",
             problem = _problem("report", exc)
     return templates.TemplateResponse(request, "billing_sustainability.html", _context(
         principal, r=measured, form=form, problem=problem, today=today, places=places,
-        chart=chart(measured) if measured else None, percent=percent,
+        chart=chart(measured, lang) if measured else None,
+        percent=partial(percent, locale=lang), source_texts=SOURCE_TEXTS,
         rate_minor=round_half_up(measured.cost_per_person_day_minor) if measured else None),
         status_code=problem.status if problem else 200)

@@ -29,24 +29,52 @@ from habeas.facilities import housing
 from habeas.facilities import service as facilities
 from habeas.facilities.capacity import STANDARDS
 from habeas.facilities.models import Building, NonAssociation
-from habeas.i18n import N_
+from habeas.i18n import DEFAULT, N_, gettext, locale_of
 from habeas.nominations.schemas import AffiliationBasis
 from habeas.web.common import navigation, page_principal, templates
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_ID = r"^[A-Z0-9]{1,16}$"
-BANDS = (("u0", "empty"), ("u1", "under 50% of max capacity"), ("u2", "50–79%"),
-         ("u3", "80–99%"), ("u4", "full (100% or more)"))
-MARKS = (("below-cpt", "below CPT (4 m² per person)"),
-         ("below-icrc", "below ICRC (3.4 m² per person)"), ("inactive", "closed"))
+# The map's legend. Shown through _() in the template: a literal % is written %%.
+BANDS = (("u0", N_("empty")), ("u1", N_("under 50%% of max capacity")), ("u2", N_("50–79%%")),
+         ("u3", N_("80–99%%")), ("u4", N_("full (100%% or more)")))
+MARKS = (("below-cpt", N_("below CPT (4 m² per person)")),
+         ("below-icrc", N_("below ICRC (3.4 m² per person)")), ("inactive", N_("closed")))
 SECURITY_LEVELS = get_args(SecurityLevel)
 BASES = tuple(b.value for b in AffiliationBasis)
-FRIENDLY = {"biometric_sha256": "must be the SHA-256 of the captured biometric: 64 characters"
-                                " 0–9 and a–f"}
+FRIENDLY = {"biometric_sha256": N_("must be the SHA-256 of the captured biometric: 64"
+                                   " characters 0–9 and a–f")}
+
+# The words for the codes the records store, translated where shown: {{ _(labels.x[code]) }}.
+PRISONER_STATUS = {
+    "handed_over": N_("handed over"), "taken_in": N_("taken in"),
+    "in_custody": N_("in custody"), "return_required": N_("return required"),
+    "returning": N_("returning"), "released": N_("released"), "returned": N_("returned"),
+    "escaped": N_("escaped"), "died": N_("died")}
+KIND = {"transferee": N_("transferee"), "domestic": N_("domestic")}
+LEGAL_STATUS = {"convicted": N_("convicted"), "untried": N_("untried")}
+SECURITY = {"low": N_("low"), "medium": N_("medium"), "high": N_("high"),
+            "maximum": N_("maximum")}
+SEX = {"M": N_("male"), "F": N_("female"), "X": N_("unspecified")}
+BASIS = {"conviction": N_("conviction"), "self_declared": N_("self-declared"),
+         "intelligence": N_("intelligence"), "tattoo": N_("tattoos only (unverified)"),
+         "none": N_("none")}
+# How far apart a non-association keeps two people.
+LEVEL = {"CELL": N_("cell"), "BUILDING": N_("building"), "FACILITY": N_("facility")}
+VERDICT = {"empty": N_("empty"), "meets": N_("meets ICRC and CPT"),
+           "below ICRC": N_("below ICRC"), "below CPT": N_("below CPT")}
+# A cell's attributes as the facility layouts name them; any other is shown as written.
+CELL_ATTRIBUTES = {"bunks": N_("bunks"), "toilets": N_("toilets"), "sinks": N_("sinks"),
+                   "showers": N_("showers"), "windows": N_("windows"),
+                   "floors": N_("floors"), "yard": N_("yard")}
+LABELS = {"prisoner_status": PRISONER_STATUS, "kind": KIND, "legal_status": LEGAL_STATUS,
+          "security": SECURITY, "sex": SEX, "basis": BASIS, "level": LEVEL,
+          "verdict": VERDICT, "attribute": CELL_ATTRIBUTES}
 
 
 def stamp(value: datetime | str | None) -> str:
-    """stamp renders an aware time (or its ISO text) in UTC to the minute."""
+    """stamp renders an aware time (or its ISO text) in UTC to the minute. Kept for the
+    templates not yet moved to the locale-aware `moment` filter (habeas.i18n)."""
     if value is None or value == "":
         return "—"
     when = datetime.fromisoformat(value) if isinstance(value, str) else value
@@ -58,7 +86,7 @@ templates.env.filters["stamp"] = stamp
 
 
 def page_context(principal: Principal, **extra: Any) -> dict[str, Any]:
-    return {"principal": principal, "nav": navigation(principal), **extra}
+    return {"principal": principal, "nav": navigation(principal), "labels": LABELS, **extra}
 
 
 def error_page(request: Request, principal: Principal, exc: DomainError) -> Response:
@@ -67,14 +95,15 @@ def error_page(request: Request, principal: Principal, exc: DomainError) -> Resp
         title=N_("Not found") if exc.status == 404 else N_("Refused")), status_code=exc.status)
 
 
-def affiliation_label(group: str | None, basis: str) -> str:
+def affiliation_label(group: str | None, basis: str, lang: str = DEFAULT) -> str:
     """affiliation_label: an alleged group always with its basis, never as a bare fact;
-    tattoos alone are flagged as unverified (DESIGN.md §4, §7)."""
+    tattoos alone are flagged as unverified (DESIGN.md §4, §7). In LANG."""
     if not group:
-        return "none recorded"
+        return gettext(lang, N_("none recorded"))
     if basis == "tattoo":
-        return f"{group} (tattoos only — unverified)"
-    return f"{group} (basis: {basis.replace('_', ' ')})"
+        return gettext(lang, N_("%(group)s (tattoos only — unverified)")) % {"group": group}
+    said = gettext(lang, BASIS[basis]) if basis in BASIS else basis.replace("_", " ")
+    return gettext(lang, N_("%(group)s (basis: %(basis)s)")) % {"group": group, "basis": said}
 
 
 # --- the facility map -------------------------------------------------------------------
@@ -91,31 +120,22 @@ def band(view: facilities.CellView) -> str:
 
 
 def verdict(view: facilities.CellView) -> str:
-    """verdict judges a cell's space per person against ICRC, then CPT (DESIGN.md §7)."""
+    """verdict judges a cell's space per person against ICRC, then CPT (DESIGN.md §7): a key
+    of VERDICT."""
     if view.occupants == 0:
         return "empty"
     failed = [name for name, ok in view.meets.items() if not ok]
-    return f"below {failed[0]}" if failed else "meets ICRC and CPT"
-
-
-def cell_label(view: facilities.CellView) -> str:
-    """cell_label is a square's accessible text, e.g. '1-01: 57 of 157, 1.75 m² per person,
-    below ICRC'."""
-    head = f"{view.code}: {view.occupants} of {view.max_capacity}"
-    if not view.active:
-        return f"{head}, closed"
-    if view.space_per_person_m2 is None:
-        return f"{head}, empty"
-    return f"{head}, {view.space_per_person_m2:.2f} m² per person, {verdict(view)}"
+    return f"below {failed[0]}" if failed else "meets"
 
 
 @dataclass(frozen=True)
 class Square:
-    code: str
+    """Square is one cell of the map; its accessible label is written by facility.html."""
+
+    view: facilities.CellView
     href: str
     classes: str
-    label: str
-    occupants: int
+    verdict: str
 
 
 @dataclass
@@ -129,11 +149,12 @@ class Block:
 
 def square(code: str, view: facilities.CellView) -> Square:
     """square is one cell of the map: colour by utilisation, a mark when below standard."""
-    mark = {"below ICRC": "below-icrc", "below CPT": "below-cpt"}.get(verdict(view), "")
+    judged = verdict(view)
+    mark = {"below ICRC": "below-icrc", "below CPT": "below-cpt"}.get(judged, "")
     classes = " ".join(c for c in ("cell", band(view), mark,
                                    "" if view.active else "inactive") if c)
-    return Square(view.code, f"/facilities/{quote(code)}/cells/{quote(view.building)}/"
-                  f"{quote(view.code)}", classes, cell_label(view), view.occupants)
+    return Square(view, f"/facilities/{quote(code)}/cells/{quote(view.building)}/"
+                  f"{quote(view.code)}", classes, judged)
 
 
 def blocks(db: Session, code: str) -> list[Block]:
@@ -228,7 +249,7 @@ def cell_page(request: Request, code: str, building: str, cell: str) -> Response
         return templates.TemplateResponse(request, "cell.html", page_context(
             principal, facility=facility, building=building, view=view,
             verdict=verdict(view), people=[(p, affiliation_label(
-                p.affiliation_group, p.affiliation_basis)) for p in shown],
+                p.affiliation_group, p.affiliation_basis, locale_of(request))) for p in shown],
             hidden=len(everyone) - len(shown),
             bonds=open_bonds(db, [p.public_id for p in shown]),
             here={p.public_id for p in shown}, standards=STANDARDS))

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -24,8 +25,9 @@ from habeas.custody import service as custody
 from habeas.custody.models import Prisoner
 from habeas.custody.schemas import IntakeIn
 from habeas.db import unit_of_work, utcnow
-from habeas.errors import DomainError, NotFound, field_error
+from habeas.errors import Conflict, DomainError, ErrorCode, NotFound, ValidationFailed, field_error
 from habeas.facilities import housing
+from habeas.i18n import DEFAULT, N_, SUPPORTED, gettext, locale_of
 from habeas.nominations.models import NominationRecord
 from habeas.transfers.models import ManifestPerson
 from habeas.validation import describe
@@ -33,6 +35,7 @@ from habeas.web.common import form_principal, page_principal, templates
 from habeas.web.custody import (
     BASES,
     FRIENDLY,
+    LABELS,
     SECURITY_LEVELS,
     affiliation_label,
     error_page,
@@ -40,11 +43,28 @@ from habeas.web.custody import (
 )
 
 router = APIRouter(include_in_schema=False)
+# What the sending state said, in the words of the page (codes as the nomination stores them).
+DOCUMENT = {"passport": N_("passport"), "national_id": N_("national identity card"),
+            "travel_document": N_("travel document"), "other": N_("other document")}
+STANDING = {"citizen": N_("citizen"), "permanent_resident": N_("permanent resident"),
+            "foreign_national": N_("foreign national"), "stateless": N_("stateless")}
+
+
+# The word that ends an emergency contact's line, in any language of the pages.
+EMERGENCY = N_("emergency")
+PROPERTY_LINE = N_("write “description; quantity”, the quantity a whole number")
+CONTACT_LINE = N_("write “name; relationship; phone; email” (phone and email may be left out)")
 
 
 def _lines(text: str) -> list[tuple[int, list[str]]]:
     return [(n, [part.strip() for part in line.split(";")])
             for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+
+
+def line_error(field: str, line: int, problem: str) -> ValidationFailed:
+    """line_error: LINE of a many-line FIELD is wrong; the page says which, in its language."""
+    return ValidationFailed(f"{field}: line {line}: {problem}",
+                            details={"field": field, "problem": problem, "line": line})
 
 
 def parse_property(text: str) -> list[dict[str, Any]]:
@@ -54,10 +74,14 @@ def parse_property(text: str) -> list[dict[str, Any]]:
     for n, parts in _lines(text):
         quantity = parts[1] if len(parts) > 1 and parts[1] else "1"
         if len(parts) > 2 or not re.fullmatch(r"[0-9]{1,5}", quantity):
-            raise field_error("property", f"line {n}: write “description; quantity”, the "
-                                          "quantity a whole number")
+            raise line_error("property", n, PROPERTY_LINE)
         items.append({"description": parts[0], "quantity": int(quantity)})
     return items
+
+
+def is_emergency(word: str) -> bool:
+    """is_emergency: WORD marks an emergency contact, in English or the reader's language."""
+    return word.lower() in {gettext(lang, EMERGENCY).lower() for lang in SUPPORTED}
 
 
 def parse_contacts(text: str) -> list[dict[str, Any]]:
@@ -65,11 +89,10 @@ def parse_contacts(text: str) -> list[dict[str, Any]]:
     '; emergency' for whom to tell of serious illness or death (Mandela Rules 68–69)."""
     contacts = []
     for n, parts in _lines(text):
-        emergency = len(parts) > 2 and parts[-1].lower() == "emergency"
+        emergency = len(parts) > 2 and is_emergency(parts[-1])
         fields = parts[:-1] if emergency else parts
         if not 2 <= len(fields) <= 4:
-            raise field_error("contacts", f"line {n}: write “name; relationship; phone; "
-                                          "email” (phone and email may be left out)")
+            raise line_error("contacts", n, CONTACT_LINE)
         fields += [""] * (4 - len(fields))
         contacts.append({"name": fields[0], "relationship": fields[1],
                          "phone": fields[2] or None, "email": fields[3] or None,
@@ -116,8 +139,8 @@ def validation_error(exc: ValidationError) -> DomainError:
     return field_error(path, problem)
 
 
-def default_form(prisoner: Prisoner, data: dict[str, Any]) -> dict[str, str]:
-    """default_form fills the intake form from what the sending state said."""
+def default_form(prisoner: Prisoner, data: dict[str, Any], lang: str) -> dict[str, str]:
+    """default_form fills the intake form from what the sending state said, in LANG."""
     person = data.get("person", {})
     document = (person.get("documents") or [{}])[0]
     kin = data.get("next_of_kin") or []
@@ -126,12 +149,13 @@ def default_form(prisoner: Prisoner, data: dict[str, Any]) -> dict[str, str]:
         "biometric_sha256": "", "visible_injuries": "", "ill_treatment_complaint": "",
         "property": "", "medical_flags": "", "language": person.get("language", ""),
         "contacts": "\n".join("; ".join([k["name"], k["relationship"], k.get("phone") or "",
-                                         k.get("email") or "", "emergency"]) for k in kin),
+                                         k.get("email") or "", gettext(lang, EMERGENCY)])
+                              for k in kin),
         "security_level": prisoner.security_level or "",
         "affiliation_group": prisoner.affiliation_group or "",
         "affiliation_basis": prisoner.affiliation_basis,
-        "affiliation_source": "sending state's nomination" if prisoner.affiliation_group
-        else "",
+        "affiliation_source": gettext(lang, N_("sending state's nomination"))
+        if prisoner.affiliation_group else "",
         "legal_status": prisoner.legal_status,
     }
 
@@ -140,6 +164,7 @@ def _intake_page(request: Request, principal: Principal, public_id: str,
                  form: dict[str, str] | None = None, error: DomainError | None = None
                  ) -> Response:
     """_intake_page renders the intake form, with ERROR and the values entered if any."""
+    lang = locale_of(request)
     with unit_of_work(engine_of(request)) as db:
         try:
             prisoner = custody.get_prisoner(db, public_id, principal.scope)
@@ -156,10 +181,10 @@ def _intake_page(request: Request, principal: Principal, public_id: str,
         return templates.TemplateResponse(request, "intake.html", page_context(
             principal, p=prisoner, n=nomination, data=data, handover=handover,
             said=affiliation_label((data.get("affiliation") or {}).get("group"),
-                                   (data.get("affiliation") or {}).get("basis", "none")),
-            form=form or default_form(prisoner, data), levels=SECURITY_LEVELS, bases=BASES,
-            error=error.message if error else None,
-            bad=error.details.get("field") if error else None),
+                                   (data.get("affiliation") or {}).get("basis", "none"), lang),
+            form=form or default_form(prisoner, data, lang), levels=SECURITY_LEVELS,
+            bases=BASES, error=error, bad=error.details.get("field") if error else None,
+            labels={**LABELS, "document": DOCUMENT, "standing": STANDING}),
             status_code=error.status if error else 200)
 
 
@@ -212,6 +237,43 @@ def intake_form(request: Request, public_id: str, document_checked: str = Form("
                             status_code=303)
 
 
+# The separation rules (habeas.facilities.rules) by number, as the page names the one that
+# kept a person out of every cell.
+SEPARATION_TEXTS = {
+    "SEP-001": N_("minors are never admitted"),
+    "SEP-002": N_("men and women are held entirely apart"),
+    "SEP-003": N_("untried prisoners are kept apart from convicted"),
+    "SEP-004": N_("rival groups are kept apart at the configured level"),
+    "SEP-005": N_("two people under a non-association are kept apart at its level"),
+    "SEP-006": N_("no cell above its max capacity"),
+    "SEP-007": N_("nobody is placed in a cell out of use")}
+
+
+class NotPlaced(Conflict):
+    """NotPlaced: the placement engine found PERSON no cell; WHY names the rule and the
+    engine's reason (habeas.facilities.housing.HousingReport.unplaced)."""
+
+    def __init__(self, person: str, why: dict[str, str]) -> None:
+        super().__init__(f"{person} could not be placed: {why['rule']} — {why['reason']}",
+                         code=ErrorCode.SEPARATION_VIOLATION,
+                         details={"field": "person", **why})
+        self.person, self.rule, self.reason = person, why["rule"], why["reason"]
+
+
+def not_placed_page(request: Request, principal: Principal, exc: NotPlaced) -> Response:
+    """not_placed_page names the rule in the reader's language; the engine's reason, which
+    names cells and counts, stays in English and is marked so (WCAG 2.2 SC 3.1.2)."""
+    lang = locale_of(request)
+    rule = SEPARATION_TEXTS.get(exc.rule)
+    reason = escape(exc.reason) if lang == DEFAULT else \
+        Markup('<span lang="en">{}</span>').format(exc.reason)
+    return templates.TemplateResponse(request, "error.html", page_context(
+        principal, title=N_("Not placed"),
+        message=N_("%(person)s could not be placed: %(rule)s, %(text)s — %(reason)s"),
+        values={"person": exc.person, "rule": exc.rule, "reason": reason,
+                "text": gettext(lang, rule) if rule else ""}), status_code=exc.status)
+
+
 @router.post("/facilities/{code}/housing", response_class=HTMLResponse)
 def house_form(request: Request, code: str, person: str = Form(""),
                csrf: str = Form("")) -> Response:
@@ -230,10 +292,10 @@ def house_form(request: Request, code: str, person: str = Form(""),
                 report = housing.house(db, code, on=utcnow().date(), actor=principal.actor,
                                        public_ids=[person])
                 if report.unplaced:
-                    why = report.unplaced[0]
-                    raise field_error("person", f"{person} could not be placed: {why['rule']} "
-                                                f"— {why['reason']}")
+                    raise NotPlaced(person, report.unplaced[0])
                 place = report.placed[person]
+    except NotPlaced as exc:
+        return not_placed_page(request, principal, exc)
     except DomainError as exc:
         return error_page(request, principal, exc)
     building, cell = place.split("/", 1)

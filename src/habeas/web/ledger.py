@@ -26,7 +26,6 @@ from habeas.web.common import navigation, page_principal, templates
 router = APIRouter(include_in_schema=False)
 LATEST_EVENTS = 20
 CHECKPOINTS_PER_PAGE = 20
-STAMP = "%Y-%m-%d %H:%M:%S UTC"
 
 
 def _b64(data: bytes) -> str:
@@ -39,12 +38,12 @@ class Cosigned:
     (the timestamp inside its C2SP tlog-cosignature, seconds since the epoch)."""
 
     witness: str
-    signed_at: str
+    signed_at: datetime
 
 
-def cosigned_time(timestamp: int) -> str:
+def cosigned_time(timestamp: int) -> datetime:
     """cosigned_time: a tlog-cosignature timestamp (Unix seconds) as a UTC time."""
-    return datetime.fromtimestamp(timestamp, UTC).strftime(STAMP)
+    return datetime.fromtimestamp(timestamp, UTC)
 
 
 def cosignatures(db: Session, sizes: Iterable[int]) -> dict[int, list[Cosigned]]:
@@ -79,9 +78,9 @@ def ledger_page(request: Request, before: int | None = Query(default=None, ge=1)
         shown = rows[:CHECKPOINTS_PER_PAGE]
         cosigned = cosignatures(db, [c.size for c in shown])
         checkpoints = [{"size": c.size, "root_b64": _b64(c.root),
-                        "signed_at": c.signed_at.strftime(STAMP), "cosigned": cosigned[c.size]}
+                        "signed_at": c.signed_at, "cosigned": cosigned[c.size]}
                        for c in shown]
-        events = [{**envelope(e), "recorded_at": e.recorded_at.strftime("%Y-%m-%d %H:%M:%S")}
+        events = [{**envelope(e), "recorded_at": e.recorded_at}
                   for e in db.scalars(select(Event).order_by(Event.seq.desc())
                                       .limit(LATEST_EVENTS))]
     return templates.TemplateResponse(request, "ledger.html", {
@@ -117,7 +116,7 @@ def event_page(request: Request, seq: int) -> Response:
         latest = service.latest_checkpoint(db)
         if latest is not None and seq < latest.size:
             proof = {"size": latest.size, "root": _b64(latest.root),
-                     "signed_at": latest.signed_at.strftime(STAMP),
+                     "signed_at": latest.signed_at,
                      "cosigned": cosignatures(db, [latest.size])[latest.size],
                      "hashes": [_b64(h) for h in store.inclusion(db, seq, latest.size)]}
         leaf = leaf_bytes(event)

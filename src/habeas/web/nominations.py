@@ -1,15 +1,23 @@
-"""Nomination and court-order pages: list and filter, the rule trace, and the forms."""
+"""Nomination and court-order pages: list and filter, the rule trace, and the forms.
+
+Thin, as the other pages: parse, call habeas.nominations.decisions / habeas.holds, render.
+Stored codes (decisions, statuses, outcomes, kinds) are shown through the labels below,
+translated where shown. A refused form comes back on the page with what was entered and
+the refusal next to the field it names (habeas.web.common.Problem).
+"""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,15 +26,22 @@ from habeas.api.deps import engine_of
 from habeas.auth import service as auth
 from habeas.auth.service import Principal
 from habeas.db import read_session, unit_of_work, utcnow
-from habeas.errors import DomainError
+from habeas.errors import DomainError, NotFound, field_error
 from habeas.holds import service as holds
 from habeas.holds.schemas import Hold, HoldKind
-from habeas.i18n import N_
+from habeas.i18n import N_, format_day, format_number, gettext, locale_of
 from habeas.nominations import decisions, service
 from habeas.nominations.models import NominationRecord
 from habeas.screening.rules import PERSON_RULES
 from habeas.transfers.models import Manifest, ManifestPerson
-from habeas.web.common import form_principal, navigation, page_principal, templates
+from habeas.web.common import (
+    Problem,
+    form_principal,
+    navigation,
+    page_principal,
+    problem_of,
+    templates,
+)
 from habeas.web.paging import paginate
 
 router = APIRouter(include_in_schema=False)
@@ -34,8 +49,147 @@ PAGE_SIZE = 50
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
+class Labels(dict[str, str]):
+    """Labels: the label of each stored code, marked for translation and translated where
+    shown (`_(labels.status[code])`); a code without a label shows as it is."""
+
+    def __missing__(self, code: str) -> str:
+        return code
+
+
+DECISIONS = Labels({"eligible": N_("eligible"), "ineligible": N_("ineligible"),
+                    "review": N_("review"), "invalid": N_("invalid"),
+                    "unchanged": N_("unchanged")})
+# Whole phrases: the dashboard's stages already say "nominated", "accepted" of many.
+STATUSES = Labels({"nominated": N_("nominated, awaiting a decision"),
+                   "accepted": N_("accepted by the receiving state"),
+                   "rejected": N_("rejected by the receiving state"),
+                   "in_transit": N_("in transit"),
+                   "in_custody": N_("in custody"), "return_required": N_("return ordered")})
+OUTCOMES = Labels({"pass": N_("pass"), "fail": N_("fail"), "review": N_("review")})
+# What each screening rule checks (habeas.screening.catalogue), shown beside its id.
+RULE_CHECKS = Labels({
+    "CONVICTED": N_("at least one conviction with a custodial sentence"),
+    "FINAL_JUDGMENT": N_("no conviction relied on is under appeal"),
+    "MIN_REMAINING": N_("enough of the sentence left to serve"),
+    "NATIONALITY": N_("national of the receiving state"),
+    "CONSENT": N_("the person's recorded, informed consent"),
+    "DUAL_CRIMINALITY": N_("every offence is an offence in the receiving state"),
+    "NO_PENDING_CHARGES": N_("no open charges in the sending state"),
+    "ADULT": N_("18 or older on the as-of date"),
+    "IDENTITY": N_("an identity document; MRZ check digits pass"),
+    "NO_LEGAL_HOLD": N_("no active court order bars the transfer"),
+    "NON_REFOULEMENT": N_("no protection order bars removal to the receiving country"),
+    "NOTICE": N_("written notice served long enough before departure"),
+    "QUOTA": N_("the agreement's person cap is not exceeded"),
+    "CAPACITY": N_("forecast free places at the facility on the transfer date")})
+# The catalogue's citations that say something in words; the rest are references.
+CITATIONS = Labels({
+    "the offer's own term; ETS 112 art. 3(1)(b); US IPTP req. 3":
+        N_("the offer's own term; ETS 112 art. 3(1)(b); US IPTP req. 3"),
+    "the 2025 memo": N_("the 2025 memo")})
+METHODS = Labels({"in_person": N_("in person"), "counsel": N_("through counsel"),
+                  "mail": N_("by mail"), "email": N_("by email")})
+APPEALS = Labels({"none": N_("none"), "pending": N_("pending"), "exhausted": N_("exhausted"),
+                  "unknown": N_("unknown"), "final": N_("final")})
+SENTENCE_KINDS = Labels({"determinate": N_("determinate"), "life": N_("life"),
+                         "indeterminate": N_("indeterminate")})
+STANDINGS = Labels({"citizen": N_("citizen"), "permanent_resident": N_("permanent resident"),
+                    "foreign_national": N_("foreign national"), "stateless": N_("stateless")})
+SUMMARY = Labels({"rows": N_("rows"), **DECISIONS})
+HOLD_KINDS = Labels({HoldKind.TRO: N_("temporary restraining order"),
+                     HoldKind.INJUNCTION: N_("injunction"), HoldKind.STAY: N_("stay"),
+                     HoldKind.WITHHOLDING_OF_REMOVAL: N_("withholding of removal"),
+                     HoldKind.CAT_PROTECTION: N_("protection under the Convention against"
+                                                 " Torture"),
+                     HoldKind.RETURN_ORDER: N_("return order")})
+# Who a court order covers, as its table says it ("person W-2").
+COVERS = Labels({"external_ref": N_("person %(value)s"),
+                 "nationality": N_("nationality %(value)s"),
+                 "affiliation_group": N_("alleged group %(value)s"),
+                 "status_in_sending_state": N_("status: %(value)s")})
+LABELS = {"decision": DECISIONS, "status": STATUSES, "outcome": OUTCOMES,
+          "checks": RULE_CHECKS, "citation": CITATIONS, "method": METHODS, "appeal": APPEALS,
+          "sentence": SENTENCE_KINDS, "standing": STANDINGS, "summary": SUMMARY,
+          "hold_kind": HOLD_KINDS, "covers": COVERS}
+
+# A screening rule's finding as habeas.screening.rules writes it, and the same in words a
+# catalogue can translate: a <day> is a date, a <n> a count.
+DAY = r"(?P<day>\d{4}-\d{2}-\d{2})"
+FINDINGS = tuple((re.compile(pattern), message) for pattern, message in (
+    (r"(?P<n>\d+) conviction\(s\) with a custodial sentence",
+     N_("%(n)s conviction(s) with a custodial sentence")),
+    (r"no conviction with a custodial sentence", N_("no conviction with a custodial sentence")),
+    (r"appeal pending in (?P<cases>.+)", N_("appeal pending in %(cases)s")),
+    (r"appeal status unknown in (?P<cases>.+)", N_("appeal status unknown in %(cases)s")),
+    (r"no judgment to be final", N_("no judgment to be final")),
+    (r"every conviction relied on is final", N_("every conviction relied on is final")),
+    (r"life or indeterminate sentence", N_("life or indeterminate sentence")),
+    (r"no sentence to serve", N_("no sentence to serve")),
+    (r"(?P<n>-?\d+) day\(s\) left to " + DAY + r"; (?P<needed>\d+) required",
+     N_("%(n)s day(s) left to %(day)s; %(needed)s required")),
+    (r"national of (?P<state>[A-Z]{3})", N_("national of %(state)s")),
+    (r"not a national of (?P<state>[A-Z]{3})", N_("not a national of %(state)s")),
+    (r"consent recorded", N_("consent recorded")),
+    (r"consent refused on " + DAY, N_("consent refused on %(day)s")),
+    (r"no consent recorded", N_("no consent recorded")),
+    (r"the agreement has no offence table: a person must compare",
+     N_("the agreement has no offence table: a person must compare")),
+    (r"no equivalent offence for (?P<codes>.+)", N_("no equivalent offence for %(codes)s")),
+    (r"every offence has an equivalent", N_("every offence has an equivalent")),
+    (r"(?P<n>\d+) charge\(s\) pending", N_("%(n)s charge(s) pending")),
+    (r"no charges pending", N_("no charges pending")),
+    (r"18 on " + DAY, N_("18 on %(day)s")),
+    (r"a minor until " + DAY, N_("a minor until %(day)s")),
+    (r"no identity document", N_("no identity document")),
+    (r"(?P<n>\d+) document\(s\)", N_("%(n)s document(s)")),
+    (r"barred by (?P<orders>.+)", N_("barred by %(orders)s")),
+    (r"no active court order bars the transfer", N_("no active court order bars the transfer")),
+    (r"protected from removal to (?P<state>[A-Z]{3}) by (?P<orders>.+)",
+     N_("protected from removal to %(state)s by %(orders)s")),
+    (r"no order bars removal to (?P<state>[A-Z]{3})", N_("no order bars removal to %(state)s")),
+    (r"no notice served", N_("no notice served")),
+    (r"notice served (?P<n>-?\d+) day\(s\) before departure; (?P<needed>\d+) required",
+     N_("notice served %(n)s day(s) before departure; %(needed)s required")),
+    (r"(?P<n>\d+) of (?P<cap>\d+) places used", N_("%(n)s of %(cap)s places used")),
+    (r"(?P<n>\d+) of no cap places used", N_("%(n)s places used, with no cap")),
+    (r"quota of (?P<cap>\d+) reached", N_("quota of %(cap)s reached")),
+    (r"(?P<n>\d+) place\(s\) forecast free", N_("%(n)s place(s) forecast free")),
+    (r"no forecast free place", N_("no forecast free place")),
+))
+ACCEPTED_ON = re.compile(r"accepted on " + DAY)  # habeas.nominations.decisions.accept
+
+
+def _in(lang: str, found: re.Match[str]) -> dict[str, str]:
+    return {name: format_day(value, lang) if name == "day" else
+            format_number(int(value), lang) if value.lstrip("-").isdigit() else value
+            for name, value in found.groupdict().items()}
+
+
+def finding_text(lang: str, finding: str) -> Markup:
+    """finding_text is a screening rule's finding in LANG; one this page cannot read is
+    shown as the rule wrote it, marked as English (WCAG 2.2 SC 3.1.2)."""
+    for pattern, message in FINDINGS:
+        found = pattern.fullmatch(finding)
+        if found:
+            return escape(gettext(lang, message) % _in(lang, found))
+    return Markup('<span lang="en">{}</span>').format(finding)
+
+
+def findings(lang: str, messages: Iterable[str]) -> dict[str, Markup]:
+    """findings: each of MESSAGES (rule findings) in LANG, by the message as stored."""
+    return {m: finding_text(lang, m) for m in set(messages)}
+
+
+def decided_text(lang: str, status: str, reason: str | None) -> str:
+    """decided_text: why a nomination has its status; the date of an acceptance in LANG,
+    a reason for rejecting as the receiving state wrote it."""
+    found = ACCEPTED_ON.fullmatch(reason or "") if status == "accepted" else None
+    return gettext(lang, N_("on %(day)s")) % _in(lang, found) if found else reason or ""
+
+
 def _context(principal: Principal, **extra: Any) -> dict[str, Any]:
-    return {"principal": principal, "nav": navigation(principal), **extra}
+    return {"principal": principal, "nav": navigation(principal), "labels": LABELS, **extra}
 
 
 @router.get("/nominations", response_class=HTMLResponse)
@@ -65,13 +219,56 @@ def nominations_page(
         rules=list(PERSON_RULES), filters=filters))
 
 
+# --- importing a file -------------------------------------------------------------------
+
+# What the import form says of a file it cannot read (translated where shown).
+NOT_A_DAY = N_("not a date: write it as YYYY-MM-DD")
+TOO_LARGE = N_("larger than 50 MB; use `habeas nominations import`")
+NOT_UTF8 = N_("not UTF-8 text")
+NOT_JSONL_OR_CSV = N_("choose a .jsonl or .csv file")
+NO_AGREEMENT = N_("no agreement names your state as its sending party")
+
+
+def _import_page(request: Request, principal: Principal, *,
+                 report: service.ImportReport | None = None, problem: Problem | None = None,
+                 as_of: str = "") -> Response:
+    lang = locale_of(request)
+    reasons = findings(lang, [x["message"] for r in (report.results if report else [])
+                              for x in r.reasons])
+    return templates.TemplateResponse(request, "nominations_import.html", _context(
+        principal, report=report, reasons=reasons, problem=problem, form={"as_of": as_of}),
+        status_code=problem.status if problem else 200)
+
+
 @router.get("/nominations/import", response_class=HTMLResponse)
 def import_page(request: Request) -> Response:
     principal = page_principal(request, "/nominations/import")
     if isinstance(principal, Response):
         return principal
-    return templates.TemplateResponse(request, "nominations_import.html",
-                                      _context(principal, report=None, error=None))
+    return _import_page(request, principal)
+
+
+def read_rows(name: str, raw: bytes) -> list[service.Row]:
+    """read_rows: the nominations of an uploaded file NAME (.jsonl or .csv), or the
+    refusal naming the form's `file` field."""
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise field_error("file", TOO_LARGE)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise field_error("file", NOT_UTF8) from None
+    if name.endswith(".csv"):
+        from habeas.nominations.csvfile import CsvFormatError, read_nominations
+
+        try:
+            return [service.Row(n.lines[0], n.data, [{"field": e.field, "message": e.message}
+                                                     for e in n.errors])
+                    for n in read_nominations(io.StringIO(text, newline=""))]
+        except CsvFormatError as exc:
+            raise field_error("file", str(exc)) from None
+    if name.endswith((".jsonl", ".json", ".ndjson")):
+        return list(service.read_jsonl(io.StringIO(text)))
+    raise field_error("file", NOT_JSONL_OR_CSV)
 
 
 @router.post("/nominations/import", response_class=HTMLResponse)
@@ -80,74 +277,79 @@ def import_file(request: Request, file: UploadFile = File(...), as_of: str = For
     principal = form_principal(request, "/nominations/import", csrf)
     if isinstance(principal, Response):
         return principal
-
-    def fail(message: str, status: int = 422) -> Response:
-        return templates.TemplateResponse(request, "nominations_import.html", _context(
-            principal, report=None, error=message), status_code=status)
-
     try:
-        day = date.fromisoformat(as_of) if as_of else utcnow().date()
-    except ValueError:
-        return fail(f"as_of: {as_of!r} is not a date (YYYY-MM-DD)")
-    raw = file.file.read(MAX_UPLOAD_BYTES + 1)
-    if len(raw) > MAX_UPLOAD_BYTES:
-        return fail("file: larger than 50 MB; use `habeas nominations import`", 413)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return fail("file: not UTF-8 text")
-    name = (file.filename or "").lower()
-    if name.endswith(".csv"):
-        from habeas.nominations.csvfile import CsvFormatError, read_nominations
-
         try:
-            rows = [service.Row(n.lines[0], n.data, [{"field": e.field, "message": e.message}
-                                                     for e in n.errors])
-                    for n in read_nominations(io.StringIO(text, newline=""))]
-        except CsvFormatError as exc:
-            return fail(f"file: {exc}")
-    elif name.endswith((".jsonl", ".json", ".ndjson")):
-        rows = list(service.read_jsonl(io.StringIO(text)))
-    else:
-        return fail("file: choose a .jsonl or .csv file")
-    with unit_of_work(engine_of(request)) as db:
-        agreement = db.scalars(select(Agreement).where(
-            Agreement.sending_party == principal.party_code)).first()
-        if agreement is None:
-            return fail(f"no agreement has {principal.party_code} as its sending party", 404)
-        report = service.ImportReport(service.import_rows(db, agreement, rows, as_of=day,
-                                                          actor=principal.actor))
-    return templates.TemplateResponse(request, "nominations_import.html",
-                                      _context(principal, report=report, error=None))
+            day = date.fromisoformat(as_of) if as_of else utcnow().date()
+        except ValueError:
+            raise field_error("as_of", NOT_A_DAY) from None
+        rows = read_rows((file.filename or "").lower(), file.file.read(MAX_UPLOAD_BYTES + 1))
+        with unit_of_work(engine_of(request)) as db:
+            agreement = db.scalars(select(Agreement).where(
+                Agreement.sending_party == principal.party_code)).first()
+            if agreement is None:
+                raise NotFound(NO_AGREEMENT)
+            report = service.ImportReport(service.import_rows(db, agreement, rows, as_of=day,
+                                                              actor=principal.actor))
+    except DomainError as exc:
+        problem = problem_of("import", exc)
+        if exc.details.get("problem") == TOO_LARGE:
+            problem = replace(problem, status=413)
+        return _import_page(request, principal, problem=problem, as_of=as_of)
+    return _import_page(request, principal, report=report, as_of=as_of)
 
 
-@router.get("/nominations/{public_id}", response_class=HTMLResponse)
-def nomination_page(request: Request, public_id: str, error: str | None = None) -> Response:
-    principal = page_principal(request, "/nominations/{public_id}")
-    if isinstance(principal, Response):
-        return principal
+# --- one nomination: its rule trace, notice, and the receiving state's decision ---------
+
+# A refusal of the notice form, translated where shown; the domain's own refusals are
+# explained by habeas.web.common.explain.
+NOT_SERVED_YET = N_("a notice is recorded once it is served: this date is in the future")
+NOT_A_SERVICE_DAY = N_("give the day the notice was served, YYYY-MM-DD")
+NOT_A_METHOD = N_("choose how the notice was delivered")
+NOT_AN_ACCEPTANCE_DAY = N_("give the day of acceptance, YYYY-MM-DD")
+# Refusals the domain words the same every time: the catalogue translates them.
+DOMAIN_PROBLEMS = (N_("say why the nomination is rejected"), N_("say why the order is lifted"),
+                   N_("expires is before issued"))
+
+
+def _nomination_page(request: Request, principal: Principal, public_id: str, *,
+                     problem: Problem | None = None,
+                     entered: dict[str, str] | None = None) -> Response:
+    lang = locale_of(request)
     with unit_of_work(engine_of(request)) as db:
         try:
             record = decisions.get(db, public_id, principal.scope)
         except DomainError as exc:
             return templates.TemplateResponse(request, "error.html", _context(
                 principal, message=exc.message, code=exc.code.value,
-        title=N_("Not found") if exc.status == 404 else N_("Refused")), status_code=404)
+                title=N_("Not found")), status_code=exc.status)
         auth.record_read(db, principal, kind="nomination", record_id=public_id,
                          channel="web", purpose="nomination file")
         notice = decisions.latest_notice(db, public_id)
+        person = record.data["person"]
+        today = utcnow().date().isoformat()
         return templates.TemplateResponse(request, "nomination.html", _context(
-            principal, n=record, person=record.data["person"], data=record.data,
-            notice=notice, error=error, today=utcnow().date().isoformat()),
-            status_code=422 if error else 200)
+            principal, n=record, person=person, data=record.data, notice=notice,
+            reasons=findings(lang, [r["message"] for r in record.results]),
+            decided=decided_text(lang, record.status, record.status_reason),
+            problem=problem, form=entered or {
+                "served_on": today, "language": person["language"], "method": "in_person",
+                "acknowledged": "yes", "on": today, "reason": ""}),
+            status_code=problem.status if problem else 200)
 
 
-def _back(public_id: str) -> Response:
-    return RedirectResponse(f"/nominations/{public_id}", status_code=303)
+@router.get("/nominations/{public_id}", response_class=HTMLResponse)
+def nomination_page(request: Request, public_id: str) -> Response:
+    principal = page_principal(request, "/nominations/{public_id}")
+    if isinstance(principal, Response):
+        return principal
+    return _nomination_page(request, principal, public_id)
 
 
-def _nomination_form(request: Request, public_id: str, path: str, csrf: str,
-                     act: Any) -> Response:
+def _nomination_form(request: Request, public_id: str, path: str, csrf: str, form: str,
+                     entered: dict[str, str],
+                     act: Callable[[Session, NominationRecord, Principal], None]) -> Response:
+    """_nomination_form runs one form's use case, then shows the nomination again: at once
+    on success, or with what was entered and the refusal by the field it names."""
     principal = form_principal(request, path, csrf)
     if isinstance(principal, Response):
         return principal
@@ -155,50 +357,74 @@ def _nomination_form(request: Request, public_id: str, path: str, csrf: str,
         with unit_of_work(engine_of(request)) as db:
             record = decisions.get(db, public_id, principal.scope)
             act(db, record, principal)
-    except DomainError as exc:
-        return nomination_page(request, public_id, error=exc.message)
-    return _back(public_id)
+    except DomainError as exc:  # a nomination not found shows as such, with its status
+        return _nomination_page(request, principal, public_id, problem=problem_of(form, exc),
+                                entered=entered)
+    return RedirectResponse(f"/nominations/{public_id}#{form}", status_code=303)
+
+
+def served_day(text: str, today: date) -> date:
+    """served_day: the day a notice was served, as the form gives it; never after TODAY."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise field_error("served_on", NOT_A_SERVICE_DAY) from None
+    if day > today:
+        raise field_error("served_on", NOT_SERVED_YET)
+    return day
 
 
 @router.post("/nominations/{public_id}/notice")
 def notice_form(request: Request, public_id: str, served_on: str = Form(""),
                 language: str = Form(""), method: str = Form(""),
                 acknowledged: str = Form(""), csrf: str = Form("")) -> Response:
-    def act(db: Any, record: NominationRecord, who: Principal) -> None:
-        try:
-            day = date.fromisoformat(served_on)
-        except ValueError:
-            raise DomainError(f"served_on: {served_on!r} is not a date") from None
-        if method not in ("in_person", "mail", "counsel", "email"):
-            raise DomainError(f"method: {method!r} is not a delivery method")
-        decisions.serve_notice(db, record, served_on=day, language=language,
+    entered = {"served_on": served_on, "language": language, "method": method,
+               "acknowledged": acknowledged, "on": "", "reason": ""}
+
+    def act(db: Session, record: NominationRecord, who: Principal) -> None:
+        day = served_day(served_on, utcnow().date())
+        if method not in METHODS:
+            raise field_error("method", NOT_A_METHOD)
+        decisions.serve_notice(db, record, served_on=day, language=language.strip(),
                                method=method,  # type: ignore[arg-type]
                                acknowledged=acknowledged == "yes", actor=who.actor,
                                party=who.party_code)
 
-    return _nomination_form(request, public_id, "/nominations/{public_id}/notice", csrf, act)
+    return _nomination_form(request, public_id, "/nominations/{public_id}/notice", csrf,
+                            "notice", entered, act)
 
 
 @router.post("/nominations/{public_id}/accept")
 def accept_form(request: Request, public_id: str, on: str = Form(""),
                 csrf: str = Form("")) -> Response:
-    def act(db: Any, record: NominationRecord, who: Principal) -> None:
+    entered = {"on": on, "reason": "", "served_on": "", "language": "", "method": "",
+               "acknowledged": ""}
+
+    def act(db: Session, record: NominationRecord, who: Principal) -> None:
         try:
-            day = date.fromisoformat(on) if on else utcnow().date()
+            day = date.fromisoformat(on.strip()) if on.strip() else utcnow().date()
         except ValueError:
-            raise DomainError(f"on: {on!r} is not a date") from None
+            raise field_error("on", NOT_AN_ACCEPTANCE_DAY) from None
         decisions.accept(db, record, on=day, actor=who.actor, party=who.party_code)
 
-    return _nomination_form(request, public_id, "/nominations/{public_id}/accept", csrf, act)
+    return _nomination_form(request, public_id, "/nominations/{public_id}/accept", csrf,
+                            "accept", entered, act)
 
 
 @router.post("/nominations/{public_id}/reject")
 def reject_form(request: Request, public_id: str, reason: str = Form(""),
                 csrf: str = Form("")) -> Response:
-    def act(db: Any, record: NominationRecord, who: Principal) -> None:
+    entered = {"reason": reason, "on": "", "served_on": "", "language": "", "method": "",
+               "acknowledged": ""}
+
+    def act(db: Session, record: NominationRecord, who: Principal) -> None:
         decisions.reject(db, record, reason=reason, actor=who.actor, party=who.party_code)
 
-    return _nomination_form(request, public_id, "/nominations/{public_id}/reject", csrf, act)
+    return _nomination_form(request, public_id, "/nominations/{public_id}/reject", csrf,
+                            "reject", entered, act)
+
+
+# --- court orders -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -230,21 +456,31 @@ def stopped_by(db: Session, orders: Sequence[Hold], scope: str | None
 
 HOLD_FIELDS = ("hold_ref", "court", "kind", "issued", "expires", "scope_field", "scope_value",
                "bars_removal_to")
+NO_SCOPE = N_("choose what the order covers")
 
 
-def _holds_page(request: Request, principal: Principal, error: str | None = None,
-                message: str | None = None, status: int = 200,
-                entered: dict[str, str] | None = None, bad: str | None = None) -> Response:
+@dataclass(frozen=True)
+class Done:
+    """Done: what a court-order form did, said on the page: WHAT ("registered",
+    "unchanged" or "lifted") to order REF, and how many screening decisions CHANGED."""
+
+    what: str
+    ref: str
+    changed: int
+
+
+def _holds_page(request: Request, principal: Principal, *, problem: Problem | None = None,
+                done: Done | None = None, entered: dict[str, str] | None = None) -> Response:
     with read_session(engine_of(request)) as db:
         orders = paginate(request, lambda limit, offset: holds.list_holds(
             db, limit=limit, offset=offset), path="/holds")
         stopped = stopped_by(db, orders.items, principal.scope)
     return templates.TemplateResponse(request, "holds.html", _context(
-        principal, orders=orders.items, listed=orders, kinds=[k.value for k in HoldKind],
-        error=error,
-        message=message, today=utcnow().date(), stopped=stopped, bad=bad,
+        principal, orders=orders.items, listed=orders, kinds=list(HoldKind), problem=problem,
+        fields=HOLD_FIELDS, done=done, stopped=stopped,
         form=entered or {"issued": utcnow().date().isoformat(), "bars_removal_to": "any",
-                         "scope_field": "external_ref"}), status_code=status)
+                         "scope_field": "external_ref"}),
+        status_code=problem.status if problem else 200)
 
 
 @router.get("/holds", response_class=HTMLResponse)
@@ -266,10 +502,6 @@ def hold_form(request: Request, hold_ref: str = Form(""), court: str = Form(""),
     entered = {"hold_ref": hold_ref, "court": court, "kind": kind, "issued": issued,
                "expires": expires, "scope_field": scope_field, "scope_value": scope_value,
                "bars_removal_to": bars_removal_to}
-    if scope_field not in ("external_ref", "nationality", "affiliation_group",
-                           "status_in_sending_state"):
-        return _holds_page(request, principal, error="scope: choose what the order covers",
-                           status=422, entered=entered, bad="scope_field")
     countries = bars_removal_to.strip()
     body = {"hold_ref": hold_ref.strip(), "court": court.strip(), "kind": kind,
             "issued": issued, "expires": expires or None,
@@ -277,24 +509,27 @@ def hold_form(request: Request, hold_ref: str = Form(""), court: str = Form(""),
             "bars_removal_to": "any" if countries in ("", "any") else
             [c.strip().upper() for c in countries.split(",") if c.strip()]}
     try:
+        if scope_field not in COVERS:
+            raise field_error("scope_field", NO_SCOPE)
         order = holds.parse_hold(body)
         with unit_of_work(engine_of(request)) as db:
             outcome, changed = holds.register(db, order, actor=principal.actor,
                                               party=principal.party_code, as_of=utcnow().date())
     except DomainError as exc:
-        return _holds_page(request, principal, error=exc.message, status=exc.status,
-                           entered=entered, bad=hold_field(exc))
-    return _holds_page(request, principal, message=f"Court order {order.hold_ref} {outcome};"
-                                                   f" {changed} decision(s) changed.")
+        return _holds_page(request, principal, entered=entered,
+                           problem=replace(problem_of("hold", exc), field=hold_field(exc)))
+    return _holds_page(request, principal, done=Done(outcome, order.hold_ref, changed))
 
 
 def hold_field(exc: DomainError) -> str:
     """hold_field: the form field a court order's error names ("scope.external_ref: …" is
-    the person it covers)."""
+    the person it covers; "expires is before issued" is about the expiry)."""
     name = exc.details.get("field") if isinstance(exc.details, dict) else None
     name = name if isinstance(name, str) else exc.message.split(":", 1)[0]
     if name.startswith("scope"):
-        return "scope_value"
+        return "scope_field" if name == "scope_field" else "scope_value"
+    if name == "body" and "expires" in exc.message:
+        return "expires"
     return name if name in HOLD_FIELDS else "hold_ref"
 
 
@@ -309,6 +544,5 @@ def lift_form(request: Request, hold_ref: str, reason: str = Form(""),
             changed = holds.lift(db, hold_ref, reason=reason, lifted_on=utcnow().date(),
                                  actor=principal.actor, party=principal.party_code)
     except DomainError as exc:
-        return _holds_page(request, principal, error=exc.message, status=exc.status)
-    return _holds_page(request, principal,
-                       message=f"Court order {hold_ref} lifted; {changed} decision(s) changed.")
+        return _holds_page(request, principal, problem=problem_of("lift", exc))
+    return _holds_page(request, principal, done=Done("lifted", hold_ref, changed))

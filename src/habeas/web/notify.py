@@ -1,5 +1,5 @@
 """Notification pages: the outbox and its dead letters and the demo's mail sink (staff);
-subscribing, confirming and revoking (public, English and Spanish).
+subscribing, confirming and revoking (public). English and Spanish, as every page.
 
 Thin, as the other pages: parse, call habeas.notify.service, render. The public forms
 carry a double-submit CSRF token (a cookie and a form field), as the login form does.
@@ -15,7 +15,6 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from habeas import i18n
 from habeas.api.deps import engine_of, optional_principal
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
@@ -26,13 +25,23 @@ from habeas.i18n import N_
 from habeas.locator.api import client_of
 from habeas.notify import service, tokens
 from habeas.notify.sink import received, running, sink_dir
-from habeas.notify.templates import translations
 from habeas.timing import same_secret
 from habeas.web.common import form_principal, navigation, page_principal, templates
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_CSRF_COOKIE = "habeas_public_csrf"
 SHOWN = 200
+
+# The outbox's codes as the page names them (translated where shown).
+STATUS_LABELS = {"pending": N_("pending"), "delivered": N_("delivered"), "dead": N_("dead"),
+                 "cancelled": N_("cancelled")}
+REASON_LABELS = {"admission": N_("admission"), "transfer": N_("transfer"),
+                 "illness": N_("serious illness or injury"), "death": N_("death"),
+                 "status": N_("status change"), "confirm": N_("confirmation code")}
+KIND_LABELS = {"mandatory": N_("mandatory"), "subscription": N_("subscription")}
+AUDIENCE_LABELS = {"family": N_("family"), "counsel": N_("counsel"),
+                   "consulate": N_("consulate"), "subscriber": N_("subscriber")}
+CHANNEL_LABELS = {"email": N_("email"), "webhook": N_("webhook")}
 
 
 def _context(principal: Principal, **extra: Any) -> dict[str, Any]:
@@ -58,7 +67,9 @@ def notifications_page(request: Request,
                                                                   limit=SHOWN)]
     return templates.TemplateResponse(request, "notifications.html", _context(
         principal, counts=counts, rows=rows, status=status, retried=retried,
-        may_retry=allowed(principal.role, Action.RETRY_NOTIFICATIONS)))
+        may_retry=allowed(principal.role, Action.RETRY_NOTIFICATIONS),
+        status_labels=STATUS_LABELS, reason_labels=REASON_LABELS, kind_labels=KIND_LABELS,
+        audience_labels=AUDIENCE_LABELS, channel_labels=CHANNEL_LABELS))
 
 
 @router.post("/notifications/{notification_id}/retry", response_class=HTMLResponse)
@@ -74,7 +85,8 @@ def retry_notification(request: Request, notification_id: str,
     except DomainError as exc:
         return templates.TemplateResponse(request, "error.html", _context(
             principal, message=exc.message, code=exc.code.value,
-        title=N_("Not found") if exc.status == 404 else N_("Refused")), status_code=exc.status)
+            title=N_("Not found") if exc.status == 404 else N_("Refused")),
+            status_code=exc.status)
     return RedirectResponse(f"/notifications?status=dead&retried={notification_id}",
                             status_code=303)
 
@@ -102,11 +114,10 @@ def _principal(request: Request) -> Principal | None:
 
 
 def _public(request: Request, template: str, status: int = 200, **extra: Any) -> Response:
-    lang = i18n.locale_of(request)
     principal = _principal(request)
     csrf = request.cookies.get(PUBLIC_CSRF_COOKIE) or secrets.token_urlsafe(32)
     response = templates.TemplateResponse(request, template, {
-        "lang": lang, "t": translations(lang).gettext, "csrf": csrf, "principal": principal,
+        "csrf": csrf, "principal": principal,
         "nav": navigation(principal) if principal else [], **extra}, status_code=status)
     response.set_cookie(PUBLIC_CSRF_COOKIE, csrf, max_age=3600, httponly=True,
                         samesite="strict", secure=get_settings().cookie_secure, path="/")

@@ -8,11 +8,15 @@ render. A sending user sees only its own people's grievances and files (DESIGN.m
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +29,7 @@ from habeas.custody import integrity
 from habeas.custody.models import IntegrityRun
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError, NotFound, field_error
-from habeas.i18n import N_
+from habeas.i18n import DEFAULT, N_, format_day, format_moment, format_number, gettext, locale_of
 from habeas.oversight import service as oversight
 from habeas.oversight.models import Finding
 from habeas.oversight.schemas import FindingIn, Severity
@@ -38,11 +42,230 @@ from habeas.web.common import (
     problem_of,
     templates,
 )
+from habeas.web.notify import AUDIENCE_LABELS, REASON_LABELS, STATUS_LABELS
 from habeas.web.paging import paginate
 from habeas.web.people import openable
 
 router = APIRouter(include_in_schema=False)
 RUNS_SHOWN = 50
+
+
+# --- what the pages show of stored codes (translated where shown: `_(labels[code])`) -----
+
+SEVERITY_LABELS = {"critical": N_("critical"), "high": N_("high"), "medium": N_("medium"),
+                   "low": N_("low")}
+# The administration's answer to a finding, as one sentence (the word agrees with it).
+ANSWERED = {"accepted": N_("accepted on %(day)s by %(name)s"),
+            "partially": N_("partially accepted on %(day)s by %(name)s"),
+            "rejected": N_("rejected on %(day)s by %(name)s")}
+GRIEVANCE_STATUS_LABELS = {"open": N_("open"), "routed_to_monitor": N_("routed to monitor"),
+                           "responded": N_("responded"), "closed": N_("closed")}
+CATEGORY_LABELS = {"living_conditions": N_("living conditions"), "food": N_("food"),
+                   "health_care": N_("health care"),
+                   "treatment_by_staff": N_("treatment by staff"), "safety": N_("safety"),
+                   "contact": N_("contact with the outside world"),
+                   "legal_access": N_("access to a lawyer"), "property": N_("property"),
+                   "discipline": N_("discipline"), "other": N_("other")}
+FILER_LABELS = {"detained_person": N_("the detained person"), "counsel": N_("counsel"),
+                "family": N_("family"), "staff": N_("staff"), "monitor": N_("monitor")}
+HOLD_KIND_LABELS = {"tro": N_("temporary restraining order"), "injunction": N_("injunction"),
+                    "stay": N_("stay"), "withholding_of_removal": N_("withholding of removal"),
+                    "cat_protection": N_("protection under the Convention against Torture"),
+                    "return_order": N_("return order")}
+
+GRIEVANCE_LABELS = {"status_labels": GRIEVANCE_STATUS_LABELS,
+                    "category_labels": CATEGORY_LABELS, "filer_labels": FILER_LABELS}
+
+
+@dataclass(frozen=True)
+class CheckLabels:
+    """CheckLabels: how the report's line for one check is shown. RULE is None where the
+    rule is a screening rule's code, shown as it is."""
+
+    title: str
+    rule: str | None
+    citation: str
+
+
+# The English of each is habeas.custody.integrity's own (a test holds them equal); the
+# check ids stay codes.
+CHECKS = {
+    "no_final_conviction": CheckLabels(
+        N_("Held without a final conviction"), None,
+        N_("ETS 112 art. 3(1)(b); Mandela Rule 111(2)")),
+    "past_release_date": CheckLabels(
+        N_("Held past their release date"), None, N_("ETS 112 art. 10(2); DESIGN.md §5")),
+    "past_agreement_term": CheckLabels(
+        N_("Held past the agreement's term without a renewal"), None,
+        N_("the agreement's term clause; DESIGN.md §5")),
+    "transferred_despite_hold": CheckLabels(
+        N_("Transferred despite a court order"), None,
+        N_("J.G.G. v. Trump (2025); Noem v. Abrego Garcia (2025); CAT art. 3")),
+    "short_notice": CheckLabels(
+        N_("Transferred with notice shorter than required"), None,
+        N_("Trump v. J.G.G.; A.A.R.P. v. Trump (2025)")),
+    "return_overdue": CheckLabels(
+        N_("Court-ordered returns not carried out"), N_("return order"),
+        N_("the order of the court; DESIGN.md §3")),
+    "death_without_investigation": CheckLabels(
+        N_("Deaths without an independent investigation"), N_("Rule 71"),
+        N_("Mandela Rule 71(1); Minnesota Protocol (2016)")),
+    "prolonged_solitary": CheckLabels(
+        N_("Solitary confinement over 15 consecutive days"), N_("Rule 44"),
+        N_("Mandela Rules 43(1)(b), 44, 45")),
+    "over_certified_capacity": CheckLabels(
+        N_("Cells holding more than their certified capacity"), None,
+        N_("Mandela Rule 12-13; DESIGN.md §7")),
+    "space_below_standard": CheckLabels(
+        N_("Cells giving less space per person than ICRC"), N_("ICRC 3.4 m² / 5.4 m²"),
+        N_("ICRC, Water, sanitation, hygiene and habitat in prisons (2012); "
+           "Mandela Rule 13")),
+    "finding_response_overdue": CheckLabels(
+        N_("Inspection findings with an overdue response"), N_("Rules 83-85"),
+        N_("Mandela Rules 83-85")),
+    "no_family_contact": CheckLabels(
+        N_("No family contact in %(days)s days"), N_("Rule 58"),
+        N_("Mandela Rules 43(3), 58")),
+    "notification_late": CheckLabels(
+        N_("Mandatory notifications not delivered within 24 hours"), N_("Rules 68-69"),
+        N_("Mandela Rules 68, 69; VCCR arts. 36(1)(b), 37(a)")),
+}
+# A recorded run's counts, check by check, in few words.
+CHECK_SHORT = {
+    "no_final_conviction": N_("no final conviction"),
+    "past_release_date": N_("past release date"),
+    "past_agreement_term": N_("past agreement term"),
+    "transferred_despite_hold": N_("transferred despite hold"),
+    "short_notice": N_("short notice"), "return_overdue": N_("return overdue"),
+    "death_without_investigation": N_("death without investigation"),
+    "prolonged_solitary": N_("prolonged solitary"),
+    "over_certified_capacity": N_("over certified capacity"),
+    "space_below_standard": N_("space below standard"),
+    "finding_response_overdue": N_("finding response overdue"),
+    "no_family_contact": N_("no family contact"),
+    "notification_late": N_("notification late"),
+}
+
+
+# --- the report's drill-down in the reader's language -----------------------------------
+#
+# habeas.custody.integrity writes each note in English: it is part of the report recorded
+# and hashed on the ledger (`integrity.recorded`). The page reads the facts back out of each
+# note and says it again in the reader's language, dates and numbers as the reader writes
+# them. A note no pattern reads is shown as written, marked as English (WCAG 2.2 SC 3.1.2).
+_DAY = r"\d{4}-\d{2}-\d{2}"
+_AT = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"
+NOTES: tuple[tuple[str, str], ...] = (
+    (rf"(?P<who>\S+): release date (?P<day>{_DAY}), (?P<n>\d+) day\(s\) ago",
+     N_("%(who)s: release date %(day)s, %(n)s day(s) ago")),
+    (rf"(?P<who>\S+): the term ended on (?P<day>{_DAY})",
+     N_("%(who)s: the term ended on %(day)s")),
+    (rf"(?P<who>\S+) on (?P<manifest>\S+) \((?P<day>{_DAY})\): (?P<why>.+)",
+     N_("%(who)s on %(manifest)s (%(day)s): %(why)s")),
+    (r"(?P<who>\S+) on (?P<manifest>\S+): (?P<why>.+)",
+     N_("%(who)s on %(manifest)s: %(why)s")),
+    (r"(?P<where>.+): (?P<people>\d+) people, certified for (?P<cna>\d+)",
+     N_("%(where)s: %(people)s people, certified for %(cna)s")),
+    (r"(?P<where>.+): (?P<area>\d+\.\d+) m² each for (?P<people>\d+) people",
+     N_("%(where)s: %(area)s m² each for %(people)s people")),
+    (rf"(?P<who>\S+): (?P<days>\d+) days from (?P<day>{_DAY}); (?P<why>.+)",
+     N_("%(who)s: %(days)s days from %(day)s; %(why)s")),
+    (rf"(?P<who>\S+): (?P<days>\d+) days from (?P<day>{_DAY}) \(ongoing\); (?P<why>.+)",
+     N_("%(who)s: %(days)s days from %(day)s (ongoing); %(why)s")),
+    (r"independently reviewed by (?P<name>.+)", N_("independently reviewed by %(name)s")),
+    (r"NO independent review", N_("NO independent review")),
+    (rf"(?P<who>\S+): last family contact (?P<contact>{_DAY}) \(admitted (?P<admitted>{_DAY})\)",
+     N_("%(who)s: last family contact %(contact)s (admitted %(admitted)s)")),
+    (rf"(?P<who>\S+): last family contact never \(admitted (?P<admitted>{_DAY})\)",
+     N_("%(who)s: last family contact never (admitted %(admitted)s)")),
+    (rf"(?P<who>\S+): died (?P<day>{_DAY}); no investigation recorded",
+     N_("%(who)s: died %(day)s; no investigation recorded")),
+    (r"(?P<who>\S+): stopped in transit on (?P<manifest>\S+); (?P<why>.+)",
+     N_("%(who)s: stopped in transit on %(manifest)s; %(why)s")),
+    (rf"(?P<who>\S+): (?P<ref>\S+) required return by (?P<day>{_DAY})",
+     N_("%(who)s: %(ref)s required return by %(day)s")),
+    (rf"finding (?P<seq>\d+) \((?P<severity>\w+)\) at (?P<facility>\S+): response due "
+     rf"(?P<day>{_DAY}), (?P<n>\d+) day\(s\) overdue",
+     N_("finding %(seq)s (%(severity)s) at %(facility)s: response due %(day)s, %(n)s day(s) "
+        "overdue")),
+    (rf"(?P<id>\S+): (?P<reason>\w+) notice to the (?P<audience>\w+), owed (?P<owed>{_AT}) "
+     rf"UTC: delivered (?P<delivered>{_AT}) UTC",
+     N_("%(id)s: %(reason)s notice to the %(audience)s, owed %(owed)s: delivered "
+        "%(delivered)s")),
+    (rf"(?P<id>\S+): (?P<reason>\w+) notice to the (?P<audience>\w+), owed (?P<owed>{_AT}) "
+     r"UTC: (?P<status>\w+) after (?P<attempts>\d+) attempt\(s\)",
+     N_("%(id)s: %(reason)s notice to the %(audience)s, owed %(owed)s: %(status)s after "
+        "%(attempts)s attempt(s)")),
+    # The screening rules' own words (habeas.screening.rules), quoted by the notes above.
+    (r"appeal pending in (?P<courts>.+)", N_("appeal pending in %(courts)s")),
+    (r"appeal status unknown in (?P<courts>.+)", N_("appeal status unknown in %(courts)s")),
+    (r"no judgment to be final", N_("no judgment to be final")),
+    (r"barred by (?P<orders>.+)", N_("barred by %(orders)s")),
+    (r"protected from removal to (?P<country>\S+) by (?P<orders>.+)",
+     N_("protected from removal to %(country)s by %(orders)s")),
+    (r"no notice served", N_("no notice served")),
+    (r"notice served (?P<given>-?\d+) day\(s\) before departure; (?P<required>\d+) required",
+     N_("notice served %(given)s day(s) before departure; %(required)s required")),
+)
+_NOTES = tuple((re.compile(pattern), message) for pattern, message in NOTES)
+
+
+Say = Callable[[str, str], str]  # (language, a fact as the note writes it) → as shown
+
+
+def _label(labels: dict[str, str]) -> Say:
+    return lambda lang, code: gettext(lang, labels[code]) if code in labels else code
+
+
+def _day(lang: str, day: str) -> str:
+    return format_day(day, lang)
+
+
+def _moment(lang: str, minute: str) -> str:  # the notes write "YYYY-MM-DD HH:MM" in UTC
+    return format_moment(datetime.fromisoformat(minute).replace(tzinfo=UTC), lang)
+
+
+def _count(lang: str, digits: str) -> str:
+    return format_number(int(digits), lang)
+
+
+def _orders(lang: str, orders: str) -> str:
+    """_orders: "tro H-1, injunction H-2" with each kind of order named in LANG."""
+    named = []
+    for order in orders.split(", "):
+        kind, _, ref = order.partition(" ")
+        named.append(f"{_label(HOLD_KIND_LABELS)(lang, kind)} {ref}".strip())
+    return ", ".join(named)
+
+
+# How each fact a note holds is said, by its name in NOTES; any other is a name, an id or a
+# code, said as it is ("why" is itself a note).
+_FACTS: dict[str, Say] = {
+    "day": _day, "contact": _day, "admitted": _day, "owed": _moment, "delivered": _moment,
+    "n": _count, "days": _count, "people": _count, "cna": _count, "attempts": _count,
+    "area": lambda lang, area: format_number(Decimal(area), lang),
+    "severity": _label(SEVERITY_LABELS), "reason": _label(REASON_LABELS),
+    "audience": _label(AUDIENCE_LABELS), "status": _label(STATUS_LABELS), "orders": _orders,
+}
+
+
+def _as_written(lang: str, fact: str) -> str:
+    return fact
+
+
+def say_note(lang: str, note: str) -> Markup:
+    """say_note is a drill-down NOTE of the integrity report in LANG (see NOTES)."""
+    for pattern, message in _NOTES:
+        found = pattern.fullmatch(note)
+        if found is None:
+            continue
+        facts = {name: say_note(lang, value) if name == "why"
+                 else _FACTS.get(name, _as_written)(lang, value)
+                 for name, value in found.groupdict().items()}
+        return escape(gettext(lang, message)) % facts
+    if lang == DEFAULT:
+        return escape(note)
+    return Markup('<span lang="en">{}</span>').format(note)
 
 
 def _context(principal: Principal, **extra: Any) -> dict[str, Any]:
@@ -73,10 +296,14 @@ def integrity_page(request: Request, on: date | None = Query(default=None),
         named = {person for line in report.lines for person in line.people}
         runs = list(db.scalars(select(IntegrityRun).order_by(IntegrityRun.seq.desc())
                                .limit(RUNS_SHOWN)))
+        lang = locale_of(request)
         return templates.TemplateResponse(request, "integrity.html", _context(
             principal, report=report, on=report.as_of, today=today, days=days,
             may_open=openable(db, principal, named), runs=runs, recorded=recorded,
-            may_record=allowed(principal.role, Action.RECORD_INTEGRITY)))
+            may_record=allowed(principal.role, Action.RECORD_INTEGRITY), checks=CHECKS,
+            check_short=CHECK_SHORT, severity_labels=SEVERITY_LABELS,
+            notes={line.check: [say_note(lang, note) for note in line.notes]
+                   for line in report.lines}))
 
 
 @router.post("/integrity/runs", response_class=HTMLResponse)
@@ -114,7 +341,7 @@ def inspections_page(request: Request) -> Response:
             tally[f.inspection_seq][state] = tally[f.inspection_seq].get(state, 0) + 1
         return templates.TemplateResponse(request, "inspections.html", _context(
             principal, inspections=visits.items, visits=visits, tally=tally, today=today,
-            overdue=overdue.items, overdue_page=overdue))
+            overdue=overdue.items, overdue_page=overdue, severity_labels=SEVERITY_LABELS))
 
 
 @router.get("/inspections/{seq}", response_class=HTMLResponse)
@@ -141,7 +368,8 @@ def _inspection_page(request: Request, principal: Principal, seq: int, *,
             principal, i=inspection, findings=findings, today=today,
             may_open=openable(db, principal, named), recorded=recorded, problem=problem,
             may_record=allowed(principal.role, Action.RECORD_INSPECTIONS),
-            severities=[s.value for s in Severity], form=entered or {
+            severities=[s.value for s in Severity], severity_labels=SEVERITY_LABELS,
+            answered=ANSWERED, form=entered or {
                 "text": "", "recommendation": "", "severity": "medium", "people": "",
                 "response_due": (today + timedelta(days=RESPONSE_DAYS)).isoformat()}),
             status_code=problem.status if problem else 200)
@@ -156,8 +384,8 @@ def finding_body(form: dict[str, str]) -> dict[str, Any]:
     try:
         due = date.fromisoformat(form["response_due"].strip())
     except ValueError:
-        raise field_error("response_due", "give the date the answer is due, YYYY-MM-DD"
-                          ) from None
+        raise field_error("response_due",
+                          N_("give the date the answer is due, YYYY-MM-DD")) from None
     return {"text": form["text"], "recommendation": form["recommendation"],
             "severity": form["severity"], "response_due": due,
             "people_concerned": [p.upper() for p in re.split(r"[\s,;]+", form["people"])
@@ -221,7 +449,7 @@ def grievances_page(request: Request) -> Response:
         grievances = paginate(request, lambda limit, offset: oversight.list_grievances(
             db, scope=principal.scope, limit=limit, offset=offset))
     return templates.TemplateResponse(request, "grievances.html", _context(
-        principal, grievances=grievances.items, listed=grievances))
+        principal, grievances=grievances.items, listed=grievances, **GRIEVANCE_LABELS))
 
 
 @router.get("/grievances/{seq}", response_class=HTMLResponse)
@@ -238,5 +466,5 @@ def grievance_page(request: Request, seq: int) -> Response:
         auth.record_read(db, principal, kind="grievance", record_id=str(seq), channel="web",
                          purpose="grievance")
         return templates.TemplateResponse(request, "grievance.html", _context(
-            principal, g=grievance,
-            may_open=openable(db, principal, [grievance.public_id])))
+            principal, g=grievance, may_open=openable(db, principal, [grievance.public_id]),
+            **GRIEVANCE_LABELS))

@@ -29,26 +29,68 @@ from habeas.custody.records import PROLONGED_SOLITARY_DAYS
 from habeas.db import unit_of_work, utcnow
 from habeas.errors import DomainError
 from habeas.facilities import housing
-from habeas.i18n import N_, locale_of
+from habeas.i18n import N_
 from habeas.ledger.models import Event
 from habeas.nominations.models import NominationRecord
 from habeas.oversight import service as oversight
+from habeas.web import nominations
 from habeas.web.common import navigation, page_principal, templates
-from habeas.web.custody import affiliation_label
+from habeas.web.nominations import Labels
 
 router = APIRouter(include_in_schema=False)
 HOUSING_EVENTS = ("population.admitted", "housing.assigned", "housing.moved")
 # The file shows the latest of these; the timeline pages through every one.
 STAYS_SHOWN = 50
 CONTACTS_SHOWN = 50
-STATUS_WORDS = {"handed_over": "handed over, awaiting intake", "taken_in": "taken in, awaiting "
-                "a cell", "in_custody": "in custody", "return_required": "return ordered",
-                "released": "released", "returned": "returned", "escaped": "escaped",
-                "died": "died in custody"}
+# Each stored code the file shows, and its label (translated where shown).
+CUSTODY_STATUSES = Labels({
+    "handed_over": N_("handed over, awaiting intake"),
+    "taken_in": N_("taken in, awaiting a cell"), "in_custody": N_("in custody"),
+    "return_required": N_("return ordered"), "returning": N_("being returned"),
+    "released": N_("released"), "returned": N_("returned"), "escaped": N_("escaped"),
+    "died": N_("died in custody")})
+PRISONER_KINDS = Labels({"transferee": N_("transferee"), "domestic": N_("domestic prisoner")})
+LEGAL_STATUSES = Labels({"convicted": N_("convicted"), "untried": N_("untried")})
+SEXES = Labels({"M": N_("male"), "F": N_("female"), "X": N_("unspecified")})
+SECURITY_LEVELS = Labels({"low": N_("low"), "medium": N_("medium"), "high": N_("high"),
+                          "maximum": N_("maximum")})
+BASES = Labels({"conviction": N_("conviction"), "self_declared": N_("self-declared"),
+                "intelligence": N_("intelligence"), "tattoo": N_("tattoos"),
+                "none": N_("none")})
+STAY_KINDS = Labels({"population.admitted": N_("admitted"),
+                     "housing.assigned": N_("assigned"), "housing.moved": N_("moved")})
+LEVELS = Labels({"CELL": N_("cell"), "BUILDING": N_("building"), "FACILITY": N_("facility")})
+BOND_STATUSES = Labels({"open": N_("open"), "closed": N_("closed")})
+CONTACT_KINDS = Labels({"family": N_("family"), "legal": N_("legal"),
+                        "consular": N_("consular")})
+CONTACT_MODES = Labels({"visit": N_("visit"), "call": N_("call"), "video": N_("video call"),
+                        "letter": N_("letter")})
+GRIEVANCE_CATEGORIES = Labels({
+    "living_conditions": N_("living conditions"), "food": N_("food"),
+    "health_care": N_("health care"), "treatment_by_staff": N_("treatment by staff"),
+    "safety": N_("safety"), "contact": N_("contact with the outside world"),
+    "legal_access": N_("access to a lawyer"), "property": N_("property"),
+    "discipline": N_("discipline"), "other": N_("other")})
+GRIEVANCE_STATUSES = Labels({"open": N_("open"), "routed_to_monitor": N_("sent to the monitor"),
+                             "responded": N_("answered"), "closed": N_("closed")})
+# The duties a death in custody starts, as habeas.custody.records.DEATH_OBLIGATIONS
+# words them.
+DUTIES = Labels({duty: duty for duty in (
+    N_("notify the next of kin at once (Mandela Rule 69)"),
+    N_("notify the consulate of the person's state of nationality (VCCR art. 37(a))"),
+    N_("report to a judicial or other competent authority independent of the prison "
+       "administration, which opens an investigation (Mandela Rule 71(1))"),
+    N_("preserve the body and all evidence; hand the body to the family (Rule 72)"))})
+LABELS = {**nominations.LABELS, "custody": CUSTODY_STATUSES, "kind": PRISONER_KINDS,
+          "legal_status": LEGAL_STATUSES, "sex": SEXES, "security": SECURITY_LEVELS,
+          "basis": BASES, "stay": STAY_KINDS, "level": LEVELS, "bond": BOND_STATUSES,
+          "contact_kind": CONTACT_KINDS, "contact_mode": CONTACT_MODES,
+          "grievance_category": GRIEVANCE_CATEGORIES, "grievance_status": GRIEVANCE_STATUSES,
+          "duty": DUTIES}
 
 
 def _context(principal: Principal, **extra: Any) -> dict[str, Any]:
-    return {"principal": principal, "nav": navigation(principal), **extra}
+    return {"principal": principal, "nav": navigation(principal), "labels": LABELS, **extra}
 
 
 def openable(db: Session, principal: Principal, people: Iterable[str]) -> set[str]:
@@ -63,18 +105,6 @@ def openable(db: Session, principal: Principal, people: Iterable[str]) -> set[st
     if principal.scope is not None:
         query = query.where(Prisoner.legal_custodian == principal.scope)
     return set(db.scalars(query))
-
-
-def sentence_text(sentence: dict[str, Any]) -> str:
-    """sentence_text: '7 years', '2 years 6 months', 'life', 'indeterminate'."""
-    kind = sentence.get("kind", "determinate")
-    if kind != "determinate":
-        return str(kind)
-    parts = [f"{n} {unit if n == 1 else unit + 's'}"
-             for n, unit in ((sentence.get("years", 0), "year"),
-                             (sentence.get("months", 0), "month"),
-                             (sentence.get("days", 0), "day")) if n]
-    return " ".join(parts) or "no custodial term"
 
 
 @dataclass(frozen=True)
@@ -142,13 +172,9 @@ def person_page(request: Request, public_id: str,
         auth.record_read(db, principal, kind="prisoner", record_id=public_id, channel="web",
                          purpose="custody file")
         return templates.TemplateResponse(request, "person.html", _context(
-            principal, lang=locale_of(request), p=p, n=nomination, data=data,
-            agreement=agreement,
+            principal, p=p, n=nomination, data=data, agreement=agreement,
             term_ends=term_end(agreement.starts_on, agreement.term_months) if agreement
-            else None, status=STATUS_WORDS.get(p.status, p.status),
-            affiliation=affiliation_label(p.affiliation_group, p.affiliation_basis),
-            convictions=[(c, sentence_text(c.get("sentence") or {}))
-                         for c in data.get("convictions") or []],
+            else None, convictions=data.get("convictions") or [],
             intake=custody.latest_intake(db, public_id),
             stays=latest_stays(db, public_id), timeline=timeline, bonds=bonds,
             may_open=openable(db, principal, others),

@@ -24,7 +24,7 @@ from habeas.dashboard import service as dashboard
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.facilities import service as facilities
 from habeas.facilities.capacity import STANDARDS
-from habeas.i18n import locale_of
+from habeas.i18n import N_, gettext, locale_of
 from habeas.nominations import service as nominations
 from habeas.timing import same_secret
 from habeas.web.common import (
@@ -53,8 +53,15 @@ def _cookie_flags() -> dict[str, Any]:
 
 # One answer for a wrong password, an unknown name, a deactivated user and a locked account,
 # so that neither a lockout nor its absence tells anyone which user names exist (ADR 0018).
-REFUSED = "Wrong user name or password."
-THROTTLED = "Too many failed logins from your address. Try again in {minutes} min."
+REFUSED = N_("Wrong user name or password.")
+THROTTLED = N_("Too many failed logins from your address. Try again in %(minutes)s min.")
+EXPIRED = N_("Your login form expired. Please try again.")
+LOGOUT_EXPIRED = N_("Your page expired; go back, reload and log out again.")
+
+
+def _said(request: Request, message: str, **values: str) -> str:
+    """_said is MESSAGE in the reader's language, with VALUES filled in."""
+    return gettext(locale_of(request), message) % values
 
 
 def _login_page(request: Request, error: str | None = None, status: int = 200,
@@ -81,8 +88,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
           csrf: str = Form(""), next_path: str = Form("", alias="next")) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE)
     if not expected or not same_secret(csrf, expected):
-        return _login_page(request, "Your login form expired. Please try again.", 403, username,
-                           next_path)
+        return _login_page(request, _said(request, EXPIRED), 403, username, next_path)
     engine = engine_of(request)
     settings = get_settings()
     client = request.client.host if request.client else "unknown"
@@ -94,10 +100,10 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
                                    lifetime=timedelta(hours=settings.session_hours))
     if decision.retry_after is not None:
         minutes = str(max(1, -(-decision.retry_after // 60)))
-        return _login_page(request, THROTTLED.format(minutes=minutes), 429, username, next_path,
-                           headers={"Retry-After": str(decision.retry_after)})
+        return _login_page(request, _said(request, THROTTLED, minutes=minutes), 429, username,
+                           next_path, headers={"Retry-After": str(decision.retry_after)})
     if secret is None:
-        return _login_page(request, REFUSED, 401, username, next_path)
+        return _login_page(request, _said(request, REFUSED), 401, username, next_path)
     response = RedirectResponse(safe_next(next_path) or "/", status_code=303)
     response.set_cookie(SESSION_COOKIE, secret,
                         max_age=settings.session_hours * 3600, **_cookie_flags())
@@ -112,7 +118,7 @@ def logout(request: Request, csrf: str = Form("")) -> Response:
     if principal is None or secret is None:
         return RedirectResponse("/login", status_code=303)
     if not principal.csrf_token or not same_secret(csrf, principal.csrf_token):
-        return HTMLResponse("Your page expired; go back, reload and log out again.", 403)
+        return HTMLResponse(_said(request, LOGOUT_EXPIRED), 403)
     with unit_of_work(engine_of(request)) as db:
         auth.end_session(db, secret)
     response = RedirectResponse("/login", status_code=303)

@@ -29,19 +29,34 @@ from habeas.auth.service import Principal
 from habeas.custody.models import Prisoner
 from habeas.db import read_session, unit_of_work
 from habeas.errors import DomainError, NotFound, field_error
+from habeas.i18n import N_
 from habeas.nominations.models import NominationRecord
 from habeas.transfers import service as transfers
 from habeas.transfers.models import Manifest, ManifestPerson
 from habeas.transfers.schemas import HandoverIn, ManifestIn
 from habeas.validation import describe
 from habeas.web.common import Problem, form_principal, page_principal, problem_of, templates
-from habeas.web.custody import error_page, page_context
+from habeas.web.custody import LABELS, error_page, page_context
 
 router = APIRouter(include_in_schema=False)
 # At most this many accepted people are offered on the planning form at once.
 READY_SHOWN = 500
 LEG_FIELDS = ("mode", "carrier", "number", "origin", "destination", "departs_at",
               "arrives_at")
+# The words for what the records store, translated where shown.
+MANIFEST_STATUS = {"planned": N_("planned"), "approved": N_("approved"),
+                   "departed": N_("departed"), "arrived": N_("arrived"),
+                   "cancelled": N_("cancelled")}
+# A person on a manifest: outbound, or back to the sending state.
+ON_MANIFEST = {"listed": N_("listed"), "removed": N_("removed"), "departed": N_("departed"),
+               "handed_over": N_("handed over"), "return_required": N_("return required"),
+               "released": N_("released"), "returned": N_("returned")}
+GATE_OUTCOME = {"pass": N_("pass"), "fail": N_("fail"), "review": N_("review")}
+MODE = {"flight": N_("flight"), "road": N_("road")}
+TRANSFER_LABELS = {**LABELS, "manifest_status": MANIFEST_STATUS, "on_manifest": ON_MANIFEST,
+                   "outcome": GATE_OUTCOME, "mode": MODE}
+NO_ONE_CHOSEN = N_("choose at least one accepted person")
+NOT_A_MOMENT = N_("give the date and time in UTC, YYYY-MM-DD HH:MM")
 
 
 def people_counts(db: Session, manifests: list[str]) -> dict[str, dict[str, int]]:
@@ -72,7 +87,7 @@ def when(text: str, name: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise field_error(name, "give the date and time in UTC, YYYY-MM-DD HH:MM") from None
+        raise field_error(name, NOT_A_MOMENT) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -103,7 +118,7 @@ def _manifests_page(request: Request, principal: Principal, *, problem: Problem 
                        "origin": "", "destination": "", "departs_at": "", "arrives_at": ""}
     return templates.TemplateResponse(request, "manifests.html", page_context(
         principal, manifests=manifests, counts=counts, may_plan=may_plan, ready=ready,
-        shown=READY_SHOWN, problem=problem, form=form),
+        shown=READY_SHOWN, problem=problem, form=form, labels=TRANSFER_LABELS),
         status_code=problem.status if problem else 200)
 
 
@@ -119,7 +134,7 @@ def manifests_page(request: Request) -> Response:
 def manifest_body(people: list[str], leg: dict[str, str]) -> dict[str, Any]:
     """manifest_body turns the planning form into the ManifestIn document the API takes."""
     if not people:
-        raise field_error("people", "choose at least one accepted person")
+        raise field_error("people", NO_ONE_CHOSEN)
     return {"people": people, "legs": [{
         "mode": leg["mode"], "carrier": leg["carrier"].strip(),
         "number": leg["number"].strip() or None, "origin": leg["origin"].strip(),
@@ -198,7 +213,7 @@ def _manifest_page(request: Request, principal: Principal, manifest_id: str, *,
             may_depart=allowed(principal.role, Action.DEPART_TRANSFERS),
             may_receive=allowed(principal.role, Action.RECEIVE_TRANSFERS),
             to_hand_over=[(e, n) for e, n in people if e.status == "departed"],
-            problem=problem, form=form, done=done),
+            problem=problem, form=form, done=done, labels=TRANSFER_LABELS),
             status_code=problem.status if problem else 200)
 
 
