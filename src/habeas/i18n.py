@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 from babel.support import Translations
 
 if TYPE_CHECKING:  # this module is imported by the domain cores: no web code at run time
@@ -42,6 +42,7 @@ COOKIE = "lang"
 # Each language named in itself, for the switch in every page's header.
 NAMES = {"en": "English", "es": "Español"}
 REMEMBER_SECONDS = 365 * 24 * 3600
+MONEY_PATTERN = "¤¤\u00a0#,##0.00;¤¤\u00a0-#,##0.00"
 log = logging.getLogger(__name__)
 _missed: dict[str, set[str]] = {}
 
@@ -185,9 +186,12 @@ def format_number(value: int | float | Decimal | None, locale: str) -> str:
 
 
 def format_money(minor: int | None, currency: str, locale: str) -> str:
-    """format_money is integer minor units of CURRENCY (ISO 4217, two decimals) in LOCALE's
-    digits, always with the ISO code: an invoice between two states names its currency."""
+    """format_money is integer MINOR units of CURRENCY (ISO 4217) in LOCALE's digits, always
+    with the ISO code ("USD 1,234.50", "USD 1.234,50", "USD -5.00"): an invoice between two
+    states names its currency, never an ambiguous "$". The decimals are the currency's own
+    (JPY 0, BHD 3), from CLDR."""
     if minor is None:
         return "—"
-    return format_currency(Decimal(minor) / 100, currency, format="¤¤\u00a0#,##0.00",
-                           locale=locale, currency_digits=False)
+    digits = get_currency_precision(currency)
+    return format_currency(Decimal(minor).scaleb(-digits), currency, format=MONEY_PATTERN,
+                           locale=locale, currency_digits=True)

@@ -115,7 +115,7 @@ class TestInvoicePdf:
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["number"] is None  # a preview
         text, _, _ = read_pdf(path.read_bytes())
-        assert "Invoice preview (not issued)" in text and "2025-05" in text
+        assert "Invoice preview (not issued)" in text and "May 2025" in text
 
 
 class TestTemplate:

@@ -41,7 +41,8 @@ def test_dates_numbers_and_money_are_written_as_each_language_writes_them() -> N
     assert i18n.format_number(1234567, "es") == "1.234.567"
     assert i18n.format_money(123456789, "USD", "en") == "USD\u00a01,234,567.89"
     assert i18n.format_money(123456789, "USD", "es") == "USD\u00a01.234.567,89"
-    assert i18n.format_money(-5, "USD", "en") == "-USD\u00a00.05"
+    assert i18n.format_money(-5, "USD", "en") == "USD\u00a0-0.05"
+    assert i18n.format_money(1234, "JPY", "en") == "JPY\u00a01,234"  # no minor unit
     assert i18n.format_money(None, "USD", "es") == "—"
     moment = datetime(2026, 11, 30, 14, 5, tzinfo=UTC)
     assert i18n.format_moment(moment, "en").endswith("UTC")

@@ -12,9 +12,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -135,6 +136,24 @@ def test_a_monitor_reads_cells_and_a_sending_state_only_its_own_people(
     assert _status(counsel, cell) == 403
 
 
+def _turn_to(page: Page, rows: Locator) -> None:
+    """_turn_to follows a list's "next" links until ROWS show: a manifest's people come a
+    page at a time (issue 9)."""
+    while rows.count() == 0:
+        following = page.locator('a[rel="next"]')
+        expect(following).to_have_count(1)
+        page.goto(urljoin(page.url, following.get_attribute("href") or ""))
+
+
+def _count_across(page: Page, rows: Locator) -> int:
+    """_count_across: how many ROWS the list shows on this page and every later one."""
+    seen = rows.count()
+    while (following := page.locator('a[rel="next"]')).count():
+        page.goto(urljoin(page.url, following.get_attribute("href") or ""))
+        seen += rows.count()
+    return seen
+
+
 def test_manifests_show_every_gate_and_who_was_stopped(browser: Browser, site: Site) -> None:
     officer = log_in(browser, site.url, "us.officer")
     officer.get_by_role("link", name="Transfers").click()
@@ -144,6 +163,7 @@ def test_manifests_show_every_gate_and_who_was_stopped(browser: Browser, site: S
     expect(officer.get_by_test_id("legs")).to_contain_text(
         "Harlingen, TX (HRL) → San Salvador (SAL)")
     stopped = officer.locator("tr.person-removed")
+    _turn_to(officer, stopped)
     expect(stopped).to_have_count(1)
     expect(stopped).to_contain_text("NO_LEGAL_HOLD: barred by stay 4:25-cv-00412-STAY")
     expect(stopped.locator("li.gate-fail")).to_have_text(
@@ -159,9 +179,9 @@ def test_manifests_show_every_gate_and_who_was_stopped(browser: Browser, site: S
     # Stopped in the air by the court order, then flown back the next morning.
     expect(officer.get_by_test_id("counts")).to_contain_text("48 returned")
     sent_back = officer.locator("tr.person-returned")
-    expect(sent_back).to_have_count(48)
-    expect(sent_back.first).to_contain_text("tro 1:25-cv-01101-TRO")
+    expect(sent_back.first).to_contain_text("temporary restraining order 1:25-cv-01101-TRO")
     expect(sent_back.first).to_contain_text("while")
+    assert _count_across(officer, sent_back) == 48
 
 
 def test_intake_refuses_a_bad_field_then_takes_the_person_in(browser: Browser,

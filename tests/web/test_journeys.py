@@ -191,11 +191,11 @@ def test_sending_imports_nominations_sees_the_decisions_and_serves_notice(
     officer.get_by_role("link", name="S-1").click()
     expect(officer.get_by_test_id("decision")).to_have_text("eligible")
     officer.get_by_label("Served on").fill("2025-03-02")
-    officer.get_by_label("Language").fill("en")
+    officer.get_by_label("Language", exact=True).fill("en")
     officer.get_by_role("button", name="Record notice").click()
     expect(officer.get_by_role("alert")).to_contain_text("person's language ('es')")
     officer.get_by_label("Served on").fill("2025-03-02")
-    officer.get_by_label("Language").fill("es")
+    officer.get_by_label("Language", exact=True).fill("es")
     officer.get_by_role("button", name="Record notice").click()
     expect(officer.get_by_test_id("notice-text")).to_contain_text("AVISO DE TRASLADO PROPUESTO")
     shoot(officer, "notice")
@@ -330,7 +330,7 @@ def test_counsel_registers_a_court_order_and_sees_the_person_taken_off(
 
     counsel.goto(fresh.url + "/holds")
     expect(row).to_contain_text(
-        f"{fresh.stopped} taken off manifest {fresh.counsel_manifest} on 2025-04-20")
+        f"{fresh.stopped} taken off manifest {fresh.counsel_manifest} on Apr 20, 2025")
     shoot(counsel, "court-orders")
 
 

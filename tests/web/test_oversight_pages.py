@@ -31,6 +31,7 @@ from habeas.custody import service as custody
 from habeas.custody.models import IntegrityRun, Prisoner, Solitary
 from habeas.custody.records import PROLONGED_SOLITARY_DAYS
 from habeas.db import read_session, unit_of_work, utcnow
+from habeas.i18n import format_day
 from habeas.nominations.service import Row
 from habeas.oversight import service as oversight
 from habeas.oversight.schemas import (
@@ -159,7 +160,8 @@ def test_the_report_lists_every_check_and_shows_zeros(browser: Browser, site: Si
     officer.get_by_label("As of").fill(AS_OF.isoformat())
     officer.get_by_role("button", name="Show").click()
     expect(officer).to_have_url(re.compile(rf"/integrity\?on={AS_OF}"))
-    expect(officer.get_by_role("heading", level=1)).to_contain_text(f"as of {AS_OF}")
+    expect(officer.get_by_role("heading", level=1)).to_contain_text(
+        f"as of {format_day(AS_OF, 'en')}")
 
     checks = officer.get_by_test_id("checks").locator("tbody")
     expect(checks).to_have_count(len(lines))
@@ -174,7 +176,7 @@ def test_the_report_lists_every_check_and_shows_zeros(browser: Browser, site: Si
     overdue.get_by_role("group").get_by_text("Who and what is behind").click()
     expect(overdue.get_by_role("link", name=f"#{site.overdue}", exact=True)).to_be_visible()
     expect(overdue).to_contain_text(f"finding {site.overdue} (critical) at CECOT: response due "
-                                    "2026-04-10, 20 day(s) overdue")
+                                    "Apr 10, 2026, 20 day(s) overdue")
     # The sending state reads the report, but records nothing.
     expect(officer.get_by_role("button", name="Record today's report on the ledger")
            ).to_have_count(0)
@@ -196,7 +198,8 @@ def test_a_prolonged_solitary_line_drills_down_to_the_person_and_the_event(
     expect(person).to_be_hidden()
     line.get_by_text("Who and what is behind these 2").click()
     expect(line).to_contain_text(f"{episode.public_id}: 19 days from "
-                                 f"{episode.started_at:%Y-%m-%d}; NO independent review")
+                                 f"{format_day(episode.started_at.date(), 'en')}; "
+                                 "NO independent review")
     event.click()
     expect(monitor).to_have_url(f"{site.url}/events/{episode.seq}")
     expect(monitor.get_by_role("main")).to_contain_text("solitary.started")
@@ -235,7 +238,7 @@ def test_a_monitor_records_todays_report_and_the_receiving_state_may_not(
         run = db.get_one(IntegrityRun, seq)
     expect(runs).to_have_count(before + 1)
     expect(runs.first).to_contain_text(f"#{seq}")
-    expect(runs.first).to_contain_text(run.as_of.isoformat())
+    expect(runs.first).to_contain_text(format_day(run.as_of, "en"))
     expect(runs.first).to_contain_text(run.sha256)
     expect(runs.first).to_contain_text("prolonged solitary 2")
     assert run.as_of == run.recorded_at.date()
@@ -254,24 +257,24 @@ def test_an_inspection_shows_its_findings_and_which_answer_is_overdue(
         overdue_now = len(oversight.overdue_findings(db, utcnow().date()))
     expect(monitor.get_by_test_id("overdue").locator("tbody tr")).to_have_count(overdue_now)
     expect(monitor.get_by_test_id("overdue").locator("tr", has_text="without an independent")
-           ).to_contain_text("2026-04-10")
+           ).to_contain_text("Apr 10, 2026")
     expect(monitor.get_by_test_id("inspections").locator("tbody tr")).to_have_count(visits)
-    visit = monitor.get_by_test_id("inspections").locator("tbody tr", has_text="2026-03-10")
+    visit = monitor.get_by_test_id("inspections").locator("tbody tr", has_text="Mar 10, 2026")
     expect(visit).to_contain_text("unannounced")
     expect(visit).to_contain_text("Inés Duarte, Tomás Rivas")
     expect(visit).to_contain_text("1 overdue, 1 responded")
-    visit.get_by_role("link", name="2026-03-10").click()
+    visit.get_by_role("link", name="Mar 10, 2026").click()
 
     expect(monitor).to_have_url(f"{site.url}/inspections/{site.inspection}")
     expect(monitor.get_by_test_id("summary")).to_contain_text("Unannounced visit.")
     answered = monitor.get_by_test_id(f"finding-{site.answered}")
     expect(answered).to_contain_text("No drinking water")
     expect(answered.get_by_test_id("answer")).to_contain_text(
-        "accepted on 2026-03-25 by user:sv.warden")
+        "accepted on Mar 25, 2026 by user:sv.warden")
     expect(answered.get_by_test_id("answer")).to_contain_text("a 5,000-litre reserve tank")
     overdue = monitor.get_by_test_id(f"finding-{site.overdue}")
     expect(overdue).to_contain_text("critical")
-    expect(overdue.get_by_test_id("answer")).to_contain_text(re.compile(r"day\(s\) overdue"))
+    expect(overdue.get_by_test_id("answer")).to_contain_text(re.compile(r"days? overdue"))
     overdue.get_by_role("link", name=site.transferee).click()
     expect(monitor).to_have_url(f"{site.url}/people/{site.transferee}")
 

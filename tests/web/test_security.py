@@ -309,7 +309,10 @@ def test_static_scripts_are_files_of_ours(client: TestClient) -> None:
 # --- CSRF -------------------------------------------------------------------------------------
 
 class _Text(HTMLParser):
-    """_Text collects a page's visible text nodes and the element each is in."""
+    """_Text collects a page's visible text nodes, leaving out scripts and code (an event's
+    payload keys, digests: the same in every language)."""
+
+    NOT_TEXT = ("script", "style", "code", "pre")
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -317,13 +320,13 @@ class _Text(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._skip += tag in ("script", "style")
+        self._skip += tag in self.NOT_TEXT
         for name, value in attrs:
             if name in ("placeholder", "title", "aria-label", "alt") and value:
                 self.nodes.append(value.strip())
 
     def handle_endtag(self, tag: str) -> None:
-        self._skip -= tag in ("script", "style") and self._skip > 0
+        self._skip -= tag in self.NOT_TEXT and self._skip > 0
 
     def handle_data(self, data: str) -> None:
         if not self._skip and data.strip():

@@ -4,7 +4,9 @@ page and the PDF (DESIGN.md §8: "PDF + JSON + CSV").
 The PDF is WeasyPrint's rendering of that template, A4, in the DejaVu Sans fonts bundled
 in billing/fonts/ (so it looks the same on every machine), fetching nothing but those
 fonts. Lines are rendered from their keys, so a new kind of line or a new key shows up
-without a template change.
+without a template change. The document speaks its reader's language (the page's, or the
+one the PDF is asked in): its words from the catalogues, its dates, months and money as
+that language writes them; what was recorded (rates, reasons, names) is quoted as issued.
 """
 
 from __future__ import annotations

@@ -4,18 +4,22 @@ credit notes, payments and disputes; the PDF; the sustainability report (DESIGN.
 Thin, as the other pages: parse, call habeas.billing.service / document / report, render.
 A sending user sees only its own agreements' invoices (DESIGN.md §2). An invoice names
 people, so opening one (page or PDF) is recorded (Mandela Rule 9). A bad form field comes
-back on the page, named, with the values entered.
+back on the page, named, with the values entered. The pages and the PDF speak the reader's
+language, its dates, numbers and money too; an amount is read as that language writes it.
+The invoices and an invoice's lines come a page at a time (habeas.web.paging), and the
+payment form records one payment however often the same form is posted (FormOnce).
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from babel import Locale
 from babel.dates import format_date
@@ -30,11 +34,12 @@ from babel.numbers import (
 )
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.orm import Session, defer
 
 from habeas.agreements.models import Agreement
 from habeas.api.deps import engine_of
+from habeas.api.idempotency import KEY_LIFETIME, IdempotencyKey, key_problem, request_digest
 from habeas.auth import service as auth
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
@@ -42,7 +47,7 @@ from habeas.billing import document, report, service, sustain
 from habeas.billing.arithmetic import round_half_up
 from habeas.billing.models import Invoice
 from habeas.db import read_session, unit_of_work, utcnow
-from habeas.errors import DomainError, NotFound, field_error
+from habeas.errors import Conflict, DomainError, NotFound, field_error
 from habeas.i18n import DEFAULT, N_, gettext, locale_of
 from habeas.ledger.models import Event
 from habeas.web.common import (
@@ -53,10 +58,12 @@ from habeas.web.common import (
     problem_of,
     templates,
 )
+from habeas.web.paging import paginate
 from habeas.web.people import openable
 
 router = APIRouter(include_in_schema=False)
 document.install(templates.env)  # the invoice's filters, in the reader's language
+Columns = TypeVarTuple("Columns")  # what a query selects
 # What a service calls a field, as the form calls it.
 FORM_FIELDS = {"amount_minor": "amount", "document": "line"}
 # An invoice's ageing (service.ageing) when it is not days past due.
@@ -108,20 +115,48 @@ def invoices_page(request: Request, agreement: str = "") -> Response:
     return _invoices_page(request, principal, agreement)
 
 
+def _visible(query: Select[*Columns], agreement: str | None, scope: str | None
+             ) -> Select[*Columns]:
+    """_visible narrows QUERY (over Invoice) to AGREEMENT's invoices and to those SCOPE may
+    see, as service.list_invoices does: a sending state sees only its own agreements'."""
+    if agreement is not None:
+        query = query.where(Invoice.agreement_ref == agreement)
+    if scope is not None:
+        query = query.join(Agreement, Agreement.ref == Invoice.agreement_ref).where(
+            Agreement.sending_party == scope)
+    return query
+
+
+def _invoice_rows(db: Session, agreement: str | None, scope: str | None, limit: int,
+                  offset: int) -> list[Invoice]:
+    """_invoice_rows is one page of the visible invoices, oldest first, without their lines
+    (the list shows none, and an invoice may bill hundreds of people)."""
+    query = select(Invoice).options(defer(Invoice.lines)).order_by(Invoice.seq)
+    return list(db.scalars(_visible(query, agreement, scope).limit(limit).offset(offset)))
+
+
+def _owed(db: Session, agreement: str | None, scope: str | None) -> dict[str, int]:
+    """_owed is what every visible invoice (not only the page's) still owes, by currency."""
+    balance = func.sum(Invoice.total_minor + Invoice.credited_minor - Invoice.paid_minor)
+    query = select(Invoice.currency, balance).group_by(Invoice.currency) \
+        .order_by(Invoice.currency)
+    return {currency: int(owed) for currency, owed in db.execute(
+        _visible(query, agreement, scope)).all()}
+
+
 def _invoices_page(request: Request, principal: Principal, agreement: str, *,
                    problem: Problem | None = None, entered: dict[str, str] | None = None
                    ) -> Response:
     today = utcnow().date()
+    chosen, scope = agreement or None, principal.scope
     with read_session(engine_of(request)) as db:
-        invoices = service.list_invoices(db, agreement=agreement or None,
-                                         scope=principal.scope)
+        listed = paginate(request, lambda limit, offset: _invoice_rows(
+            db, chosen, scope, limit, offset), path="/billing/invoices")
         mine = _agreements(db, principal)
         return templates.TemplateResponse(request, "billing_invoices.html", _context(
-            principal, invoices=invoices, ageing={i.seq: service.ageing(i, today)
-                                                  for i in invoices},
-            agreements=mine, chosen=agreement, today=today,
-            owed={c: sum(i.balance_minor for i in invoices if i.currency == c)
-                  for c in sorted({i.currency for i in invoices})},
+            principal, invoices=listed.items, listed=listed,
+            ageing={i.seq: service.ageing(i, today) for i in listed.items},
+            agreements=mine, chosen=agreement, today=today, owed=_owed(db, chosen, scope),
             may_issue=allowed(principal.role, Action.ISSUE_INVOICES), problem=problem,
             issue=entered or {"agreement": mine[0].ref if mine else "",
                               "period": last_month(today)}),
@@ -194,17 +229,25 @@ def _invoice_page(request: Request, principal: Principal, seq: int, *,
                          purpose="invoice")
         contested = {d.line for d in disputes if d.status in ("open", "accepted")}
         by_line = {int(line["line"]): line for line in doc.lines if "line" in line}
+        # The page shows the lines a page at a time (the PDF, all of them); its links do
+        # not carry the notice of what was just recorded.
+        line_page = paginate(request, lambda limit, offset: doc.lines[offset:offset + limit],
+                             path=f"/billing/invoices/{seq}")
+        line_page = replace(line_page, query=tuple(
+            (k, v) for k, v in line_page.query if k != "recorded"))
         return templates.TemplateResponse(request, "billing_invoice.html", _context(
             principal, doc=doc, invoice=invoice, ageing=service.ageing(invoice, today),
+            line_page=line_page,
             disputes=disputes, by_line=by_line, today=today, recorded=recorded,
             disputable=[line for n, line in sorted(by_line.items()) if n not in contested],
-            may_open=openable(db, principal, [str(line.get("public_id")) for line in doc.lines
+            may_open=openable(db, principal, [str(line.get("public_id"))
+                                              for line in line_page.items
                                               if line.get("public_id")]),
             may_pay=allowed(principal.role, Action.RECORD_PAYMENTS)
             and invoice.balance_minor > 0,
             may_dispute=allowed(principal.role, Action.DISPUTE_INVOICES),
             may_decide=allowed(principal.role, Action.DECIDE_DISPUTES),
-            problem=problem, form=entered or {
+            form_key=secrets.token_urlsafe(24), problem=problem, form=entered or {
                 "amount": major(invoice.balance_minor, invoice.currency, locale_of(request)),
                 "paid_on": today.isoformat(), "reference": "", "line": "", "reason": ""}),
             status_code=problem.status if problem else 200)
@@ -265,15 +308,81 @@ def _act(request: Request, seq: int, path: str, csrf: str, form: str,
                             status_code=303)
 
 
+# A payment form's one-time key, stored as an Idempotency-Key is (ADR 0019) under this prefix.
+FORM_KEY_PREFIX = "form:"
+
+
+@dataclass(frozen=True)
+class FormOnce:
+    """FormOnce is one posting of a form that carries a one-time key (the page renders a new
+    key each time): the key as stored, and what "the same posting" is (its fields)."""
+
+    principal: str
+    key: str
+    path: str
+    digest: str
+
+    @classmethod
+    def of(cls, who: Principal, form_key: str, path: str, fields: dict[str, str]
+           ) -> FormOnce | None:
+        """of is the posting's key, or None when the form sent none (a script, not the
+        page); a malformed key is refused, as the page would never send it."""
+        if not form_key:
+            return None
+        key = FORM_KEY_PREFIX + form_key
+        if key_problem([key]) is not None:
+            raise field_error("form_key", N_("the form is out of date: reload the page"))
+        body = "&".join(f"{k}={v}" for k, v in sorted(fields.items())).encode()
+        return cls(f"user:{who.user_id}", key, path, request_digest("POST", path, b"", body))
+
+    def done(self, db: Session) -> int | None:
+        """done is the ledger event this key's posting already recorded, or None. The same
+        key with other fields is not a double click but a reused page: refused, and the page
+        shown again carries a new key."""
+        row = db.get(IdempotencyKey, (self.principal, self.key))
+        if row is None or row.created_at <= utcnow() - KEY_LIFETIME:
+            return None
+        if row.request_sha256 != self.digest:
+            raise Conflict(N_("this form was already used to record a payment; check the "
+                              "payments received, then fill in the form again"))
+        return int(row.body)
+
+    def remember(self, db: Session, seq: int, location: str) -> None:
+        """remember stores that this posting recorded event SEQ, in the transaction that
+        recorded it: both are committed, or neither."""
+        now = utcnow()
+        db.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at
+                                                <= now - KEY_LIFETIME))
+        db.add(IdempotencyKey(principal=self.principal, key=self.key, method="POST",
+                              path=self.path[:500], request_sha256=self.digest, status=303,
+                              body=str(seq), content_type=None, location=location,
+                              created_at=now))
+
+
 @router.post("/billing/invoices/{seq}/payments", response_class=HTMLResponse)
 def payment_form(request: Request, seq: int, amount: str = Form(""), paid_on: str = Form(""),
-                 reference: str = Form(""), csrf: str = Form("")) -> Response:
-    """payment_form records a payment against the invoice (partial allowed)."""
+                 reference: str = Form(""), csrf: str = Form(""),
+                 form_key: str = Form("")) -> Response:
+    """payment_form records a payment against the invoice (partial allowed), once per
+    rendering of the form: posting the same form again (a double click, a resent request)
+    shows the payment it recorded instead of recording another (FormOnce)."""
     entered = {"amount": amount, "paid_on": paid_on, "reference": reference, "line": "",
                "reason": ""}
     lang = locale_of(request)
 
     def act(db: Session, who: Principal) -> int:
+        once = FormOnce.of(who, form_key, request.url.path,
+                           {"amount": amount, "paid_on": paid_on, "reference": reference})
+        # Under the unit of work's write lock: a twin posting waits, then finds this one's.
+        recorded = once.done(db) if once is not None else None
+        if recorded is not None:
+            return recorded
+        paid = record(db, who)
+        if once is not None:
+            once.remember(db, paid, f"/billing/invoices/{seq}?recorded={paid}#payment")
+        return paid
+
+    def record(db: Session, who: Principal) -> int:
         invoice = service.get_invoice(db, seq, scope=who.scope)
         minor = to_minor(amount, invoice.currency, lang)
         try:

@@ -7,14 +7,14 @@ to a sending user's own state (DESIGN.md §2).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from habeas.api.deps import engine_of
@@ -22,18 +22,20 @@ from habeas.auth import service as auth
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
 from habeas.custody import service as custody
+from habeas.custody.models import Prisoner
 from habeas.custody.schemas import SecurityLevel
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError, NotFound
-from habeas.facilities import housing
 from habeas.facilities import service as facilities
 from habeas.facilities.capacity import STANDARDS
 from habeas.facilities.models import Building, NonAssociation
 from habeas.i18n import DEFAULT, N_, gettext, locale_of
 from habeas.nominations.schemas import AffiliationBasis
 from habeas.web.common import navigation, page_principal, templates
+from habeas.web.paging import Page, paginate
 
 router = APIRouter(include_in_schema=False)
+T = TypeVar("T")
 PUBLIC_ID = r"^[A-Z0-9]{1,16}$"
 # The map's legend. Shown through _() in the template: a literal % is written %%.
 BANDS = (("u0", N_("empty")), ("u1", N_("under 50%% of max capacity")), ("u2", N_("50–79%%")),
@@ -87,6 +89,12 @@ templates.env.filters["stamp"] = stamp
 
 def page_context(principal: Principal, **extra: Any) -> dict[str, Any]:
     return {"principal": principal, "nav": navigation(principal), "labels": LABELS, **extra}
+
+
+def without(page: Page[T], *notices: str) -> Page[T]:
+    """without: PAGE whose links leave out the query's one-time NOTICES (?done=, ?intake=),
+    so the next page does not say again what was just done."""
+    return replace(page, query=tuple((k, v) for k, v in page.query if k not in notices))
 
 
 def error_page(request: Request, principal: Principal, exc: DomainError) -> Response:
@@ -171,6 +179,14 @@ def blocks(db: Session, code: str) -> list[Block]:
     return list(found.values())
 
 
+def waiting_rows(db: Session, code: str, limit: int, offset: int) -> list[Prisoner]:
+    """waiting_rows: one page of the people handed over to facility CODE and awaiting intake
+    (custody.waiting_for_intake, a page at a time)."""
+    return list(db.scalars(select(Prisoner).where(
+        Prisoner.facility_code == code, Prisoner.status == "handed_over")
+        .order_by(Prisoner.public_id).limit(limit).offset(offset)))
+
+
 @router.get("/facilities", response_class=HTMLResponse)
 def first_facility(request: Request) -> Response:
     """first_facility sends the user to the first facility's map (the nav's 'Facility')."""
@@ -197,11 +213,13 @@ def facility_page(request: Request, code: str,
         except DomainError as exc:
             return error_page(request, principal, exc)
         may_intake = allowed(principal.role, Action.RECORD_INTAKE)
+        waiting = without(paginate(request, lambda limit, offset: waiting_rows(
+            db, code, limit, offset) if may_intake else []), "intake")
         return templates.TemplateResponse(request, "facility.html", page_context(
             principal, facility=facility, summary=facilities.capacity(db, code),
             forecast=facilities.forecast(db, code, utcnow().date()),
             by_status=custody.count_by_status(db, code), blocks=blocks(db, code),
-            waiting=custody.waiting_for_intake(db, code) if may_intake else [],
+            waiting=waiting.items, waiting_page=waiting,
             may_intake=may_intake, may_open=allowed(principal.role, Action.READ_CUSTODY),
             standards=STANDARDS, bands=BANDS, marks=MARKS, taken_in=intake))
 
@@ -215,6 +233,33 @@ def find_cell(db: Session, code: str, building: str, cell: str) -> facilities.Ce
         if view.code == cell:
             return view
     raise NotFound(f"cell {building}/{cell} not found in {code}")
+
+
+def in_cell(code: str, building: str, cell: str) -> ColumnElement[bool]:
+    """in_cell: the condition for a person present in the cell (as housing.occupants)."""
+    return and_(Prisoner.facility_code == code, Prisoner.building_code == building,
+                Prisoner.cell_code == cell, Prisoner.status.in_(facilities.PRESENT))
+
+
+def seen_by(place: ColumnElement[bool], scope: str | None) -> ColumnElement[bool]:
+    """seen_by: the people of PLACE that SCOPE may see: a sending state only the people in
+    its legal custody (DESIGN.md §2)."""
+    return place if scope is None else and_(place, Prisoner.legal_custodian == scope)
+
+
+def occupant_rows(db: Session, visible: ColumnElement[bool], limit: int,
+                  offset: int) -> list[Prisoner]:
+    """occupant_rows: one page of the people in a cell the reader may see (VISIBLE)."""
+    return list(db.scalars(select(Prisoner).where(visible).order_by(Prisoner.public_id)
+                           .limit(limit).offset(offset)))
+
+
+def hidden_from(db: Session, place: ColumnElement[bool], scope: str | None) -> int:
+    """hidden_from: how many people in the cell SCOPE may not see (another state's)."""
+    if scope is None:
+        return 0
+    return db.scalar(select(func.count()).select_from(Prisoner).where(
+        place, Prisoner.legal_custodian != scope)) or 0
 
 
 def open_bonds(db: Session, people: list[str]) -> list[NonAssociation]:
@@ -239,10 +284,16 @@ def cell_page(request: Request, code: str, building: str, cell: str) -> Response
             view = find_cell(db, code, building, cell)
         except DomainError as exc:
             return error_page(request, principal, exc)
-        everyone = housing.occupants(db, code, building, cell)
-        # A sending state sees only the people in its legal custody (DESIGN.md §2).
-        shown = [p for p in everyone
-                 if principal.scope is None or p.legal_custodian == principal.scope]
+        place = in_cell(code, building, cell)
+        visible = seen_by(place, principal.scope)
+        listed = paginate(request, lambda limit, offset: occupant_rows(
+            db, visible, limit, offset))
+        shown = list(listed.items)
+        bonds = open_bonds(db, [p.public_id for p in shown])
+        # "in this cell" is said of anyone the reader may see in it, on this page or another.
+        named = {n.person_a for n in bonds} | {n.person_b for n in bonds}
+        here = set(db.scalars(select(Prisoner.public_id).where(
+            visible, Prisoner.public_id.in_(named)))) if named else set()
         # Who is in which cell is personal data: the read is recorded (Mandela Rule 9).
         auth.record_read(db, principal, kind="cell", record_id=f"{code}/{building}/{cell}",
                          channel="web", purpose="cell occupants")
@@ -250,6 +301,5 @@ def cell_page(request: Request, code: str, building: str, cell: str) -> Response
             principal, facility=facility, building=building, view=view,
             verdict=verdict(view), people=[(p, affiliation_label(
                 p.affiliation_group, p.affiliation_basis, locale_of(request))) for p in shown],
-            hidden=len(everyone) - len(shown),
-            bonds=open_bonds(db, [p.public_id for p in shown]),
-            here={p.public_id for p in shown}, standards=STANDARDS))
+            listed=listed, hidden=hidden_from(db, place, principal.scope), bonds=bonds,
+            here=here, standards=STANDARDS))

@@ -48,8 +48,6 @@ DOCUMENT = {"passport": N_("passport"), "national_id": N_("national identity car
             "travel_document": N_("travel document"), "other": N_("other document")}
 STANDING = {"citizen": N_("citizen"), "permanent_resident": N_("permanent resident"),
             "foreign_national": N_("foreign national"), "stateless": N_("stateless")}
-
-
 # The word that ends an emergency contact's line, in any language of the pages.
 EMERGENCY = N_("emergency")
 PROPERTY_LINE = N_("write “description; quantity”, the quantity a whole number")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -63,10 +64,10 @@ GRIEVANCE_STATUS_LABELS = {"open": N_("open"), "routed_to_monitor": N_("routed t
 CATEGORY_LABELS = {"living_conditions": N_("living conditions"), "food": N_("food"),
                    "health_care": N_("health care"),
                    "treatment_by_staff": N_("treatment by staff"), "safety": N_("safety"),
-                   "contact": N_("contact with the outside world"),
-                   "legal_access": N_("access to a lawyer"), "property": N_("property"),
+                   "contact": N_("contact"),
+                   "legal_access": N_("legal access"), "property": N_("property"),
                    "discipline": N_("discipline"), "other": N_("other")}
-FILER_LABELS = {"detained_person": N_("the detained person"), "counsel": N_("counsel"),
+FILER_LABELS = {"detained_person": N_("detained person"), "counsel": N_("counsel"),
                 "family": N_("family"), "staff": N_("staff"), "monitor": N_("monitor")}
 HOLD_KIND_LABELS = {"tro": N_("temporary restraining order"), "injunction": N_("injunction"),
                     "stay": N_("stay"), "withholding_of_removal": N_("withholding of removal"),
@@ -217,6 +218,9 @@ def _label(labels: dict[str, str]) -> Say:
     return lambda lang, code: gettext(lang, labels[code]) if code in labels else code
 
 
+# Babel takes tens of microseconds a date or a number, and a report's notes repeat the same
+# few hundred of them.
+@lru_cache(maxsize=4096)
 def _day(lang: str, day: str) -> str:
     return format_day(day, lang)
 
@@ -225,6 +229,7 @@ def _moment(lang: str, minute: str) -> str:  # the notes write "YYYY-MM-DD HH:MM
     return format_moment(datetime.fromisoformat(minute).replace(tzinfo=UTC), lang)
 
 
+@lru_cache(maxsize=4096)
 def _count(lang: str, digits: str) -> str:
     return format_number(int(digits), lang)
 

@@ -10,6 +10,7 @@ second plan of the same people and a second step of the same manifest.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -18,10 +19,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from habeas.agreements.models import Agreement
 from habeas.api.deps import engine_of
 from habeas.auth import service as auth
 from habeas.auth.permissions import Action, allowed
@@ -29,14 +32,16 @@ from habeas.auth.service import Principal
 from habeas.custody.models import Prisoner
 from habeas.db import read_session, unit_of_work
 from habeas.errors import DomainError, NotFound, field_error
-from habeas.i18n import N_
+from habeas.i18n import N_, format_day, gettext, locale_of
 from habeas.nominations.models import NominationRecord
 from habeas.transfers import service as transfers
 from habeas.transfers.models import Manifest, ManifestPerson
 from habeas.transfers.schemas import HandoverIn, ManifestIn
 from habeas.validation import describe
 from habeas.web.common import Problem, form_principal, page_principal, problem_of, templates
-from habeas.web.custody import LABELS, error_page, page_context
+from habeas.web.custody import LABELS, error_page, page_context, without
+from habeas.web.nominations import HOLD_KINDS, finding_text, findings
+from habeas.web.paging import paginate
 
 router = APIRouter(include_in_schema=False)
 # At most this many accepted people are offered on the planning form at once.
@@ -46,7 +51,7 @@ LEG_FIELDS = ("mode", "carrier", "number", "origin", "destination", "departs_at"
 # The words for what the records store, translated where shown.
 MANIFEST_STATUS = {"planned": N_("planned"), "approved": N_("approved"),
                    "departed": N_("departed"), "arrived": N_("arrived"),
-                   "cancelled": N_("cancelled")}
+                   "cancelled": N_("cancelled before departure")}
 # A person on a manifest: outbound, or back to the sending state.
 ON_MANIFEST = {"listed": N_("listed"), "removed": N_("removed"), "departed": N_("departed"),
                "handed_over": N_("handed over"), "return_required": N_("return required"),
@@ -55,6 +60,13 @@ GATE_OUTCOME = {"pass": N_("pass"), "fail": N_("fail"), "review": N_("review")}
 MODE = {"flight": N_("flight"), "road": N_("road")}
 TRANSFER_LABELS = {**LABELS, "manifest_status": MANIFEST_STATUS, "on_manifest": ON_MANIFEST,
                    "outcome": GATE_OUTCOME, "mode": MODE}
+# Why a manifest was cancelled, when habeas.transfers.service said it (else a person's words).
+CANCELLED = {"nobody passed the departure gates": N_("nobody passed the departure gates")}
+# Why a person in the air is sent back (habeas.transfers.service.mark_returns writes it).
+SENT_BACK = re.compile(r"(?P<kind>\w+) (?P<order>\S+) \((?P<court>.*)\) issued "
+                       r"(?P<day>\d{4}-\d{2}-\d{2}) while (?P<manifest>\w+) was (?P<status>\w+)")
+SENT_BACK_TEXT = N_("%(kind)s %(order)s (%(court)s), issued %(day)s, while %(manifest)s was "
+                    "%(status)s")
 NO_ONE_CHOSEN = N_("choose at least one accepted person")
 NOT_A_MOMENT = N_("give the date and time in UTC, YYYY-MM-DD HH:MM")
 
@@ -69,6 +81,71 @@ def people_counts(db: Session, manifests: list[str]) -> dict[str, dict[str, int]
                 .group_by(ManifestPerson.manifest_id, ManifestPerson.status)):
             counts[manifest][status] = n
     return counts
+
+
+def manifest_rows(db: Session, party: str | None, limit: int, offset: int) -> list[Manifest]:
+    """manifest_rows: one page of the manifests PARTY may see (as transfers.list_manifests:
+    a state sees those of its own agreements), the latest departure first."""
+    query = select(Manifest).order_by(Manifest.departure_date.desc(), Manifest.id)
+    if party is not None:
+        query = query.join(Agreement, Agreement.ref == Manifest.agreement_ref).where(
+            (Agreement.sending_party == party) | (Agreement.receiving_party == party))
+    return list(db.scalars(query.limit(limit).offset(offset)))
+
+
+def _people_query(manifest_id: str) -> Select[ManifestPerson, NominationRecord]:
+    """_people_query: the people on a manifest with their nominations, as
+    transfers.people_on orders them (by name)."""
+    return (select(ManifestPerson, NominationRecord)
+            .join(NominationRecord, NominationRecord.public_id == ManifestPerson.public_id)
+            .where(ManifestPerson.manifest_id == manifest_id)
+            .order_by(NominationRecord.family_name, NominationRecord.given_names,
+                      ManifestPerson.public_id))
+
+
+def people_rows(db: Session, manifest_id: str, limit: int, offset: int
+                ) -> list[tuple[ManifestPerson, NominationRecord]]:
+    """people_rows: one page of the people on a manifest."""
+    return [(e, n) for e, n in db.execute(_people_query(manifest_id).limit(limit)
+                                           .offset(offset))]
+
+
+def to_hand_over(db: Session, manifest_id: str) -> list[tuple[ManifestPerson, NominationRecord]]:
+    """to_hand_over: everyone on the manifest who departed and is not yet handed over, for
+    the handover form (at most one flight's people)."""
+    return [(e, n) for e, n in db.execute(_people_query(manifest_id).where(
+        ManifestPerson.status == "departed"))]
+
+
+def failed_gates(lang: str, entry: ManifestPerson) -> Markup | None:
+    """failed_gates: a person taken off, as the gates they failed (the reason stored is
+    "RULE: finding; …"), each finding in LANG; None when the reason says something else."""
+    failed = [g for g in entry.gates if g.get("outcome") == "fail"]
+    if not failed or entry.reason != "; ".join(f"{g['rule']}: {g['message']}" for g in failed):
+        return None
+    return Markup("; ").join(Markup("{}: {}").format(g["rule"], finding_text(lang, g["message"]))
+                             for g in failed)
+
+
+def sent_back(lang: str, reason: str) -> str | None:
+    """sent_back: the court order that sent a person in the air back, in LANG; None when
+    REASON is not one."""
+    found = SENT_BACK.fullmatch(reason)
+    if found is None:
+        return None
+    said = found.groupdict()
+    status = MANIFEST_STATUS.get(said["status"])
+    return gettext(lang, SENT_BACK_TEXT) % {
+        **said, "kind": gettext(lang, HOLD_KINDS[said["kind"]]),
+        "day": format_day(said["day"], lang),
+        "status": gettext(lang, status) if status else said["status"]}
+
+
+def reason_text(lang: str, entry: ManifestPerson) -> Markup | str:
+    """reason_text: why a person was taken off a manifest or sent back, in LANG; what the
+    page cannot read (a person's own words) is shown as it was written."""
+    reason = entry.reason or ""
+    return failed_gates(lang, entry) or sent_back(lang, reason) or reason
 
 
 def ready_to_plan(db: Session, party: str | None) -> list[NominationRecord]:
@@ -111,14 +188,15 @@ def _manifests_page(request: Request, principal: Principal, *, problem: Problem 
                     entered: dict[str, Any] | None = None) -> Response:
     may_plan = allowed(principal.role, Action.PLAN_TRANSFERS)
     with read_session(engine_of(request)) as db:
-        manifests = transfers.list_manifests(db, principal.scope)
-        counts = people_counts(db, [m.id for m in manifests])
+        listed = paginate(request, lambda limit, offset: manifest_rows(
+            db, principal.scope, limit, offset), path="/transfers")
+        counts = people_counts(db, [m.id for m in listed.items])
         ready = ready_to_plan(db, principal.scope) if may_plan else []
     form = entered or {"people": [], "mode": "flight", "carrier": "", "number": "",
                        "origin": "", "destination": "", "departs_at": "", "arrives_at": ""}
     return templates.TemplateResponse(request, "manifests.html", page_context(
-        principal, manifests=manifests, counts=counts, may_plan=may_plan, ready=ready,
-        shown=READY_SHOWN, problem=problem, form=form, labels=TRANSFER_LABELS),
+        principal, manifests=listed.items, listed=listed, counts=counts, may_plan=may_plan,
+        ready=ready, shown=READY_SHOWN, problem=problem, form=form, labels=TRANSFER_LABELS),
         status_code=problem.status if problem else 200)
 
 
@@ -191,10 +269,13 @@ def _manifest_page(request: Request, principal: Principal, manifest_id: str, *,
             manifest = transfers.get_manifest(db, manifest_id, principal.scope)
         except DomainError as exc:
             return error_page(request, principal, exc)
-        people = transfers.people_on(db, manifest_id)
+        listed = without(paginate(request, lambda limit, offset: people_rows(
+            db, manifest_id, limit, offset), path=f"/transfers/{quote(manifest_id)}"), "done")
+        people = list(listed.items)
         awaiting = set(db.scalars(select(Prisoner.public_id).where(
             Prisoner.public_id.in_([e.public_id for e, _ in people]),
             Prisoner.status == "handed_over"))) if people else set()
+        lang = locale_of(request)
         # The manifest names people and the court orders that stopped them (Mandela Rule 9).
         auth.record_read(db, principal, kind="manifest", record_id=manifest_id, channel="web",
                          purpose="transfer manifest")
@@ -206,13 +287,17 @@ def _manifest_page(request: Request, principal: Principal, manifest_id: str, *,
             "sending_officer": "", "receiving_officer": principal.display_name,
             "biometric_reference_sha256": ""}
         return templates.TemplateResponse(request, "manifest.html", page_context(
-            principal, m=manifest, people=people, awaiting=awaiting,
+            principal, m=manifest, people=people, listed=listed, awaiting=awaiting,
+            reasons={e.public_id: reason_text(lang, e) for e, _ in people},
+            gates=findings(lang, [g["message"] for e, _ in people for g in e.gates]),
+            cancelled=gettext(lang, CANCELLED[manifest.cancel_reason])
+            if manifest.cancel_reason in CANCELLED else manifest.cancel_reason,
             counts=people_counts(db, [manifest_id])[manifest_id],
             may_intake=allowed(principal.role, Action.RECORD_INTAKE),
             may_approve=allowed(principal.role, Action.APPROVE_TRANSFERS),
             may_depart=allowed(principal.role, Action.DEPART_TRANSFERS),
             may_receive=allowed(principal.role, Action.RECEIVE_TRANSFERS),
-            to_hand_over=[(e, n) for e, n in people if e.status == "departed"],
+            to_hand_over=to_hand_over(db, manifest_id) if manifest.status == "arrived" else [],
             problem=problem, form=form, done=done, labels=TRANSFER_LABELS),
             status_code=problem.status if problem else 200)
 
