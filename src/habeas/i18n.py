@@ -57,19 +57,9 @@ def translations(locale: str) -> _gettext.NullTranslations:
     """translations is LOCALE's catalogue (English, or an unknown locale: no translation)."""
     if locale == DEFAULT or locale not in SUPPORTED:
         return _gettext.NullTranslations()
-    folder = resources.files("habeas") / "locale" / locale / "LC_MESSAGES"
-    catalog = None
-    for path in sorted(folder.iterdir(), key=lambda p: p.name):  # TEMPORARY: parts merged
-        if path.name == "messages.po" or path.name.startswith("messages-"):
-            with path.open("rb") as po:
-                part = read_po(po, locale=locale)
-            if catalog is None:
-                catalog = part
-            else:
-                for m in part:
-                    if m.id and m.id not in catalog:
-                        catalog[m.id] = m
-    assert catalog is not None
+    path = resources.files("habeas") / "locale" / locale / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=locale)
     compiled = io.BytesIO()
     write_mo(compiled, catalog)  # in memory: nothing is compiled on disk
     compiled.seek(0)

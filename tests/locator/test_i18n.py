@@ -10,6 +10,7 @@ import pytest
 
 from habeas import i18n
 
+
 def test_statuses_and_problems_are_translated_at_run_time() -> None:
     assert i18n.gettext("es", "in custody") == "bajo custodia"
     assert i18n.gettext("es", "needs at least two letters") == "necesita al menos dos letras"

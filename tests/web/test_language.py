@@ -31,7 +31,8 @@ def literal_text(source: str) -> str:
     out: list[str] = []
     in_trans = 0
     pending: list[str] = []
-    for _, kind, value in Environment(extensions=["jinja2.ext.i18n"]).lex(source):
+    lexer = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+    for _, kind, value in lexer.lex(source):
         if kind == "block_begin":
             pending = []
         elif kind == "name" and pending == [] and value in ("trans", "pluralize"):
@@ -119,14 +120,10 @@ def extracted() -> dict[str, tuple[str, int]]:
 
 
 def catalogue() -> dict[str, str | tuple[str, ...]]:
-    found: dict[str, str | tuple[str, ...]] = {}
-    for path in sorted((SOURCE / "locale" / "es" / "LC_MESSAGES").glob("messages*.po")):
-        with path.open("rb") as po:
-            catalog = read_po(po, locale="es")
-        for m in catalog:
-            if m.id:
-                found.setdefault(m.id if isinstance(m.id, str) else m.id[0], m.string)
-    return found
+    path = SOURCE / "locale" / "es" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as po:
+        catalog = read_po(po, locale="es")
+    return {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in catalog if m.id}
 
 
 def test_every_marked_message_is_in_spanish() -> None:

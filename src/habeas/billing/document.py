@@ -17,13 +17,11 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypedDict
 
 from babel.dates import format_skeleton
-from babel.numbers import format_currency, get_currency_precision
 from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 from sqlalchemy.orm import Session
@@ -33,6 +31,7 @@ from habeas.agreements.models import Agreement, Party
 from habeas.billing import service
 from habeas.facilities.models import Facility
 from habeas.i18n import N_
+from habeas.templating import install_language, lang_of
 
 TEMPLATE = "invoice_document.html"
 # The line keys in the order shown; any other key follows, in name order.
@@ -50,19 +49,11 @@ KIND_LABELS = {"custody": N_("custody"), "intake": N_("intake"), "medical": N_("
                "repatriation": N_("repatriation"), "credit": N_("credit")}
 # The PDF's running footer; CSS counts the pages (footer).
 PAGE_OF = N_("Page %(page)s of %(pages)s")
-# "¤¤": the ISO 4217 code, never an ambiguous "$"; digits as the currency has them.
-MONEY_PATTERN = "¤¤\u00a0#,##0.00;¤¤\u00a0-#,##0.00"
 
 
 def money(minor: int | None, currency: str, locale: str = i18n.DEFAULT) -> str:
-    """money renders integer MINOR units of CURRENCY (ISO 4217) as LOCALE writes numbers,
-    e.g. "USD 1,234.50" (en), "USD 1.234,50" (es); the decimals are the currency's own
-    (JPY 0, BHD 3), from CLDR via Babel."""
-    if minor is None:
-        return "—"
-    digits = get_currency_precision(currency)
-    return format_currency(Decimal(minor).scaleb(-digits), currency, format=MONEY_PATTERN,
-                           locale=locale, currency_digits=True)
+    """money renders integer MINOR units of CURRENCY as LOCALE writes money (habeas.i18n)."""
+    return i18n.format_money(minor, currency, locale)
 
 
 def month(period: str | None, locale: str = i18n.DEFAULT) -> str:
@@ -74,18 +65,11 @@ def month(period: str | None, locale: str = i18n.DEFAULT) -> str:
     return format_skeleton("yMMM", date(int(found[1]), int(found[2]), 1), locale=locale)
 
 
-def _locale(context: Context) -> str:
-    return str(context.get("lang") or i18n.DEFAULT)
-
-
-@pass_context
-def _amount(context: Context, minor: int | None, currency: str) -> str:
-    return money(minor, currency, _locale(context))
 
 
 @pass_context
 def _month(context: Context, period: str | None) -> str:
-    return month(period, _locale(context))
+    return month(period, lang_of(context))
 
 
 def column_label(key: str) -> str:
@@ -112,10 +96,10 @@ def footer(locale: str) -> str:
 
 
 def install(env: Environment) -> None:
-    """install adds what the invoice template uses to ENV: the `amount` and `billing_month`
-    filters (in the template's `lang`), `cell`, the `event_key` and `labelled` tests, and
+    """install adds what the invoice template uses to ENV: the `billing_month` filter (in
+    the template's `lang`), `cell`, the `event_key` and `labelled` tests, and
     the kinds of line by name."""
-    env.filters.update(amount=_amount, billing_month=_month, cell=cell_text)
+    env.filters.update(billing_month=_month, cell=cell_text)
     env.tests.update(event_key=is_event_key, labelled=is_labelled)
     env.globals["line_kind_labels"] = KIND_LABELS
 
@@ -257,11 +241,8 @@ def draft_document(session: Session, agreement_ref: str, period: str) -> Invoice
 
 def environment() -> Environment:
     """environment: the web templates, autoescaped, speaking the `lang` they are rendered
-    with (habeas.i18n), with the invoice's filters and tests."""
-    # The pages' translation glue, so the PDF says what the page says (imported here: the
-    # web package is loaded only when a document is rendered).
-    from habeas.web.common import install_language
-
+    with (habeas.templating), with the invoice's filters and tests: the PDF says what the
+    page says."""
     env = Environment(loader=FileSystemLoader(str(resources.files("habeas.web") / "templates")),
                       autoescape=True, auto_reload=False)
     install_language(env)

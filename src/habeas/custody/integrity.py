@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Agreement
@@ -29,6 +29,7 @@ from habeas.facilities import capacity as standards
 from habeas.facilities.models import Cell, Facility
 from habeas.facilities.service import PRESENT, occupancy_by_cell
 from habeas.holds import service as holds
+from habeas.i18n import N_
 from habeas.nominations.models import NominationRecord, Notice
 from habeas.nominations.schemas import Nomination
 from habeas.nominations.service import context_for
@@ -44,21 +45,21 @@ DRILL_DOWN = 200  # people and events listed per line; the count is always compl
 
 SEVERITIES = ("critical", "high", "medium")
 # What each check is called, here once: the report and the dashboards (which show a
-# recorded run's counts) name them alike.
+# recorded run's counts) name them alike; translated where shown (habeas.web.oversight).
 CHECK_TITLES = {
-    "no_final_conviction": "Held without a final conviction",
-    "past_release_date": "Held past their release date",
-    "past_agreement_term": "Held past the agreement's term without a renewal",
-    "transferred_despite_hold": "Transferred despite a court order",
-    "short_notice": "Transferred with notice shorter than required",
-    "return_overdue": "Court-ordered returns not carried out",
-    "death_without_investigation": "Deaths without an independent investigation",
-    "prolonged_solitary": "Solitary confinement over 15 consecutive days",
-    "over_certified_capacity": "Cells holding more than their certified capacity",
-    "space_below_standard": "Cells giving less space per person than ICRC",
-    "finding_response_overdue": "Inspection findings with an overdue response",
-    "no_family_contact": "No family contact",  # the report adds "in N days"
-    "notification_late": "Mandatory notifications not delivered within 24 hours",
+    "no_final_conviction": N_("Held without a final conviction"),
+    "past_release_date": N_("Held past their release date"),
+    "past_agreement_term": N_("Held past the agreement's term without a renewal"),
+    "transferred_despite_hold": N_("Transferred despite a court order"),
+    "short_notice": N_("Transferred with notice shorter than required"),
+    "return_overdue": N_("Court-ordered returns not carried out"),
+    "death_without_investigation": N_("Deaths without an independent investigation"),
+    "prolonged_solitary": N_("Solitary confinement over 15 consecutive days"),
+    "over_certified_capacity": N_("Cells holding more than their certified capacity"),
+    "space_below_standard": N_("Cells giving less space per person than ICRC"),
+    "finding_response_overdue": N_("Inspection findings with an overdue response"),
+    "no_family_contact": N_("No family contact"),  # the report adds "in N days"
+    "notification_late": N_("Mandatory notifications not delivered within 24 hours"),
 }
 
 
@@ -108,7 +109,8 @@ class Report:
 
 class Present(NamedTuple):
     """Present is what the checks read of a person in custody: a row, not an ORM object
-    (building ~15,000 Prisoner objects took most of the report's time)."""
+    (building ~15,000 Prisoner objects took most of the report's time). Only the people a
+    check is about are read: the database picks them (see _present)."""
 
     public_id: str
     kind: str
@@ -121,11 +123,20 @@ class Present(NamedTuple):
     last_family_contact: date | None
 
 
-def _present(session: Session) -> list[Present]:
+def _present(session: Session, *where: ColumnElement[bool], limit: int | None = None
+             ) -> list[Present]:
+    """_present: the people in custody WHERE says, by public id, at most LIMIT of them."""
     columns = [getattr(Prisoner, name) for name in Present._fields]
     # Through the Core connection: the ORM's row loading cost as much as the query.
     return [Present(*row) for row in session.connection().execute(
-        select(*columns).where(Prisoner.status.in_(PRESENT)).order_by(Prisoner.public_id))]
+        select(*columns).where(Prisoner.status.in_(PRESENT), *where)
+        .order_by(Prisoner.public_id).limit(limit))]
+
+
+def _count(session: Session, *where: ColumnElement[bool]) -> int:
+    """_count: how many people in custody WHERE says."""
+    return session.scalar(select(func.count()).select_from(Prisoner).where(
+        Prisoner.status.in_(PRESENT), *where)) or 0
 
 
 def no_final_conviction(session: Session, on: date, people: list[Present]) -> Line:
@@ -135,15 +146,17 @@ def no_final_conviction(session: Session, on: date, people: list[Present]) -> Li
     transferees = {p.public_id: p for p in people if p.kind == "transferee"}
     if not transferees:
         return line
-    records = session.scalars(select(NominationRecord).where(
-        NominationRecord.public_id.in_(list(transferees))))
+    # Only the columns read: the nomination's other JSON columns cost as much to decode.
+    records = session.execute(select(
+        NominationRecord.public_id, NominationRecord.agreement_ref, NominationRecord.data)
+        .where(NominationRecord.public_id.in_(list(transferees)))
+        .order_by(NominationRecord.public_id))
     agreements = {a.ref: a for a in session.scalars(select(Agreement))}
     contexts = {ref: context_for(a, on, []) for ref, a in agreements.items()}
-    for record in records:
-        result = rules.final_judgment(Nomination.model_validate(record.data),
-                                      contexts[record.agreement_ref])
+    for public_id, agreement_ref, data in records:
+        result = rules.final_judgment(Nomination.model_validate(data), contexts[agreement_ref])
         if result.outcome is not Outcome.PASS:
-            prisoner = transferees[record.public_id]
+            prisoner = transferees[public_id]
             line.add(prisoner.public_id, prisoner.admitted_seq, result.message)
     return line
 
@@ -174,14 +187,30 @@ def past_agreement_term(session: Session, people: list[Present], on: date) -> Li
     return line
 
 
-def _departures(session: Session) -> list[tuple[ManifestPerson, Manifest, NominationRecord]]:
-    return list(session.execute(
-        select(ManifestPerson, Manifest, NominationRecord)
+class Departure(NamedTuple):
+    """Departure is what the departure checks read of one person flown out: a row."""
+
+    public_id: str
+    handed_over_seq: int | None
+    manifest_id: str
+    departed_at: datetime | None
+    departure_date: date
+    agreement_ref: str
+    data: dict[str, Any]
+
+
+def _departures(session: Session) -> list[Departure]:
+    # Only the columns read, through Core: loading the three ORM objects (and every JSON
+    # column of the nomination) took most of the check's time.
+    return [Departure(*row) for row in session.connection().execute(
+        select(ManifestPerson.public_id, ManifestPerson.handed_over_seq, Manifest.id,
+               Manifest.departed_at, Manifest.departure_date, NominationRecord.agreement_ref,
+               NominationRecord.data)
         .join(Manifest, Manifest.id == ManifestPerson.manifest_id)
         .join(NominationRecord, NominationRecord.public_id == ManifestPerson.public_id)
         .where(Manifest.direction == "outbound",
                ManifestPerson.status.in_(("departed", "handed_over")))
-        .order_by(ManifestPerson.public_id)).all())
+        .order_by(ManifestPerson.public_id))]
 
 
 def departure_breaches(session: Session) -> tuple[Line, Line]:
@@ -203,21 +232,20 @@ def departure_breaches(session: Session) -> tuple[Line, Line]:
     notices: dict[str, list[date]] = {}
     for public_id, served_on in session.execute(select(Notice.public_id, Notice.served_on)):
         notices.setdefault(public_id, []).append(served_on)
-    for entry, manifest, record in rows:
-        day = (manifest.departed_at or datetime.combine(manifest.departure_date, time(),
-                                                        UTC)).date()
-        ctx = context_for(agreements[record.agreement_ref], day, all_holds)
-        nomination = Nomination.model_validate(record.data)
+    for entry in rows:
+        day = (entry.departed_at or datetime.combine(entry.departure_date, time(), UTC)).date()
+        ctx = context_for(agreements[entry.agreement_ref], day, all_holds)
+        nomination = Nomination.model_validate(entry.data)
         for gate in (rules.no_legal_hold(nomination, ctx), rules.non_refoulement(nomination, ctx)):
             if gate.outcome is Outcome.FAIL:
                 despite.add(entry.public_id, entry.handed_over_seq,
-                            f"{entry.public_id} on {manifest.id} ({day}): {gate.message}")
+                            f"{entry.public_id} on {entry.manifest_id} ({day}): {gate.message}")
                 break
         before = [d for d in notices.get(entry.public_id, []) if d <= day]
         notice = rules.notice(max(before) if before else None, day, ctx)
         if notice.outcome is Outcome.FAIL:
             short.add(entry.public_id, entry.handed_over_seq,
-                      f"{entry.public_id} on {manifest.id}: {notice.message}")
+                      f"{entry.public_id} on {entry.manifest_id}: {notice.message}")
     return despite, short
 
 
@@ -258,16 +286,18 @@ def prolonged_solitary(session: Session, on: date) -> Line:
     return line
 
 
-def no_family_contact(people: list[Present], on: date, days: int) -> Line:
+def no_family_contact(session: Session, on: date, days: int) -> Line:
+    """No family contact for DAYS: usually most of the population, so the database counts
+    them and only the first DRILL_DOWN are read (each adds one person and one note)."""
     line = Line("no_family_contact", f"No family contact in {days} days", "medium",
                 "Rule 58", "Mandela Rules 43(3), 58")
-    limit = on - timedelta(days=days)
-    for p in people:
-        last = p.last_family_contact or p.admitted_on
-        if last < limit:
-            line.add(p.public_id, None, f"{p.public_id}: last family contact "
-                     + (str(p.last_family_contact) if p.last_family_contact else "never")
-                     + f" (admitted {p.admitted_on})")
+    without = func.coalesce(Prisoner.last_family_contact, Prisoner.admitted_on) \
+        < on - timedelta(days=days)
+    for p in _present(session, without, limit=DRILL_DOWN):
+        line.add(p.public_id, None, f"{p.public_id}: last family contact "
+                 + (str(p.last_family_contact) if p.last_family_contact else "never")
+                 + f" (admitted {p.admitted_on})")
+    line.count = _count(session, without)
     return line
 
 
@@ -331,23 +361,24 @@ def report(session: Session, on: date, *,
     """report runs every check as of ON, from current state. Deadlines in hours are judged
     at AT: by default the end of ON, or now if ON is today."""
     moment = at or min(datetime.combine(on, time.max, UTC), utcnow())
-    people = _present(session)
+    # The per-person checks read only the people they are about (not the ~15,000 held).
+    transferees = _present(session, Prisoner.kind == "transferee")
     despite, short = departure_breaches(session)
     over, space = cell_breaches(session)
     checks: Iterable[Callable[[], Line]] = (
-        lambda: no_final_conviction(session, on, people),
-        lambda: past_release_date(people, on),
-        lambda: past_agreement_term(session, people, on),
+        lambda: no_final_conviction(session, on, transferees),
+        lambda: past_release_date(_present(session, Prisoner.release_date < on), on),
+        lambda: past_agreement_term(session, transferees, on),
         lambda: despite, lambda: short,
         lambda: overdue_returns(session, on),
         lambda: death_without_investigation(session),
         lambda: prolonged_solitary(session, on),
         lambda: over, lambda: space,
         lambda: overdue_findings(session, on),
-        lambda: no_family_contact(people, on, family_contact_days),
+        lambda: no_family_contact(session, on, family_contact_days),
         lambda: late_notifications(session, moment),
     )
-    return Report(on, len(people), [check() for check in checks])
+    return Report(on, _count(session), [check() for check in checks])
 
 
 

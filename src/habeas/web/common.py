@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from importlib import resources
 from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, pass_context
+from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from habeas import i18n
 from habeas.api.deps import SESSION_COOKIE, engine_of, optional_principal
 from habeas.auth import service as auth
 from habeas.auth.models import Role
@@ -24,6 +22,7 @@ from habeas.auth.service import Principal
 from habeas.db import unit_of_work, utcnow
 from habeas.errors import ERROR_DESCRIPTIONS, DomainError, ErrorCode
 from habeas.i18n import DEFAULT, N_, SUPPORTED, gettext, is_translated, locale_of
+from habeas.templating import install_language
 from habeas.timing import same_secret
 
 
@@ -168,54 +167,6 @@ def explain(lang: str, message: str, code: str = "", problem: str = "") -> Marku
     head = gettext(lang, meaning) if meaning else ""
     return Markup('{} <span lang="en">({})</span>').format(head, message) if head \
         else Markup('<span lang="en">{}</span>').format(message)
-
-
-def _lang(context: Context) -> str:
-    return context.get("lang") or i18n.DEFAULT
-
-
-@pass_context
-def _template_gettext(context: Context, message: str) -> str:
-    return i18n.gettext(_lang(context), message)
-
-
-@pass_context
-def _template_ngettext(context: Context, singular: str, plural: str, n: int) -> str:
-    return i18n.ngettext(_lang(context), singular, plural, n)
-
-
-@pass_context
-def _day(context: Context, value: date | str | None) -> str:
-    return i18n.format_day(value, _lang(context))
-
-
-@pass_context
-def _moment(context: Context, value: datetime | str | None) -> str:
-    return i18n.format_moment(value, _lang(context))
-
-
-@pass_context
-def _number(context: Context, value: int | float | Decimal | None) -> str:
-    return i18n.format_number(value, _lang(context))
-
-
-@pass_context
-def _money(context: Context, minor: int | None, currency: str) -> str:
-    return i18n.format_money(minor, currency, _lang(context))
-
-
-def install_language(env: Environment) -> None:
-    """install adds Jinja2's i18n extension and the locale filters to ENV, speaking the
-    template's `lang` (every page has it: _page_context).
-
-    `_()`, `gettext()` and `{% trans %}` translate; `|day`, `|moment`, `|number` and
-    `|money(currency)` format (English when the context has no `lang`).
-    """
-    env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        _template_gettext, _template_ngettext, newstyle=True)
-    env.filters.update(day=_day, moment=_moment, number=_number, money=_money)
-    env.globals["languages"] = i18n.NAMES
 
 
 @pass_context

@@ -8,7 +8,6 @@ to a sending user's own state (DESIGN.md §2).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any, TypeVar, get_args
 from urllib.parse import quote
 
@@ -31,6 +30,7 @@ from habeas.facilities.capacity import STANDARDS
 from habeas.facilities.models import Building, NonAssociation
 from habeas.i18n import DEFAULT, N_, gettext, locale_of
 from habeas.nominations.schemas import AffiliationBasis
+from habeas.web import labels
 from habeas.web.common import navigation, page_principal, templates
 from habeas.web.paging import Page, paginate
 
@@ -48,43 +48,16 @@ FRIENDLY = {"biometric_sha256": N_("must be the SHA-256 of the captured biometri
                                    " characters 0–9 and a–f")}
 
 # The words for the codes the records store, translated where shown: {{ _(labels.x[code]) }}.
-PRISONER_STATUS = {
-    "handed_over": N_("handed over"), "taken_in": N_("taken in"),
-    "in_custody": N_("in custody"), "return_required": N_("return required"),
-    "returning": N_("returning"), "released": N_("released"), "returned": N_("returned"),
-    "escaped": N_("escaped"), "died": N_("died")}
-KIND = {"transferee": N_("transferee"), "domestic": N_("domestic")}
-LEGAL_STATUS = {"convicted": N_("convicted"), "untried": N_("untried")}
-SECURITY = {"low": N_("low"), "medium": N_("medium"), "high": N_("high"),
-            "maximum": N_("maximum")}
-SEX = {"M": N_("male"), "F": N_("female"), "X": N_("unspecified")}
-BASIS = {"conviction": N_("conviction"), "self_declared": N_("self-declared"),
-         "intelligence": N_("intelligence"), "tattoo": N_("tattoos only (unverified)"),
-         "none": N_("none")}
-# How far apart a non-association keeps two people.
-LEVEL = {"CELL": N_("cell"), "BUILDING": N_("building"), "FACILITY": N_("facility")}
 VERDICT = {"empty": N_("empty"), "meets": N_("meets ICRC and CPT"),
            "below ICRC": N_("below ICRC"), "below CPT": N_("below CPT")}
 # A cell's attributes as the facility layouts name them; any other is shown as written.
 CELL_ATTRIBUTES = {"bunks": N_("bunks"), "toilets": N_("toilets"), "sinks": N_("sinks"),
                    "showers": N_("showers"), "windows": N_("windows"),
                    "floors": N_("floors"), "yard": N_("yard")}
-LABELS = {"prisoner_status": PRISONER_STATUS, "kind": KIND, "legal_status": LEGAL_STATUS,
-          "security": SECURITY, "sex": SEX, "basis": BASIS, "level": LEVEL,
-          "verdict": VERDICT, "attribute": CELL_ATTRIBUTES}
-
-
-def stamp(value: datetime | str | None) -> str:
-    """stamp renders an aware time (or its ISO text) in UTC to the minute. Kept for the
-    templates not yet moved to the locale-aware `moment` filter (habeas.i18n)."""
-    if value is None or value == "":
-        return "—"
-    when = datetime.fromisoformat(value) if isinstance(value, str) else value
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-templates.env.filters["stamp"] = stamp
+LABELS = {"prisoner_status": labels.PRISONER_STATUS, "kind": labels.PRISONER_KIND,
+          "legal_status": labels.LEGAL_STATUS, "security": labels.SECURITY_LEVEL,
+          "sex": labels.SEX, "basis": labels.AFFILIATION_BASIS,
+          "level": labels.SEPARATION_LEVEL, "verdict": VERDICT, "attribute": CELL_ATTRIBUTES}
 
 
 def page_context(principal: Principal, **extra: Any) -> dict[str, Any]:
@@ -110,7 +83,8 @@ def affiliation_label(group: str | None, basis: str, lang: str = DEFAULT) -> str
         return gettext(lang, N_("none recorded"))
     if basis == "tattoo":
         return gettext(lang, N_("%(group)s (tattoos only — unverified)")) % {"group": group}
-    said = gettext(lang, BASIS[basis]) if basis in BASIS else basis.replace("_", " ")
+    basis_of = labels.AFFILIATION_BASIS
+    said = gettext(lang, basis_of[basis]) if basis in basis_of else basis.replace("_", " ")
     return gettext(lang, N_("%(group)s (basis: %(basis)s)")) % {"group": group, "basis": said}
 
 

@@ -31,6 +31,7 @@ from habeas.i18n import DEFAULT, N_, SUPPORTED, gettext, locale_of
 from habeas.nominations.models import NominationRecord
 from habeas.transfers.models import ManifestPerson
 from habeas.validation import describe
+from habeas.web import labels
 from habeas.web.common import form_principal, page_principal, templates
 from habeas.web.custody import (
     BASES,
@@ -46,8 +47,6 @@ router = APIRouter(include_in_schema=False)
 # What the sending state said, in the words of the page (codes as the nomination stores them).
 DOCUMENT = {"passport": N_("passport"), "national_id": N_("national identity card"),
             "travel_document": N_("travel document"), "other": N_("other document")}
-STANDING = {"citizen": N_("citizen"), "permanent_resident": N_("permanent resident"),
-            "foreign_national": N_("foreign national"), "stateless": N_("stateless")}
 # The word that ends an emergency contact's line, in any language of the pages.
 EMERGENCY = N_("emergency")
 PROPERTY_LINE = N_("write “description; quantity”, the quantity a whole number")
@@ -182,7 +181,7 @@ def _intake_page(request: Request, principal: Principal, public_id: str,
                                    (data.get("affiliation") or {}).get("basis", "none"), lang),
             form=form or default_form(prisoner, data, lang), levels=SECURITY_LEVELS,
             bases=BASES, error=error, bad=error.details.get("field") if error else None,
-            labels={**LABELS, "document": DOCUMENT, "standing": STANDING}),
+            labels={**LABELS, "document": DOCUMENT, "standing": labels.STANDING}),
             status_code=error.status if error else 200)
 
 

@@ -34,6 +34,7 @@ from habeas.nominations import decisions, service
 from habeas.nominations.models import NominationRecord
 from habeas.screening.rules import PERSON_RULES
 from habeas.transfers.models import Manifest, ManifestPerson
+from habeas.web import labels
 from habeas.web.common import (
     Problem,
     form_principal,
@@ -42,19 +43,12 @@ from habeas.web.common import (
     problem_of,
     templates,
 )
+from habeas.web.labels import Labels
 from habeas.web.paging import paginate
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-
-
-class Labels(dict[str, str]):
-    """Labels: the label of each stored code, marked for translation and translated where
-    shown (`_(labels.status[code])`); a code without a label shows as it is."""
-
-    def __missing__(self, code: str) -> str:
-        return code
 
 
 DECISIONS = Labels({"eligible": N_("eligible"), "ineligible": N_("ineligible"),
@@ -66,7 +60,6 @@ STATUSES = Labels({"nominated": N_("nominated, awaiting a decision"),
                    "rejected": N_("rejected by the receiving state"),
                    "in_transit": N_("in transit"),
                    "in_custody": N_("in custody"), "return_required": N_("return ordered")})
-OUTCOMES = Labels({"pass": N_("pass"), "fail": N_("fail"), "review": N_("review")})
 # What each screening rule checks (habeas.screening.catalogue), shown beside its id.
 RULE_CHECKS = Labels({
     "CONVICTED": N_("at least one conviction with a custodial sentence"),
@@ -94,24 +87,16 @@ APPEALS = Labels({"none": N_("none"), "pending": N_("pending"), "exhausted": N_(
                   "unknown": N_("unknown"), "final": N_("final")})
 SENTENCE_KINDS = Labels({"determinate": N_("determinate"), "life": N_("life"),
                          "indeterminate": N_("indeterminate")})
-STANDINGS = Labels({"citizen": N_("citizen"), "permanent_resident": N_("permanent resident"),
-                    "foreign_national": N_("foreign national"), "stateless": N_("stateless")})
 SUMMARY = Labels({"rows": N_("rows"), **DECISIONS})
-HOLD_KINDS = Labels({HoldKind.TRO: N_("temporary restraining order"),
-                     HoldKind.INJUNCTION: N_("injunction"), HoldKind.STAY: N_("stay"),
-                     HoldKind.WITHHOLDING_OF_REMOVAL: N_("withholding of removal"),
-                     HoldKind.CAT_PROTECTION: N_("protection under the Convention against"
-                                                 " Torture"),
-                     HoldKind.RETURN_ORDER: N_("return order")})
 # Who a court order covers, as its table says it ("person W-2").
 COVERS = Labels({"external_ref": N_("person %(value)s"),
                  "nationality": N_("nationality %(value)s"),
                  "affiliation_group": N_("alleged group %(value)s"),
                  "status_in_sending_state": N_("status: %(value)s")})
-LABELS = {"decision": DECISIONS, "status": STATUSES, "outcome": OUTCOMES,
+LABELS = {"decision": DECISIONS, "status": STATUSES, "outcome": labels.OUTCOME,
           "checks": RULE_CHECKS, "citation": CITATIONS, "method": METHODS, "appeal": APPEALS,
-          "sentence": SENTENCE_KINDS, "standing": STANDINGS, "summary": SUMMARY,
-          "hold_kind": HOLD_KINDS, "covers": COVERS}
+          "sentence": SENTENCE_KINDS, "standing": labels.STANDING, "summary": SUMMARY,
+          "hold_kind": labels.HOLD_KIND, "covers": COVERS}
 
 # A screening rule's finding as habeas.screening.rules writes it, and the same in words a
 # catalogue can translate: a <day> is a date, a <n> a count.

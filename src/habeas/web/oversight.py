@@ -27,6 +27,7 @@ from habeas.auth import service as auth
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
 from habeas.custody import integrity
+from habeas.custody.integrity import CHECK_TITLES
 from habeas.custody.models import IntegrityRun
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError, NotFound, field_error
@@ -35,6 +36,7 @@ from habeas.oversight import service as oversight
 from habeas.oversight.models import Finding
 from habeas.oversight.schemas import FindingIn, Severity
 from habeas.validation import describe
+from habeas.web import labels
 from habeas.web.common import (
     Problem,
     form_principal,
@@ -59,23 +61,11 @@ SEVERITY_LABELS = {"critical": N_("critical"), "high": N_("high"), "medium": N_(
 ANSWERED = {"accepted": N_("accepted on %(day)s by %(name)s"),
             "partially": N_("partially accepted on %(day)s by %(name)s"),
             "rejected": N_("rejected on %(day)s by %(name)s")}
-GRIEVANCE_STATUS_LABELS = {"open": N_("open"), "routed_to_monitor": N_("routed to monitor"),
-                           "responded": N_("responded"), "closed": N_("closed")}
-CATEGORY_LABELS = {"living_conditions": N_("living conditions"), "food": N_("food"),
-                   "health_care": N_("health care"),
-                   "treatment_by_staff": N_("treatment by staff"), "safety": N_("safety"),
-                   "contact": N_("contact"),
-                   "legal_access": N_("legal access"), "property": N_("property"),
-                   "discipline": N_("discipline"), "other": N_("other")}
 FILER_LABELS = {"detained_person": N_("detained person"), "counsel": N_("counsel"),
                 "family": N_("family"), "staff": N_("staff"), "monitor": N_("monitor")}
-HOLD_KIND_LABELS = {"tro": N_("temporary restraining order"), "injunction": N_("injunction"),
-                    "stay": N_("stay"), "withholding_of_removal": N_("withholding of removal"),
-                    "cat_protection": N_("protection under the Convention against Torture"),
-                    "return_order": N_("return order")}
 
-GRIEVANCE_LABELS = {"status_labels": GRIEVANCE_STATUS_LABELS,
-                    "category_labels": CATEGORY_LABELS, "filer_labels": FILER_LABELS}
+GRIEVANCE_LABELS = {"status_labels": labels.GRIEVANCE_STATUS,
+                    "category_labels": labels.GRIEVANCE_CATEGORY, "filer_labels": FILER_LABELS}
 
 
 @dataclass(frozen=True)
@@ -88,47 +78,47 @@ class CheckLabels:
     citation: str
 
 
-# The English of each is habeas.custody.integrity's own (a test holds them equal); the
-# check ids stay codes.
+# Titles are habeas.custody.integrity's own (the report's family-contact line says its
+# window); the check ids stay codes.
 CHECKS = {
     "no_final_conviction": CheckLabels(
-        N_("Held without a final conviction"), None,
+        CHECK_TITLES["no_final_conviction"], None,
         N_("ETS 112 art. 3(1)(b); Mandela Rule 111(2)")),
     "past_release_date": CheckLabels(
-        N_("Held past their release date"), None, N_("ETS 112 art. 10(2); DESIGN.md §5")),
+        CHECK_TITLES["past_release_date"], None, N_("ETS 112 art. 10(2); DESIGN.md §5")),
     "past_agreement_term": CheckLabels(
-        N_("Held past the agreement's term without a renewal"), None,
+        CHECK_TITLES["past_agreement_term"], None,
         N_("the agreement's term clause; DESIGN.md §5")),
     "transferred_despite_hold": CheckLabels(
-        N_("Transferred despite a court order"), None,
+        CHECK_TITLES["transferred_despite_hold"], None,
         N_("J.G.G. v. Trump (2025); Noem v. Abrego Garcia (2025); CAT art. 3")),
     "short_notice": CheckLabels(
-        N_("Transferred with notice shorter than required"), None,
+        CHECK_TITLES["short_notice"], None,
         N_("Trump v. J.G.G.; A.A.R.P. v. Trump (2025)")),
     "return_overdue": CheckLabels(
-        N_("Court-ordered returns not carried out"), N_("return order"),
+        CHECK_TITLES["return_overdue"], N_("return order"),
         N_("the order of the court; DESIGN.md §3")),
     "death_without_investigation": CheckLabels(
-        N_("Deaths without an independent investigation"), N_("Rule 71"),
+        CHECK_TITLES["death_without_investigation"], N_("Rule 71"),
         N_("Mandela Rule 71(1); Minnesota Protocol (2016)")),
     "prolonged_solitary": CheckLabels(
-        N_("Solitary confinement over 15 consecutive days"), N_("Rule 44"),
+        CHECK_TITLES["prolonged_solitary"], N_("Rule 44"),
         N_("Mandela Rules 43(1)(b), 44, 45")),
     "over_certified_capacity": CheckLabels(
-        N_("Cells holding more than their certified capacity"), None,
+        CHECK_TITLES["over_certified_capacity"], None,
         N_("Mandela Rule 12-13; DESIGN.md §7")),
     "space_below_standard": CheckLabels(
-        N_("Cells giving less space per person than ICRC"), N_("ICRC 3.4 m² / 5.4 m²"),
+        CHECK_TITLES["space_below_standard"], N_("ICRC 3.4 m² / 5.4 m²"),
         N_("ICRC, Water, sanitation, hygiene and habitat in prisons (2012); "
            "Mandela Rule 13")),
     "finding_response_overdue": CheckLabels(
-        N_("Inspection findings with an overdue response"), N_("Rules 83-85"),
+        CHECK_TITLES["finding_response_overdue"], N_("Rules 83-85"),
         N_("Mandela Rules 83-85")),
     "no_family_contact": CheckLabels(
         N_("No family contact in %(days)s days"), N_("Rule 58"),
         N_("Mandela Rules 43(3), 58")),
     "notification_late": CheckLabels(
-        N_("Mandatory notifications not delivered within 24 hours"), N_("Rules 68-69"),
+        CHECK_TITLES["notification_late"], N_("Rules 68-69"),
         N_("Mandela Rules 68, 69; VCCR arts. 36(1)(b), 37(a)")),
 }
 # A recorded run's counts, check by check, in few words.
@@ -239,7 +229,7 @@ def _orders(lang: str, orders: str) -> str:
     named = []
     for order in orders.split(", "):
         kind, _, ref = order.partition(" ")
-        named.append(f"{_label(HOLD_KIND_LABELS)(lang, kind)} {ref}".strip())
+        named.append(f"{_label(labels.HOLD_KIND)(lang, kind)} {ref}".strip())
     return ", ".join(named)
 
 

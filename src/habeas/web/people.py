@@ -33,9 +33,9 @@ from habeas.i18n import N_
 from habeas.ledger.models import Event
 from habeas.nominations.models import NominationRecord
 from habeas.oversight import service as oversight
-from habeas.web import nominations
+from habeas.web import labels, nominations
 from habeas.web.common import navigation, page_principal, templates
-from habeas.web.nominations import Labels
+from habeas.web.labels import Labels
 
 router = APIRouter(include_in_schema=False)
 HOUSING_EVENTS = ("population.admitted", "housing.assigned", "housing.moved")
@@ -43,36 +43,13 @@ HOUSING_EVENTS = ("population.admitted", "housing.assigned", "housing.moved")
 STAYS_SHOWN = 50
 CONTACTS_SHOWN = 50
 # Each stored code the file shows, and its label (translated where shown).
-CUSTODY_STATUSES = Labels({
-    "handed_over": N_("handed over, awaiting intake"),
-    "taken_in": N_("taken in, awaiting a cell"), "in_custody": N_("in custody"),
-    "return_required": N_("return ordered"), "returning": N_("being returned"),
-    "released": N_("released"), "returned": N_("returned"), "escaped": N_("escaped"),
-    "died": N_("died in custody")})
-PRISONER_KINDS = Labels({"transferee": N_("transferee"), "domestic": N_("domestic prisoner")})
-LEGAL_STATUSES = Labels({"convicted": N_("convicted"), "untried": N_("untried")})
-SEXES = Labels({"M": N_("male"), "F": N_("female"), "X": N_("unspecified")})
-SECURITY_LEVELS = Labels({"low": N_("low"), "medium": N_("medium"), "high": N_("high"),
-                          "maximum": N_("maximum")})
-BASES = Labels({"conviction": N_("conviction"), "self_declared": N_("self-declared"),
-                "intelligence": N_("intelligence"), "tattoo": N_("tattoos"),
-                "none": N_("none")})
 STAY_KINDS = Labels({"population.admitted": N_("admitted"),
                      "housing.assigned": N_("assigned"), "housing.moved": N_("moved")})
-LEVELS = Labels({"CELL": N_("cell"), "BUILDING": N_("building"), "FACILITY": N_("facility")})
 BOND_STATUSES = Labels({"open": N_("open"), "closed": N_("closed")})
 CONTACT_KINDS = Labels({"family": N_("family"), "legal": N_("legal"),
                         "consular": N_("consular")})
 CONTACT_MODES = Labels({"visit": N_("visit"), "call": N_("call"), "video": N_("video call"),
                         "letter": N_("letter")})
-GRIEVANCE_CATEGORIES = Labels({
-    "living_conditions": N_("living conditions"), "food": N_("food"),
-    "health_care": N_("health care"), "treatment_by_staff": N_("treatment by staff"),
-    "safety": N_("safety"), "contact": N_("contact with the outside world"),
-    "legal_access": N_("access to a lawyer"), "property": N_("property"),
-    "discipline": N_("discipline"), "other": N_("other")})
-GRIEVANCE_STATUSES = Labels({"open": N_("open"), "routed_to_monitor": N_("sent to the monitor"),
-                             "responded": N_("answered"), "closed": N_("closed")})
 # The duties a death in custody starts, as habeas.custody.records.DEATH_OBLIGATIONS
 # words them.
 DUTIES = Labels({duty: duty for duty in (
@@ -81,11 +58,14 @@ DUTIES = Labels({duty: duty for duty in (
     N_("report to a judicial or other competent authority independent of the prison "
        "administration, which opens an investigation (Mandela Rule 71(1))"),
     N_("preserve the body and all evidence; hand the body to the family (Rule 72)"))})
-LABELS = {**nominations.LABELS, "custody": CUSTODY_STATUSES, "kind": PRISONER_KINDS,
-          "legal_status": LEGAL_STATUSES, "sex": SEXES, "security": SECURITY_LEVELS,
-          "basis": BASES, "stay": STAY_KINDS, "level": LEVELS, "bond": BOND_STATUSES,
+LABELS = {**nominations.LABELS, "custody": labels.PRISONER_STATUS,
+          "kind": labels.PRISONER_KIND, "legal_status": labels.LEGAL_STATUS,
+          "sex": labels.SEX, "security": labels.SECURITY_LEVEL,
+          "basis": labels.AFFILIATION_BASIS, "stay": STAY_KINDS,
+          "level": labels.SEPARATION_LEVEL, "bond": BOND_STATUSES,
           "contact_kind": CONTACT_KINDS, "contact_mode": CONTACT_MODES,
-          "grievance_category": GRIEVANCE_CATEGORIES, "grievance_status": GRIEVANCE_STATUSES,
+          "grievance_category": labels.GRIEVANCE_CATEGORY,
+          "grievance_status": labels.GRIEVANCE_STATUS,
           "duty": DUTIES}
 
 

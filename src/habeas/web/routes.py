@@ -27,6 +27,7 @@ from habeas.facilities.capacity import STANDARDS
 from habeas.i18n import N_, gettext, locale_of
 from habeas.nominations import service as nominations
 from habeas.timing import same_secret
+from habeas.web import labels
 from habeas.web.common import (
     LOGIN_CSRF_COOKIE,
     PAGE_ACTIONS,
@@ -36,6 +37,7 @@ from habeas.web.common import (
     safe_next,
     templates,
 )
+from habeas.web.nominations import RULE_CHECKS
 
 __all__ = ["PAGE_ACTIONS", "PUBLIC_PAGES", "router"]
 
@@ -163,6 +165,7 @@ def home(request: Request) -> Response:
             "principal": principal, "nav": navigation(principal), "cards": cards,
             "standards": STANDARDS, "alerts": alerts, "lang": locale_of(request),
             "panels": dashboard_panels(db, principal),
+            "rule_checks": RULE_CHECKS, "hold_kinds": labels.HOLD_KIND,
         })
 
 

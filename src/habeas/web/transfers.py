@@ -40,7 +40,8 @@ from habeas.transfers.schemas import HandoverIn, ManifestIn
 from habeas.validation import describe
 from habeas.web.common import Problem, form_principal, page_principal, problem_of, templates
 from habeas.web.custody import LABELS, error_page, page_context, without
-from habeas.web.nominations import HOLD_KINDS, finding_text, findings
+from habeas.web.labels import HOLD_KIND, OUTCOME
+from habeas.web.nominations import finding_text, findings
 from habeas.web.paging import paginate
 
 router = APIRouter(include_in_schema=False)
@@ -56,10 +57,9 @@ MANIFEST_STATUS = {"planned": N_("planned"), "approved": N_("approved"),
 ON_MANIFEST = {"listed": N_("listed"), "removed": N_("removed"), "departed": N_("departed"),
                "handed_over": N_("handed over"), "return_required": N_("return required"),
                "released": N_("released"), "returned": N_("returned")}
-GATE_OUTCOME = {"pass": N_("pass"), "fail": N_("fail"), "review": N_("review")}
 MODE = {"flight": N_("flight"), "road": N_("road")}
 TRANSFER_LABELS = {**LABELS, "manifest_status": MANIFEST_STATUS, "on_manifest": ON_MANIFEST,
-                   "outcome": GATE_OUTCOME, "mode": MODE}
+                   "outcome": OUTCOME, "mode": MODE}
 # Why a manifest was cancelled, when habeas.transfers.service said it (else a person's words).
 CANCELLED = {"nobody passed the departure gates": N_("nobody passed the departure gates")}
 # Why a person in the air is sent back (habeas.transfers.service.mark_returns writes it).
@@ -136,7 +136,7 @@ def sent_back(lang: str, reason: str) -> str | None:
     said = found.groupdict()
     status = MANIFEST_STATUS.get(said["status"])
     return gettext(lang, SENT_BACK_TEXT) % {
-        **said, "kind": gettext(lang, HOLD_KINDS[said["kind"]]),
+        **said, "kind": gettext(lang, HOLD_KIND[said["kind"]]),
         "day": format_day(said["day"], lang),
         "status": gettext(lang, status) if status else said["status"]}
 

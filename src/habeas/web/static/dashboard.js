@@ -53,7 +53,7 @@
     },
     integrity: function (d, l) {
       return { type: "bar", data: {
-        labels: d.checks.map(function (c) { return c.title; }),
+        labels: d.checks.map(function (c) { return (l.checks || {})[c.check] || c.title; }),
         datasets: [{ label: l.count, data: d.checks.map(function (c) { return c.count; }),
                      backgroundColor: d.checks.map(function (c) {
                        return c.count ? COLOURS.bad : COLOURS.good; }) }] },
@@ -74,7 +74,8 @@
     },
     holds: function (d, l) {
       return { type: "bar", data: {
-        labels: d.kinds.map(function (k) { return k.kind; }), datasets: [
+        labels: d.kinds.map(function (k) { return (l.kinds || {})[k.kind] || k.kind; }),
+        datasets: [
           { label: l.in_force, backgroundColor: COLOURS.bad,
             data: d.kinds.map(function (k) { return k.in_force; }) },
           { label: l.ended, backgroundColor: COLOURS.ended,
