@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVarTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from habeas import faults
 from habeas.agreements.models import Agreement, FeeSchedule
@@ -39,6 +39,8 @@ from habeas.events import NewEvent, canonical_json, lock_log, record, record_man
 from habeas.facilities.models import Facility
 from habeas.ledger.models import Event
 from habeas.transfers.models import Manifest, ManifestPerson
+
+Columns = TypeVarTuple("Columns")  # what a query selects
 
 PAYMENT_TERMS_DAYS = 30  # due date = issue date + 30 days
 
@@ -339,15 +341,38 @@ def invoice_by_number(session: Session, number: str) -> Invoice | None:
     return session.scalar(select(Invoice).where(Invoice.number == number))
 
 
-def list_invoices(session: Session, *, agreement: str | None = None,
-                  scope: str | None = None) -> list[Invoice]:
-    query = select(Invoice).order_by(Invoice.seq)
+def visible_invoices(query: Select[*Columns], agreement: str | None, scope: str | None
+                     ) -> Select[*Columns]:
+    """visible_invoices narrows QUERY (over Invoice) to AGREEMENT's invoices and to those
+    SCOPE may see: a sending state only its own agreements'."""
     if agreement is not None:
         query = query.where(Invoice.agreement_ref == agreement)
     if scope is not None:
         query = query.join(Agreement, Agreement.ref == Invoice.agreement_ref).where(
             Agreement.sending_party == scope)
+    return query
+
+
+def list_invoices(session: Session, *, agreement: str | None = None,
+                  scope: str | None = None, limit: int | None = None, offset: int = 0,
+                  with_lines: bool = True) -> list[Invoice]:
+    """list_invoices: the invoices SCOPE may see, oldest first, LIMIT from OFFSET; without
+    their lines when a list shows none (an invoice may bill hundreds of people)."""
+    query = select(Invoice).order_by(Invoice.seq)
+    if not with_lines:
+        query = query.options(defer(Invoice.lines))
+    query = visible_invoices(query, agreement, scope).limit(limit).offset(offset)
     return list(session.scalars(query))
+
+
+def owed_by_currency(session: Session, *, agreement: str | None = None,
+                     scope: str | None = None) -> dict[str, int]:
+    """owed_by_currency: what every invoice SCOPE may see still owes, by currency."""
+    balance = func.sum(Invoice.total_minor + Invoice.credited_minor - Invoice.paid_minor)
+    query = select(Invoice.currency, balance).group_by(Invoice.currency) \
+        .order_by(Invoice.currency)
+    return {currency: int(owed) for currency, owed in session.execute(
+        visible_invoices(query, agreement, scope)).all()}
 
 
 def credit_notes_of(session: Session, invoice_seq: int) -> list[CreditNote]:

@@ -253,10 +253,13 @@ def latest_intake(session: Session, public_id: str) -> IntakeRecord | None:
                            .order_by(IntakeRecord.seq.desc())).first()
 
 
-def waiting_for_intake(session: Session, facility_code: str) -> list[Prisoner]:
+def waiting_for_intake(session: Session, facility_code: str, *, limit: int | None = None,
+                       offset: int = 0) -> list[Prisoner]:
+    """waiting_for_intake: the people handed over to the facility and not yet taken in;
+    LIMIT from OFFSET."""
     return list(session.scalars(select(Prisoner).where(
         Prisoner.facility_code == facility_code, Prisoner.status == "handed_over")
-        .order_by(Prisoner.public_id)))
+        .order_by(Prisoner.public_id).limit(limit).offset(offset)))
 
 
 def count_by_status(session: Session, facility_code: str) -> dict[str, int]:

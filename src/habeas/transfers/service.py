@@ -65,21 +65,30 @@ def _receiving_party(session: Session, manifest: Manifest) -> str:
     return session.get_one(Agreement, manifest.agreement_ref).receiving_party
 
 
-def people_on(session: Session, manifest_id: str) -> list[tuple[ManifestPerson,
-                                                               NominationRecord]]:
-    return list(session.execute(
-        select(ManifestPerson, NominationRecord)
-        .join(NominationRecord, NominationRecord.public_id == ManifestPerson.public_id)
-        .where(ManifestPerson.manifest_id == manifest_id)
-        .order_by(NominationRecord.family_name, NominationRecord.given_names)).all())
+def people_on(session: Session, manifest_id: str, *, status: str | None = None,
+              limit: int | None = None, offset: int = 0
+              ) -> list[tuple[ManifestPerson, NominationRecord]]:
+    """people_on: the people on a manifest (those in STATUS, if given) with their
+    nominations, by name; LIMIT from OFFSET (a page of a list)."""
+    query = (select(ManifestPerson, NominationRecord)
+             .join(NominationRecord, NominationRecord.public_id == ManifestPerson.public_id)
+             .where(ManifestPerson.manifest_id == manifest_id)
+             .order_by(NominationRecord.family_name, NominationRecord.given_names,
+                       ManifestPerson.public_id))
+    if status is not None:
+        query = query.where(ManifestPerson.status == status)
+    return [(e, n) for e, n in session.execute(query.limit(limit).offset(offset))]
 
 
-def list_manifests(session: Session, party: str | None = None) -> list[Manifest]:
+def list_manifests(session: Session, party: str | None = None, *, limit: int | None = None,
+                   offset: int = 0) -> list[Manifest]:
+    """list_manifests: the manifests PARTY may see (those of its own agreements), the
+    latest departure first; LIMIT from OFFSET."""
     query = select(Manifest).order_by(Manifest.departure_date.desc(), Manifest.id)
     if party is not None:
         query = query.join(Agreement, Agreement.ref == Manifest.agreement_ref).where(
             (Agreement.sending_party == party) | (Agreement.receiving_party == party))
-    return list(session.scalars(query))
+    return list(session.scalars(query.limit(limit).offset(offset)))
 
 
 def _transition(manifest: Manifest, allowed: Sequence[str], to: str) -> None:

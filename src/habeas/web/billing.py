@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
-from typing import Any, TypeVarTuple
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
@@ -34,8 +34,8 @@ from babel.numbers import (
 )
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Select, delete, func, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Agreement
 from habeas.api.deps import engine_of
@@ -63,7 +63,6 @@ from habeas.web.people import openable
 
 router = APIRouter(include_in_schema=False)
 document.install(templates.env)  # the invoice's filters, in the reader's language
-Columns = TypeVarTuple("Columns")  # what a query selects
 # What a service calls a field, as the form calls it.
 FORM_FIELDS = {"amount_minor": "amount", "document": "line"}
 # An invoice's ageing (service.ageing) when it is not days past due.
@@ -115,48 +114,21 @@ def invoices_page(request: Request, agreement: str = "") -> Response:
     return _invoices_page(request, principal, agreement)
 
 
-def _visible(query: Select[*Columns], agreement: str | None, scope: str | None
-             ) -> Select[*Columns]:
-    """_visible narrows QUERY (over Invoice) to AGREEMENT's invoices and to those SCOPE may
-    see, as service.list_invoices does: a sending state sees only its own agreements'."""
-    if agreement is not None:
-        query = query.where(Invoice.agreement_ref == agreement)
-    if scope is not None:
-        query = query.join(Agreement, Agreement.ref == Invoice.agreement_ref).where(
-            Agreement.sending_party == scope)
-    return query
-
-
-def _invoice_rows(db: Session, agreement: str | None, scope: str | None, limit: int,
-                  offset: int) -> list[Invoice]:
-    """_invoice_rows is one page of the visible invoices, oldest first, without their lines
-    (the list shows none, and an invoice may bill hundreds of people)."""
-    query = select(Invoice).options(defer(Invoice.lines)).order_by(Invoice.seq)
-    return list(db.scalars(_visible(query, agreement, scope).limit(limit).offset(offset)))
-
-
-def _owed(db: Session, agreement: str | None, scope: str | None) -> dict[str, int]:
-    """_owed is what every visible invoice (not only the page's) still owes, by currency."""
-    balance = func.sum(Invoice.total_minor + Invoice.credited_minor - Invoice.paid_minor)
-    query = select(Invoice.currency, balance).group_by(Invoice.currency) \
-        .order_by(Invoice.currency)
-    return {currency: int(owed) for currency, owed in db.execute(
-        _visible(query, agreement, scope)).all()}
-
-
 def _invoices_page(request: Request, principal: Principal, agreement: str, *,
                    problem: Problem | None = None, entered: dict[str, str] | None = None
                    ) -> Response:
     today = utcnow().date()
     chosen, scope = agreement or None, principal.scope
     with read_session(engine_of(request)) as db:
-        listed = paginate(request, lambda limit, offset: _invoice_rows(
-            db, chosen, scope, limit, offset), path="/billing/invoices")
+        listed = paginate(request, lambda limit, offset: service.list_invoices(
+            db, agreement=chosen, scope=scope, limit=limit, offset=offset, with_lines=False),
+            path="/billing/invoices")
         mine = _agreements(db, principal)
         return templates.TemplateResponse(request, "billing_invoices.html", _context(
             principal, invoices=listed.items, listed=listed,
             ageing={i.seq: service.ageing(i, today) for i in listed.items},
-            agreements=mine, chosen=agreement, today=today, owed=_owed(db, chosen, scope),
+            agreements=mine, chosen=agreement, today=today,
+            owed=service.owed_by_currency(db, agreement=chosen, scope=scope),
             may_issue=allowed(principal.role, Action.ISSUE_INVOICES), problem=problem,
             issue=entered or {"agreement": mine[0].ref if mine else "",
                               "period": last_month(today)}),

@@ -153,14 +153,6 @@ def blocks(db: Session, code: str) -> list[Block]:
     return list(found.values())
 
 
-def waiting_rows(db: Session, code: str, limit: int, offset: int) -> list[Prisoner]:
-    """waiting_rows: one page of the people handed over to facility CODE and awaiting intake
-    (custody.waiting_for_intake, a page at a time)."""
-    return list(db.scalars(select(Prisoner).where(
-        Prisoner.facility_code == code, Prisoner.status == "handed_over")
-        .order_by(Prisoner.public_id).limit(limit).offset(offset)))
-
-
 @router.get("/facilities", response_class=HTMLResponse)
 def first_facility(request: Request) -> Response:
     """first_facility sends the user to the first facility's map (the nav's 'Facility')."""
@@ -187,8 +179,8 @@ def facility_page(request: Request, code: str,
         except DomainError as exc:
             return error_page(request, principal, exc)
         may_intake = allowed(principal.role, Action.RECORD_INTAKE)
-        waiting = without(paginate(request, lambda limit, offset: waiting_rows(
-            db, code, limit, offset) if may_intake else []), "intake")
+        waiting = without(paginate(request, lambda limit, offset: custody.waiting_for_intake(
+            db, code, limit=limit, offset=offset) if may_intake else []), "intake")
         return templates.TemplateResponse(request, "facility.html", page_context(
             principal, facility=facility, summary=facilities.capacity(db, code),
             forecast=facilities.forecast(db, code, utcnow().date()),

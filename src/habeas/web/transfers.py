@@ -21,10 +21,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from habeas.agreements.models import Agreement
 from habeas.api.deps import engine_of
 from habeas.auth import service as auth
 from habeas.auth.permissions import Action, allowed
@@ -81,40 +80,6 @@ def people_counts(db: Session, manifests: list[str]) -> dict[str, dict[str, int]
                 .group_by(ManifestPerson.manifest_id, ManifestPerson.status)):
             counts[manifest][status] = n
     return counts
-
-
-def manifest_rows(db: Session, party: str | None, limit: int, offset: int) -> list[Manifest]:
-    """manifest_rows: one page of the manifests PARTY may see (as transfers.list_manifests:
-    a state sees those of its own agreements), the latest departure first."""
-    query = select(Manifest).order_by(Manifest.departure_date.desc(), Manifest.id)
-    if party is not None:
-        query = query.join(Agreement, Agreement.ref == Manifest.agreement_ref).where(
-            (Agreement.sending_party == party) | (Agreement.receiving_party == party))
-    return list(db.scalars(query.limit(limit).offset(offset)))
-
-
-def _people_query(manifest_id: str) -> Select[ManifestPerson, NominationRecord]:
-    """_people_query: the people on a manifest with their nominations, as
-    transfers.people_on orders them (by name)."""
-    return (select(ManifestPerson, NominationRecord)
-            .join(NominationRecord, NominationRecord.public_id == ManifestPerson.public_id)
-            .where(ManifestPerson.manifest_id == manifest_id)
-            .order_by(NominationRecord.family_name, NominationRecord.given_names,
-                      ManifestPerson.public_id))
-
-
-def people_rows(db: Session, manifest_id: str, limit: int, offset: int
-                ) -> list[tuple[ManifestPerson, NominationRecord]]:
-    """people_rows: one page of the people on a manifest."""
-    return [(e, n) for e, n in db.execute(_people_query(manifest_id).limit(limit)
-                                           .offset(offset))]
-
-
-def to_hand_over(db: Session, manifest_id: str) -> list[tuple[ManifestPerson, NominationRecord]]:
-    """to_hand_over: everyone on the manifest who departed and is not yet handed over, for
-    the handover form (at most one flight's people)."""
-    return [(e, n) for e, n in db.execute(_people_query(manifest_id).where(
-        ManifestPerson.status == "departed"))]
 
 
 def failed_gates(lang: str, entry: ManifestPerson) -> Markup | None:
@@ -188,8 +153,8 @@ def _manifests_page(request: Request, principal: Principal, *, problem: Problem 
                     entered: dict[str, Any] | None = None) -> Response:
     may_plan = allowed(principal.role, Action.PLAN_TRANSFERS)
     with read_session(engine_of(request)) as db:
-        listed = paginate(request, lambda limit, offset: manifest_rows(
-            db, principal.scope, limit, offset), path="/transfers")
+        listed = paginate(request, lambda limit, offset: transfers.list_manifests(
+            db, principal.scope, limit=limit, offset=offset), path="/transfers")
         counts = people_counts(db, [m.id for m in listed.items])
         ready = ready_to_plan(db, principal.scope) if may_plan else []
     form = entered or {"people": [], "mode": "flight", "carrier": "", "number": "",
@@ -269,8 +234,9 @@ def _manifest_page(request: Request, principal: Principal, manifest_id: str, *,
             manifest = transfers.get_manifest(db, manifest_id, principal.scope)
         except DomainError as exc:
             return error_page(request, principal, exc)
-        listed = without(paginate(request, lambda limit, offset: people_rows(
-            db, manifest_id, limit, offset), path=f"/transfers/{quote(manifest_id)}"), "done")
+        listed = without(paginate(request, lambda limit, offset: transfers.people_on(
+            db, manifest_id, limit=limit, offset=offset),
+            path=f"/transfers/{quote(manifest_id)}"), "done")
         people = list(listed.items)
         awaiting = set(db.scalars(select(Prisoner.public_id).where(
             Prisoner.public_id.in_([e.public_id for e, _ in people]),
@@ -297,7 +263,9 @@ def _manifest_page(request: Request, principal: Principal, manifest_id: str, *,
             may_approve=allowed(principal.role, Action.APPROVE_TRANSFERS),
             may_depart=allowed(principal.role, Action.DEPART_TRANSFERS),
             may_receive=allowed(principal.role, Action.RECEIVE_TRANSFERS),
-            to_hand_over=to_hand_over(db, manifest_id) if manifest.status == "arrived" else [],
+            # The handover form: everyone who departed and is not yet handed over.
+            to_hand_over=transfers.people_on(db, manifest_id, status="departed")
+            if manifest.status == "arrived" else [],
             problem=problem, form=form, done=done, labels=TRANSFER_LABELS),
             status_code=problem.status if problem else 200)
 
