@@ -24,6 +24,7 @@ from habeas.events import NewEvent, record, record_many
 from habeas.facilities import service as facilities
 from habeas.holds import service as holds
 from habeas.holds.schemas import Hold
+from habeas.i18n import N_
 from habeas.nominations import decisions
 from habeas.nominations.models import NominationRecord
 from habeas.nominations.schemas import Nomination
@@ -207,7 +208,7 @@ def cancel(session: Session, manifest_id: str, *, reason: str, actor: str,
     manifest = get_manifest(session, manifest_id)
     _transition(manifest, ("planned", "approved"), "cancelled")
     if not reason.strip():
-        raise field_error("reason", "say why the transfer is cancelled")
+        raise field_error("reason", N_("say why the transfer is cancelled"))
     record(session, NewEvent(type="transfer.cancelled", actor=actor, party=party,
                              facility=manifest.facility_code,
                              payload=TransferCancelled(manifest_id=manifest_id,

@@ -83,6 +83,7 @@ FORM_ACTIONS: dict[str, Action] = {
     "/holds/{hold_ref}/lift": Action.REGISTER_HOLDS,
     "/transfers": Action.PLAN_TRANSFERS,
     "/transfers/{manifest_id}/approve": Action.APPROVE_TRANSFERS,
+    "/transfers/{manifest_id}/cancel": Action.PLAN_TRANSFERS,
     "/transfers/{manifest_id}/depart": Action.DEPART_TRANSFERS,
     "/transfers/{manifest_id}/arrive": Action.RECEIVE_TRANSFERS,
     "/transfers/{manifest_id}/handover": Action.RECEIVE_TRANSFERS,

@@ -251,7 +251,7 @@ def _manifest_page(request: Request, principal: Principal, manifest_id: str, *,
             "arrived_at": legs[-1]["arrives_at"][:16] if legs else "",
             "handed_over_at": local(manifest.arrived_at), "public_id": "",
             "sending_officer": "", "receiving_officer": principal.display_name,
-            "biometric_reference_sha256": ""}
+            "biometric_reference_sha256": "", "reason": ""}
         return templates.TemplateResponse(request, "manifest.html", page_context(
             principal, m=manifest, people=people, listed=listed, awaiting=awaiting,
             reasons={e.public_id: reason_text(lang, e) for e, _ in people},
@@ -263,6 +263,7 @@ def _manifest_page(request: Request, principal: Principal, manifest_id: str, *,
             may_approve=allowed(principal.role, Action.APPROVE_TRANSFERS),
             may_depart=allowed(principal.role, Action.DEPART_TRANSFERS),
             may_receive=allowed(principal.role, Action.RECEIVE_TRANSFERS),
+            may_cancel=allowed(principal.role, Action.PLAN_TRANSFERS),
             # The handover form: everyone who departed and is not yet handed over.
             to_hand_over=transfers.people_on(db, manifest_id, status="departed")
             if manifest.status == "arrived" else [],
@@ -280,7 +281,7 @@ def manifest_page(request: Request, manifest_id: str, done: str | None = None) -
                           done=done if done in STEPS else None)
 
 
-STEPS = ("approved", "departed", "arrived", "handed_over")
+STEPS = ("approved", "departed", "arrived", "handed_over", "cancelled")
 
 
 def _step(request: Request, manifest_id: str, path: str, csrf: str, form: str,
@@ -306,7 +307,7 @@ def _step(request: Request, manifest_id: str, path: str, csrf: str, form: str,
 def _entered(**values: str) -> dict[str, str]:
     blank = dict.fromkeys(("departed_at", "arrived_at", "handed_over_at", "public_id",
                            "sending_officer", "receiving_officer",
-                           "biometric_reference_sha256"), "")
+                           "biometric_reference_sha256", "reason"), "")
     return blank | values
 
 
@@ -318,6 +319,18 @@ def approve_form(request: Request, manifest_id: str, csrf: str = Form("")) -> Re
 
     return _step(request, manifest_id, "/transfers/{manifest_id}/approve", csrf, "approved",
                  _entered(), act)
+
+
+@router.post("/transfers/{manifest_id}/cancel", response_class=HTMLResponse)
+def cancel_form(request: Request, manifest_id: str, reason: str = Form(""),
+                csrf: str = Form("")) -> Response:
+    """cancel_form: the receiving state cancels a manifest before it departs, saying why."""
+    def act(db: Session, who: Principal) -> None:
+        transfers.cancel(db, manifest_id, reason=reason.strip(), actor=who.actor,
+                         party=who.party_code)
+
+    return _step(request, manifest_id, "/transfers/{manifest_id}/cancel", csrf, "cancelled",
+                 _entered(reason=reason), act)
 
 
 @router.post("/transfers/{manifest_id}/depart", response_class=HTMLResponse)
