@@ -92,8 +92,23 @@ def test_the_home_page_draws_the_roles_charts_beside_their_figures(
     if "billing" in CHARTS[username]:
         expect(page.get_by_test_id("table-billing")).to_contain_text("USD")
     if "holds" in CHARTS[username]:
-        expect(page.get_by_test_id("table-holds")).to_contain_text("tro")
+        expect(page.get_by_test_id("table-holds")).to_contain_text(
+            "temporary restraining order")
     assert problems == [], problems
+    page.close()
+
+
+def test_a_failing_rule_opens_the_nominations_that_fail_it(
+        browser: Browser, site: tuple[str, Prisoner]) -> None:
+    url, _ = site
+    page = log_in(browser, url, "us.officer")
+    link = page.locator("a[href^='/nominations?rule=']").first
+    rule = link.inner_text()
+    link.click()
+    expect(page.get_by_label("Rule failed")).to_have_value(rule)
+    failed = page.locator("table tbody tr td:nth-child(5)")  # the rules each row failed
+    assert failed.count() > 0
+    assert all(rule in text for text in failed.all_inner_texts())
     page.close()
 
 
