@@ -13,6 +13,7 @@ import json
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -94,6 +95,28 @@ class TestInvoicePdf:
         assert "Credited USD -100.00" in text.replace("\u00a0", " ")  # the credit note
         # Drawn in the bundled DejaVu Sans (embedded as "Habeas Sans"), not a system font.
         assert fonts and all("Habeas-Sans" in f for f in fonts if f), fonts
+
+    def test_a_kept_pdf_is_rendered_once_per_html_and_per_language(
+            self, issued: tuple[Engine, int], tmp_path: Path,
+            monkeypatch: pytest.MonkeyPatch) -> None:
+        import weasyprint
+
+        engine, seq = issued
+        with read_session(engine) as s:
+            doc = document.issued_document(s, seq)
+        cache = tmp_path / "invoices"
+        first = document.invoice_pdf(doc, cache=cache)
+        spanish = document.invoice_pdf(doc, "es", cache=cache)
+        kept = sorted(cache.iterdir())
+        assert len(kept) == 2 and {k.read_bytes() for k in kept} == {first, spanish}
+        assert all(k.stat().st_mode & 0o077 == 0 for k in kept)  # the owner's alone
+        # Kept: the renderer is not asked again for the same HTML.
+        monkeypatch.setattr(weasyprint, "HTML", None)
+        assert document.invoice_pdf(doc, cache=cache) == first
+        # Another document (its invoice changed) is not served the kept one.
+        changed = replace(doc, lines=doc.lines[1:])
+        with pytest.raises(TypeError):
+            document.invoice_pdf(changed, cache=cache)
 
     def test_a_preview_says_it_is_not_an_invoice(self, demo_engine: Engine,
                                                  tmp_path: Path) -> None:

@@ -12,11 +12,15 @@ that language writes them; what was recorded (rates, reasons, names) is quoted a
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import re
+import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypedDict
@@ -239,6 +243,7 @@ def draft_document(session: Session, agreement_ref: str, period: str) -> Invoice
                            total_minor=draft.total_minor)
 
 
+@cache
 def environment() -> Environment:
     """environment: the web templates, autoescaped, speaking the `lang` they are rendered
     with (habeas.templating), with the invoice's filters and tests: the PDF says what the
@@ -270,23 +275,47 @@ def render_invoice_html(document: InvoiceDocument, *, lang: str = i18n.DEFAULT,
             font_bold=(where / "DejaVuSans-Bold.ttf").as_uri())
 
 
-def invoice_pdf(document: InvoiceDocument, lang: str = i18n.DEFAULT) -> bytes:
+def invoice_pdf(document: InvoiceDocument, lang: str = i18n.DEFAULT, *,
+                cache: Path | None = None) -> bytes:
     """invoice_pdf renders DOCUMENT as an A4 PDF (WeasyPrint) in LANG, fetching only local
-    files."""
+    files. With CACHE, a folder, each PDF is kept under the SHA-256 of the HTML it is made
+    from and of the renderer's version: WeasyPrint takes seconds on an invoice of hundreds
+    of lines, and the same HTML makes the same PDF, so a PDF is rendered once until its
+    invoice changes (a payment, a credit note) — nothing to invalidate."""
     with warnings.catch_warnings():
         # Without the system's HarfBuzz-Subset, WeasyPrint subsets fonts with fontTools
         # and says so once, as a DeprecationWarning: the PDF is the same.
         warnings.filterwarnings("ignore", message="HarfBuzz-Subset",
                                 category=DeprecationWarning)
+        import weasyprint
         from weasyprint import HTML
         from weasyprint.text.fonts import FontConfiguration
         from weasyprint.urls import URLFetcher
 
     with _fonts() as fonts:
         html = render_invoice_html(document, lang=lang, fonts=fonts)
+        kept = None
+        if cache is not None:
+            key = hashlib.sha256(f"{weasyprint.__version__}\0{html}".encode()).hexdigest()
+            kept = cache / f"{key}.pdf"
+            if kept.is_file():
+                return kept.read_bytes()
         fetcher = URLFetcher(allowed_protocols={"file"})
         font_config = FontConfiguration()
         pdf = HTML(string=html, base_url=fonts.as_uri() + "/", url_fetcher=fetcher).write_pdf(
             font_config=font_config)
     assert isinstance(pdf, bytes)
+    if kept is not None:
+        _keep(kept, pdf)
     return pdf
+
+
+def _keep(path: Path, pdf: bytes) -> None:
+    """_keep writes PDF at PATH whole or not at all (a reader never sees half a file), and
+    readable by its owner only: an invoice names people."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(pdf)
+    os.replace(partial, path)

@@ -46,6 +46,7 @@ from habeas.auth.service import Principal
 from habeas.billing import document, report, service, sustain
 from habeas.billing.arithmetic import round_half_up
 from habeas.billing.models import Invoice
+from habeas.config import get_settings
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import Conflict, DomainError, NotFound, field_error
 from habeas.i18n import DEFAULT, N_, gettext, locale_of
@@ -160,6 +161,10 @@ def issue_form(request: Request, agreement: str = Form(""), period: str = Form("
     return RedirectResponse(f"/billing/invoices/{seq}?recorded={seq}", status_code=303)
 
 
+# Rendered invoices, kept by the SHA-256 of their HTML (habeas.billing.document.invoice_pdf).
+PDF_CACHE = "invoices"
+
+
 @router.get("/billing/invoices/{seq}.pdf")
 def invoice_pdf(request: Request, seq: int) -> Response:
     """invoice_pdf: the invoice as issued, with its credit notes and payments, as an A4 PDF
@@ -175,7 +180,8 @@ def invoice_pdf(request: Request, seq: int) -> Response:
         auth.record_read(db, principal, kind="invoice", record_id=str(seq), channel="web",
                          purpose="invoice PDF")
     # The PDF speaks the reader's language, as the page does.
-    pdf = document.invoice_pdf(doc, locale_of(request))
+    pdf = document.invoice_pdf(doc, locale_of(request),
+                               cache=get_settings().data_dir / PDF_CACHE)
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{doc.filename}"',
         "Cache-Control": "no-store"})
