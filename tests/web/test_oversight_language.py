@@ -107,13 +107,14 @@ SAMPLES = [  # one note of each kind, as habeas.custody.integrity writes it
     "N5.1: death notice to the consulate, owed 2026-01-02 10:00 UTC: "
     "delivered 2026-01-04 11:30 UTC",
     "N5.1: admission notice to the family, owed 2026-01-02 10:00 UTC: dead after 6 attempt(s)",
-    # the screening rules' words and the review of an episode, quoted in the notes above
-    "appeal pending in US-NY", "appeal status unknown in US-NY", "no judgment to be final",
-    "barred by tro 1:25-cv-00001", "no notice served",
-    "notice served 3 day(s) before departure; 7 required",
-    "protected from removal to SLV by cat_protection A-1",
+    # the review of an episode, quoted in the notes above
     "independently reviewed by Inés Duarte", "NO independent review",
 ]
+# The screening rules' own findings, quoted by notes: said as the nomination page says them.
+QUOTED = ["appeal pending in US-NY", "appeal status unknown in US-NY",
+          "no judgment to be final", "barred by tro 1:25-cv-00001", "no notice served",
+          "notice served 3 day(s) before departure; 7 required",
+          "protected from removal to SLV by cat_protection A-1"]
 
 
 def _read_by(note: str) -> str:
@@ -125,6 +126,9 @@ def test_each_kind_of_note_is_said_in_spanish() -> None:
     assert {_read_by(note) for note in SAMPLES} == {pattern for pattern, _ in NOTES}
     for note in SAMPLES:
         assert 'lang="en"' not in say_note("es", note), note
+    for finding in QUOTED:
+        quoted = say_note("es", f"N1: stopped in transit on T1401; {finding}")
+        assert 'lang="en"' not in quoted and finding not in quoted, finding
     assert say_note("es", SAMPLES[6]) == ("N1: 19 días desde el 29 sept 2025; "
                                           "SIN revisión independiente")
     assert say_note("es", SAMPLES[2]) == ("N1 en T1401 (15 mar 2025): impedido por orden de "

@@ -10,7 +10,7 @@ lives here.
 from __future__ import annotations
 
 from habeas.holds.schemas import HoldKind
-from habeas.i18n import N_
+from habeas.i18n import N_, gettext
 
 
 class Labels(dict[str, str]):
@@ -59,3 +59,14 @@ GRIEVANCE_CATEGORY = Labels({
     "safety": N_("safety"), "contact": N_("contact with the outside world"),
     "legal_access": N_("access to a lawyer"), "property": N_("property"),
     "discipline": N_("discipline"), "other": N_("other")})
+
+
+def orders_text(lang: str, orders: str) -> str:
+    """orders_text: court orders as the rules list them ("tro H-1, stay H-2"), each kind of
+    order named in LANG."""
+    named = []
+    for order in orders.split(", "):
+        kind, _, ref = order.partition(" ")
+        said = gettext(lang, HOLD_KIND[kind]) if kind in HOLD_KIND else kind
+        named.append(f"{said} {ref}".strip())
+    return ", ".join(named)

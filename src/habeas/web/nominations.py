@@ -147,6 +147,7 @@ ACCEPTED_ON = re.compile(r"accepted on " + DAY)  # habeas.nominations.decisions.
 
 def _in(lang: str, found: re.Match[str]) -> dict[str, str]:
     return {name: format_day(value, lang) if name == "day" else
+            labels.orders_text(lang, value) if name == "orders" else
             format_number(int(value), lang) if value.lstrip("-").isdigit() else value
             for name, value in found.groupdict().items()}
 

@@ -45,6 +45,7 @@ from habeas.web.common import (
     problem_of,
     templates,
 )
+from habeas.web.nominations import finding_text
 from habeas.web.notify import AUDIENCE_LABELS, REASON_LABELS, STATUS_LABELS
 from habeas.web.paging import paginate
 from habeas.web.people import openable
@@ -187,16 +188,6 @@ NOTES: tuple[tuple[str, str], ...] = (
      r"UTC: (?P<status>\w+) after (?P<attempts>\d+) attempt\(s\)",
      N_("%(id)s: %(reason)s notice to the %(audience)s, owed %(owed)s: %(status)s after "
         "%(attempts)s attempt(s)")),
-    # The screening rules' own words (habeas.screening.rules), quoted by the notes above.
-    (r"appeal pending in (?P<courts>.+)", N_("appeal pending in %(courts)s")),
-    (r"appeal status unknown in (?P<courts>.+)", N_("appeal status unknown in %(courts)s")),
-    (r"no judgment to be final", N_("no judgment to be final")),
-    (r"barred by (?P<orders>.+)", N_("barred by %(orders)s")),
-    (r"protected from removal to (?P<country>\S+) by (?P<orders>.+)",
-     N_("protected from removal to %(country)s by %(orders)s")),
-    (r"no notice served", N_("no notice served")),
-    (r"notice served (?P<given>-?\d+) day\(s\) before departure; (?P<required>\d+) required",
-     N_("notice served %(given)s day(s) before departure; %(required)s required")),
 )
 _NOTES = tuple((re.compile(pattern), message) for pattern, message in NOTES)
 
@@ -224,15 +215,6 @@ def _count(lang: str, digits: str) -> str:
     return format_number(int(digits), lang)
 
 
-def _orders(lang: str, orders: str) -> str:
-    """_orders: "tro H-1, injunction H-2" with each kind of order named in LANG."""
-    named = []
-    for order in orders.split(", "):
-        kind, _, ref = order.partition(" ")
-        named.append(f"{_label(labels.HOLD_KIND)(lang, kind)} {ref}".strip())
-    return ", ".join(named)
-
-
 # How each fact a note holds is said, by its name in NOTES; any other is a name, an id or a
 # code, said as it is ("why" is itself a note).
 _FACTS: dict[str, Say] = {
@@ -240,7 +222,8 @@ _FACTS: dict[str, Say] = {
     "n": _count, "days": _count, "people": _count, "cna": _count, "attempts": _count,
     "area": lambda lang, area: format_number(Decimal(area), lang),
     "severity": _label(SEVERITY_LABELS), "reason": _label(REASON_LABELS),
-    "audience": _label(AUDIENCE_LABELS), "status": _label(STATUS_LABELS), "orders": _orders,
+    "audience": _label(AUDIENCE_LABELS), "status": _label(STATUS_LABELS),
+    "orders": labels.orders_text,
 }
 
 
@@ -248,16 +231,28 @@ def _as_written(lang: str, fact: str) -> str:
     return fact
 
 
-def say_note(lang: str, note: str) -> Markup:
-    """say_note is a drill-down NOTE of the integrity report in LANG (see NOTES)."""
+def _said(lang: str, note: str) -> Markup | None:
+    """_said is NOTE in LANG if one of NOTES reads it."""
     for pattern, message in _NOTES:
         found = pattern.fullmatch(note)
-        if found is None:
-            continue
-        facts = {name: say_note(lang, value) if name == "why"
-                 else _FACTS.get(name, _as_written)(lang, value)
-                 for name, value in found.groupdict().items()}
-        return escape(gettext(lang, message)) % facts
+        if found is not None:
+            facts = {name: _why(lang, value) if name == "why"
+                     else _FACTS.get(name, _as_written)(lang, value)
+                     for name, value in found.groupdict().items()}
+            return escape(gettext(lang, message)) % facts
+    return None
+
+
+def _why(lang: str, why: str) -> Markup:
+    # A note's "why" is another note, or a screening rule's own finding it quotes.
+    return _said(lang, why) or finding_text(lang, why)
+
+
+def say_note(lang: str, note: str) -> Markup:
+    """say_note is a drill-down NOTE of the integrity report in LANG (see NOTES)."""
+    said = _said(lang, note)
+    if said is not None:
+        return said
     if lang == DEFAULT:
         return escape(note)
     return Markup('<span lang="en">{}</span>').format(note)
