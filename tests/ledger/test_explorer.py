@@ -44,9 +44,11 @@ class TestCheckpoints:
                            json={"checkpoint": note + line}).status_code == 201
         log_in_client(client, "monitor")
         page = client.get("/log").text
-        assert "monitor.example/w1" in page and "2026-09-21 14:13:20 UTC" in page
+        assert "monitor.example/w1" in page and "Sep 21, 2026, 2:13:20\u202fPM UTC" in page
         event = client.get("/events/0").text
-        assert "Cosigned by: monitor.example/w1 (2026-09-21 14:13:20 UTC)" in event
+        assert "Cosigned by: monitor.example/w1 (Sep 21, 2026, 2:13:20\u202fPM UTC)" in event
+        spanish = client.get("/events/0?lang=es").text
+        assert "monitor.example/w1 (21 sept 2026, 14:13:20 UTC)" in spanish
 
     def test_checkpoints_come_a_page_at_a_time_newest_first(
             self, ledger: Ledger, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
