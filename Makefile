@@ -49,7 +49,7 @@ with_postgres = pg_url=$$(scripts/ensure-postgres.sh) || exit 1; \
 
 ## test: install, make sure chromium and PostgreSQL are there, lint, run every test
 test: dev system-deps lint
-	@$(with_postgres) $(BIN)/pytest -n auto --dist loadscope
+	@$(with_postgres) $(BIN)/pytest -n auto --dist loadscope --durations=20
 
 ## fuzz: the API fuzzed deeper than `make test` does (FUZZ_EXAMPLES per operation and
 ##       kind of input, on SQLite and PostgreSQL)
