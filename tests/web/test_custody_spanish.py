@@ -78,7 +78,8 @@ def test_the_custody_pages_speak_spanish(client: TestClient, demo: Demo) -> None
     read = Reader(client)
     facility = read.get(f"/facilities/CECOT?intake={waiting}")
     assert "Buscar una celda para" in facility and "Pendientes de ingreso" in facility
-    assert "Personas en el centro: entregado/a: 3, bajo custodia: " in facility
+    assert "Personas en el centro: entregado/a, pendiente de ingreso: 3, bajo custodia: " \
+        in facility
     people = read.get(cell)
     assert "condenado/a" in people and "máxima" in people and "MS-13 (fundamento: condena)" \
         in people

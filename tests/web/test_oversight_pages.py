@@ -308,7 +308,7 @@ def test_grievances_are_scoped_and_reading_one_is_recorded(browser: Browser,
         "Says he was beaten during the night count.")
     expect(monitor.get_by_test_id("routed")).to_be_visible()
     expect(monitor.get_by_test_id("grievance")).to_contain_text("Custodio P. Gómez")
-    expect(monitor.get_by_test_id("status")).to_have_text("routed to monitor")
+    expect(monitor.get_by_test_id("status")).to_have_text("sent to the monitor")
     assert reads(site.alleged) == before + 1
 
     officer = log_in(browser, site.url, "us.officer")

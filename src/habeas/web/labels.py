@@ -49,6 +49,11 @@ HOLD_KIND = Labels({HoldKind.TRO: N_("temporary restraining order"),
                     HoldKind.CAT_PROTECTION: N_("protection under the Convention against"
                                                 " Torture"),
                     HoldKind.RETURN_ORDER: N_("return order")})
+# What a state is alerted to (habeas.custody.projections.raise_alerts).
+ALERT_KIND = Labels({"return_required": N_("return required"),
+                     "return_ordered": N_("return ordered by a court"),
+                     "erroneous_transfer": N_("transferred in error"), "death": N_("death"),
+                     "escape": N_("escape"), "medical_emergency": N_("medical emergency")})
 # A screening rule's or a departure gate's outcome.
 OUTCOME = Labels({"pass": N_("pass"), "fail": N_("fail"), "review": N_("review")})
 GRIEVANCE_STATUS = Labels({"open": N_("open"), "routed_to_monitor": N_("sent to the monitor"),

@@ -166,6 +166,7 @@ def home(request: Request) -> Response:
             "standards": STANDARDS, "alerts": alerts, "lang": locale_of(request),
             "panels": dashboard_panels(db, principal),
             "rule_checks": RULE_CHECKS, "hold_kinds": labels.HOLD_KIND,
+            "alert_kinds": labels.ALERT_KIND,
         })
 
 
