@@ -22,7 +22,7 @@ from habeas.auth.service import Principal
 from habeas.db import unit_of_work, utcnow
 from habeas.errors import ERROR_DESCRIPTIONS, DomainError, ErrorCode
 from habeas.i18n import DEFAULT, N_, SUPPORTED, gettext, is_translated, locale_of
-from habeas.templating import install_language
+from habeas.templating import install_language, lang_of
 from habeas.timing import same_secret
 
 
@@ -164,7 +164,8 @@ def explain(lang: str, message: str, code: str = "", problem: str = "") -> Marku
     for said in (problem, message):
         if said and is_translated(lang, said):
             return escape(gettext(lang, said))
-    meaning = ERROR_DESCRIPTIONS.get(ErrorCode(code)) if code in set(ErrorCode) else None
+    meaning = ERROR_DESCRIPTIONS.get(ErrorCode(code)) if code in ErrorCode.__members__.values() \
+        else None
     head = gettext(lang, meaning) if meaning else ""
     return Markup('{} <span lang="en">({})</span>').format(head, message) if head \
         else Markup('<span lang="en">{}</span>').format(message)
@@ -172,7 +173,7 @@ def explain(lang: str, message: str, code: str = "", problem: str = "") -> Marku
 
 @pass_context
 def _explain(context: Context, message: str, code: str = "", problem: str = "") -> Markup:
-    return explain(context.get("lang") or DEFAULT, message, code, problem)
+    return explain(lang_of(context), message, code, problem)
 
 
 install_language(templates.env)

@@ -17,7 +17,7 @@ from habeas.api.deps import engine_of
 from habeas.db import read_session
 from habeas.errors import DomainError
 from habeas.events import envelope, leaf_bytes
-from habeas.i18n import N_, locale_of
+from habeas.i18n import N_
 from habeas.ledger import merkle, service, store
 from habeas.ledger.keys import load_log_key
 from habeas.ledger.models import Checkpoint, Cosignature, Event
@@ -84,7 +84,7 @@ def ledger_page(request: Request, before: int | None = Query(default=None, ge=1)
                   for e in db.scalars(select(Event).order_by(Event.seq.desc())
                                       .limit(LATEST_EVENTS))]
     return templates.TemplateResponse(request, "ledger.html", {
-        "principal": principal, "nav": navigation(principal), "lang": locale_of(request),
+        "principal": principal, "nav": navigation(principal),
         "vkey": _vkey(), "checkpoints": checkpoints, "events": events, "paged": before,
         "older": shown[-1].size if len(rows) > CHECKPOINTS_PER_PAGE else None})
 
@@ -102,8 +102,7 @@ def event_page(request: Request, seq: int) -> Response:
     principal = page_principal(request, "/events/{seq}")
     if isinstance(principal, Response):
         return principal
-    context = {"principal": principal, "nav": navigation(principal),
-               "lang": locale_of(request)}
+    context = {"principal": principal, "nav": navigation(principal)}
     with read_session(engine_of(request)) as db:
         event = db.get(Event, seq)
         if event is None:

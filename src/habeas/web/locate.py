@@ -69,7 +69,7 @@ def locate_page(request: Request) -> Response:
     values = {field: params.get(field, "") for field in FIELDS["name"] + ("identifier",)}
     principal = _principal(request)
     context: dict[str, Any] = {
-        "lang": lang, "by": by or "name", "values": values, "countries": countries(lang),
+        "by": by or "name", "values": values, "countries": countries(lang),
         "principal": principal, "nav": navigation(principal) if principal else [],
         "results": None, "error": None, "searched": by is not None}
     status, headers = 200, {}

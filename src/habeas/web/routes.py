@@ -163,7 +163,7 @@ def home(request: Request) -> Response:
                   if allowed(principal.role, Action.READ_ALERTS) else [])
         return templates.TemplateResponse(request, "home.html", {
             "principal": principal, "nav": navigation(principal), "cards": cards,
-            "standards": STANDARDS, "alerts": alerts, "lang": locale_of(request),
+            "standards": STANDARDS, "alerts": alerts,
             "panels": dashboard_panels(db, principal),
             "rule_checks": RULE_CHECKS, "hold_kinds": labels.HOLD_KIND,
             "alert_kinds": labels.ALERT_KIND,

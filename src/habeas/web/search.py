@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from habeas.api.deps import engine_of
 from habeas.db import read_session
-from habeas.i18n import locale_of
 from habeas.search import service
 from habeas.web.common import navigation, page_principal, templates
 
@@ -29,5 +28,5 @@ def search_page(request: Request, q: str = Query(default="", max_length=200)) ->
         results = service.search(db, q, role=principal.role, scope=principal.scope)
         return templates.TemplateResponse(request, "search.html", {
             "principal": principal, "nav": navigation(principal),
-            "lang": locale_of(request), "r": results, "per_kind": service.PER_KIND,
+            "r": results, "per_kind": service.PER_KIND,
             "min_length": service.MIN_LENGTH})
