@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
+from habeas import clock
 from habeas.config import get_settings
 from habeas.errors import Unavailable
 
@@ -65,8 +66,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def utcnow() -> datetime:
-    """utcnow is the one wall clock; services take it as a parameter to stay testable."""
-    return datetime.now(UTC)
+    """utcnow is the one wall clock (habeas.clock: a simulation may inject its own)."""
+    return clock.utcnow()
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -74,6 +74,8 @@ class ErrorCode(StrEnum):
     # Notifications and subscriptions.
     SUBSCRIPTION_REVOKED = "subscription_revoked"
     CONFIRMATION_EXPIRED = "confirmation_expired"
+    # Trust between the parties (DESIGN.md §12): authority and time.
+    WRONG_PARTY = "wrong_party"
 
 
 # Translated where shown (habeas.web.common.explain).
@@ -143,6 +145,8 @@ ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.SUBSCRIPTION_REVOKED: N_("the subscription was revoked; subscribe again to restart"),
     ErrorCode.CONFIRMATION_EXPIRED:
         N_("the confirmation code is too old; subscribe again for a new one"),
+    ErrorCode.WRONG_PARTY:
+        N_("the act belongs to the other state of the agreement"),
 }
 
 
