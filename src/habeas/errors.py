@@ -76,6 +76,12 @@ class ErrorCode(StrEnum):
     CONFIRMATION_EXPIRED = "confirmation_expired"
     # Trust between the parties (DESIGN.md §12): authority and time.
     WRONG_PARTY = "wrong_party"
+    # Counsel of record and court orders (DESIGN.md §12.1).
+    NOT_COUNSEL_OF_RECORD = "not_counsel_of_record"
+    ALREADY_OF_RECORD = "already_of_record"
+    LIFT_NOT_ALLOWED = "lift_not_allowed"
+    LIFT_BEFORE_ISSUE = "lift_before_issue"
+    LIFT_IN_FUTURE = "lift_in_future"
 
 
 # Translated where shown (habeas.web.common.explain).
@@ -147,6 +153,14 @@ ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
         N_("the confirmation code is too old; subscribe again for a new one"),
     ErrorCode.WRONG_PARTY:
         N_("the act belongs to the other state of the agreement"),
+    ErrorCode.NOT_COUNSEL_OF_RECORD:
+        N_("only counsel of record for the person, or class counsel in the case, may do this"),
+    ErrorCode.ALREADY_OF_RECORD:
+        N_("you are already counsel of record for this person"),
+    ErrorCode.LIFT_NOT_ALLOWED:
+        N_("only whoever registered the order or the sending state may lift it"),
+    ErrorCode.LIFT_BEFORE_ISSUE: N_("a lift cannot be dated before its order was issued"),
+    ErrorCode.LIFT_IN_FUTURE: N_("a lift cannot be dated in the future"),
 }
 
 

@@ -44,6 +44,7 @@ PROJECTION_MODULES = (
     "habeas.ledger.projections",
     "habeas.nominations.projections",
     "habeas.holds.projections",
+    "habeas.counsel.projections",
     "habeas.custody.projections",
     "habeas.transfers.projections",
     "habeas.oversight.projections",

@@ -8,6 +8,7 @@ from habeas.agreements import models as agreements
 from habeas.api import idempotency
 from habeas.auth import models as auth
 from habeas.billing import models as billing
+from habeas.counsel import models as counsel
 from habeas.custody import models as custody
 from habeas.db import Base
 from habeas.facilities import models as facilities
@@ -19,8 +20,9 @@ from habeas.notify import models as notify
 from habeas.oversight import models as oversight
 from habeas.transfers import models as transfers
 
-__all__ = ["agreements", "auth", "billing", "custody", "facilities", "holds", "idempotency",
-           "ledger", "locator", "metadata", "nominations", "notify", "oversight", "transfers"]
+__all__ = ["agreements", "auth", "billing", "counsel", "custody", "facilities", "holds",
+           "idempotency", "ledger", "locator", "metadata", "nominations", "notify", "oversight",
+           "transfers"]
 
 metadata: MetaData = Base.metadata
 

@@ -23,6 +23,7 @@ from habeas.auth.permissions import PERMISSIONS
 from habeas.billing.api import router as billing_router
 from habeas.billing.report_api import router as billing_report_router
 from habeas.config import get_settings
+from habeas.counsel.api import router as counsel_router
 from habeas.custody.api import router as custody_router
 from habeas.custody.records_api import router as custody_records_router
 from habeas.dashboard.api import router as dashboard_router
@@ -44,6 +45,7 @@ from habeas.screening.catalogue import RULES
 from habeas.sentences.api import router as sentences_router
 from habeas.transfers.api import router as transfers_router
 from habeas.web.billing import router as billing_pages
+from habeas.web.counsel import router as counsel_pages
 from habeas.web.custody import router as custody_pages
 from habeas.web.intake import router as intake_pages
 from habeas.web.ledger import router as ledger_pages
@@ -140,6 +142,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     v1.include_router(facilities_router)
     v1.include_router(nominations_router)
     v1.include_router(holds_router)
+    v1.include_router(counsel_router)
     v1.include_router(transfers_router)
     v1.include_router(custody_router)
     v1.include_router(oversight_router)
@@ -173,6 +176,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(intake_pages)
     app.include_router(transfer_pages)
     app.include_router(people_pages)
+    app.include_router(counsel_pages)
     app.include_router(oversight_pages)
     app.include_router(billing_pages)
     app.include_router(locate_page)

@@ -66,6 +66,12 @@ class Action(StrEnum):
     READ_NOTIFICATIONS = "notifications.read"
     RETRY_NOTIFICATIONS = "notifications.retry"
     SEARCH = "search.run"
+    # Counsel of record (DESIGN.md §12.1): file an appearance, withdraw it, list them.
+    APPEAR_AS_COUNSEL = "counsel.appear"
+    READ_APPEARANCES = "counsel.read_appearances"
+    # One person's file. Unlike READ_CUSTODY (lists, cells, populations) counsel may open
+    # it, only for a client of record (habeas.counsel.service.require_client).
+    READ_PERSON_FILE = "people.read_file"
 
 
 STAFF = frozenset(Role)
@@ -84,7 +90,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_NOMINATIONS: frozenset({Role.ADMIN, Role.SENDING, Role.RECEIVING, Role.MONITOR}),
     Action.SERVE_NOTICE: frozenset({Role.SENDING}),
     Action.DECIDE_NOMINATIONS: frozenset({Role.RECEIVING}),
-    Action.REGISTER_HOLDS: frozenset({Role.COUNSEL, Role.SENDING, Role.RECEIVING}),
+    # The sending state's officers, or counsel of record for the person (class counsel
+    # naming the case); never the receiving state (DESIGN.md §12.1). Who registered an
+    # order, or the sending state, lifts it: checked in habeas.holds.service.
+    Action.REGISTER_HOLDS: frozenset({Role.COUNSEL, Role.SENDING}),
     Action.READ_HOLDS: STAFF,
     # The other state and the monitors verify and cosign (DESIGN.md §2, §6).
     Action.WITNESS: frozenset({Role.SENDING, Role.MONITOR}),
@@ -114,7 +123,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_OVERSIGHT: frozenset({Role.SENDING, Role.RECEIVING, Role.MONITOR}),
     Action.RECORD_INSPECTIONS: frozenset({Role.MONITOR}),
     Action.RESPOND_FINDINGS: frozenset({Role.RECEIVING}),
-    # Staff file for a detained person; counsel for a client; monitors for anyone.
+    # Staff file for a detained person; counsel for a client of record only (checked in
+    # habeas.oversight.service); monitors for anyone.
     Action.FILE_GRIEVANCES: frozenset({Role.RECEIVING, Role.COUNSEL, Role.MONITOR}),
     Action.HANDLE_GRIEVANCES: frozenset({Role.RECEIVING, Role.MONITOR}),
     Action.RECORD_CUSTODY_EVENTS: frozenset({Role.RECEIVING}),
@@ -144,6 +154,13 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # One box for every staff role; what each finds is limited by the read actions above and
     # by its scope (habeas.search.service).
     Action.SEARCH: STAFF,
+    Action.APPEAR_AS_COUNSEL: frozenset({Role.COUNSEL}),
+    # Counsel lists its own appearances; monitors and the operator every one.
+    Action.READ_APPEARANCES: frozenset({Role.ADMIN, Role.COUNSEL, Role.MONITOR}),
+    # The parties of the person's agreement (scoped by the service), monitors, and counsel
+    # of record for that person only (DESIGN.md §12.1 last row).
+    Action.READ_PERSON_FILE: frozenset({Role.SENDING, Role.RECEIVING, Role.MONITOR,
+                                        Role.COUNSEL}),
 }
 
 

@@ -26,6 +26,7 @@ from habeas.validation import all_problems
 
 router = APIRouter(tags=["custody"])
 Reader = Annotated[Principal, Depends(require(Action.READ_CUSTODY))]
+FileReader = Annotated[Principal, Depends(require(Action.READ_PERSON_FILE))]
 IntakeOfficer = Annotated[Principal, Depends(require(Action.RECORD_INTAKE))]
 Houser = Annotated[Principal, Depends(require(Action.HOUSE))]
 Separator = Annotated[Principal, Depends(require(Action.MANAGE_SEPARATION))]
@@ -93,10 +94,11 @@ def _intake_dict(db: Any, public_id: str) -> dict[str, Any] | None:
 
 
 @router.get("/people/{public_id}", responses=documented(401, 403, 404))
-def get_person(public_id: str, write: Writer, principal: Reader) -> PersonDetail:
-    """One person's custody file; the read is logged (Mandela Rule 9)."""
+def get_person(public_id: str, write: Writer, principal: FileReader) -> PersonDetail:
+    """One person's custody file (counsel: a client of record); the read is logged
+    (Mandela Rule 9)."""
     with write() as db:
-        prisoner = service.get_prisoner(db, public_id, principal.scope)
+        prisoner = service.get_file(db, public_id, principal)
         auth.record_read(db, principal, kind="prisoner", record_id=public_id, channel="api",
                          purpose="custody file")
         return PersonDetail.model_validate({

@@ -29,6 +29,8 @@ from habeas.facilities import capacity as standards
 from habeas.facilities.models import Cell, Facility
 from habeas.facilities.service import PRESENT, occupancy_by_cell
 from habeas.holds import service as holds
+from habeas.holds.models import HoldRecord
+from habeas.holds.schemas import Hold
 from habeas.i18n import N_
 from habeas.nominations.models import NominationRecord, Notice
 from habeas.nominations.schemas import Nomination
@@ -213,11 +215,42 @@ def _departures(session: Session) -> list[Departure]:
         .order_by(ManifestPerson.public_id))]
 
 
+class RecordedOrder(NamedTuple):
+    """RecordedOrder: a court order as binding, and when (if ever) its lift was recorded."""
+
+    hold: Hold
+    registered_seq: int
+    lifted_seq: int | None
+    lift_recorded_at: datetime | None
+
+
+def orders_as_recorded(session: Session) -> list[RecordedOrder]:
+    """orders_as_recorded: every court order, its lift counted from when it was recorded.
+
+    DESIGN.md §12.2: "a lift never rewrites history: it counts from when it was
+    recorded, never from its claimed date". Each order is taken as never lifted (binding
+    from the day it was issued, whenever habeas learned of it, until it expires) and
+    paired with the moment its `hold.lifted` event was recorded. A lift recorded before
+    issue 17 has no such moment on its row (until `habeas replay`): it counts from the
+    start of its lifted_on.
+    """
+    found = []
+    for r in session.scalars(select(HoldRecord).order_by(HoldRecord.issued)):
+        lifted_at = r.lift_recorded_at
+        if lifted_at is None and r.lifted_on is not None:
+            lifted_at = datetime.combine(r.lifted_on, time(), UTC)
+        found.append(RecordedOrder(holds.as_hold(r).model_copy(update={"lifted_on": None}),
+                                   r.registered_seq, r.lifted_seq, lifted_at))
+    return found
+
+
 def departure_breaches(session: Session) -> tuple[Line, Line]:
     """Transferred despite a court order, or with notice shorter than required.
 
     The gates are run again on each departure day with every order and notice
-    known now: an order registered late but issued before the flight still counts.
+    known now: an order registered late but issued before the flight still counts, and
+    so does one whose lift was recorded after the flight, whatever date the lift claims
+    (DESIGN.md §12.2).
     """
     despite = Line("transferred_despite_hold", CHECK_TITLES["transferred_despite_hold"],
                    "critical", "NO_LEGAL_HOLD, NON_REFOULEMENT",
@@ -227,19 +260,27 @@ def departure_breaches(session: Session) -> tuple[Line, Line]:
     rows = _departures(session)
     if not rows:
         return despite, short
-    all_holds = holds.all_holds(session)
+    orders = orders_as_recorded(session)
     agreements = {a.ref: a for a in session.scalars(select(Agreement))}
     notices: dict[str, list[date]] = {}
     for public_id, served_on in session.execute(select(Notice.public_id, Notice.served_on)):
         notices.setdefault(public_id, []).append(served_on)
     for entry in rows:
-        day = (entry.departed_at or datetime.combine(entry.departure_date, time(), UTC)).date()
-        ctx = context_for(agreements[entry.agreement_ref], day, all_holds)
+        at = entry.departed_at or datetime.combine(entry.departure_date, time(), UTC)
+        day = at.date()
+        binding = [o for o in orders if o.lift_recorded_at is None or at < o.lift_recorded_at]
+        ctx = context_for(agreements[entry.agreement_ref], day, [o.hold for o in binding])
         nomination = Nomination.model_validate(entry.data)
         for gate in (rules.no_legal_hold(nomination, ctx), rules.non_refoulement(nomination, ctx)):
             if gate.outcome is Outcome.FAIL:
                 despite.add(entry.public_id, entry.handed_over_seq,
                             f"{entry.public_id} on {entry.manifest_id} ({day}): {gate.message}")
+                # The orders behind it, and their lifts recorded too late to count.
+                despite.events.extend(
+                    seq for o in binding if o.hold.hold_ref in gate.message
+                    for seq in (o.registered_seq, o.lifted_seq)
+                    if seq is not None and seq not in despite.events
+                    and len(despite.events) < DRILL_DOWN)
                 break
         before = [d for d in notices.get(entry.public_id, []) if d <= day]
         notice = rules.notice(max(before) if before else None, day, ctx)

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from habeas.auth.service import Principal
 from habeas.custody import records
 from habeas.custody.models import Alert, IntakeRecord, Prisoner
 from habeas.custody.projections import IntakeRecorded, PopulationAdmitted
@@ -200,6 +201,16 @@ def get_prisoner(session: Session, public_id: str, party: str | None = None) -> 
     if prisoner is None or (party is not None and prisoner.legal_custodian != party):
         raise NotFound(f"person {public_id!r} not found")
     return prisoner
+
+
+def get_file(session: Session, public_id: str, by: Principal) -> Prisoner:
+    """get_file is the person file BY may open (DESIGN.md §12.1 last row): a sending state
+    its own people, counsel only its clients of record — anyone else's reads as a person
+    who does not exist."""
+    from habeas.counsel import service as counsel
+
+    counsel.require_client(session, by, public_id)
+    return get_prisoner(session, public_id, by.scope)
 
 
 def record_intake(session: Session, public_id: str, intake: IntakeIn, *, officer: str,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from habeas.db import Base
+from habeas.db import Base, UTCDateTime
 
 
 class HoldRecord(Base):
@@ -26,3 +26,12 @@ class HoldRecord(Base):
     lifted_on: Mapped[date | None] = mapped_column(Date)
     lift_reason: Mapped[str | None] = mapped_column(String(500))
     registered_seq: Mapped[int] = mapped_column(BigInteger)
+    # Who registered it (the event's actor: they may lift it) and the sending state whose
+    # people it names (its legal role may lift it) — DESIGN.md §12.1.
+    registered_by: Mapped[str | None] = mapped_column(String(200))
+    party: Mapped[str | None] = mapped_column(String(3))
+    # The lifting court document, and when the lift was *recorded*: a lift counts from
+    # then, never from its claimed lifted_on (DESIGN.md §12.2).
+    lift_document: Mapped[str | None] = mapped_column(String(500))
+    lifted_seq: Mapped[int | None] = mapped_column(BigInteger)
+    lift_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,11 +8,22 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from habeas.errors import Conflict, NotFound, ValidationFailed, field_error
+from habeas import clock
+from habeas.auth.models import Role
+from habeas.auth.service import Principal
+from habeas.errors import (
+    Conflict,
+    ErrorCode,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    field_error,
+)
 from habeas.events import NewEvent, record
 from habeas.holds.models import HoldRecord
 from habeas.holds.projections import HoldLifted, HoldRegistered
 from habeas.holds.schemas import Hold
+from habeas.nominations.models import NominationRecord
 from habeas.validation import all_problems, first_problem
 
 
@@ -47,14 +58,76 @@ def list_holds(session: Session, *, limit: int | None = None, offset: int = 0) -
         .limit(limit).offset(offset))]
 
 
+def _nominated(session: Session, external_ref: str, party: str | None = None
+               ) -> list[NominationRecord]:
+    query = select(NominationRecord).where(NominationRecord.external_ref == external_ref)
+    if party is not None:
+        query = query.where(NominationRecord.sending_party == party)
+    return list(session.scalars(query.order_by(NominationRecord.received_seq)))
+
+
+def authorize_registration(session: Session, hold: Hold, *, by: Principal,
+                           case_number: str | None = None) -> str:
+    """authorize_registration says whether BY may register HOLD; returns the sending state
+    whose people it names (DESIGN.md §12.1: "the sending party's legal role, or counsel of
+    record for that person (or class counsel, naming the case); never the receiving party,
+    another agreement").
+
+    A person the actor may not act for reads as a person who does not exist (404).
+    """
+    from habeas.counsel import service as counsel
+
+    ref = hold.scope.external_ref
+    if by.role is Role.SENDING and by.party_code is not None:
+        # A US order names US people: the person must be one of this state's nominations.
+        if ref is not None and not _nominated(session, ref, by.party_code):
+            raise NotFound(counsel.person_not_found(ref), details={"field": "scope"})
+        return by.party_code
+    if by.role is Role.COUNSEL:
+        if ref is not None:
+            clients = [n for n in _nominated(session, ref)
+                       if counsel.is_of_record(session, by, n.public_id)]
+            if not clients:
+                raise NotFound(counsel.person_not_found(ref), details={"field": "scope"})
+            return clients[0].sending_party
+        # Class counsel names the case it appeared in (Fed. R. Civ. P. 23(g)).
+        case = (case_number or "").strip()
+        if not case:
+            raise field_error("case_number", "class counsel names the case in which it "
+                              "appeared to register a class-wide order")
+        cases = [a for a in counsel.cases_of(session, by)
+                 if (a.case_number or "").casefold() == case.casefold()]
+        party = next((p.party for a in cases
+                      if (p := counsel.find_person(session, a.public_id)) and p.party), None)
+        if party is None:
+            raise Forbidden(f"you have not appeared as counsel in case {case!r}",
+                            code=ErrorCode.NOT_COUNSEL_OF_RECORD,
+                            details={"field": "case_number"})
+        return party
+    raise Forbidden("a court order is registered by the sending state or by counsel of "
+                    "record, never by the receiving state", code=ErrorCode.WRONG_PARTY)
+
+
+def register_by(session: Session, hold: Hold, *, by: Principal, as_of: date,
+                case_number: str | None = None) -> tuple[str, int]:
+    """register_by: BY registers HOLD, if §12.1 lets them (authorize_registration)."""
+    party = authorize_registration(session, hold, by=by, case_number=case_number)
+    return register(session, hold, actor=by.actor, party=party, as_of=as_of)
+
+
 def register(session: Session, hold: Hold, *, actor: str, party: str | None,
              as_of: date) -> tuple[str, int]:
     """register records a court order and re-screens every nomination it matches.
 
-    Returns ("registered" | "unchanged", number of decisions changed).
+    The trusted entry (imports, the demo's simulation): faces call register_by. PARTY is
+    the sending state whose people the order names; for a person-scoped order it defaults
+    to that person's. Returns ("registered" | "unchanged", number of decisions changed).
     """
     from habeas.nominations import service as nominations  # both domains screen
 
+    if party is None and hold.scope.external_ref is not None:
+        named = _nominated(session, hold.scope.external_ref)
+        party = named[0].sending_party if named else None
     existing = session.get(HoldRecord, hold.hold_ref)
     if existing is not None:
         if as_hold(existing).model_copy(update={"lifted_on": None}) == hold:
@@ -77,21 +150,70 @@ def register(session: Session, hold: Hold, *, actor: str, party: str | None,
     return "registered", changed
 
 
-def lift(session: Session, hold_ref: str, *, reason: str, lifted_on: date, actor: str,
-         party: str | None) -> int:
-    """lift ends a court order from LIFTED_ON and re-screens the people it matched."""
+def _order_not_found(hold_ref: str) -> str:
+    return f"court order {hold_ref!r} not found"
+
+
+def authorize_lift(session: Session, hold_ref: str, *, by: Principal) -> HoldRecord:
+    """authorize_lift: only whoever registered the order, or the legal role of the sending
+    state whose people it names, lifts it (DESIGN.md §12.1). Another state's officer reads
+    the order as not found; the receiving state and other counsel are refused."""
+    existing = session.get(HoldRecord, hold_ref)
+    if existing is None:
+        raise NotFound(_order_not_found(hold_ref))
+    if by.role is Role.SENDING:
+        if existing.party is not None and existing.party != by.party_code:
+            raise NotFound(_order_not_found(hold_ref))
+        if existing.party is not None or existing.registered_by == by.actor:
+            return existing
+    elif existing.registered_by == by.actor:
+        return existing
+    if by.role is Role.RECEIVING:
+        raise Forbidden(f"court order {hold_ref!r} binds the sending state; the receiving "
+                        "state never lifts it", code=ErrorCode.WRONG_PARTY,
+                        details={"owner": existing.party, "side": "sending"})
+    raise Forbidden(f"court order {hold_ref!r} is lifted by whoever registered it or by the "
+                    "sending state", code=ErrorCode.LIFT_NOT_ALLOWED)
+
+
+def lift_by(session: Session, hold_ref: str, *, by: Principal, reason: str, document: str,
+            lifted_on: date) -> int:
+    """lift_by: BY lifts HOLD_REF, if §12.1 lets them (authorize_lift)."""
+    authorize_lift(session, hold_ref, by=by)
+    return lift(session, hold_ref, reason=reason, document=document, lifted_on=lifted_on,
+                actor=by.actor, party=by.party_code)
+
+
+def lift(session: Session, hold_ref: str, *, reason: str, document: str, lifted_on: date,
+         actor: str, party: str | None) -> int:
+    """lift ends a court order from LIFTED_ON and re-screens the people it matched.
+
+    The lift cites the court document that lifts the order, and LIFTED_ON lies between
+    the order's issue and today (the injected clock): a lift dated before its order, or
+    in the future, is refused (DESIGN.md §12.1-§12.2). Whatever LIFTED_ON says, the
+    integrity report counts the lift from when it is recorded.
+    """
     from habeas.nominations import service as nominations
 
     existing = session.get(HoldRecord, hold_ref)
     if existing is None:
-        raise NotFound(f"court order {hold_ref!r} not found")
+        raise NotFound(_order_not_found(hold_ref))
     if not reason.strip():
         raise field_error("reason", "say why the order is lifted")
+    if not document.strip():
+        raise field_error("document", "cite the court document that lifts the order")
+    if lifted_on < existing.issued:
+        raise field_error("lifted_on", f"{lifted_on} is before the order was issued on "
+                          f"{existing.issued}", code=ErrorCode.LIFT_BEFORE_ISSUE)
+    if lifted_on > clock.today():
+        raise field_error("lifted_on", f"{lifted_on} is in the future",
+                          code=ErrorCode.LIFT_IN_FUTURE)
     if existing.lifted_on is not None:
         raise Conflict(f"court order {hold_ref!r} was lifted on {existing.lifted_on}")
     hold = as_hold(existing)
     record(session, NewEvent(type="hold.lifted", actor=actor, party=party,
                              payload=HoldLifted(hold_ref=hold_ref, lifted_on=lifted_on,
-                                                reason=reason.strip())))
+                                                reason=reason.strip(),
+                                                document=document.strip())))
     return nominations.rescreen(session, actor=actor, as_of=lifted_on,
                                 only=lambda n: hold.scope.matches(n))

@@ -195,9 +195,18 @@ def overdue_findings(session: Session, on: date) -> list[Finding]:
 def file_grievance(session: Session, grievance: GrievanceIn, *, by: Principal) -> Grievance:
     """file_grievance records a request or complaint by or for a person in custody (Mandela
     Rule 56); an allegation of ill-treatment goes to the monitors (Rule 57(3))."""
+    from habeas.counsel import service as counsel
+
     prisoner = session.get(Prisoner, grievance.public_id)
+    # 404, not 422: whether the person exists is what a stranger may not learn.
+    missing = NotFound(f"no person {grievance.public_id!r} in custody",
+                       details={"field": "public_id"})
     if prisoner is None or prisoner.status not in PRESENT:
-        raise field_error("public_id", f"no person {grievance.public_id!r} in custody")
+        raise missing
+    # Counsel files for its clients of record only (DESIGN.md §12.1); anyone else,
+    # a domestic prisoner included, reads exactly as a person not in custody.
+    if by.role is Role.COUNSEL and not counsel.is_of_record(session, by, prisoner.public_id):
+        raise missing
     _check_acts_for(session, by, prisoner.facility_code)
     event = record(session, NewEvent(
         type="grievance.filed", actor=by.actor, party=prisoner.legal_custodian,

@@ -18,6 +18,7 @@ telling the page that there is more (a full scan of 40,000 rows at most).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,7 +109,8 @@ class Results:
 def kinds_for(role: Role) -> list[str]:
     """kinds_for: the kinds ROLE may search, in the order the page shows them."""
     found = []
-    if allowed(role, Action.READ_CUSTODY):
+    # Counsel finds people too, only its clients of record (DESIGN.md §12.1).
+    if allowed(role, Action.READ_CUSTODY) or role is Role.COUNSEL:
         found.append("people")
     if allowed(role, Action.READ_NOMINATIONS):
         found.append("nominations")
@@ -120,14 +122,16 @@ def kinds_for(role: Role) -> list[str]:
 
 
 def _people(session: Session, words: list[str], ident: str, scope: str | None,
-            limit: int) -> list[Hit]:
+            limit: int, clients: Collection[str] | None = None) -> list[Hit]:
     full = folded(Prisoner.given_names + " " + Prisoner.family_name)
     match = [_words_in(full, words)] if words else []
     if ident:
         match.append(Prisoner.public_id.startswith(ident, autoescape=True))
-    if not match:
+    if not match or (clients is not None and not clients):
         return []
     query = select(Prisoner).where(or_(*match))
+    if clients is not None:
+        query = query.where(Prisoner.public_id.in_(sorted(clients)))
     if scope is not None:
         query = query.where(Prisoner.legal_custodian == scope)
     rows = session.scalars(query.order_by(Prisoner.family_name, Prisoner.given_names,
@@ -189,8 +193,14 @@ def _invoices(session: Session, raw: str, scope: str | None, limit: int) -> list
 
 
 def search(session: Session, query: str, *, role: Role, scope: str | None,
-           per_kind: int = PER_KIND) -> Results:
-    """search QUERY in every kind ROLE may read, SCOPE's own only; at most PER_KIND each."""
+           per_kind: int = PER_KIND, clients: Collection[str] | None = None) -> Results:
+    """search QUERY in every kind ROLE may read, SCOPE's own only; at most PER_KIND each.
+
+    CLIENTS, for counsel, are the people it is counsel of record for: the only people it
+    finds (habeas.counsel.service.clients_of); counsel given no CLIENTS finds nobody.
+    """
+    if role is Role.COUNSEL and clients is None:
+        clients = ()
     raw = " ".join(query.split())[:100]
     results = Results(raw, searched=kinds_for(role))
     if len(raw) < MIN_LENGTH:
@@ -203,7 +213,7 @@ def search(session: Session, query: str, *, role: Role, scope: str | None,
     found: dict[str, list[Hit]] = {}
     for kind in results.searched:
         if kind == "people":
-            found[kind] = _people(session, words, ident, scope, limit)
+            found[kind] = _people(session, words, ident, scope, limit, clients)
         elif kind == "nominations":
             found[kind] = _nominations(session, words, ident, raw, scope, limit)
         elif kind == "holds":

@@ -57,7 +57,7 @@ PAGE_ACTIONS: dict[str, Action] = {
     "/transfers/{manifest_id}": Action.READ_TRANSFERS,
     "/people/{public_id}/intake": Action.RECORD_INTAKE,
     # A person's file: those whose duties require it (Mandela Rule 9); scoped by the service.
-    "/people/{public_id}": Action.READ_CUSTODY,
+    "/people/{public_id}": Action.READ_PERSON_FILE,
     "/integrity": Action.READ_INTEGRITY,
     "/inspections": Action.READ_OVERSIGHT,
     "/inspections/{seq}": Action.READ_OVERSIGHT,
@@ -72,6 +72,8 @@ PAGE_ACTIONS: dict[str, Action] = {
     "/notifications/mail": Action.READ_NOTIFICATIONS,
     # Finds only what the role may read, within its scope (habeas.search).
     "/search": Action.SEARCH,
+    # Counsel's appearances: file one, withdraw one (DESIGN.md §12.1).
+    "/counsel": Action.APPEAR_AS_COUNSEL,
 }
 # Every form a page posts, and the action it needs (checked with the CSRF token).
 FORM_ACTIONS: dict[str, Action] = {
@@ -88,6 +90,12 @@ FORM_ACTIONS: dict[str, Action] = {
     "/transfers/{manifest_id}/arrive": Action.RECEIVE_TRANSFERS,
     "/transfers/{manifest_id}/handover": Action.RECEIVE_TRANSFERS,
     "/people/{public_id}/intake": Action.RECORD_INTAKE,
+    # Counsel of record, staff or a monitor files for the person (scoped by the service).
+    "/people/{public_id}/grievances": Action.FILE_GRIEVANCES,
+    "/grievances/{seq}/response": Action.HANDLE_GRIEVANCES,
+    "/grievances/{seq}/close": Action.HANDLE_GRIEVANCES,
+    "/counsel/appearances": Action.APPEAR_AS_COUNSEL,
+    "/counsel/appearances/{seq}/withdraw": Action.APPEAR_AS_COUNSEL,
     "/facilities/{code}/housing": Action.HOUSE,
     "/integrity/runs": Action.RECORD_INTEGRITY,
     "/inspections/{seq}/findings": Action.RECORD_INSPECTIONS,
@@ -118,7 +126,8 @@ def navigation(principal: Principal) -> list[NavItem]:
              NavItem(N_("Court orders"), "/holds"), NavItem(N_("Integrity"), "/integrity"),
              NavItem(N_("Oversight"), "/inspections"),
              NavItem(N_("Billing"), "/billing/invoices"),
-             NavItem(N_("Notifications"), "/notifications"), NavItem(N_("Ledger"), "/log")]
+             NavItem(N_("Notifications"), "/notifications"),
+             NavItem(N_("Counsel of record"), "/counsel"), NavItem(N_("Ledger"), "/log")]
     if principal.role in (Role.ADMIN, Role.MONITOR):
         items.append(NavItem(N_("API schema"), "/openapi.json"))
     return [i for i in items if i.href not in PAGE_ACTIONS

@@ -441,7 +441,7 @@ def stopped_by(db: Session, orders: Sequence[Hold], scope: str | None
 
 
 HOLD_FIELDS = ("hold_ref", "court", "kind", "issued", "expires", "scope_field", "scope_value",
-               "bars_removal_to")
+               "bars_removal_to", "case_number")
 NO_SCOPE = N_("choose what the order covers")
 
 
@@ -481,13 +481,14 @@ def holds_page(request: Request) -> Response:
 def hold_form(request: Request, hold_ref: str = Form(""), court: str = Form(""),
               kind: str = Form(""), issued: str = Form(""), expires: str = Form(""),
               scope_field: str = Form(""), scope_value: str = Form(""),
-              bars_removal_to: str = Form("any"), csrf: str = Form("")) -> Response:
+              bars_removal_to: str = Form("any"), case_number: str = Form(""),
+              csrf: str = Form("")) -> Response:
     principal = form_principal(request, "/holds", csrf)
     if isinstance(principal, Response):
         return principal
     entered = {"hold_ref": hold_ref, "court": court, "kind": kind, "issued": issued,
                "expires": expires, "scope_field": scope_field, "scope_value": scope_value,
-               "bars_removal_to": bars_removal_to}
+               "bars_removal_to": bars_removal_to, "case_number": case_number}
     countries = bars_removal_to.strip()
     body = {"hold_ref": hold_ref.strip(), "court": court.strip(), "kind": kind,
             "issued": issued, "expires": expires or None,
@@ -499,8 +500,9 @@ def hold_form(request: Request, hold_ref: str = Form(""), court: str = Form(""),
             raise field_error("scope_field", NO_SCOPE)
         order = holds.parse_hold(body)
         with unit_of_work(engine_of(request)) as db:
-            outcome, changed = holds.register(db, order, actor=principal.actor,
-                                              party=principal.party_code, as_of=utcnow().date())
+            outcome, changed = holds.register_by(db, order, by=principal,
+                                                 as_of=utcnow().date(),
+                                                 case_number=case_number or None)
     except DomainError as exc:
         return _holds_page(request, principal, entered=entered,
                            problem=replace(problem_of("hold", exc), field=hold_field(exc)))
@@ -521,14 +523,22 @@ def hold_field(exc: DomainError) -> str:
 
 @router.post("/holds/{hold_ref}/lift", response_class=HTMLResponse)
 def lift_form(request: Request, hold_ref: str, reason: str = Form(""),
+              document: str = Form(""), lifted_on: str = Form(""),
               csrf: str = Form("")) -> Response:
+    """lift_form: whoever registered the order, or the sending state, lifts it citing the
+    court document, dated between its issue and today (DESIGN.md §12.1)."""
     principal = form_principal(request, "/holds/{hold_ref}/lift", csrf)
     if isinstance(principal, Response):
         return principal
     try:
+        try:
+            on = date.fromisoformat(lifted_on.strip()) if lifted_on.strip() \
+                else utcnow().date()
+        except ValueError:
+            raise field_error("lifted_on", N_("give the date, YYYY-MM-DD")) from None
         with unit_of_work(engine_of(request)) as db:
-            changed = holds.lift(db, hold_ref, reason=reason, lifted_on=utcnow().date(),
-                                 actor=principal.actor, party=principal.party_code)
+            changed = holds.lift_by(db, hold_ref, by=principal, reason=reason,
+                                    document=document, lifted_on=on)
     except DomainError as exc:
         return _holds_page(request, principal, problem=problem_of("lift", exc))
     return _holds_page(request, principal, done=Done("lifted", hold_ref, changed))

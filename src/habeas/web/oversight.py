@@ -48,7 +48,7 @@ from habeas.web.common import (
 from habeas.web.nominations import finding_text
 from habeas.web.notify import AUDIENCE_LABELS, REASON_LABELS, STATUS_LABELS
 from habeas.web.paging import paginate
-from habeas.web.people import openable
+from habeas.web.people import FILER_LABELS, openable
 
 router = APIRouter(include_in_schema=False)
 RUNS_SHOWN = 50
@@ -62,8 +62,6 @@ SEVERITY_LABELS = {"critical": N_("critical"), "high": N_("high"), "medium": N_(
 ANSWERED = {"accepted": N_("accepted on %(day)s by %(name)s"),
             "partially": N_("partially accepted on %(day)s by %(name)s"),
             "rejected": N_("rejected on %(day)s by %(name)s")}
-FILER_LABELS = {"detained_person": N_("detained person"), "counsel": N_("counsel"),
-                "family": N_("family"), "staff": N_("staff"), "monitor": N_("monitor")}
 
 GRIEVANCE_LABELS = {"status_labels": labels.GRIEVANCE_STATUS,
                     "category_labels": labels.GRIEVANCE_CATEGORY, "filer_labels": FILER_LABELS}
@@ -448,6 +446,12 @@ def grievance_page(request: Request, seq: int) -> Response:
     principal = page_principal(request, "/grievances/{seq}")
     if isinstance(principal, Response):
         return principal
+    return _grievance_page(request, principal, seq, done=request.query_params.get("done"))
+
+
+def _grievance_page(request: Request, principal: Principal, seq: int, *,
+                    problem: Problem | None = None, entered: dict[str, str] | None = None,
+                    done: str | None = None) -> Response:
     with unit_of_work(engine_of(request)) as db:
         try:
             grievance = oversight.get_grievance(db, seq, principal.scope)
@@ -457,4 +461,45 @@ def grievance_page(request: Request, seq: int) -> Response:
                          purpose="grievance")
         return templates.TemplateResponse(request, "grievance.html", _context(
             principal, g=grievance, may_open=openable(db, principal, [grievance.public_id]),
-            **GRIEVANCE_LABELS))
+            may_handle=allowed(principal.role, Action.HANDLE_GRIEVANCES), problem=problem,
+            form=entered or {"text": "", "reason": ""},
+            done=done if done in ("answered", "closed") else None, **GRIEVANCE_LABELS),
+            status_code=problem.status if problem else 200)
+
+
+@router.post("/grievances/{seq}/response", response_class=HTMLResponse)
+def grievance_answer_form(request: Request, seq: int, text: str = Form(""),
+                          csrf: str = Form("")) -> Response:
+    """grievance_answer_form: a monitor (or the prison's staff it does not name) answers a
+    grievance (Mandela Rule 57(1)-(2))."""
+    principal = form_principal(request, "/grievances/{seq}/response", csrf)
+    if isinstance(principal, Response):
+        return principal
+    try:
+        with unit_of_work(engine_of(request)) as db:
+            oversight.respond_to_grievance(db, seq, text, by=principal)
+    except NotFound as exc:
+        return _error(request, principal, exc)
+    except DomainError as exc:
+        return _grievance_page(request, principal, seq, entered={"text": text, "reason": ""},
+                               problem=problem_of("answer", exc))
+    return RedirectResponse(f"/grievances/{seq}?done=answered", status_code=303)
+
+
+@router.post("/grievances/{seq}/close", response_class=HTMLResponse)
+def grievance_close_form(request: Request, seq: int, reason: str = Form(""),
+                         csrf: str = Form("")) -> Response:
+    """grievance_close_form: closes an answered grievance with a reason; an allegation of
+    ill-treatment only by a monitor (Mandela Rule 57(3))."""
+    principal = form_principal(request, "/grievances/{seq}/close", csrf)
+    if isinstance(principal, Response):
+        return principal
+    try:
+        with unit_of_work(engine_of(request)) as db:
+            oversight.close_grievance(db, seq, reason, by=principal)
+    except NotFound as exc:
+        return _error(request, principal, exc)
+    except DomainError as exc:
+        return _grievance_page(request, principal, seq, entered={"text": "", "reason": reason},
+                               problem=problem_of("close", exc))
+    return RedirectResponse(f"/grievances/{seq}?done=closed", status_code=303)

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,21 +21,33 @@ from habeas.agreements.models import Agreement
 from habeas.agreements.terms import term_end
 from habeas.api.deps import engine_of
 from habeas.auth import service as auth
+from habeas.auth.models import Role
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
+from habeas.counsel import service as counsel
 from habeas.custody import service as custody
 from habeas.custody import timeline as timelines
 from habeas.custody.models import Contact, Death, Prisoner, Solitary
 from habeas.custody.records import PROLONGED_SOLITARY_DAYS
 from habeas.db import unit_of_work, utcnow
-from habeas.errors import DomainError
+from habeas.errors import DomainError, NotFound, field_error
 from habeas.facilities import housing
+from habeas.facilities.service import PRESENT
 from habeas.i18n import N_
 from habeas.ledger.models import Event
 from habeas.nominations.models import NominationRecord
 from habeas.oversight import service as oversight
+from habeas.oversight.schemas import FilerRole, GrievanceCategory, GrievanceIn
+from habeas.validation import describe
 from habeas.web import labels, nominations
-from habeas.web.common import navigation, page_principal, templates
+from habeas.web.common import (
+    Problem,
+    form_principal,
+    navigation,
+    page_principal,
+    problem_of,
+    templates,
+)
 from habeas.web.labels import Labels
 
 router = APIRouter(include_in_schema=False)
@@ -58,6 +71,8 @@ DUTIES = Labels({duty: duty for duty in (
     N_("report to a judicial or other competent authority independent of the prison "
        "administration, which opens an investigation (Mandela Rule 71(1))"),
     N_("preserve the body and all evidence; hand the body to the family (Rule 72)"))})
+FILER_LABELS = {"detained_person": N_("detained person"), "counsel": N_("counsel"),
+                "family": N_("family"), "staff": N_("staff"), "monitor": N_("monitor")}
 LABELS = {**nominations.LABELS, "custody": labels.PRISONER_STATUS,
           "kind": labels.PRISONER_KIND, "legal_status": labels.LEGAL_STATUS,
           "sex": labels.SEX, "security": labels.SECURITY_LEVEL,
@@ -76,11 +91,15 @@ def _context(principal: Principal, **extra: Any) -> dict[str, Any]:
 def openable(db: Session, principal: Principal, people: Iterable[str]) -> set[str]:
     """openable: which of PEOPLE this principal may open the file of (one query).
 
-    Files need READ_CUSTODY; a sending user opens only those in its legal custody.
+    A sending user opens only those in its legal custody, counsel only its clients.
     """
     wanted = sorted(set(people))
-    if not wanted or not allowed(principal.role, Action.READ_CUSTODY):
+    if not wanted or not allowed(principal.role, Action.READ_PERSON_FILE):
         return set()
+    if principal.role is Role.COUNSEL:  # its clients of record only (DESIGN.md §12.1)
+        wanted = sorted(set(wanted) & counsel.clients_of(db, principal))
+        if not wanted:
+            return set()
     query = select(Prisoner.public_id).where(Prisoner.public_id.in_(wanted))
     if principal.scope is not None:
         query = query.where(Prisoner.legal_custodian == principal.scope)
@@ -134,9 +153,23 @@ def person_page(request: Request, public_id: str,
     principal = page_principal(request, "/people/{public_id}")
     if isinstance(principal, Response):
         return principal
+    return _person_page(request, principal, public_id, page=page,
+                        filed=request.query_params.get("filed"))
+
+
+GRIEVANCE_FIELDS = ("filed_by_role", "filed_by_name", "category", "text",
+                    "alleges_ill_treatment", "concerns_staff")
+# Who files, by the filer's role: counsel for a client, a monitor, staff for the person.
+FILER_OF = {Role.COUNSEL: FilerRole.COUNSEL, Role.MONITOR: FilerRole.MONITOR,
+            Role.RECEIVING: FilerRole.DETAINED_PERSON}
+
+
+def _person_page(request: Request, principal: Principal, public_id: str, *, page: int = 1,
+                 problem: Problem | None = None, entered: dict[str, str] | None = None,
+                 filed: str | None = None) -> Response:
     with unit_of_work(engine_of(request)) as db:
         try:
-            p = custody.get_prisoner(db, public_id, principal.scope)
+            p = custody.get_file(db, public_id, principal)
         except DomainError as exc:
             return templates.TemplateResponse(request, "error.html", _context(
                 principal, message=exc.message, code=exc.code.value,
@@ -148,6 +181,11 @@ def person_page(request: Request, public_id: str,
         bonds = housing.non_associations_of(db, public_id)
         others = {n.person_b if n.person_a == public_id else n.person_a for n in bonds}
         may_oversee = allowed(principal.role, Action.READ_OVERSIGHT)
+        # Counsel reached this line only as counsel of record: it sees its client's
+        # grievances (their state, not their text) and files new ones from here.
+        sees_grievances = may_oversee or principal.role is Role.COUNSEL
+        may_file = (allowed(principal.role, Action.FILE_GRIEVANCES)
+                    and p.status in PRESENT)
         # Opening a person's file is recorded: who, when, why (Mandela Rule 9).
         auth.record_read(db, principal, kind="prisoner", record_id=public_id, channel="web",
                          purpose="custody file")
@@ -165,5 +203,53 @@ def person_page(request: Request, public_id: str,
             death=db.get(Death, public_id),
             grievances=oversight.list_grievances(db, scope=principal.scope,
                                                  public_id=public_id)
-            if may_oversee else [],
-            may_oversee=may_oversee, may_intake=allowed(principal.role, Action.RECORD_INTAKE)))
+            if sees_grievances else [],
+            may_oversee=may_oversee, sees_grievances=sees_grievances, may_file=may_file,
+            categories=[c.value for c in GrievanceCategory],
+            filer_roles=[r.value for r in FilerRole], filer_labels=FILER_LABELS,
+            counsel_of_record=counsel.of_person(db, public_id), problem=problem,
+            fields=GRIEVANCE_FIELDS, filed=filed,
+            form=entered or {"filed_by_role": FILER_OF.get(principal.role,
+                                                           FilerRole.STAFF).value,
+                             "filed_by_name": principal.display_name, "category": "other",
+                             "text": "", "alleges_ill_treatment": "",
+                             "concerns_staff": ""},
+            may_intake=allowed(principal.role, Action.RECORD_INTAKE)),
+            status_code=problem.status if problem else 200)
+
+
+@router.post("/people/{public_id}/grievances", response_class=HTMLResponse)
+def grievance_form(request: Request, public_id: str, filed_by_role: str = Form(""),
+                   filed_by_name: str = Form(""), category: str = Form(""),
+                   text: str = Form(""), alleges_ill_treatment: str = Form(""),
+                   concerns_staff: str = Form(""), csrf: str = Form("")) -> Response:
+    """grievance_form: counsel of record (or staff, or a monitor) files a request or
+    complaint for the person (Mandela Rules 56-57); the service decides who may."""
+    principal = form_principal(request, "/people/{public_id}/grievances", csrf)
+    if isinstance(principal, Response):
+        return principal
+    entered = {"filed_by_role": filed_by_role, "filed_by_name": filed_by_name,
+               "category": category, "text": text,
+               "alleges_ill_treatment": alleges_ill_treatment,
+               "concerns_staff": concerns_staff}
+    try:
+        try:
+            grievance = GrievanceIn.model_validate({
+                "public_id": public_id, "category": category, "text": text,
+                "filed_by": {"role": filed_by_role, "name": filed_by_name},
+                "alleges_ill_treatment": alleges_ill_treatment == "yes",
+                "concerns_staff": [n.strip() for n in concerns_staff.split(",")
+                                   if n.strip()]})
+        except ValidationError as exc:
+            path, said = describe(exc.errors()[0])
+            raise field_error(path.replace(".", "_"), said) from None
+        with unit_of_work(engine_of(request)) as db:
+            seq = oversight.file_grievance(db, grievance, by=principal).seq
+    except NotFound as exc:
+        return templates.TemplateResponse(request, "error.html", _context(
+            principal, message=exc.message, code=exc.code.value, title=N_("Not found")),
+            status_code=404)
+    except DomainError as exc:
+        return _person_page(request, principal, public_id, entered=entered,
+                            problem=problem_of("grievance", exc))
+    return RedirectResponse(f"/people/{public_id}?filed={seq}#grievances", status_code=303)

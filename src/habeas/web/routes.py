@@ -19,6 +19,7 @@ from habeas.auth.models import Role
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
 from habeas.config import get_settings
+from habeas.counsel import service as counsel
 from habeas.custody import service as custody
 from habeas.dashboard import service as dashboard
 from habeas.db import read_session, unit_of_work, utcnow
@@ -161,8 +162,11 @@ def home(request: Request) -> Response:
                                                            Role.RECEIVING) else None
         alerts = (custody.alerts_for(db, party, limit=20)
                   if allowed(principal.role, Action.READ_ALERTS) else [])
+        # Counsel's clients of record, with their files (DESIGN.md §12.1).
+        clients = counsel.client_names(db, principal)
         return templates.TemplateResponse(request, "home.html", {
             "principal": principal, "nav": navigation(principal), "cards": cards,
+            "clients": clients,
             "standards": STANDARDS, "alerts": alerts,
             "panels": dashboard_panels(db, principal),
             "rule_checks": RULE_CHECKS, "hold_kinds": labels.HOLD_KIND,

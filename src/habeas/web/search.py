@@ -10,6 +10,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from habeas.api.deps import engine_of
+from habeas.auth.models import Role
+from habeas.counsel import service as counsel
 from habeas.db import read_session
 from habeas.search import service
 from habeas.web.common import navigation, page_principal, templates
@@ -25,7 +27,9 @@ def search_page(request: Request, q: str = Query(default="", max_length=200)) ->
     if isinstance(principal, Response):
         return principal
     with read_session(engine_of(request)) as db:
-        results = service.search(db, q, role=principal.role, scope=principal.scope)
+        results = service.search(db, q, role=principal.role, scope=principal.scope,
+                                 clients=counsel.clients_of(db, principal)
+                                 if principal.role is Role.COUNSEL else None)
         return templates.TemplateResponse(request, "search.html", {
             "principal": principal, "nav": navigation(principal),
             "r": results, "per_kind": service.PER_KIND,
