@@ -66,3 +66,22 @@ def refused(engine: Engine, action: Callable[[Session], object], code: str) -> D
     assert caught.value.code == code, caught.value.message
     assert event_count(engine) == before
     return caught.value
+
+
+def counsel_of_record(engine: Engine, public_id: str, username: str = "counsel",
+                      case_number: str = "1:25-cv-00100") -> int:
+    """counsel_of_record files USERNAME's appearance for PUBLIC_ID in a court case (the
+    seq of `counsel.appeared`): from then on that counsel acts for the person."""
+    from sqlalchemy import select
+
+    from habeas.auth.service import Principal
+    from habeas.counsel import service as counsel
+    from habeas.counsel.schemas import AppearanceIn, Basis
+
+    with unit_of_work(engine) as session:
+        user = session.scalars(select(User).where(User.username == username)).one()
+        by = Principal(user_id=user.id, username=user.username, display_name=user.display_name,
+                       role=user.role, party_code=user.party_code, via="token")
+        return counsel.appear(session, AppearanceIn(
+            public_id=public_id, basis=Basis.COURT_CASE, court="U.S. District Court for D.C.",
+            case_number=case_number), by=by).seq

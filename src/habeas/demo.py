@@ -464,6 +464,14 @@ def _oversight(session: Session, people: list[Any], until: date) -> list[str]:
         decision="partially", actions=["freeze arrivals to Module 8"],
         responded_on=date(2025, 7, 28)), by=_principal(session, "sv.warden"),
         today=date(2025, 7, 28))
+    # Counsel files only for a client of record (DESIGN.md §12.1): she appears first.
+    from habeas.counsel import service as counsel
+    from habeas.counsel.schemas import AppearanceIn
+
+    counsel.appear(session, AppearanceIn(
+        public_id=people[0].public_id, basis="engagement",
+        engagement="engagement letter signed by the client at CECOT"),
+        by=_principal(session, "counsel"))
     oversight.file_grievance(session, GrievanceIn(
         public_id=people[0].public_id,
         filed_by={"role": "counsel", "name": "María Herrera, Esq."},
