@@ -24,7 +24,7 @@ from habeas.db import read_session, unit_of_work, utcnow
 from habeas.facilities.models import Facility
 from tests.api.conftest import bearer
 from tests.api.test_permissions import ALL_ROUTES, ROLE_OF, _concrete
-from tests.factories import event_count
+from tests.factories import counsel_of_record, event_count
 from tests.screening.factories import nomination
 from tests.transfers.factories import (
     DEPARTS,
@@ -100,9 +100,11 @@ def _nominate(engine: Engine) -> tuple[str, Any, Any]:
 
 
 def _hold(engine: Engine) -> tuple[str, Any, Any]:
+    # Counsel registers an order only for a client of record (DESIGN.md §12.1).
+    counsel_of_record(engine, accepted_people(engine, "IDEM-H1")[0])
     order = {"hold_ref": "1:25-cv-09999", "court": "U.S. District Court for D. Md.",
              "kind": "withholding_of_removal", "issued": "2019-10-10", "expires": None,
-             "scope": {"external_ref": "NOBODY"}, "bars_removal_to": ["SLV"]}
+             "scope": {"external_ref": "IDEM-H1"}, "bars_removal_to": ["SLV"]}
     return "/api/v1/holds", order, {**order, "hold_ref": "1:25-cv-09998"}
 
 
@@ -136,6 +138,7 @@ def _inspection(engine: Engine) -> tuple[str, Any, Any]:
 def _grievance(engine: Engine) -> tuple[str, Any, Any]:
     person = accepted_people(engine, "IDEM-G1")[0]
     handed_over(engine, [person])
+    counsel_of_record(engine, person)
     body = {"public_id": person, "filed_by": {"role": "counsel", "name": "A. Lawyer"},
             "category": "food", "text": "No food for two days.",
             "alleges_ill_treatment": False}

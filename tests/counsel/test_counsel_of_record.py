@@ -345,7 +345,7 @@ class TestCounselOfRecord:
                                 json={"reason": "the client engaged other counsel"})
         assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
         assert client.get(f"{API}/people/{person.public_id}", headers=counsel).status_code == 404
-        other_name, other = a_counsel(engine)
+        _, other = a_counsel(engine)
         assert client.post(f"{API}/counsel/appearances/{seq}/withdraw", headers=other,
                            json={"reason": "not mine"}).status_code == 404
 

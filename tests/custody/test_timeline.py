@@ -42,7 +42,8 @@ class TestTimeline:
         _order(demo_engine, "STAY-MINE", "T-1")
         _order(demo_engine, "STAY-OTHER", "T-2")
         with unit_of_work(demo_engine) as s:
-            holds.lift(s, "STAY-MINE", reason="vacated", lifted_on=date(2025, 4, 22),
+            holds.lift(s, "STAY-MINE", reason="vacated", document="Order vacating the stay",
+                       lifted_on=date(2025, 4, 22),
                        actor="user:counsel", party=None)
         page = _page(demo_engine, mine)
         kinds = [(e.type, str(e.via)) for e in page.entries if e.via]

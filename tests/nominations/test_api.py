@@ -12,7 +12,7 @@ from habeas.api.app import create_app
 from habeas.auth.models import ReadAudit, Role
 from habeas.db import read_session
 from tests.api.conftest import bearer
-from tests.factories import a_token, a_user
+from tests.factories import a_token, a_user, counsel_of_record
 from tests.screening.factories import nomination
 
 
@@ -67,6 +67,7 @@ def test_counsel_registers_a_court_order_that_rescreens(client: TestClient,
     ref = client.post("/api/v1/nominations?as_of=2025-03-01", headers=officer,
                       json=body("J-1")).json()["results"][0]["public_id"]
     counsel = bearer(a_token(demo_engine, "counsel"))
+    counsel_of_record(demo_engine, ref)  # counsel orders only for a client (§12.1)
     order = {"hold_ref": "1:25-cv-01000", "court": "U.S. District Court for D. Md.",
              "kind": "withholding_of_removal", "issued": "2019-10-10", "expires": None,
              "scope": {"external_ref": "J-1"}, "bars_removal_to": ["SLV"]}
@@ -83,8 +84,8 @@ def test_counsel_registers_a_court_order_that_rescreens(client: TestClient,
     conflict = client.post("/api/v1/holds", headers=counsel, json={**order, "court": "other"})
     assert conflict.status_code == 409
     lifted = client.post("/api/v1/holds/1:25-cv-01000/lift", headers=counsel,
-                         json={"reason": "order vacated"})
+                         json={"reason": "order vacated", "document": "Order, ECF 30"})
     assert lifted.status_code == 200 and lifted.json()["outcome"] == "lifted"
     again = client.post("/api/v1/holds/1:25-cv-01000/lift", headers=counsel,
-                        json={"reason": "twice"})
+                        json={"reason": "twice", "document": "Order, ECF 30"})
     assert again.status_code == 409

@@ -120,6 +120,7 @@ class TestCourtOrdersRescreen:
                 ("unchanged", 0)
         with unit_of_work(demo_engine) as s:
             assert holds.lift(s, order.hold_ref, reason="vacated on appeal",
+                              document="Opinion vacating the TRO",
                               lifted_on=date(2025, 3, 1), actor="test", party=None) == 1
         with read_session(demo_engine) as s:
             record = s.scalars(select(NominationRecord).where(

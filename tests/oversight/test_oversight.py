@@ -25,7 +25,7 @@ from habeas.oversight.models import Finding, Grievance, Inspection
 from habeas.oversight.schemas import FindingIn, FindingResponseIn, GrievanceIn, InspectionIn
 from tests.api.conftest import bearer
 from tests.custody.test_population import admit, row
-from tests.factories import a_user
+from tests.factories import a_user, counsel_of_record
 from tests.transfers.factories import accepted_people, handed_over
 
 VISIT = date(2025, 3, 10)
@@ -405,6 +405,7 @@ class TestGrievancesApi:
             self, client: TestClient, tokens: dict[str, str], engine: Engine) -> None:
         monitor, warden = bearer(tokens["monitor"]), bearer(tokens["sv.warden"])
         person = a_prisoner(engine)
+        counsel_of_record(engine, person)  # counsel files only for a client (§12.1)
         body = grievance(person, alleges_ill_treatment=True, category="treatment_by_staff",
                          concerns_staff=["Guard Ruiz"]).model_dump(mode="json")
         made = client.post(f"{API}/grievances", headers=bearer(tokens["counsel"]), json=body)

@@ -97,7 +97,7 @@ def test_a_court_order_in_flight_alerts_both_states_on_their_home_pages(
     order = {"hold_ref": "TRO-AIR", "court": "D.D.C.", "kind": "tro", "issued": "2025-04-10",
              "expires": None, "scope": {"external_ref": "T-1"}, "bars_removal_to": "any"}
     client.post("/api/v1/holds?as_of=2025-04-10", json=order,
-                headers=bearer(tokens["counsel"])).raise_for_status()
+                headers=officer).raise_for_status()
     for who, party in (("us.officer", "USA"), ("sv.warden", "SLV")):
         alerts = client.get("/api/v1/alerts", headers=bearer(tokens[who])).json()
         assert [(a["party"], a["kind"], a["subject"]) for a in alerts] == [

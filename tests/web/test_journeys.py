@@ -35,6 +35,7 @@ from habeas.replay import rebuild
 from habeas.transfers import service as transfers
 from habeas.transfers.models import Manifest
 from habeas.transfers.schemas import ManifestIn
+from tests.factories import counsel_of_record
 from tests.screening.factories import nomination
 from tests.servers import running_server
 from tests.web.conftest import after_the_flights, log_in
@@ -109,6 +110,7 @@ def _nominate(db: Session, rows: list[dict[str, object]], *, accept: bool) -> li
 class Fresh(Site):
     counsel_manifest: str
     stopped: str  # the external ref the counsel's order covers
+    stopped_id: str  # that person's public id, whose counsel of record files the order
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +134,7 @@ def fresh(demo_template: Engine, tmp_path_factory: pytest.TempPathFactory) -> It
         transfers.approve(db, manifest.id, actor="user:us.officer", party="USA")
         manifest_id = manifest.id
     with running_server(engine) as url:
-        yield Fresh(url, engine, manifest_id, "C-2")
+        yield Fresh(url, engine, manifest_id, "C-2", pair[1])
     engine.dispose()
 
 
@@ -302,6 +304,8 @@ def test_receiving_accepts_moves_takes_in_houses_and_invoices(browser: Browser,
 
 def test_counsel_registers_a_court_order_and_sees_the_person_taken_off(
         browser: Browser, fresh: Fresh) -> None:
+    # Counsel appears for the person first: it orders only for a client of record (§12.1).
+    counsel_of_record(fresh.engine, fresh.stopped_id)
     counsel = user(browser, fresh.url, "counsel")
     counsel.get_by_role("link", name="Court orders").click()
     form = counsel.locator('form[action="/holds"]')

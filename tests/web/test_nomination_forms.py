@@ -155,7 +155,7 @@ class TestTheDecisionForms:
 class TestTheCourtOrderForm:
     def test_an_order_that_expires_before_it_is_issued_is_refused_at_its_expiry(
             self, site: Site) -> None:
-        csrf = log_in_as(site.client, "counsel")
+        csrf = log_in_as(site.client, "us.officer")
         page = site.client.post("/holds?lang=es", data={
             "csrf": csrf, "hold_ref": "1:25-cv-0001", "court": "D.D.C.", "kind": "stay",
             "issued": "2025-04-19", "expires": "2025-04-01", "scope_field": "external_ref",
@@ -168,7 +168,7 @@ class TestTheCourtOrderForm:
         assert 'value="W-1"' in _after(page.text, "scope_value")
 
     def test_a_registered_order_is_listed_in_spanish(self, site: Site) -> None:
-        csrf = log_in_as(site.client, "counsel")
+        csrf = log_in_as(site.client, "us.officer")
         page = site.client.post("/holds?lang=es", data={
             "csrf": csrf, "hold_ref": "1:25-cv-0002", "court": "D.D.C.", "kind": "tro",
             "issued": "2025-04-19", "expires": "", "scope_field": "external_ref",

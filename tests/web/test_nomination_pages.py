@@ -65,7 +65,8 @@ def test_the_life_of_a_nomination_in_the_browser(browser: Browser, live_server: 
     expect(warden.get_by_test_id("status")).to_have_text(
         "rejected by the receiving state — a minor (CRC art. 37)")
 
-    counsel = log_in(browser, live_server, "counsel")
+    # The sending state's legal role registers and lifts (counsel would need to appear).
+    counsel = log_in(browser, live_server, "us.officer")
     counsel.get_by_role("link", name="Court orders").click()
     counsel.get_by_label("Reference", exact=True).fill("1:25-cv-09999")
     counsel.get_by_label("Court", exact=True).fill("U.S. District Court for D.C.")
@@ -77,6 +78,7 @@ def test_the_life_of_a_nomination_in_the_browser(browser: Browser, live_server: 
         "Court order 1:25-cv-09999 registered")
     expect(counsel.locator("table")).to_contain_text("person W-2")
     counsel.get_by_label("Reason").fill("order vacated")
+    counsel.get_by_label("Lifting court document").fill("Order vacating the TRO, ECF 31")
     counsel.get_by_role("button", name="Lift").click()
     expect(counsel.get_by_role("status")).to_contain_text("Court order 1:25-cv-09999 lifted")
     expect(counsel.locator("table")).to_contain_text("lifted")

@@ -290,6 +290,7 @@ def test_a_sending_state_opens_only_the_files_of_its_own_people(browser: Browser
     expect(officer.get_by_role("alert")).to_contain_text(f"person {site.domestic!r} not found")
     assert _reads(site, site.domestic, "us.officer") == 0
 
-    for username in ("counsel", "admin"):
+    # Counsel of record for nobody: the file reads as a person who does not exist (§12.1).
+    for username, status in (("counsel", 404), ("admin", 403)):
         page = log_in(browser, site.url, username)
-        assert _status(page, f"{site.url}/people/{site.transferee}") == 403
+        assert _status(page, f"{site.url}/people/{site.transferee}") == status
