@@ -214,9 +214,10 @@ class TestFilingGrievances:
         assert (event.type, event.subject, event.party) == ("grievance.filed", person, "SLV")
 
     def test_an_unknown_person_is_refused(self, demo_engine: Engine) -> None:
+        # 404, as for a person counsel does not represent: existence is not revealed.
         principal = who(demo_engine, "sv.warden")
         error = refused(demo_engine, lambda s: service.file_grievance(
-            s, grievance("PNOBODY"), by=principal), "validation_failed")
+            s, grievance("PNOBODY"), by=principal), "not_found")
         assert error.details["field"] == "public_id"
 
     def test_an_allegation_of_ill_treatment_is_routed_to_the_monitors(
@@ -466,7 +467,9 @@ class TestGrievancesApi:
         before = events(engine)
         response = client.post(f"{API}/grievances", headers=bearer(tokens["sv.warden"]),
                                json=body)
-        assert _error(response) == (422, "validation_failed", field)
+        # An unknown person is 404 (as one counsel does not represent); the rest are 422.
+        assert _error(response) == ((404, "not_found", field) if field == "public_id"
+                                    else (422, "validation_failed", field))
         assert events(engine) == before
 
     def test_closing_needs_an_answer_and_a_reason(

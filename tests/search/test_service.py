@@ -102,7 +102,8 @@ class TestScope:
         (Role.ADMIN, ["nominations", "holds"]),
         (Role.SENDING, ["people", "nominations", "holds", "invoices"]),
         (Role.RECEIVING, ["people", "nominations", "holds", "invoices"]),
-        (Role.COUNSEL, ["holds"]),
+        # Counsel searches people, finding only its clients of record (§12.1).
+        (Role.COUNSEL, ["people", "holds"]),
         (Role.MONITOR, ["people", "nominations", "holds", "invoices"]),
     ])
     def test_a_role_searches_only_the_kinds_it_may_read(self, role: Role,
