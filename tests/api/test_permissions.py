@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
 from starlette.routing import Mount
 
 from habeas.api.app import create_app
@@ -174,3 +174,47 @@ def test_form_matrix(client: TestClient, form: str) -> None:
 def test_admin_only_actions_are_admin_only() -> None:
     for action in (Action.MANAGE_USERS, Action.READ_USERS):
         assert [r for r in Role if allowed(r, action)] == [Role.ADMIN]
+
+
+# The owner dimension for counsel (DESIGN.md §12.1): the same role, for a person it is not
+# counsel of record for, reads exactly as for a person who does not exist.
+def _person_routes(public_id: str, external_ref: str) -> list[tuple[str, str, Any]]:
+    return [
+        ("GET", f"/api/v1/people/{public_id}", None),
+        ("POST", "/api/v1/grievances", {
+            "public_id": public_id, "filed_by": {"role": "counsel", "name": "A. Lawyer"},
+            "category": "legal_access", "text": "No legal call.",
+            "alleges_ill_treatment": False}),
+        ("POST", "/api/v1/holds", {
+            "hold_ref": f"1:25-cv-{public_id}", "court": "D.D.C.", "kind": "stay",
+            "issued": "2025-03-01", "expires": None, "scope": {"external_ref": external_ref},
+            "bars_removal_to": "any"}),
+    ]
+
+
+def test_counsel_not_of_record_reads_as_nobody_and_of_record_acts(
+        client: TestClient, tokens: dict[str, str], engine: Engine) -> None:
+    from tests.factories import counsel_of_record
+    from tests.transfers.factories import accepted_people, handed_over
+
+    [person] = accepted_people(engine, "OWNER-1")
+    handed_over(engine, [person])
+    counsel = bearer(tokens["counsel"])
+    for (method, url, body), (_, nobody_url, nobody_body) in zip(
+            _person_routes(person, "OWNER-1"), _person_routes("NOBODY0", "NOBODY-REF"),
+            strict=True):
+        response = client.request(method, url, json=body, headers=counsel)
+        nobody = client.request(method, nobody_url, json=nobody_body, headers=counsel)
+        assert (response.status_code, nobody.status_code) == (404, 404), (method, url)
+        assert response.json()["error"]["code"] == nobody.json()["error"]["code"]
+    log_in_as_counsel = _log_in(client, "counsel")
+    assert client.get(f"/people/{person}").status_code == 404
+    assert client.post(f"/people/{person}/grievances", data={
+        "csrf": log_in_as_counsel, "filed_by_role": "counsel", "filed_by_name": "A. Lawyer",
+        "category": "other", "text": "x"}).status_code == 404
+
+    counsel_of_record(engine, person)
+    for method, url, body in _person_routes(person, "OWNER-1"):
+        response = client.request(method, url, json=body, headers=counsel)
+        assert response.status_code in (200, 201), (method, url, response.text)
+    assert client.get(f"/people/{person}").status_code == 200

@@ -348,6 +348,9 @@ class TestCounselOfRecord:
         _, other = a_counsel(engine)
         assert client.post(f"{API}/counsel/appearances/{seq}/withdraw", headers=other,
                            json={"reason": "not mine"}).status_code == 404
+        # Appearance and withdrawal are events: replay rebuilds the link exactly.
+        report = replay.check(engine)
+        assert report.clean, [d.describe() for d in report.differences]
 
     def test_class_counsel_names_the_case_it_appeared_in(
             self, site: tuple[TestClient, Engine]) -> None:
