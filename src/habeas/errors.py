@@ -76,6 +76,9 @@ class ErrorCode(StrEnum):
     CONFIRMATION_EXPIRED = "confirmation_expired"
     # Trust between the parties (DESIGN.md §12): authority and time.
     WRONG_PARTY = "wrong_party"
+    # Scope and request edges (issue 17).
+    DUPLICATE_PERSON = "duplicate_person"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
 
 
 # Translated where shown (habeas.web.common.explain).
@@ -147,6 +150,10 @@ ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
         N_("the confirmation code is too old; subscribe again for a new one"),
     ErrorCode.WRONG_PARTY:
         N_("the act belongs to the other state of the agreement"),
+    ErrorCode.DUPLICATE_PERSON:
+        N_("the same person is already accepted, in transit or in custody under another "
+           "nomination"),
+    ErrorCode.PAYLOAD_TOO_LARGE: N_("the request body is larger than the server accepts"),
 }
 
 

@@ -231,13 +231,15 @@ def releases_due(db: ReadDB, principal: Reader,
 
 
 @router.get("/integrity", responses=documented(401, 403, 422))
-def integrity_report(db: ReadDB, _: IntegrityReader,
+def integrity_report(db: ReadDB, principal: IntegrityReader,
                      on: Annotated[Day | None, Query(description="default today")] = None,
                      family_contact_days: Annotated[int, Query(ge=1, le=365)] = 30
                      ) -> dict[str, Any]:
-    """The custody integrity report: every check with its count, rule, people and events."""
-    return integrity.report(db, on or utcnow().date(),
-                            family_contact_days=family_contact_days).as_dict()
+    """The custody integrity report: every check with its count, rule, people and events,
+    over the people you may see (a state its own; monitors everyone)."""
+    return integrity.report(db, on or utcnow().date(), family_contact_days=family_contact_days,
+                            scope=integrity.scope_of(db, principal.role,
+                                                     principal.party_code)).as_dict()
 
 
 class RunOut(BaseModel):

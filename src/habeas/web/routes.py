@@ -20,6 +20,7 @@ from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
 from habeas.config import get_settings
 from habeas.custody import service as custody
+from habeas.custody.integrity import scope_of
 from habeas.dashboard import service as dashboard
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.facilities import service as facilities
@@ -202,7 +203,8 @@ def dashboard_panels(db: Session, principal: Principal) -> list[dict[str, Any]]:
         elif kind == "nominations":
             data = dashboard.funnel(db, principal.scope)
         elif kind == "integrity":
-            data = dashboard.integrity(db, today)
+            data = dashboard.integrity(db, today, scope_of(db, principal.role,
+                                                           principal.party_code))
         elif kind == "billing":
             data = dashboard.money(db, today, principal.scope)
         else:
