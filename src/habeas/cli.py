@@ -163,8 +163,10 @@ def serve(
         out.print(line, highlight=False)
     out.print(f"habeas on http://{settings.host}:{settings.port}/")
     try:
+        # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; the app
+        # believes it only from HABEAS_TRUSTED_PROXIES (habeas.api.app, issue 17).
         uvicorn.run(create_app(engine), host=settings.host, port=settings.port,
-                    log_level="info")
+                    log_level="info", proxy_headers=False)
     finally:
         stop_background()
 

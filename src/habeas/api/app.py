@@ -11,9 +11,11 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from habeas import __version__, i18n
 from habeas.agreements.api import router as agreements_router
+from habeas.api.body import BodyLimits
 from habeas.api.errors import documented, error_response, install
 from habeas.api.idempotency import IdempotencyMiddleware
 from habeas.api.nul import RefuseNul
@@ -121,10 +123,18 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         openapi_url="/openapi.json", docs_url=None, redoc_url=None,
     )
     app.state.engine = engine or default_engine()
+    settings = get_settings()
     install(app)
     app.add_middleware(IdempotencyMiddleware)  # inside the security headers (ADR 0019)
     app.add_middleware(RefuseNul)  # before anything stores the request's text
+    # Before anything reads the body at all: its size and its JSON nesting are bounded.
+    app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes)
     app.add_middleware(BaseHTTPMiddleware, dispatch=_security_headers)
+    if settings.proxies:
+        # Outermost: the client's address is settled before anything counts or logs it.
+        # Only a listed proxy's X-Forwarded-For is believed; `habeas serve` runs uvicorn
+        # without its own (which trusts 127.0.0.1 by default).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxies)
 
     v1 = APIRouter(prefix="/api/v1")
 
