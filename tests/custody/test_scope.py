@@ -5,23 +5,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from habeas.agreements import service as agreements
 from habeas.agreements.models import Agreement
 from habeas.custody import integrity, records
 from habeas.custody import service as custody
-from habeas.custody.models import Alert, Prisoner
+from habeas.custody.models import Alert
 from habeas.db import read_session, unit_of_work
 from habeas.nominations import decisions
 from habeas.nominations import service as nominations
 from habeas.nominations.models import NominationRecord
-from tests.api.conftest import bearer
-from tests.conftest import OTHER_OFFICER as OTHER
-from tests.conftest import log_in_as
 from tests.custody.test_records import line, transferee
-from tests.factories import a_token, refused
+from tests.factories import refused
 from tests.screening.factories import nomination
 from tests.transfers.factories import AS_OF, NOTICE_ON
 
@@ -70,48 +66,6 @@ class TestAlertsOnce:
             for party, seen in (("USA", 1), ("SLV", 1), ("CRI", 0), (None, 1)):
                 alerts = [a for a in custody.alerts_for(s, party) if a.seq == seq]
                 assert len(alerts) == seen, party
-
-
-def _readers(client: TestClient, engine: Engine) -> dict[str, dict[str, object]]:
-    return {who: client.get("/api/v1/integrity", headers=bearer(a_token(engine, who))).json()
-            for who in ("monitor", "us.officer", OTHER, "sv.warden")}
-
-
-class TestTheReportIsScoped:
-    def test_costa_ricas_officer_reads_no_united_states_person(
-            self, lived: tuple[TestClient, Engine]) -> None:
-        client, engine = lived
-        with read_session(engine) as s:
-            ours = set(s.scalars(select(Prisoner.public_id).where(
-                Prisoner.legal_custodian == "USA")))
-        seen = _readers(client, engine)
-        named = {who: {p for x in body["lines"] for p in x["people"]}  # type: ignore[index]
-                 for who, body in seen.items()}
-        assert named["monitor"] & ours, "the monitor's report names U.S. people"
-        assert named["us.officer"] and named["us.officer"] <= ours
-        assert named[OTHER] == set()
-        # Counts over its own people too: none held, nobody counted. Only the findings of
-        # the prison it sends to (which name no one) are the same for every state there.
-        assert seen[OTHER]["population"] == 0
-        for x in seen[OTHER]["lines"]:  # type: ignore[attr-defined]
-            if x["check"] != "finding_response_overdue":
-                assert (x["count"], x["notes"]) == (0, []), x
-        # The receiving state runs the prison: it sees everyone held there.
-        assert seen["sv.warden"]["population"] == seen["monitor"]["population"]
-
-    def test_the_page_names_no_united_states_person_to_costa_rica(
-            self, lived: tuple[TestClient, Engine]) -> None:
-        client, engine = lived
-        with read_session(engine) as s:
-            ours = list(s.scalars(select(Prisoner.public_id).where(
-                Prisoner.legal_custodian == "USA")))
-        log_in_as(client, "monitor")
-        assert any(p in client.get("/integrity").text for p in ours)
-        log_in_as(client, OTHER)
-        page = client.get("/integrity")
-        assert page.status_code == 200
-        assert not [p for p in ours if p in page.text]
-        client.cookies.clear()
 
 
 def _nominate_again(engine: Engine, ref: str, *, case: str = "4:23-cr-T-1") -> str:
@@ -173,3 +127,12 @@ def test_a_reader_without_a_state_sees_everything(demo_engine: Engine) -> None:
         assert integrity.scope_of(s, "admin", None) == integrity.EVERYONE
         sending = integrity.scope_of(s, "sending", "USA")
     assert sending.party == "USA" and sending.agreements == frozenset({"USA-SLV-2025"})
+
+
+def test_any_other_reader_sees_no_one(demo_engine: Engine, transferee: str) -> None:
+    with read_session(demo_engine) as s:
+        nobody = integrity.scope_of(s, "counsel", None)
+        assert nobody == integrity.NOBODY
+        result = integrity.report(s, date(2025, 6, 1), scope=nobody)
+        assert result.population == 0 and not any(x.people or x.notes for x in result.lines)
+        assert integrity.report(s, date(2025, 6, 1)).population == 1

@@ -157,6 +157,7 @@ class Scope:
 
 
 EVERYONE = Scope()
+NOBODY = Scope(party="", agreements=frozenset(), facilities=frozenset())
 
 
 def scope_of(session: Session, role: str, party: str | None) -> Scope:
@@ -166,8 +167,10 @@ def scope_of(session: Session, role: str, party: str | None) -> Scope:
     people and cells of the prisons it runs under its agreements (domestic prisoners
     included); monitors and the operator see everything (DESIGN.md §2, §12.1).
     """
-    if role not in ("sending", "receiving") or party is None:
+    if role in ("monitor", "admin"):
         return EVERYONE
+    if role not in ("sending", "receiving") or party is None:
+        return NOBODY  # any other reader (none may read the report today) sees no one
     column = Agreement.sending_party if role == "sending" else Agreement.receiving_party
     mine = list(session.execute(select(Agreement.ref, Agreement.facility_code)
                                 .where(column == party)))

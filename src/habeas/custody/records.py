@@ -341,11 +341,14 @@ def record_contact(session: Session, public_id: str, *, kind: str, mode: str, on
                                  with_whom=with_whom.strip())))
 
 
-def due_releases(session: Session, facility_code: str, *, today: date,
-                 within_days: int) -> list[Prisoner]:
-    """due_releases: people whose release date falls within the next WITHIN_DAYS (or passed)."""
-    return list(session.scalars(select(Prisoner).where(
+def due_releases(session: Session, facility_code: str, *, today: date, within_days: int,
+                 scope: str | None = None) -> list[Prisoner]:
+    """due_releases: people whose release date falls within the next WITHIN_DAYS (or passed);
+    SCOPE (a sending state) only its own people (DESIGN.md §2: fetched with the scope)."""
+    query = select(Prisoner).where(
         Prisoner.facility_code == facility_code, Prisoner.status.in_(PRESENT),
         Prisoner.release_date.is_not(None),
         Prisoner.release_date <= today + timedelta(days=within_days))
-        .order_by(Prisoner.release_date, Prisoner.public_id)))
+    if scope is not None:
+        query = query.where(Prisoner.legal_custodian == scope)
+    return list(session.scalars(query.order_by(Prisoner.release_date, Prisoner.public_id)))

@@ -224,9 +224,8 @@ def releases_due(db: ReadDB, principal: Reader,
                  facility: Annotated[str, Query(max_length=64)] = "CECOT",
                  within: Annotated[int, Query(ge=0, le=366)] = 30) -> list[PersonOut]:
     """People whose release date falls within WITHIN days (or has passed), soonest first."""
-    people = records.due_releases(db, facility, today=utcnow().date(), within_days=within)
-    if principal.scope is not None:
-        people = [p for p in people if p.legal_custodian == principal.scope]
+    people = records.due_releases(db, facility, today=utcnow().date(), within_days=within,
+                                  scope=principal.scope)
     return [PersonOut.model_validate(p, from_attributes=True) for p in people]
 
 
