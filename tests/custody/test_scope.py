@@ -136,3 +136,27 @@ def test_any_other_reader_sees_no_one(demo_engine: Engine, transferee: str) -> N
         result = integrity.report(s, date(2025, 6, 1), scope=nobody)
         assert result.population == 0 and not any(x.people or x.notes for x in result.lines)
         assert integrity.report(s, date(2025, 6, 1)).population == 1
+
+
+def test_a_state_counts_only_the_prisons_it_sends_to(demo_engine: Engine) -> None:
+    """Dashboards (issue 17): another agreement's prison reads as one that does not exist."""
+    from habeas.dashboard import service as dashboard
+    from habeas.errors import NotFound
+
+    text = agreements.profile_text("bilateral-fee-2025").replace(
+        'ref = "USA-SLV-2025"', 'ref = "CRI-SLV-2025"').replace(
+        'sending_party = "USA"', 'sending_party = "CRI"').replace(
+        'code = "CECOT"', 'code = "IZALCO"')
+    with unit_of_work(demo_engine) as s:
+        agreements.register(s, agreements.parse_agreement(text, "test"), actor="test")
+    today = date(2025, 6, 1)
+    with read_session(demo_engine) as s:
+        assert dashboard.population(s, "CECOT", today, "USA")["facility"] == "CECOT"
+        assert dashboard.population(s, "IZALCO", today, None)["facility"] == "IZALCO"
+        said = []
+        for code in ("IZALCO", "NOWHERE"):
+            try:
+                dashboard.population(s, code, today, "USA")
+            except NotFound as exc:
+                said.append(exc.message.replace(code, "X"))
+        assert said == ["facility 'X' not found"] * 2

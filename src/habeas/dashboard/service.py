@@ -20,6 +20,7 @@ from habeas.billing.models import Invoice
 from habeas.custody import integrity as checks
 from habeas.custody.integrity import CHECK_TITLES, EVERYONE, Scope
 from habeas.custody.models import IntegrityRun, Prisoner
+from habeas.errors import NotFound
 from habeas.facilities import service as facilities
 from habeas.facilities.capacity import STANDARDS
 from habeas.holds.models import HoldRecord
@@ -74,6 +75,10 @@ def population(session: Session, facility_code: str, today: date,
     arriving). Two GROUP BY queries, by admission day and by departure instant, whose rows
     are bounded by the days and departures, never by the people.
     """
+    if scope is not None and facility_code not in {
+            a.facility_code for a in _visible_agreements(session, scope)}:
+        # A state counts the prisons it sends to; another reads as one that does not exist.
+        raise NotFound(f"facility {facility_code!r} not found")
     facility = facilities.get_facility(session, facility_code)
     starts = session.scalar(select(func.min(Agreement.starts_on)).where(
         Agreement.facility_code == facility_code))
