@@ -139,7 +139,7 @@ def serve(
     (a restored old backup) unless --accept-rollback records why (ADR 0017)."""
     import uvicorn
 
-    from habeas.api.app import create_app
+    from habeas.api.app import create_app, server_config
     from habeas.backup import guard
     from habeas.notify.cli import start_background
 
@@ -163,10 +163,7 @@ def serve(
         out.print(line, highlight=False)
     out.print(f"habeas on http://{settings.host}:{settings.port}/")
     try:
-        # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; the app
-        # believes it only from HABEAS_TRUSTED_PROXIES (habeas.api.app, issue 17).
-        uvicorn.run(create_app(engine), host=settings.host, port=settings.port,
-                    log_level="info", proxy_headers=False)
+        uvicorn.Server(server_config(create_app(engine), settings)).run()
     finally:
         stop_background()
 

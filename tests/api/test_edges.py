@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from habeas.api.app import create_app
+from habeas.api.app import create_app, server_config
 from habeas.api.body import MAX_JSON_DEPTH, too_deep
 from habeas.billing.models import Invoice
 from habeas.config import Settings, get_settings
@@ -52,6 +52,20 @@ class TestProxyHeaders:
                        for i in range(4)]
         assert answers == [200, 200, 200, 429]
 
+    def test_serve_does_not_let_uvicorn_believe_the_header_either(
+            self, engine: Engine, settings: pytest.MonkeyPatch) -> None:
+        # The app as `habeas serve` runs it, wrapped by uvicorn as it would be (uvicorn's
+        # default believed X-Forwarded-For from 127.0.0.1: the hole of issue 17).
+        settings.setenv("HABEAS_LOCATOR_RATE_LIMIT", "3")
+        config = server_config(create_app(engine), get_settings())
+        config.load()
+        with TestClient(config.loaded_app, raise_server_exceptions=False,
+                        client=PEER) as client:
+            answers = [client.get("/api/v1/locate", params=LOCATE,
+                                  headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
+                       for i in range(4)]
+        assert answers == [200, 200, 200, 429]
+
     def test_only_a_listed_proxy_names_the_client(self, engine: Engine,
                                                   settings: pytest.MonkeyPatch) -> None:
         settings.setenv("HABEAS_LOCATOR_RATE_LIMIT", "3")
@@ -61,6 +75,19 @@ class TestProxyHeaders:
                                   headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
                        for i in range(4)]
         assert answers == [200, 200, 200, 200]  # four clients behind the proxy, one each
+
+    def test_a_forged_forwarded_for_does_not_escape_the_login_throttle(
+            self, engine: Engine, settings: pytest.MonkeyPatch) -> None:
+        settings.setenv("HABEAS_LOGIN_CLIENT_LIMIT", "2")
+        answers = []
+        with _client(engine) as client:
+            for i in range(3):
+                page = client.get("/login").text
+                csrf = page.split('name="csrf" value="')[1].split('"')[0]
+                answers.append(client.post("/login", data={
+                    "username": f"guess{i}", "password": "not the password", "csrf": csrf},
+                    headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code)
+        assert answers[-1] == 429 and 429 not in answers[:2], answers
 
     def test_the_setting_names_a_bad_address(self, settings: pytest.MonkeyPatch) -> None:
         settings.setenv("HABEAS_TRUSTED_PROXIES", "127.0.0.1, proxy.example")

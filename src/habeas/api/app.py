@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
+import uvicorn
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
@@ -24,7 +25,7 @@ from habeas.auth.models import Role
 from habeas.auth.permissions import PERMISSIONS
 from habeas.billing.api import router as billing_router
 from habeas.billing.report_api import router as billing_report_router
-from habeas.config import get_settings
+from habeas.config import Settings, get_settings
 from habeas.custody.api import router as custody_router
 from habeas.custody.records_api import router as custody_records_router
 from habeas.dashboard.api import router as dashboard_router
@@ -112,6 +113,15 @@ def _constants() -> Constants:
         housing_rules={r.number: {"code": str(r.code), "text": r.text, "citation": r.citation}
                        for r in (*FACILITY_RULES, *SEPARATION_RULES)},
     )
+
+
+def server_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
+    """server_config is how `habeas serve` runs APP. uvicorn's own proxy handling is off: it
+    believes X-Forwarded-For from 127.0.0.1 by default, so anyone reaching a local port
+    could name any address (beating the rate limits, forging the logs). The app believes
+    the header only from HABEAS_TRUSTED_PROXIES (create_app; issue 17)."""
+    return uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
+                          proxy_headers=False)
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
