@@ -5,7 +5,7 @@ an absent consent sent to review."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +15,7 @@ from habeas.api.app import create_app, server_config
 from habeas.api.body import MAX_JSON_DEPTH, too_deep
 from habeas.billing.models import Invoice
 from habeas.config import Settings, get_settings
+from habeas.custody import records
 from habeas.custody.models import Prisoner
 from habeas.db import read_session
 from habeas.nominations.schemas import Nomination
@@ -22,7 +23,7 @@ from habeas.screening import rules
 from habeas.screening.rules import Context, Outcome
 from tests.api.conftest import bearer
 from tests.conftest import OTHER_OFFICER as OTHER
-from tests.factories import a_token
+from tests.factories import a_token, refused
 from tests.screening.factories import EXAMPLE, nomination
 
 PEER = ("127.0.0.1", 50000)  # a request from the loopback, as a local proxy's would be
@@ -175,6 +176,29 @@ class TestDatesBoundedByToday:
                                    "with_whom": "mother"})
         assert answer.status_code == 422, answer.text
         assert answer.json()["error"]["details"]["field"] == "on"
+
+
+    def test_custody_events_dated_ahead_are_refused_naming_the_field(
+            self, invoices: tuple[TestClient, Engine, Invoice]) -> None:
+        _, engine, _ = invoices
+        with read_session(engine) as s:
+            person = s.scalars(select(Prisoner.public_id).where(
+                Prisoner.status == "in_custody")).first()
+        assert person is not None
+        ahead = datetime.now(UTC) + timedelta(days=2)
+        for act in (
+                lambda s: records.record_medical_emergency(
+                    s, person, at=ahead, nature="injury", details="x", actor="x"),
+                lambda s: records.start_solitary(
+                    s, person, at=ahead, authorised_by="director", reason="x", actor="x"),
+                lambda s: records.record_escape(s, person, at=ahead, circumstances="x",
+                                                actor="x"),
+                lambda s: records.record_death(s, person, died_at=ahead, place="x",
+                                               circumstances="x", actor="x")):
+            error = refused(engine, act, "validation_failed")
+            assert error.details["field"] in ("at", "died_at"), error.message
+        # An officer's clock a minute ahead of the server's is not a claim about the future.
+        records.happened("at", datetime.now(UTC) + timedelta(minutes=1))
 
 
 class TestOneNotFound:

@@ -115,7 +115,7 @@ class Scope:
     person's file, alerts, integrity lines: the parties of that person's agreement,
     monitors, counsel of record"; §2: "a sending user never sees another state's people").
 
-    PARTY set: only the people whose sentence that state's (legal custodian).
+    PARTY set: only the people whose sentence is that state's (their legal custodian).
     AGREEMENTS and FACILITIES set: only those agreements' people and those prisons' cells
     and findings. EVERYONE (monitors, the operator) is neither.
     """
