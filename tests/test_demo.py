@@ -125,7 +125,7 @@ class TestDemoCustody:
         assert report["death_without_investigation"].count == 0
         assert report["finding_response_overdue"].count == 1  # due 30 September 2025
         for check in ("no_final_conviction", "transferred_despite_hold", "short_notice",
-                      "return_overdue", "past_agreement_term"):
+                      "return_overdue", "past_agreement_term", "duplicate_person"):
             assert report[check].count == 0, (check, report[check].notes[:3])
         assert any(line.startswith("releases: ") for line in lived), lived
         # Every placement honours every hard constraint (DESIGN.md §7).

@@ -139,7 +139,7 @@ def serve(
     (a restored old backup) unless --accept-rollback records why (ADR 0017)."""
     import uvicorn
 
-    from habeas.api.app import create_app
+    from habeas.api.app import create_app, server_config
     from habeas.backup import guard
     from habeas.notify.cli import start_background
 
@@ -163,8 +163,7 @@ def serve(
         out.print(line, highlight=False)
     out.print(f"habeas on http://{settings.host}:{settings.port}/")
     try:
-        uvicorn.run(create_app(engine), host=settings.host, port=settings.port,
-                    log_level="info")
+        uvicorn.Server(server_config(create_app(engine), settings)).run()
     finally:
         stop_background()
 

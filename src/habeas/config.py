@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -77,6 +78,33 @@ class Settings(BaseSettings):
         default=10, ge=0, description="subscription requests per address per window (0: off)")
     subscribe_rate_window_s: int = Field(default=3600, ge=1,
                                          description="that window in seconds")
+    # Request edges (issue 17).
+    trusted_proxies: str = Field(
+        default="", description="addresses or networks (comma-separated) of the reverse "
+        "proxies whose X-Forwarded-For names the client; default none: the TCP peer is the "
+        "client, so a forged header cannot beat the rate limits or the login throttle")
+    max_body_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024,
+        description="the largest request body read, in bytes (larger: 413)")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in proxy_list(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return value
+
+    @property
+    def proxies(self) -> list[str]:
+        """proxies: the trusted proxies' addresses and networks, as a list."""
+        return proxy_list(self.trusted_proxies)
+
+
+def proxy_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 @lru_cache(maxsize=1)
@@ -108,4 +136,7 @@ ENVIRONMENT_HELP = """Environment:
                                 also HABEAS_SMTP_STARTTLS, _USERNAME, _PASSWORD, HABEAS_MAIL_FROM
   HABEAS_PUBLIC_URL             the site's address in links sent by mail
   HABEAS_NOTIFY_WORKER          `habeas serve` delivers notifications (default true)
-  HABEAS_MAIL_SINK              `habeas serve` runs a local mail sink (the demo only)"""
+  HABEAS_MAIL_SINK              `habeas serve` runs a local mail sink (the demo only)
+  HABEAS_TRUSTED_PROXIES        reverse proxies (addresses/networks, comma-separated)
+                                whose X-Forwarded-For is believed (default none)
+  HABEAS_MAX_BODY_BYTES         the largest request body read (default 10485760; 413)"""

@@ -82,6 +82,9 @@ class ErrorCode(StrEnum):
     LIFT_NOT_ALLOWED = "lift_not_allowed"
     LIFT_BEFORE_ISSUE = "lift_before_issue"
     LIFT_IN_FUTURE = "lift_in_future"
+    # Scope and request edges (issue 17).
+    DUPLICATE_PERSON = "duplicate_person"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
 
 
 # Translated where shown (habeas.web.common.explain).
@@ -161,6 +164,10 @@ ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
         N_("only whoever registered the order or the sending state may lift it"),
     ErrorCode.LIFT_BEFORE_ISSUE: N_("a lift cannot be dated before its order was issued"),
     ErrorCode.LIFT_IN_FUTURE: N_("a lift cannot be dated in the future"),
+    ErrorCode.DUPLICATE_PERSON:
+        N_("the same person is already accepted, in transit or in custody under another "
+           "nomination"),
+    ErrorCode.PAYLOAD_TOO_LARGE: N_("the request body is larger than the server accepts"),
 }
 
 

@@ -227,7 +227,7 @@ class TestIntegrityReport:
             records.record_contact(s, transferee, kind="family", mode="visit", on=ON,
                                    with_whom="mother", actor="x")
             result = integrity.report(s, ON)
-        assert len(result.lines) == 13
+        assert len(result.lines) == 14
         assert {x.check: x.count for x in result.lines if x.count} == {}
         assert result.population == 1
 

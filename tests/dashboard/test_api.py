@@ -119,6 +119,15 @@ class TestIntegrity:
         assert body["overdue_findings"] == sum(f.overdue_on(today) for f in findings)
         assert all(c["title"] != c["check"] for c in body["checks"])
 
+    def test_another_sending_state_counts_none_of_our_breaches(self, lived: World) -> None:
+        # Issue 17: the run counts everyone's people; Costa Rica's officer, who has none
+        # held, is shown the same checks counted over its own people: all zero.
+        ours = {c["check"]: c["count"] for c in _get(lived, "monitor", "integrity")["checks"]}
+        theirs = _get(lived, OTHER, "integrity")
+        assert any(ours.values())
+        assert {c["check"]: c["count"] for c in theirs["checks"]} == dict.fromkeys(ours, 0)
+        assert theirs["breaches"] == 0
+
 
 class TestMoney:
     def test_invoiced_paid_and_overdue_are_the_invoices_summed(self, lived: World) -> None:

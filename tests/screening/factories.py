@@ -34,6 +34,11 @@ EXAMPLE: dict[str, Any] = {
 def nomination(**changes: Any) -> Nomination:
     """nomination is the example with dotted-path changes: nomination(**{"person.sex": "F"})."""
     data = copy.deepcopy(EXAMPLE)
+    ref = changes.get("external_ref")
+    if ref is not None and ref != EXAMPLE["external_ref"]:
+        # Another reference is another person: the same name, birthday *and* conviction
+        # would be the same person nominated twice, refused at acceptance (issue 17).
+        data["convictions"][0]["case_number"] = f"4:23-cr-{ref}"
     for path, value in changes.items():
         target = data
         *parents, last = path.split(".")

@@ -5,15 +5,18 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
+import uvicorn
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from habeas import __version__, i18n
 from habeas.agreements.api import router as agreements_router
+from habeas.api.body import BodyLimits
 from habeas.api.errors import documented, error_response, install
 from habeas.api.idempotency import IdempotencyMiddleware
 from habeas.api.nul import RefuseNul
@@ -22,7 +25,7 @@ from habeas.auth.models import Role
 from habeas.auth.permissions import PERMISSIONS
 from habeas.billing.api import router as billing_router
 from habeas.billing.report_api import router as billing_report_router
-from habeas.config import get_settings
+from habeas.config import Settings, get_settings
 from habeas.counsel.api import router as counsel_router
 from habeas.custody.api import router as custody_router
 from habeas.custody.records_api import router as custody_records_router
@@ -114,6 +117,15 @@ def _constants() -> Constants:
     )
 
 
+def server_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
+    """server_config is how `habeas serve` runs APP. uvicorn's own proxy handling is off: it
+    believes X-Forwarded-For from 127.0.0.1 by default, so anyone reaching a local port
+    could name any address (beating the rate limits, forging the logs). The app believes
+    the header only from HABEAS_TRUSTED_PROXIES (create_app; issue 17)."""
+    return uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
+                          proxy_headers=False)
+
+
 def create_app(engine: Engine | None = None) -> FastAPI:
     """create_app builds the application bound to ENGINE (default: HABEAS_DATABASE_URL)."""
     app = FastAPI(
@@ -123,10 +135,18 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         openapi_url="/openapi.json", docs_url=None, redoc_url=None,
     )
     app.state.engine = engine or default_engine()
+    settings = get_settings()
     install(app)
     app.add_middleware(IdempotencyMiddleware)  # inside the security headers (ADR 0019)
     app.add_middleware(RefuseNul)  # before anything stores the request's text
+    # Before anything reads the body at all: its size and its JSON nesting are bounded.
+    app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes)
     app.add_middleware(BaseHTTPMiddleware, dispatch=_security_headers)
+    if settings.proxies:
+        # Outermost: the client's address is settled before anything counts or logs it.
+        # Only a listed proxy's X-Forwarded-For is believed; `habeas serve` runs uvicorn
+        # without its own (which trusts 127.0.0.1 by default).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxies)
 
     v1 = APIRouter(prefix="/api/v1")
 

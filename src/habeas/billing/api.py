@@ -15,6 +15,7 @@ from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
 from habeas.billing import service
 from habeas.billing.models import CreditNote, Dispute, Invoice, Payment
+from habeas.billing.service import MAX_CHARGE_MINOR
 from habeas.db import utcnow
 
 router = APIRouter(prefix="/billing", tags=["billing"])
@@ -240,7 +241,7 @@ class ChargeIn(BaseModel):
     public_id: str = Field(min_length=1, max_length=16)
     kind: Literal["medical", "repatriation"]
     incurred_on: date
-    amount_minor: int = Field(gt=0, le=10**15, description="integer minor units")
+    amount_minor: int = Field(gt=0, le=MAX_CHARGE_MINOR, description="integer minor units")
     description: str = Field(min_length=1, max_length=900)
     reference: str = Field(default="", max_length=200,
                            description="the bill or receipt it passes through")

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, defer
 
-from habeas import faults
+from habeas import clock, faults
 from habeas.agreements.models import Agreement, FeeSchedule
 from habeas.billing import arithmetic, invoicing
 from habeas.billing.arithmetic import BillingError, Fee
@@ -43,6 +43,9 @@ from habeas.transfers.models import Manifest, ManifestPerson
 Columns = TypeVarTuple("Columns")  # what a query selects
 
 PAYMENT_TERMS_DAYS = 30  # due date = issue date + 30 days
+# The most one pass-through charge may be (1,000,000,000.00 in any currency): a care or
+# return cost is never near it, and a figure past it is a typing slip (10^15 was accepted).
+MAX_CHARGE_MINOR = 10**11
 
 
 @dataclass
@@ -282,12 +285,13 @@ def invoice_for(session: Session, agreement_ref: str, period: str) -> InvoiceDra
 
 
 def _acts_for(party: str | None, agreement: Agreement, side: Literal["sending", "receiving"],
-              what: str) -> None:
+              what: str, *, not_found: str | None = None) -> None:
     # None: a caller without a party (the CLI operator); otherwise the state must match.
     # A state that is no party to the agreement learns nothing of it, not even that the
-    # invoice exists: not found, as for a stranger's people (DESIGN.md §2).
+    # invoice exists: not found, as for a stranger's people (DESIGN.md §2) — in NOT_FOUND,
+    # the words a missing object of the same kind gets (issue 17: the texts differed).
     if party is not None and party not in (agreement.sending_party, agreement.receiving_party):
-        raise NotFound(f"agreement {agreement.ref!r} not found")
+        raise NotFound(not_found or f"agreement {agreement.ref!r} not found")
     expected = agreement.sending_party if side == "sending" else agreement.receiving_party
     if party is not None and party != expected:
         raise Forbidden(f"only {expected} {what} under {agreement.ref}")
@@ -455,7 +459,8 @@ def issue_credit_note(session: Session, invoice_seq: int, credits: dict[int, int
     """issue_credit_note credits invoice lines (line → positive amount to credit)."""
     invoice = get_invoice(session, invoice_seq)
     agreement = session.get_one(Agreement, invoice.agreement_ref)
-    _acts_for(party, agreement, "receiving", "issues credit notes")
+    _acts_for(party, agreement, "receiving", "issues credit notes",
+              not_found=f"invoice {invoice_seq} not found")
     lock_log(session)
     event = record(session, _credit_note_event(session, invoice, credits, reason,
                                                actor=actor, today=today))
@@ -467,9 +472,13 @@ def record_payment(session: Session, invoice_seq: int, amount_minor: int, *, pai
     """record_payment records money received; partial allowed, never more than the balance."""
     invoice = get_invoice(session, invoice_seq)
     agreement = session.get_one(Agreement, invoice.agreement_ref)
-    get_agreement_for(session, agreement.ref, scope=party)  # a stranger: not found
+    if party is not None and party not in (agreement.sending_party, agreement.receiving_party):
+        raise NotFound(f"invoice {invoice_seq} not found")  # a stranger: as if missing
     lock_log(session)
     session.refresh(invoice)
+    if paid_on > clock.today():
+        # Money is recorded once received: a payment dated ahead settles nothing yet.
+        raise field_error("paid_on", f"{paid_on} is in the future")
     if amount_minor <= 0:
         raise field_error("amount_minor", "a payment is more than 0")
     if amount_minor > invoice.balance_minor:
@@ -492,13 +501,15 @@ def open_dispute(session: Session, document: str, line: int, reason: str, *, act
     """
     invoice = invoice_by_number(session, document)
     if invoice is None:
-        if session.scalar(select(CreditNote).where(CreditNote.number == document)):
+        note = session.scalar(select(CreditNote).where(CreditNote.number == document))
+        if note is not None and _is_party(session, note.invoice_seq, party):
             raise Conflict(f"document: {document} is a credit note; dispute the invoice "
                            "line it corrects", code=ErrorCode.NOT_DISPUTABLE,
                            details={"field": "document"})
         raise NotFound(f"invoice {document!r} not found")
     agreement = session.get_one(Agreement, invoice.agreement_ref)
-    _acts_for(party, agreement, "sending", "disputes invoices")
+    _acts_for(party, agreement, "sending", "disputes invoices",
+              not_found=f"invoice {document!r} not found")
     if not reason.strip():
         raise field_error("reason", "a dispute gives its reason")
     _line(invoice, line)
@@ -517,9 +528,18 @@ def open_dispute(session: Session, document: str, line: int, reason: str, *, act
     return session.get_one(Dispute, event.seq)
 
 
-def get_dispute(session: Session, seq: int) -> Dispute:
+def _is_party(session: Session, invoice_seq: int, party: str | None) -> bool:
+    """_is_party: PARTY (None: no state) may know of the invoice INVOICE_SEQ."""
+    agreement = session.get_one(Agreement, session.get_one(Invoice, invoice_seq).agreement_ref)
+    return party is None or party in (agreement.sending_party, agreement.receiving_party)
+
+
+def get_dispute(session: Session, seq: int, *, scope: str | None = None) -> Dispute:
+    """get_dispute: dispute SEQ; a sending state SCOPE reads only its own (else as missing)."""
     dispute = session.get(Dispute, seq)
-    if dispute is None:
+    if dispute is None or (scope is not None and session.get_one(
+            Agreement, session.get_one(Invoice, dispute.invoice_seq).agreement_ref
+    ).sending_party != scope):
         raise NotFound(f"dispute {seq} not found")
     return dispute
 
@@ -531,7 +551,8 @@ def decide_dispute(session: Session, seq: int, *, accept: bool, reason: str, act
     dispute = get_dispute(session, seq)
     invoice = session.get_one(Invoice, dispute.invoice_seq)
     agreement = session.get_one(Agreement, invoice.agreement_ref)
-    _acts_for(party, agreement, "receiving", "decides disputes")
+    _acts_for(party, agreement, "receiving", "decides disputes",
+              not_found=f"dispute {seq} not found")
     if not reason.strip():
         raise field_error("reason", "a decision gives its reason")
     lock_log(session)
@@ -562,6 +583,12 @@ def record_charge(session: Session, agreement_ref: str, public_id: str, *, kind:
         raise field_error("kind", f"must be one of {', '.join(invoicing.PASS_THROUGH)}")
     if amount_minor <= 0:
         raise field_error("amount_minor", "a charge is more than 0; refunds are credit notes")
+    if amount_minor > MAX_CHARGE_MINOR:
+        raise field_error("amount_minor", f"{amount_minor} is more than one charge can be "
+                          f"({MAX_CHARGE_MINOR} minor units); split it, or check the figure")
+    if incurred_on > clock.today():
+        # A pass-through cost is what the facility *spent*: it cannot be spent ahead.
+        raise field_error("incurred_on", f"{incurred_on} is in the future")
     if not description.strip():
         raise field_error("description", "say what the charge is for")
     facility = session.get_one(Facility, agreement.facility_code)

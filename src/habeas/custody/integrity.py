@@ -32,6 +32,7 @@ from habeas.holds import service as holds
 from habeas.holds.models import HoldRecord
 from habeas.holds.schemas import Hold
 from habeas.i18n import N_
+from habeas.nominations import identity
 from habeas.nominations.models import NominationRecord, Notice
 from habeas.nominations.schemas import Nomination
 from habeas.nominations.service import context_for
@@ -62,6 +63,7 @@ CHECK_TITLES = {
     "finding_response_overdue": N_("Inspection findings with an overdue response"),
     "no_family_contact": N_("No family contact"),  # the report adds "in N days"
     "notification_late": N_("Mandatory notifications not delivered within 24 hours"),
+    "duplicate_person": N_("The same person nominated twice, or while in custody"),
 }
 
 
@@ -107,6 +109,76 @@ class Report:
     def as_dict(self) -> dict[str, Any]:
         return {"as_of": self.as_of.isoformat(), "population": self.population,
                 "breaches": self.breaches, "lines": [line.as_dict() for line in self.lines]}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Scope is whose people a reader of the report may see (DESIGN.md §12.1: "read a
+    person's file, alerts, integrity lines: the parties of that person's agreement,
+    monitors, counsel of record"; §2: "a sending user never sees another state's people").
+
+    PARTY set: only the people whose sentence is that state's (their legal custodian).
+    AGREEMENTS and FACILITIES set: only those agreements' people and those prisons' cells
+    and findings. EVERYONE (monitors, the operator) is neither.
+    """
+
+    party: str | None = None
+    agreements: frozenset[str] | None = None
+    facilities: frozenset[str] | None = None
+
+    @property
+    def everyone(self) -> bool:
+        return self.party is None and self.agreements is None and self.facilities is None
+
+    def prisoners(self) -> list[ColumnElement[bool]]:
+        """prisoners: the conditions on Prisoner rows this scope may see."""
+        where: list[ColumnElement[bool]] = []
+        if self.party is not None:
+            where.append(Prisoner.legal_custodian == self.party)
+        if self.facilities is not None:
+            where.append(Prisoner.facility_code.in_(sorted(self.facilities)))
+        return where
+
+    def nominations(self) -> list[ColumnElement[bool]]:
+        """nominations: the conditions on NominationRecord rows this scope may see."""
+        where: list[ColumnElement[bool]] = []
+        if self.party is not None:
+            where.append(NominationRecord.sending_party == self.party)
+        if self.agreements is not None:
+            where.append(NominationRecord.agreement_ref.in_(sorted(self.agreements)))
+        return where
+
+    def people(self, column: Any) -> list[ColumnElement[bool]]:
+        """people: COLUMN (a public id) names a person this scope may see: held now or
+        before (Prisoner), or only nominated (NominationRecord)."""
+        if self.everyone:
+            return []
+        return [or_(column.in_(select(Prisoner.public_id).where(*self.prisoners())),
+                    column.in_(select(NominationRecord.public_id).where(
+                        *self.nominations())))]
+
+
+EVERYONE = Scope()
+NOBODY = Scope(party="", agreements=frozenset(), facilities=frozenset())
+
+
+def scope_of(session: Session, role: str, party: str | None) -> Scope:
+    """scope_of: what a reader of ROLE acting for PARTY may see of the report.
+
+    A sending state sees its own people under its own agreements; a receiving state the
+    people and cells of the prisons it runs under its agreements (domestic prisoners
+    included); monitors and the operator see everything (DESIGN.md §2, §12.1).
+    """
+    if role in ("monitor", "admin"):
+        return EVERYONE
+    if role not in ("sending", "receiving") or party is None:
+        return NOBODY  # any other reader (none may read the report today) sees no one
+    column = Agreement.sending_party if role == "sending" else Agreement.receiving_party
+    mine = list(session.execute(select(Agreement.ref, Agreement.facility_code)
+                                .where(column == party)))
+    return Scope(party=party if role == "sending" else None,
+                 agreements=frozenset(ref for ref, _ in mine),
+                 facilities=frozenset(code for _, code in mine))
 
 
 class Present(NamedTuple):
@@ -175,12 +247,25 @@ def past_release_date(people: list[Present], on: date) -> Line:
 
 
 def past_agreement_term(session: Session, people: list[Present], on: date) -> Line:
+    """Transferees held past the term of *their own* agreement without a renewal.
+
+    Each person's term is their nomination's agreement's: two agreements may send to one
+    prison (keyed by facility, the last agreement read decided for everyone there).
+    """
     line = Line("past_agreement_term", CHECK_TITLES["past_agreement_term"],
                 "critical", "AGREEMENT_TERM", "the agreement's term clause; DESIGN.md §5")
-    ends = {a.facility_code: term_end(a.starts_on, a.term_months)
+    transferees = [p.public_id for p in people if p.kind == "transferee"]
+    if not transferees:
+        return line
+    ends = {a.ref: term_end(a.starts_on, a.term_months)
             for a in session.scalars(select(Agreement))}
+    agreement_of: dict[str, str] = {public_id: ref for public_id, ref in session.execute(
+        select(NominationRecord.public_id, NominationRecord.agreement_ref)
+        .join(Prisoner, Prisoner.public_id == NominationRecord.public_id)
+        .where(Prisoner.kind == "transferee", Prisoner.status.in_(PRESENT)))}
     for p in people:
-        end = ends.get(p.facility_code)
+        ref = agreement_of.get(p.public_id)
+        end = ends.get(ref) if ref is not None else None
         if p.kind != "transferee" or end is None or on <= end:
             continue
         if p.term_renewed_until is not None and on <= p.term_renewed_until:
@@ -201,7 +286,7 @@ class Departure(NamedTuple):
     data: dict[str, Any]
 
 
-def _departures(session: Session) -> list[Departure]:
+def _departures(session: Session, scope: Scope = EVERYONE) -> list[Departure]:
     # Only the columns read, through Core: loading the three ORM objects (and every JSON
     # column of the nomination) took most of the check's time.
     return [Departure(*row) for row in session.connection().execute(
@@ -211,7 +296,7 @@ def _departures(session: Session) -> list[Departure]:
         .join(Manifest, Manifest.id == ManifestPerson.manifest_id)
         .join(NominationRecord, NominationRecord.public_id == ManifestPerson.public_id)
         .where(Manifest.direction == "outbound",
-               ManifestPerson.status.in_(("departed", "handed_over")))
+               ManifestPerson.status.in_(("departed", "handed_over")), *scope.nominations())
         .order_by(ManifestPerson.public_id))]
 
 
@@ -244,7 +329,7 @@ def orders_as_recorded(session: Session) -> list[RecordedOrder]:
     return found
 
 
-def departure_breaches(session: Session) -> tuple[Line, Line]:
+def departure_breaches(session: Session, scope: Scope = EVERYONE) -> tuple[Line, Line]:
     """Transferred despite a court order, or with notice shorter than required.
 
     The gates are run again on each departure day with every order and notice
@@ -257,7 +342,7 @@ def departure_breaches(session: Session) -> tuple[Line, Line]:
                    "J.G.G. v. Trump (2025); Noem v. Abrego Garcia (2025); CAT art. 3")
     short = Line("short_notice", CHECK_TITLES["short_notice"], "critical",
                  "NOTICE", "Trump v. J.G.G.; A.A.R.P. v. Trump (2025)")
-    rows = _departures(session)
+    rows = _departures(session, scope)
     if not rows:
         return despite, short
     orders = orders_as_recorded(session)
@@ -290,17 +375,31 @@ def departure_breaches(session: Session) -> tuple[Line, Line]:
     return despite, short
 
 
-def cell_breaches(session: Session) -> tuple[Line, Line]:
-    """Cells above their certified normal accommodation; cells under the space standard."""
+def cell_breaches(session: Session, scope: Scope = EVERYONE) -> tuple[Line, Line]:
+    """Cells above their certified normal accommodation; cells under the space standard.
+
+    A scoped reader sees the cells of its prisons; a sending state only the cells that
+    hold one of its people (their conditions are its people's, the rest are not its own).
+    """
     over = Line("over_certified_capacity", CHECK_TITLES["over_certified_capacity"],
                 "high", "CNA", "Mandela Rule 12-13; DESIGN.md §7")
     space = Line("space_below_standard", CHECK_TITLES["space_below_standard"],
                  "high", "ICRC 3.4 m² / 5.4 m²",
                  "ICRC, Water, sanitation, hygiene and habitat in prisons (2012); Mandela Rule 13")
-    for facility in session.scalars(select(Facility).order_by(Facility.code)):
+    facilities = select(Facility).order_by(Facility.code)
+    if scope.facilities is not None:
+        facilities = facilities.where(Facility.code.in_(sorted(scope.facilities)))
+    ours: set[tuple[str | None, str | None]] | None = None
+    if scope.party is not None:
+        ours = {(b, c) for b, c in session.execute(
+            select(Prisoner.building_code, Prisoner.cell_code).distinct().where(
+                Prisoner.status.in_(PRESENT), *scope.prisoners()))}
+    for facility in session.scalars(facilities):
         counts = occupancy_by_cell(session, facility.code)
         for cell in session.scalars(select(Cell).where(Cell.facility_code == facility.code)
                                     .order_by(Cell.building_code, Cell.code)):
+            if ours is not None and (cell.building_code, cell.code) not in ours:
+                continue
             people = counts.get((cell.building_code, cell.code), 0)
             where = f"{facility.code} {cell.building_code}/{cell.code}"
             if people > cell.cna:
@@ -311,11 +410,12 @@ def cell_breaches(session: Session) -> tuple[Line, Line]:
     return over, space
 
 
-def prolonged_solitary(session: Session, on: date) -> Line:
+def prolonged_solitary(session: Session, on: date, scope: Scope = EVERYONE) -> Line:
     line = Line("prolonged_solitary", CHECK_TITLES["prolonged_solitary"],
                 "critical", "Rule 44", "Mandela Rules 43(1)(b), 44, 45")
     cutoff = datetime.combine(on, time(23, 59, 59), UTC)
-    for episode in session.scalars(select(Solitary).order_by(Solitary.seq)):
+    for episode in session.scalars(select(Solitary).where(*scope.people(Solitary.public_id))
+                                   .order_by(Solitary.seq)):
         end = episode.ended_at or cutoff
         days = (end - episode.started_at).days
         if days > PROLONGED_SOLITARY_DAYS:
@@ -327,52 +427,57 @@ def prolonged_solitary(session: Session, on: date) -> Line:
     return line
 
 
-def no_family_contact(session: Session, on: date, days: int) -> Line:
+def no_family_contact(session: Session, on: date, days: int, scope: Scope = EVERYONE
+                      ) -> Line:
     """No family contact for DAYS: usually most of the population, so the database counts
     them and only the first DRILL_DOWN are read (each adds one person and one note)."""
     line = Line("no_family_contact", f"No family contact in {days} days", "medium",
                 "Rule 58", "Mandela Rules 43(3), 58")
     without = func.coalesce(Prisoner.last_family_contact, Prisoner.admitted_on) \
         < on - timedelta(days=days)
-    for p in _present(session, without, limit=DRILL_DOWN):
+    for p in _present(session, without, *scope.prisoners(), limit=DRILL_DOWN):
         line.add(p.public_id, None, f"{p.public_id}: last family contact "
                  + (str(p.last_family_contact) if p.last_family_contact else "never")
                  + f" (admitted {p.admitted_on})")
-    line.count = _count(session, without)
+    line.count = _count(session, without, *scope.prisoners())
     return line
 
 
-def death_without_investigation(session: Session) -> Line:
+def death_without_investigation(session: Session, scope: Scope = EVERYONE) -> Line:
     line = Line("death_without_investigation", CHECK_TITLES["death_without_investigation"],
                 "critical", "Rule 71", "Mandela Rule 71(1); Minnesota Protocol (2016)")
-    for death in session.scalars(select(Death).where(Death.investigation_ref.is_(None))
-                                 .order_by(Death.seq)):
+    for death in session.scalars(select(Death).where(
+            Death.investigation_ref.is_(None), *scope.people(Death.public_id))
+            .order_by(Death.seq)):
         line.add(death.public_id, death.seq,
                  f"{death.public_id}: died {death.died_at:%Y-%m-%d}; no investigation recorded")
     return line
 
 
-def overdue_returns(session: Session, on: date) -> Line:
+def overdue_returns(session: Session, on: date, scope: Scope = EVERYONE) -> Line:
     """Court-ordered returns not carried out: stopped in transit and not yet taken back
     (the order runs at once), or held past a return order's deadline."""
     line = Line("return_overdue", CHECK_TITLES["return_overdue"], "critical",
                 "return_order", "the order of the court; DESIGN.md §3")
     for entry in session.scalars(select(ManifestPerson).where(
-            ManifestPerson.status == "return_required").order_by(ManifestPerson.public_id)):
+            ManifestPerson.status == "return_required", *scope.people(ManifestPerson.public_id))
+            .order_by(ManifestPerson.public_id)):
         line.add(entry.public_id, None, f"{entry.public_id}: stopped in transit on "
                                         f"{entry.manifest_id}; {entry.reason}")
     for p in session.scalars(select(Prisoner).where(
             Prisoner.status.in_(PRESENT), Prisoner.return_deadline.is_not(None),
-            Prisoner.return_deadline < on).order_by(Prisoner.public_id)):
+            Prisoner.return_deadline < on, *scope.prisoners()).order_by(Prisoner.public_id)):
         line.add(p.public_id, None, f"{p.public_id}: {p.return_hold_ref} required return by "
                                     f"{p.return_deadline}")
     return line
 
 
-def overdue_findings(session: Session, on: date) -> Line:
+def overdue_findings(session: Session, on: date, scope: Scope = EVERYONE) -> Line:
     line = Line("finding_response_overdue", CHECK_TITLES["finding_response_overdue"],
                 "high", "Rules 83-85", "Mandela Rules 83-85")
     for finding in oversight.overdue_findings(session, on):
+        if scope.facilities is not None and finding.facility_code not in scope.facilities:
+            continue
         line.add(None, finding.seq,
                  f"finding {finding.seq} ({finding.severity}) at {finding.facility_code}: "
                  f"response due {finding.response_due}, {(on - finding.response_due).days} "
@@ -380,7 +485,7 @@ def overdue_findings(session: Session, on: date) -> Line:
     return line
 
 
-def late_notifications(session: Session, at: datetime) -> Line:
+def late_notifications(session: Session, at: datetime, scope: Scope = EVERYONE) -> Line:
     """Mandatory notifications (to family, consulate, counsel) not delivered within 24 hours
     of the event that owed them: still undelivered at AT, or delivered late."""
     line = Line("notification_late", CHECK_TITLES["notification_late"],
@@ -388,7 +493,8 @@ def late_notifications(session: Session, at: datetime) -> Line:
     for row in session.scalars(select(Notification).where(
             Notification.kind == "mandatory", or_(
                 and_(Notification.delivered_at.is_(None), Notification.due_at < at),
-                Notification.delivered_at > Notification.due_at))
+                Notification.delivered_at > Notification.due_at),
+            *scope.people(Notification.subject))
             .order_by(Notification.seq, Notification.id)):
         how = f"delivered {row.delivered_at:%Y-%m-%d %H:%M} UTC" if row.delivered_at \
             else f"{row.status} after {row.attempts} attempt(s)"
@@ -397,29 +503,47 @@ def late_notifications(session: Session, at: datetime) -> Line:
     return line
 
 
+def duplicate_people(session: Session, scope: Scope = EVERYONE) -> Line:
+    """The same person (name, birth date and a conviction case) nominated again under a new
+    `external_ref` while an earlier nomination is open: nominated twice, or while held.
+    Acceptance refuses the second (nominations.decisions.accept); this line finds those
+    recorded before it did, and a second nomination not yet decided."""
+    line = Line("duplicate_person", CHECK_TITLES["duplicate_person"], "critical",
+                "ONE_PERSON_ONE_NOMINATION", "ETS 112 art. 3(1); DESIGN.md §3")
+    for record, first in identity.duplicates(session, *scope.nominations()):
+        line.add(record.public_id, record.received_seq,
+                 f"{record.public_id} ({record.status}): the same person as "
+                 f"{first.public_id} ({first.status})")
+    return line
+
+
 def report(session: Session, on: date, *,
-           family_contact_days: int = FAMILY_CONTACT_DAYS, at: datetime | None = None) -> Report:
-    """report runs every check as of ON, from current state. Deadlines in hours are judged
-    at AT: by default the end of ON, or now if ON is today."""
+           family_contact_days: int = FAMILY_CONTACT_DAYS, at: datetime | None = None,
+           scope: Scope = EVERYONE) -> Report:
+    """report runs every check as of ON, from current state, over the people SCOPE may see
+    (counts included: a scoped reader learns nothing of another state's people).
+    Deadlines in hours are judged at AT: by default the end of ON, or now if ON is today."""
     moment = at or min(datetime.combine(on, time.max, UTC), utcnow())
     # The per-person checks read only the people they are about (not the ~15,000 held).
-    transferees = _present(session, Prisoner.kind == "transferee")
-    despite, short = departure_breaches(session)
-    over, space = cell_breaches(session)
+    people = scope.prisoners()
+    transferees = _present(session, Prisoner.kind == "transferee", *people)
+    despite, short = departure_breaches(session, scope)
+    over, space = cell_breaches(session, scope)
     checks: Iterable[Callable[[], Line]] = (
         lambda: no_final_conviction(session, on, transferees),
-        lambda: past_release_date(_present(session, Prisoner.release_date < on), on),
+        lambda: past_release_date(_present(session, Prisoner.release_date < on, *people), on),
         lambda: past_agreement_term(session, transferees, on),
         lambda: despite, lambda: short,
-        lambda: overdue_returns(session, on),
-        lambda: death_without_investigation(session),
-        lambda: prolonged_solitary(session, on),
+        lambda: overdue_returns(session, on, scope),
+        lambda: death_without_investigation(session, scope),
+        lambda: prolonged_solitary(session, on, scope),
         lambda: over, lambda: space,
-        lambda: overdue_findings(session, on),
-        lambda: no_family_contact(session, on, family_contact_days),
-        lambda: late_notifications(session, moment),
+        lambda: overdue_findings(session, on, scope),
+        lambda: no_family_contact(session, on, family_contact_days, scope),
+        lambda: late_notifications(session, moment, scope),
+        lambda: duplicate_people(session, scope),
     )
-    return Report(on, _count(session), [check() for check in checks])
+    return Report(on, _count(session, *people), [check() for check in checks])
 
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from habeas import clock
 from habeas.agreements.models import Agreement
 from habeas.custody.models import Death, Prisoner, Solitary
 from habeas.custody.projections import (
@@ -50,6 +51,21 @@ DEATH_OBLIGATIONS = (
 )
 
 
+# What an honest server's clock and an honest officer's may differ by (DESIGN.md §12.2).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def happened(field: str, value: date | datetime) -> None:
+    """happened refuses a custody event dated ahead of now: it is recorded once it happened
+    (DESIGN.md §12.2, `occurred_at ≤ recorded_at`); FIELD is named in the 422."""
+    now = clock.utcnow()
+    if isinstance(value, datetime):
+        if value.tzinfo is not None and value > now + CLOCK_SKEW:
+            raise field_error(field, f"{value.isoformat()} is in the future")
+    elif value > now.date():
+        raise field_error(field, f"{value.isoformat()} is in the future")
+
+
 def held(session: Session, public_id: str) -> Prisoner:
     """held: a person physically at a facility now, or NotFound/Conflict saying why not."""
     prisoner = session.get(Prisoner, public_id)
@@ -62,12 +78,18 @@ def held(session: Session, public_id: str) -> Prisoner:
 
 
 def _parties(session: Session, prisoner: Prisoner) -> list[str]:
-    """Both states of the person's agreement (the custodian alone for domestic prisoners)."""
-    agreement = session.scalar(select(Agreement).where(
-        Agreement.facility_code == prisoner.facility_code))
+    """Both states of the person's *own* agreement, once each (the custodian alone for
+    domestic prisoners). Never "an agreement at the facility": two agreements may send to
+    one prison, and a person's alerts are for their agreement's parties (DESIGN.md §12.1)."""
+    from habeas.nominations.models import NominationRecord
+
     parties = {prisoner.legal_custodian}
-    if agreement is not None and prisoner.kind == "transferee":
-        parties |= {agreement.sending_party, agreement.receiving_party}
+    if prisoner.kind == "transferee":
+        agreement = session.scalar(select(Agreement).join(
+            NominationRecord, NominationRecord.agreement_ref == Agreement.ref).where(
+            NominationRecord.public_id == prisoner.public_id))
+        if agreement is not None:
+            parties |= {agreement.sending_party, agreement.receiving_party}
     return sorted(parties)
 
 
@@ -160,6 +182,7 @@ def record_death(session: Session, public_id: str, *, died_at: datetime, place: 
         raise Conflict(f"the death of {public_id} is already recorded",
                        code=ErrorCode.INVALID_TRANSITION)
     prisoner = held(session, public_id)
+    happened("died_at", died_at)
     for field, value in (("place", place), ("circumstances", circumstances)):
         if not value.strip():
             raise field_error(field, "must not be empty")
@@ -184,6 +207,7 @@ def record_death_investigation(session: Session, public_id: str, *, body: str, r
         raise field_error("body" if not body.strip() else "reference", "must not be empty")
     if opened_on < death.died_at.date():
         raise field_error("opened_on", "before the death")
+    happened("opened_on", opened_on)
     record(session, NewEvent(type="custody.death_investigated", actor=actor, subject=public_id,
                              payload=DeathInvestigated(public_id=public_id, body=body.strip(),
                                                        reference=reference.strip(),
@@ -193,6 +217,7 @@ def record_death_investigation(session: Session, public_id: str, *, body: str, r
 def record_escape(session: Session, public_id: str, *, at: datetime, circumstances: str,
                   actor: str) -> None:
     prisoner = held(session, public_id)
+    happened("at", at)
     record(session, NewEvent(type="custody.escape", actor=actor, subject=public_id,
                              facility=prisoner.facility_code, occurred_at=at,
                              payload=Escaped(public_id=public_id, at=at,
@@ -206,6 +231,7 @@ def record_recapture(session: Session, public_id: str, *, at: datetime, circumst
     prisoner = session.get(Prisoner, public_id)
     if prisoner is None or prisoner.status != "escaped":
         raise Conflict(f"{public_id} is not recorded as escaped", code=ErrorCode.INVALID_TRANSITION)
+    happened("at", at)
     if prisoner.left_at is not None and at < prisoner.left_at:
         raise field_error("at", "before the escape")
     record(session, NewEvent(type="custody.recaptured", actor=actor, subject=public_id,
@@ -228,6 +254,7 @@ def record_medical_emergency(session: Session, public_id: str, *, at: datetime, 
         raise field_error("details", "must not be empty")
     if at.tzinfo is None:
         raise field_error("at", "must carry a time zone")
+    happened("at", at)
     event = record(session, NewEvent(
         type="custody.medical_emergency", actor=actor, subject=public_id,
         facility=prisoner.facility_code, occurred_at=at, payload=MedicalEmergency(
@@ -252,6 +279,7 @@ def start_solitary(session: Session, public_id: str, *, at: datetime, authorised
     for field, value in (("authorised_by", authorised_by), ("reason", reason)):
         if not value.strip():
             raise field_error(field, "must not be empty")
+    happened("at", at)
     event = record(session, NewEvent(
         type="solitary.started", actor=actor, subject=public_id, facility=prisoner.facility_code,
         occurred_at=at, payload=SolitaryStarted(public_id=public_id, at=at,
@@ -267,6 +295,7 @@ def end_solitary(session: Session, public_id: str, *, at: datetime, actor: str) 
                        code=ErrorCode.INVALID_TRANSITION)
     if at < episode.started_at:
         raise field_error("at", "before the solitary confinement started")
+    happened("at", at)
     record(session, NewEvent(type="solitary.ended", actor=actor, subject=public_id,
                              occurred_at=at, payload=SolitaryEnded(
                                  solitary=episode.seq, public_id=public_id, at=at)))
@@ -305,17 +334,21 @@ def record_contact(session: Session, public_id: str, *, kind: str, mode: str, on
         raise field_error("with_whom", "must not be empty")
     if on < prisoner.admitted_on:
         raise field_error("on", "before the person was admitted")
+    happened("on", on)
     record(session, NewEvent(type="contact.recorded", actor=actor, subject=public_id,
                              facility=prisoner.facility_code, payload=ContactRecorded(
                                  public_id=public_id, kind=kind, mode=mode, on=on,
                                  with_whom=with_whom.strip())))
 
 
-def due_releases(session: Session, facility_code: str, *, today: date,
-                 within_days: int) -> list[Prisoner]:
-    """due_releases: people whose release date falls within the next WITHIN_DAYS (or passed)."""
-    return list(session.scalars(select(Prisoner).where(
+def due_releases(session: Session, facility_code: str, *, today: date, within_days: int,
+                 scope: str | None = None) -> list[Prisoner]:
+    """due_releases: people whose release date falls within the next WITHIN_DAYS (or passed);
+    SCOPE (a sending state) only its own people (DESIGN.md §2: fetched with the scope)."""
+    query = select(Prisoner).where(
         Prisoner.facility_code == facility_code, Prisoner.status.in_(PRESENT),
         Prisoner.release_date.is_not(None),
         Prisoner.release_date <= today + timedelta(days=within_days))
-        .order_by(Prisoner.release_date, Prisoner.public_id)))
+    if scope is not None:
+        query = query.where(Prisoner.legal_custodian == scope)
+    return list(session.scalars(query.order_by(Prisoner.release_date, Prisoner.public_id)))

@@ -224,20 +224,21 @@ def releases_due(db: ReadDB, principal: Reader,
                  facility: Annotated[str, Query(max_length=64)] = "CECOT",
                  within: Annotated[int, Query(ge=0, le=366)] = 30) -> list[PersonOut]:
     """People whose release date falls within WITHIN days (or has passed), soonest first."""
-    people = records.due_releases(db, facility, today=utcnow().date(), within_days=within)
-    if principal.scope is not None:
-        people = [p for p in people if p.legal_custodian == principal.scope]
+    people = records.due_releases(db, facility, today=utcnow().date(), within_days=within,
+                                  scope=principal.scope)
     return [PersonOut.model_validate(p, from_attributes=True) for p in people]
 
 
 @router.get("/integrity", responses=documented(401, 403, 422))
-def integrity_report(db: ReadDB, _: IntegrityReader,
+def integrity_report(db: ReadDB, principal: IntegrityReader,
                      on: Annotated[Day | None, Query(description="default today")] = None,
                      family_contact_days: Annotated[int, Query(ge=1, le=365)] = 30
                      ) -> dict[str, Any]:
-    """The custody integrity report: every check with its count, rule, people and events."""
-    return integrity.report(db, on or utcnow().date(),
-                            family_contact_days=family_contact_days).as_dict()
+    """The custody integrity report: every check with its count, rule, people and events,
+    over the people you may see (a state its own; monitors everyone)."""
+    return integrity.report(db, on or utcnow().date(), family_contact_days=family_contact_days,
+                            scope=integrity.scope_of(db, principal.role,
+                                                     principal.party_code)).as_dict()
 
 
 class RunOut(BaseModel):

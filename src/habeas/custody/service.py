@@ -280,8 +280,11 @@ def count_by_status(session: Session, facility_code: str) -> dict[str, int]:
 
 
 def alerts_for(session: Session, party: str | None, limit: int = 50) -> list[Alert]:
-    """alerts_for: a state's alerts, newest first; PARTY None (admin, monitor) sees all."""
+    """alerts_for: a state's alerts, newest first; PARTY None (admin, monitor) sees every
+    event's alert once, not once for each state it was filed for."""
     query = select(Alert).order_by(Alert.seq.desc()).limit(limit)
     if party is not None:
         query = query.where(Alert.party == party)
+    else:
+        query = query.where(Alert.id.in_(select(func.min(Alert.id)).group_by(Alert.seq)))
     return list(session.scalars(query))

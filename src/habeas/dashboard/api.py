@@ -14,6 +14,7 @@ from habeas.api.deps import ReadDB, require
 from habeas.api.errors import documented
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
+from habeas.custody.integrity import scope_of
 from habeas.dashboard import service
 from habeas.db import utcnow
 from habeas.errors import NotFound
@@ -45,9 +46,11 @@ def nominations(db: ReadDB, principal: Nominations) -> dict[str, Any]:
 
 
 @router.get("/integrity", responses=documented(401, 403))
-def integrity(db: ReadDB, _: Integrity) -> dict[str, Any]:
-    """The latest recorded integrity run's counts and the overdue inspection findings."""
-    return service.integrity(db, utcnow().date())
+def integrity(db: ReadDB, principal: Integrity) -> dict[str, Any]:
+    """The latest recorded integrity run's counts and the overdue inspection findings (a
+    state's: counted over its own people)."""
+    return service.integrity(db, utcnow().date(), scope_of(db, principal.role,
+                                                           principal.party_code))
 
 
 @router.get("/billing", responses=documented(401, 403))

@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Agreement
 from habeas.billing.models import Invoice
-from habeas.custody.integrity import CHECK_TITLES
+from habeas.custody import integrity as checks
+from habeas.custody.integrity import CHECK_TITLES, EVERYONE, Scope
 from habeas.custody.models import IntegrityRun, Prisoner
+from habeas.errors import NotFound
 from habeas.facilities import service as facilities
 from habeas.facilities.capacity import STANDARDS
 from habeas.holds.models import HoldRecord
@@ -73,6 +75,10 @@ def population(session: Session, facility_code: str, today: date,
     arriving). Two GROUP BY queries, by admission day and by departure instant, whose rows
     are bounded by the days and departures, never by the people.
     """
+    if scope is not None and facility_code not in {
+            a.facility_code for a in _visible_agreements(session, scope)}:
+        # A state counts the prisons it sends to; another reads as one that does not exist.
+        raise NotFound(f"facility {facility_code!r} not found")
     facility = facilities.get_facility(session, facility_code)
     starts = session.scalar(select(func.min(Agreement.starts_on)).where(
         Agreement.facility_code == facility_code))
@@ -151,21 +157,32 @@ def funnel(session: Session, scope: str | None) -> dict[str, Any]:
 # --- integrity ----------------------------------------------------------------------------
 
 
-def integrity(session: Session, today: date) -> dict[str, Any]:
+def integrity(session: Session, today: date, scope: Scope = EVERYONE) -> dict[str, Any]:
     """integrity: the latest integrity run recorded on the ledger (its count per check) and,
-    counted now, the inspection findings whose answer is overdue (Mandela Rule 85)."""
+    counted now, the inspection findings whose answer is overdue (Mandela Rule 85).
+
+    A recorded run counts everyone's people; a reader of narrower SCOPE (a state) is shown
+    the same checks as of the run's day counted over its own people only (DESIGN.md
+    §12.1: integrity lines are for the parties of the person's agreement).
+    """
     run = session.scalars(select(IntegrityRun).order_by(IntegrityRun.seq.desc()).limit(1)
                           ).first()
-    overdue = session.scalar(select(func.count()).select_from(Finding).where(
-        Finding.status == "open", Finding.response_due < today)) or 0
-    checks = [] if run is None else [
-        {"check": check, "title": CHECK_TITLES.get(check, check.replace("_", " ")),
-         "count": int(count)} for check, count in run.counts.items()]
+    findings = select(func.count()).select_from(Finding).where(
+        Finding.status == "open", Finding.response_due < today)
+    if scope.facilities is not None:
+        findings = findings.where(Finding.facility_code.in_(sorted(scope.facilities)))
+    overdue = session.scalar(findings) or 0
+    counts: dict[str, int] = {} if run is None else dict(run.counts)
+    if run is not None and not scope.everyone:
+        counts = {line.check: line.count for line in checks.report(
+            session, run.as_of, scope=scope).lines if line.check in counts}
+    checks_ = [{"check": check, "title": CHECK_TITLES.get(check, check.replace("_", " ")),
+                "count": int(count)} for check, count in counts.items()]
     return {
         "run": None if run is None else {"seq": run.seq, "as_of": run.as_of.isoformat(),
                                          "recorded_at": run.recorded_at.isoformat()},
-        "breaches": sum(1 for c in checks if c["count"]),
-        "checks": checks, "overdue_findings": overdue,
+        "breaches": sum(1 for c in checks_ if c["count"]),
+        "checks": checks_, "overdue_findings": overdue,
     }
 
 

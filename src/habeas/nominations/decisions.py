@@ -17,7 +17,7 @@ from habeas.events import NewEvent, record_many
 from habeas.facilities import service as facilities
 from habeas.facilities.models import Facility
 from habeas.holds import service as holds
-from habeas.nominations import notice_text
+from habeas.nominations import identity, notice_text
 from habeas.nominations.models import NominationRecord, Notice
 from habeas.nominations.projections import NominationAmended, NominationDecided, NoticeServed
 from habeas.nominations.schemas import Nomination
@@ -114,6 +114,18 @@ def accept(session: Session, record: NominationRecord, *, on: date, actor: str,
     if record.decision != Decision.ELIGIBLE.value:
         raise Conflict(f"nomination {record.public_id} is {record.decision}, not eligible",
                        code=ErrorCode.NOT_ELIGIBLE)
+    # One person, one place: the same person (name, birth date, a conviction case) under a
+    # new external_ref, already accepted, flown or held, is refused (issue 17: a man was
+    # flown while already in custody). The integrity report lists any recorded before.
+    held = identity.others_of(session, record)
+    if held:
+        # Another agreement's nomination is not named: its parties alone may read it.
+        other = held[0].public_id if held[0].agreement_ref == record.agreement_ref \
+            else "a nomination under another agreement"
+        raise Conflict(f"nomination {record.public_id} is the same person as {other}, "
+                       f"already {held[0].status.replace('_', ' ')}",
+                       code=ErrorCode.DUPLICATE_PERSON,
+                       details={"same_as": other, "status": held[0].status})
     agreement = session.get_one(Agreement, record.agreement_ref)
     # Acceptance may precede the term (transfers are planned ahead), never follow it:
     # nobody is held past the agreement's term without a recorded renewal (DESIGN.md §5).

@@ -6,7 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from habeas.codes import CountryCode, LanguageCode
 
@@ -97,6 +97,7 @@ class PendingCharge(Strict):
     court: Text | None = None
     case_number: Text | None = None
     offense: Text | None = None
+    filed: date | None = Field(default=None, description="when the charge was filed")
 
 
 class Affiliation(Strict):
@@ -134,14 +135,24 @@ class Nomination(Strict):
     convictions: list[Conviction]
     pending_charges: list[PendingCharge] = []
     affiliation: Affiliation = Affiliation()
+    # Null or absent: nothing recorded, which the CONSENT rule sends to review (a person
+    # must ask), never a malformed nomination (ETS 112 art. 3(1)(d); issue 17).
     consent: Consent = Consent()
     next_of_kin: list[NextOfKin] = []
     counsel: Counsel | None = None
     requested_transfer_date: date | None = None
+
+    @field_validator("consent", mode="before")
+    @classmethod
+    def _no_consent_recorded(cls, value: object) -> object:
+        return Consent() if value is None else value
 
     @model_validator(mode="after")
     def _dates_make_sense(self) -> Nomination:
         for i, conviction in enumerate(self.convictions):
             if conviction.judgment_date < self.person.date_of_birth:
                 raise ValueError(f"convictions.{i}.judgment_date is before the date of birth")
+        for i, charge in enumerate(self.pending_charges):
+            if charge.filed is not None and charge.filed < self.person.date_of_birth:
+                raise ValueError(f"pending_charges.{i}.filed is before the date of birth")
         return self

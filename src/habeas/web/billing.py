@@ -404,8 +404,7 @@ def _decide(request: Request, seq: int, reason: str, csrf: str, accept: bool) ->
         return principal
     with read_session(engine_of(request)) as db:
         try:
-            dispute = service.get_dispute(db, seq)
-            service.get_invoice(db, dispute.invoice_seq, scope=principal.scope)
+            dispute = service.get_dispute(db, seq, scope=principal.scope)
         except DomainError as exc:
             return _error(request, principal, exc)
     entered = {f"reason-{seq}": reason, "amount": "", "paid_on": "", "reference": "",

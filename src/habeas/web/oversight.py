@@ -119,6 +119,9 @@ CHECKS = {
     "notification_late": CheckLabels(
         CHECK_TITLES["notification_late"], N_("Rules 68-69"),
         N_("Mandela Rules 68, 69; VCCR arts. 36(1)(b), 37(a)")),
+    "duplicate_person": CheckLabels(
+        CHECK_TITLES["duplicate_person"], None,
+        N_("ETS 112 art. 3(1); DESIGN.md §3")),
 }
 # A recorded run's counts, check by check, in few words.
 CHECK_SHORT = {
@@ -134,6 +137,7 @@ CHECK_SHORT = {
     "finding_response_overdue": N_("finding response overdue"),
     "no_family_contact": N_("no family contact"),
     "notification_late": N_("notification late"),
+    "duplicate_person": N_("duplicate person"),
 }
 
 
@@ -186,6 +190,9 @@ NOTES: tuple[tuple[str, str], ...] = (
      r"UTC: (?P<status>\w+) after (?P<attempts>\d+) attempt\(s\)",
      N_("%(id)s: %(reason)s notice to the %(audience)s, owed %(owed)s: %(status)s after "
         "%(attempts)s attempt(s)")),
+    (r"(?P<who>\S+) \((?P<now>\w+)\): the same person as (?P<first>\S+) "
+     r"\((?P<was>\w+)\)",
+     N_("%(who)s (%(now)s): the same person as %(first)s (%(was)s)")),
 )
 _NOTES = tuple((re.compile(pattern), message) for pattern, message in NOTES)
 
@@ -280,7 +287,9 @@ def integrity_page(request: Request, on: date | None = Query(default=None),
         return principal
     today = utcnow().date()
     with read_session(engine_of(request)) as db:
-        report = integrity.report(db, on or today, family_contact_days=days)
+        report = integrity.report(db, on or today, family_contact_days=days,
+                                  scope=integrity.scope_of(db, principal.role,
+                                                           principal.party_code))
         named = {person for line in report.lines for person in line.people}
         runs = list(db.scalars(select(IntegrityRun).order_by(IntegrityRun.seq.desc())
                                .limit(RUNS_SHOWN)))

@@ -21,6 +21,7 @@ from habeas.auth.service import Principal
 from habeas.config import get_settings
 from habeas.counsel import service as counsel
 from habeas.custody import service as custody
+from habeas.custody.integrity import scope_of
 from habeas.dashboard import service as dashboard
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.facilities import service as facilities
@@ -206,7 +207,8 @@ def dashboard_panels(db: Session, principal: Principal) -> list[dict[str, Any]]:
         elif kind == "nominations":
             data = dashboard.funnel(db, principal.scope)
         elif kind == "integrity":
-            data = dashboard.integrity(db, today)
+            data = dashboard.integrity(db, today, scope_of(db, principal.role,
+                                                           principal.party_code))
         elif kind == "billing":
             data = dashboard.money(db, today, principal.scope)
         else:
