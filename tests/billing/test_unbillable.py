@@ -130,10 +130,10 @@ class TestEscape:
         _, b = _held(demo_engine)
         with unit_of_work(demo_engine) as s:
             records.record_escape(s, b, at=datetime.fromisoformat("2025-04-15T18:00:00+00:00"),
-                                  circumstances="work detail", actor="w")
+                                  circumstances="work detail", actor="w", party="SLV")
             records.record_recapture(
                 s, b, at=datetime.fromisoformat("2025-04-20T18:00:00+00:00"),
-                circumstances="found in Tecoluca", actor="w")
+                circumstances="found in Tecoluca", actor="w", party="SLV")
         line = next(x for x in _lines(demo_engine, "2025-04") if x["public_id"] == b)
         assert line["ranges"] == [(date(2025, 4, 10), date(2025, 4, 14)),
                                   (date(2025, 4, 20), date(2025, 4, 30))]

@@ -131,7 +131,8 @@ def record_intake(public_id: str, write: Writer, principal: IntakeOfficer,
                                ) from None
     with write() as db:
         record = service.record_intake(db, public_id, intake, officer=principal.display_name,
-                                       actor=principal.actor, at=at or utcnow())
+                                       actor=principal.actor, party=principal.party_code,
+                                       at=at or utcnow())
         prisoner = db.get_one(Prisoner, public_id)
         return IntakeOut(public_id=public_id, seq=record.seq,
                          biometric_match=record.biometric_match, status=prisoner.status)

@@ -203,7 +203,7 @@ def get_prisoner(session: Session, public_id: str, party: str | None = None) -> 
 
 
 def record_intake(session: Session, public_id: str, intake: IntakeIn, *, officer: str,
-                  actor: str, at: datetime) -> IntakeRecord:
+                  actor: str, party: str | None, at: datetime) -> IntakeRecord:
     """record_intake takes a handed-over person in: the admission record of Mandela Rule 7.
 
     Identity must be verified: the document checked is named, and when the
@@ -212,9 +212,9 @@ def record_intake(session: Session, public_id: str, intake: IntakeIn, *, officer
     """
     from habeas.transfers.models import ManifestPerson
 
-    prisoner = session.get(Prisoner, public_id)
-    if prisoner is None:
-        raise NotFound(f"person {public_id!r} has not been handed over")
+    # Intake is the receiving state's act on a person of its agreement (DESIGN.md §12.1).
+    prisoner = records.in_custody_of(session, public_id, party, act="recording intake",
+                                     missing=f"person {public_id!r} has not been handed over")
     if prisoner.status != "handed_over":
         raise Conflict(f"{public_id} is {prisoner.status.replace('_', ' ')}; intake is taken "
                        "once, after handover", code=ErrorCode.INVALID_TRANSITION)
@@ -244,7 +244,8 @@ def record_intake(session: Session, public_id: str, intake: IntakeIn, *, officer
         records.set_release_date(session, public_id, sentence_expiry=dates.sentence_expiry,
                                  release_date=dates.release_date,
                                  working=dates.steps + [f"error: {e.field}: {e.problem}"
-                                                        for e in dates.errors], actor=actor)
+                                                        for e in dates.errors], actor=actor,
+                                 party=party)
     return session.get_one(IntakeRecord, event.seq)
 
 

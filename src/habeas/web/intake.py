@@ -225,7 +225,8 @@ def intake_form(request: Request, public_id: str, document_checked: str = Form("
                 raise validation_error(exc) from None
             # The admission record of Mandela Rule 7, taken by the officer logged in.
             custody.record_intake(db, public_id, intake, officer=principal.display_name,
-                                  actor=principal.actor, at=utcnow())
+                                  actor=principal.actor, party=principal.party_code,
+                                  at=utcnow())
     except NotFound as exc:
         return error_page(request, principal, exc)
     except DomainError as exc:
