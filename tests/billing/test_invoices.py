@@ -115,7 +115,7 @@ class TestIssue:
             s, REF, "2025-06", actor="x", party="SLV", today=date(2025, 6, 15)),
             "validation_failed")
         refused(demo_engine, lambda s: billing.issue_invoice(
-            s, REF, "2025-06", actor="x", party="USA", today=date(2025, 7, 1)), "forbidden")
+            s, REF, "2025-06", actor="x", party="USA", today=date(2025, 7, 1)), "wrong_party")
 
 
 class TestPayments:
@@ -162,7 +162,7 @@ class TestDisputes:
             number, total = invoice.number, invoice.total_minor
         refused(demo_engine, lambda s: billing.open_dispute(
             s, number, line["line"], "died", actor="x", party="SLV", today=ISSUED),
-            "forbidden")
+            "wrong_party")
         with unit_of_work(demo_engine) as s:
             dispute = billing.open_dispute(s, number, line["line"], "he died in custody",
                                            actor="user:us.officer", party="USA",
