@@ -61,8 +61,8 @@ def _same(existing: Prisoner, row: DomesticPrisoner) -> bool:
 
 
 def import_population(session: Session, facility_code: str, rows: Iterable[Row], *,
-                      actor: str, on: date,
-                      id_source: Callable[[int], str] | None = None) -> list[AdmissionResult]:
+                      actor: str, on: date, id_source: Callable[[int], str] | None = None,
+                      party: str | None = None) -> list[AdmissionResult]:
     """import_population admits a chunk of domestic prisoners in the caller's transaction.
 
     A bad row is reported with the field and the problem and the others still
@@ -71,6 +71,10 @@ def import_population(session: Session, facility_code: str, rows: Iterable[Row],
     already held with the same facts is `unchanged`.
     """
     state = housing_state(session, facility_code, on)
+    # The prison's own population is its state's to record (None: the operator's CLI).
+    from habeas.facilities.service import require_operator
+
+    require_operator(state.facility, party, act="importing the population")
     custodian = state.facility.country
     results: list[AdmissionResult] = []
     valid: list[tuple[AdmissionResult, DomesticPrisoner]] = []

@@ -65,6 +65,9 @@ class HandoverPartIn(Strict):
     public_id: PublicId
     handed_over_at: AwareDatetime
     biometric_reference_sha256: Sha256 | None = None
+    # Whose part this is; if given it must be the user's own state's (checked by the
+    # service): a state never records the other state's part.
+    side: Literal["sending", "receiving"] | None = None
 
 
 class HandoverIn(Strict):

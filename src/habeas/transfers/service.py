@@ -355,14 +355,22 @@ def _side_of(agreement: Agreement, party: str | None, *, act: str, not_found: st
     return Side.SENDING if party == agreement.sending_party else Side.RECEIVING
 
 
-def _record_part(session: Session, manifest: Manifest, body: HandoverPartIn, *,
-                 handing: Side, side: Side,
+def _record_part(session: Session, manifest: Manifest, agreement: Agreement,
+                 body: HandoverPartIn, *, handing: Side, side: Side,
                  officer: str, actor: str, party: str,
                  custody: Callable[[HandoverIn, datetime], NewEvent]) -> None:
     """_record_part records SIDE's own part of a handover (HANDING hands, the other side
     takes). Custody passes (the CUSTODY event) only when both parts are on record, in
     either order, at the later of the two moments each side gives (DESIGN.md §12.1:
     "both: the handing and the taking officer, each for its own side")."""
+    if body.side is not None and body.side != side.value:
+        # One side typing the other's part (DESIGN.md §12.1: "never one side typing the
+        # other's name"): the sending state's receipt is the sending state's alone.
+        owner = agreement.sending_party if body.side == "sending" else agreement.receiving_party
+        raise Forbidden(f"the {body.side} state's part belongs to {owner}, not to {party}",
+                        code=ErrorCode.WRONG_PARTY,
+                        details={"agreement": agreement.ref, "owner": owner,
+                                 "side": body.side, "field": "side"})
     if not officer.strip():
         raise field_error("officer", "the officer is the user who records the part")
     moment = body.handed_over_at.astimezone(UTC)
@@ -450,7 +458,7 @@ def hand_over(session: Session, manifest_id: str, body: HandoverPartIn, *, offic
                 legal_custodian=agreement.sending_party,
                 physical_custodian=manifest.facility_code))
 
-    _record_part(session, manifest, body, handing=Side.SENDING, side=side,
+    _record_part(session, manifest, agreement, body, handing=Side.SENDING, side=side,
                  officer=officer, actor=actor, party=party, custody=custody)
     return entry
 
@@ -536,7 +544,7 @@ def hand_back(session: Session, manifest_id: str, body: HandoverPartIn, *, offic
             facility=manifest.facility_code, occurred_at=at, payload=HandedBack(
                 manifest_id=manifest_id, outcome=manifest.direction, handover=handover))
 
-    _record_part(session, manifest, body, handing=Side.RECEIVING, side=side,
+    _record_part(session, manifest, agreement, body, handing=Side.RECEIVING, side=side,
                  officer=officer, actor=actor, party=party, custody=custody)
     return entry
 

@@ -288,7 +288,7 @@ def house_form(request: Request, code: str, person: str = Form(""),
             place = f"{prisoner.building_code}/{prisoner.cell_code}"
             if prisoner.cell_code is None:
                 report = housing.house(db, code, on=utcnow().date(), actor=principal.actor,
-                                       public_ids=[person])
+                                       public_ids=[person], party=principal.party_code)
                 if report.unplaced:
                     raise NotPlaced(person, report.unplaced[0])
                 place = report.placed[person]
