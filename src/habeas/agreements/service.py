@@ -353,3 +353,22 @@ def withdraw_change(session: Session, ref: str, seq: int, *, actor: str,
                              subject=change.subject, facility=agreement.facility_code,
                              payload=ChangeDecided(ref=ref, proposal=seq)))
     return change
+
+
+def rebuild_authority(session: Session) -> int:
+    """rebuild_authority fills the tables migration 0013 adds (proposals, handover parts)
+    from the events a database already holds (run by habeas.migrate once the schema is at
+    head); returns the number of events read."""
+    from habeas.agreements import projections
+    from habeas.events import rerun_reactions
+    from habeas.transfers import projections as transfer_projections
+
+    if session.scalar(select(AgreementChange.seq).limit(1)) is not None:
+        raise Conflict("the proposals are rebuilt only when their table is created")
+    return rerun_reactions(session, {
+        "agreement.change_proposed": projections.apply_change_proposed,
+        "agreement.change_accepted": projections.apply_change_accepted,
+        "agreement.change_rejected": projections.apply_change_rejected,
+        "agreement.change_withdrawn": projections.apply_change_withdrawn,
+        "transfer.handover_part": transfer_projections.apply_handover_part,
+    })

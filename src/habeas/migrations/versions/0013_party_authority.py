@@ -7,12 +7,14 @@ Create Date: 2026-12-07
 `agreement_change` holds proposals to renew an agreement, change its fees or hold one
 person past its term: in force only once the other party accepts. `handover_part`
 holds each state's own part of a handover or handback; custody passes once both are
-recorded. Both are projections, rebuilt by replay.
+recorded. Both are projections, rebuilt by replay; a database that already holds events
+gets them filled once the schema is at head (habeas.migrate runs
+habeas.agreements.service.rebuild_authority, with head's code).
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 import habeas.db
 
@@ -20,6 +22,8 @@ revision = '0013'
 down_revision = '0012'
 branch_labels = None
 depends_on = None
+
+REBUILD = "habeas.agreements.service:rebuild_authority"
 
 
 def upgrade() -> None:
@@ -57,6 +61,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['manifest_id'], ['manifest.id'], name=op.f('fk_handover_part_manifest_id_manifest')),
     sa.PrimaryKeyConstraint('manifest_id', 'public_id', 'side', name=op.f('pk_handover_part'))
     )
+
+    if op.get_bind().execute(sa.text("SELECT size FROM log_head WHERE id = 1")).scalar():
+        # Existing events: their proposals and handover parts, once the schema is at head.
+        context.config.attributes.setdefault("after_upgrade", []).append(REBUILD)
 
 
 def downgrade() -> None:
