@@ -171,7 +171,7 @@ def _handover_out(db: Any, manifest_id: str, entry: Any, public_id: str) -> Hand
         legal = physical = db.get_one(Agreement, manifest.agreement_ref).sending_party
     return HandoverOut(manifest_id=manifest_id, public_id=public_id, status=entry.status,
                        legal_custodian=legal, physical_custodian=physical,
-                       parts=service.awaiting_part(db, manifest_id, public_id))
+                       parts=service.recorded_parts(db, manifest_id, public_id))
 
 
 @router.post("/{manifest_id}/handover", status_code=201,

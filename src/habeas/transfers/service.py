@@ -409,8 +409,8 @@ def _record_part(session: Session, manifest: Manifest, agreement: Agreement,
     record_many(session, events)
 
 
-def awaiting_part(session: Session, manifest_id: str, public_id: str) -> list[str]:
-    """awaiting_part: the sides whose part of the person's handover is on record so far."""
+def recorded_parts(session: Session, manifest_id: str, public_id: str) -> list[str]:
+    """recorded_parts: the sides whose part of the person's handover is on record so far."""
     return sorted(session.scalars(select(HandoverPart.side).where(
         HandoverPart.manifest_id == manifest_id, HandoverPart.public_id == public_id)))
 

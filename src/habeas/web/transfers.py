@@ -320,7 +320,7 @@ def my_part_missing(db: Session, manifest_id: str, public_id: str, principal: Pr
                     agreement: Agreement) -> bool:
     """my_part_missing: the user's state has not yet recorded its part of this handover."""
     side = "sending" if principal.party_code == agreement.sending_party else "receiving"
-    return side not in transfers.awaiting_part(db, manifest_id, public_id)
+    return side not in transfers.recorded_parts(db, manifest_id, public_id)
 
 
 def _entered(**values: str) -> dict[str, str]:
