@@ -245,7 +245,7 @@ def transfer(session: Session) -> list[str]:
     from habeas.nominations.models import NominationRecord
     from habeas.transfers import service as transfers
     from habeas.transfers.models import Manifest
-    from habeas.transfers.schemas import HandoverIn, ManifestIn
+    from habeas.transfers.schemas import HandoverPartIn, ManifestIn
 
     if session.scalar(select(func.count()).select_from(Manifest)):
         return ["transfers: unchanged"]
@@ -300,11 +300,12 @@ def transfer(session: Session) -> list[str]:
         entries = [e for e, _ in transfers.people_on(session, manifest.id)
                    if e.status == "departed"]
         for i, entry in enumerate(entries):
-            transfers.hand_over(session, manifest.id, HandoverIn(
-                public_id=entry.public_id, sending_officer=OFFICERS[0],
-                receiving_officer=OFFICERS[1],
-                handed_over_at=arrival + timedelta(minutes=2 * i + 5)), actor="user:sv.warden",
-                party="SLV")
+            part = HandoverPartIn(public_id=entry.public_id,
+                                  handed_over_at=arrival + timedelta(minutes=2 * i + 5))
+            transfers.hand_over(session, manifest.id, part, officer=OFFICERS[0],
+                                actor="user:us.officer", party="USA")
+            transfers.hand_over(session, manifest.id, part, officer=OFFICERS[1],
+                                actor="user:sv.warden", party="SLV")
         waiting = custody.waiting_for_intake(session, "CECOT")
         if number == len(FLIGHTS):
             waiting = waiting[:-LEFT_AWAITING_INTAKE]
@@ -329,7 +330,7 @@ def transfer(session: Session) -> list[str]:
                                 "basis": affiliation.get("basis", "none"),
                                 "source": "sending state's nomination"}
                 if affiliation.get("group") else {}}),
-                officer="Subinspector A. Portillo", actor="user:sv.warden",
+                officer="Subinspector A. Portillo", actor="user:sv.warden", party="SLV",
                 at=arrival + timedelta(hours=1, minutes=i))
         report = housing.house(session, "CECOT", on=arrival.date(), actor="user:sv.warden")
         line += f"; {len(entries)} handed over, {len(report.placed)} housed"
@@ -385,8 +386,11 @@ def simulate(session: Session, *, until: date, seed: int = 2025) -> list[str]:
     agreement = session.get_one(Agreement, "USA-SLV-2025")
     done = []
     if until > date(2026, 3, 1):
-        agreements.renew(session, agreement.ref, months=12, basis=DEMO_RENEWAL,
-                         actor="user:us.officer", party="USA")
+        proposal = agreements.propose_renewal(session, agreement.ref, months=12,
+                                              basis=DEMO_RENEWAL, actor="user:us.officer",
+                                              party="USA")
+        agreements.accept_change(session, agreement.ref, proposal.seq, actor="user:sv.warden",
+                                 party="SLV")
         done.append("agreement renewed for 12 months (exchange of notes, March 2026)")
     people = list(session.scalars(select(Prisoner).where(
         Prisoner.kind == "transferee", Prisoner.status == "in_custody")
@@ -400,13 +404,14 @@ def simulate(session: Session, *, until: date, seed: int = 2025) -> list[str]:
             records.record_contact(session, person.public_id, kind="family",
                                    mode=rng.choice(("call", "call", "visit", "letter")),
                                    on=day, with_whom="family (next of kin on file)",
-                                   actor="user:sv.warden")
+                                   actor="user:sv.warden", party="SLV")
             contacts += 1
             day += timedelta(days=rng.randrange(*FAMILY_GAP_DAYS))
         if i % 10 == 0:
             records.record_contact(session, person.public_id, kind="legal", mode="video",
                                    on=person.admitted_on + timedelta(days=30),
-                                   with_whom="counsel of record", actor="user:sv.warden")
+                                   with_whom="counsel of record", actor="user:sv.warden",
+                                   party="SLV")
             contacts += 1
     done.append(f"contacts: {contacts:,} family, legal and consular contacts recorded")
     # The episodes below happen to people held throughout (not released before UNTIL).
@@ -495,9 +500,9 @@ def _solitary_episodes(session: Session, people: list[Any], until: date) -> list
         seq = records.start_solitary(session, person.public_id, at=begins,
                                      authorised_by="Director, CECOT",
                                      reason="disciplinary: fight in the cell",
-                                     actor="user:sv.warden")
+                                     actor="user:sv.warden", party="SLV")
         records.end_solitary(session, person.public_id, at=begins + timedelta(days=days),
-                             actor="user:sv.warden")
+                             actor="user:sv.warden", party="SLV")
         if days == 22:
             records.review_solitary(session, seq, reviewer="Inés Duarte (independent monitor)",
                                     outcome="prolonged beyond Rule 44; ended on review",
@@ -531,11 +536,11 @@ def _a_death(session: Session, person: Any, until: date) -> list[str]:
     records.record_death(session, person.public_id, died_at=died,
                          place=f"CECOT {person.building_code}/{person.cell_code}",
                          circumstances="found unresponsive at the morning count",
-                         actor="user:sv.warden")
+                         actor="user:sv.warden", party="SLV")
     records.record_death_investigation(session, person.public_id,
                                        body="Fiscalía General de la República",
                                        reference="FGR-UDV-2025-0914", opened_on=date(2025, 9, 16),
-                                       actor="user:monitor")
+                                       actor="user:sv.warden", party="SLV")
     return ["one death in custody (14 September 2025), investigated by the Fiscalía General"]
 
 
@@ -564,7 +569,7 @@ def _releases(session: Session, until: date) -> list[str]:
 def _fly_home(session: Session, public_id: str, leaves: datetime, outcome: str) -> None:
     """_fly_home: a return manifest for one person, approved, flown and receipted."""
     from habeas.transfers import service as transfers
-    from habeas.transfers.schemas import HandoverIn, ManifestIn
+    from habeas.transfers.schemas import HandoverPartIn, ManifestIn
 
     body = ManifestIn.model_validate({"legs": [{
         "mode": "flight", "carrier": "GlobalX Airlines (ICE Air)", "number": "GXA 6200",
@@ -578,12 +583,13 @@ def _fly_home(session: Session, public_id: str, leaves: datetime, outcome: str) 
     transfers.depart(session, manifest.id, departed_at=leaves, actor="user:us.officer",
                      party="USA")
     transfers.arrive(session, manifest.id, arrived_at=leaves + timedelta(hours=4),
-                     actor="user:us.officer", party="USA")
-    transfers.hand_back(session, manifest.id, HandoverIn(
-        public_id=public_id, sending_officer=OFFICERS[0],
-        receiving_officer="Custodio R. Menjívar (DGCP escort)",
-        handed_over_at=leaves + timedelta(hours=4, minutes=20)),
-        actor="user:us.officer", party="USA")
+                     actor="user:sv.warden", party="SLV")
+    back = HandoverPartIn(public_id=public_id,
+                          handed_over_at=leaves + timedelta(hours=4, minutes=20))
+    transfers.hand_back(session, manifest.id, back, officer="Custodio R. Menjívar (DGCP escort)",
+                        actor="user:sv.warden", party="SLV")
+    transfers.hand_back(session, manifest.id, back, officer=OFFICERS[0],
+                        actor="user:us.officer", party="USA")
 
 
 DEMO_BILLING_MONTHS = 12  # the agreement's first year: April 2025 to March 2026
@@ -622,7 +628,8 @@ def _billing(session: Session, erroneous: Any, patients: list[Any], until: date
             records.record_medical_emergency(
                 session, patients[0].public_id, at=datetime(2025, 8, 11, 23, tzinfo=UTC),
                 nature="illness", treated_at="Hospital Nacional Rosales, San Salvador",
-                details="acute appendicitis; emergency appendectomy", actor="user:sv.warden")
+                details="acute appendicitis; emergency appendectomy", actor="user:sv.warden",
+                party="SLV")
             for person, amount, what in ((patients[0], 85_000, "emergency appendectomy"),
                                          (patients[1], 42_000, "tuberculosis treatment")):
                 billing.record_charge(

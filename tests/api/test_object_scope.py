@@ -81,13 +81,15 @@ def _url(path: str, demo: Demo) -> str:
     seq = demo.grievance if "grievance" in path else demo.invoice
     return (path.replace("{public_id}", demo.person).replace("{manifest_id}", demo.manifest)
             .replace("{seq}", str(seq)).replace("{code}", code)
-            .replace("{building}", building).replace("{cell}", cell)) + QUERIES.get(path, "")
+            .replace("{building}", building).replace("{cell}", cell)
+            .replace("{ref}", "USA-SLV-2025")) + QUERIES.get(path, "")
 
 
 # Routes whose id names an object of one party (a person, their nomination, a flight, an
-# invoice, a grievance, an agreement's money): another party's id is "not found".
+# invoice, a grievance, an agreement's money, its proposed changes): another party's id is
+# "not found".
 PARTY_OBJECTS = re.compile(r"\{(public_id|manifest_id)\}|/invoices/\{seq\}|/grievances/\{seq\}"
-                           r"|/billing/(charges|preview)$")
+                           r"|/billing/(charges|preview)$|/agreements/\{ref\}/changes$")
 # Ids that name shared things (the agreement's prison, its cells, inspections, ledger
 # entries) may be read, but must not show another party's people.
 SKIPPED = {"/api/v1/agreements/{ref}", "/api/v1/users/{user_id}", "/events/{seq}",
@@ -164,4 +166,212 @@ def test_another_party_cannot_act_on_our_people(
     for url, body in writes.items():
         response = client.post(url, json=body, headers=token)
         assert response.status_code == 404, (url, response.status_code, response.text)
+    assert event_count(engine) == before
+
+
+# --- the owner dimension of writes: same role, another agreement (DESIGN.md §12.1) ------
+
+OTHER_WARDEN = "cr.warden"  # a receiving officer of a state that is no party to ours
+
+# Writes that name no object of an agreement: a user's own tokens, a calculation over the
+# body sent, witnessing the public log, the prison's outbox of dead letters.
+NOT_AN_AGREEMENTS_OBJECT = {
+    ("POST", "/api/v1/tokens"), ("DELETE", "/api/v1/tokens/{token_id}"),
+    ("POST", "/api/v1/sentences/compute"), ("POST", "/api/v1/ledger/witnesses"),
+    ("POST", "/api/v1/ledger/cosignatures"),
+    ("POST", "/api/v1/notifications/{notification_id}/retry"),
+}
+# Writes another part of issue 17 gives their owner (counsel of record: court orders and
+# grievances); their cases belong with that work.
+OWNED_ELSEWHERE = {
+    ("POST", "/api/v1/holds"), ("POST", "/api/v1/holds/{hold_ref}/lift"),
+    ("POST", "/api/v1/grievances"), ("POST", "/api/v1/grievances/{seq}/response"),
+    ("POST", "/api/v1/grievances/{seq}/close"),
+}
+
+
+@dataclass(frozen=True)
+class Ours:
+    """Ours: real ids of U.S. objects a write could name, beyond those of Demo."""
+
+    person: str            # held, housed, a U.S. transferee
+    other: str             # another U.S. transferee held in another cell
+    proposal: int          # a renewal the United States proposed
+    non_association: int   # keeping two U.S. transferees apart
+    finding: int           # an inspection finding at CECOT
+    dispute: int           # a U.S. dispute of an invoice line
+    invoice_number: str
+
+
+@pytest.fixture(scope="module")
+def ours(world: tuple[TestClient, Demo, Engine]) -> Ours:
+    """ours: the ids, and a receiving officer of Costa Rica (a state of another agreement)."""
+    from habeas.agreements import service as agreements
+    from habeas.auth import service as auth
+    from habeas.billing import service as billing
+    from habeas.custody.models import Prisoner as P
+    from habeas.db import unit_of_work
+    from habeas.demo import DEMO_PASSWORD
+    from habeas.facilities import housing
+    from habeas.oversight.models import Finding
+
+    _, demo, engine = world
+    with unit_of_work(engine) as s:
+        auth.add_user(s, username=OTHER_WARDEN, display_name="Costa Rican warden",
+                      role=Role.RECEIVING, party_code="CRI", password=DEMO_PASSWORD,
+                      actor="test")
+        held = list(s.scalars(select(P).where(P.legal_custodian == "USA",
+                                              P.status == "in_custody",
+                                              P.cell_code.is_not(None))
+                              .order_by(P.public_id)))
+        other = next(p for p in held if p.cell_code != held[0].cell_code
+                     or p.building_code != held[0].building_code)
+        proposal = agreements.propose_renewal(s, "USA-SLV-2025", months=12, basis="notes",
+                                              actor="user:us.officer", party="USA").seq
+        apart = housing.open_non_association(
+            s, person_a=held[0].public_id, role_a="", person_b=other.public_id, role_b="",
+            level="CELL", reason="witness", actor="user:sv.warden", party="SLV")
+        finding = s.scalars(select(Finding.seq).order_by(Finding.seq)).first()
+        invoice = billing.get_invoice(s, demo.invoice)
+        dispute = billing.open_dispute(s, invoice.number, 1, "not ours", actor="x",
+                                       party="USA", today=invoice.issued_on).seq
+    assert finding is not None
+    return Ours(held[0].public_id, other.public_id, proposal, apart, finding, dispute,
+                invoice.number)
+
+
+def _write(path: str, demo: Demo, ours: Ours) -> tuple[str, object, tuple[int, str]]:
+    """_write: the URL, a body the owner could send, and what a stranger gets."""
+    at = "2025-07-20T10:00:00+00:00"
+    person = {"public_id": ours.person, "handed_over_at": at}
+    legs = [{"mode": "flight", "carrier": "X", "origin": "SAL", "destination": "HRL",
+             "departs_at": "2025-08-01T13:00:00+00:00",
+             "arrives_at": "2025-08-01T17:00:00+00:00"}]
+    bodies: dict[str, object] = {
+        "/api/v1/agreements/{ref}/renewals": {"months": 12, "basis": "notes"},
+        "/api/v1/agreements/{ref}/fees": {
+            "fees": {"effective_from": "2027-01-01", "per_diem_minor": 5_000},
+            "basis": "notes"},
+        "/api/v1/agreements/{ref}/changes/{seq}/accept": {},
+        "/api/v1/agreements/{ref}/changes/{seq}/reject": {"reason": "no"},
+        "/api/v1/agreements/{ref}/changes/{seq}/withdraw": {},
+        "/api/v1/facilities/{code}/capacity-changes": {"capacity": 50_000, "reason": "x"},
+        "/api/v1/facilities/{code}/population": [],
+        "/api/v1/facilities/{code}/housing": {"people": [ours.person]},
+        "/api/v1/nominations": {},
+        "/api/v1/nominations/{public_id}": {},
+        "/api/v1/nominations/{public_id}/notice": {
+            "served_on": "2025-04-01", "language": "es", "method": "in_person",
+            "acknowledged": True},
+        "/api/v1/nominations/{public_id}/accept": {},
+        "/api/v1/nominations/{public_id}/reject": {"reason": "x"},
+        "/api/v1/transfers": {"legs": legs, "people": [ours.person]},
+        "/api/v1/transfers/returns": {"legs": legs, "people": [ours.person],
+                                      "outcome": "released"},
+        "/api/v1/transfers/{manifest_id}/approve": {},
+        "/api/v1/transfers/{manifest_id}/depart": {"departed_at": at},
+        "/api/v1/transfers/{manifest_id}/arrive": {"arrived_at": at},
+        "/api/v1/transfers/{manifest_id}/cancel": {"reason": "x"},
+        "/api/v1/transfers/{manifest_id}/handover": person,
+        "/api/v1/transfers/{manifest_id}/handback": person,
+        "/api/v1/people/{public_id}/intake": {"document_checked": "passport",
+                                              "language": "es", "security_level": "maximum"},
+        "/api/v1/people/{public_id}/move": {"building": "M1", "cell": "1", "reason": "x"},
+        "/api/v1/non-associations": {"person_a": ours.person, "person_b": ours.other,
+                                     "level": "BUILDING", "reason": "x"},
+        "/api/v1/non-associations/{seq}/close": {"reason": "x"},
+        "/api/v1/findings/{seq}/response": {"text": "x", "decision": "accepted",
+                                            "actions": ["x"]},
+        "/api/v1/people/{public_id}/renewal": {"until": "2026-06-30", "reason": "notes"},
+        "/api/v1/people/{public_id}/erroneous-transfer": {"reason": "x"},
+        "/api/v1/people/{public_id}/death": {"died_at": at, "place": "x",
+                                             "circumstances": "x"},
+        "/api/v1/people/{public_id}/death/investigation": {
+            "body": "x", "reference": "x", "opened_on": "2025-07-21"},
+        "/api/v1/people/{public_id}/medical-emergency": {"at": at, "nature": "illness",
+                                                         "details": "x"},
+        "/api/v1/people/{public_id}/escape": {"at": at},
+        "/api/v1/people/{public_id}/recapture": {"at": at},
+        "/api/v1/people/{public_id}/solitary": {"at": at, "authorised_by": "x",
+                                                "reason": "x"},
+        "/api/v1/people/{public_id}/solitary/end": {"at": at},
+        "/api/v1/people/{public_id}/contacts": {"kind": "family", "mode": "call",
+                                                "on": "2025-07-20", "with_whom": "x"},
+        "/api/v1/billing/invoices": {"agreement_ref": "USA-SLV-2025", "period": "2025-07"},
+        "/api/v1/billing/invoices/{seq}/credit-notes": {
+            "lines": [{"line": 1, "amount_minor": 1}], "reason": "x"},
+        "/api/v1/billing/invoices/{seq}/payments": {"amount_minor": 1,
+                                                    "paid_on": "2025-07-01",
+                                                    "reference": "x"},
+        "/api/v1/billing/disputes": {"document": ours.invoice_number, "line": 1,
+                                     "reason": "x"},
+        "/api/v1/billing/disputes/{seq}/decision": {"decision": "accepted", "reason": "x"},
+        "/api/v1/billing/charges": {"agreement_ref": "USA-SLV-2025",
+                                    "public_id": ours.person, "kind": "medical",
+                                    "incurred_on": "2025-07-01", "amount_minor": 1,
+                                    "description": "x"},
+    }
+    seqs = {"/changes/": ours.proposal, "/non-associations/": ours.non_association,
+            "/findings/": ours.finding, "/disputes/": ours.dispute,
+            "/invoices/": demo.invoice}
+    seq = next((v for k, v in seqs.items() if k in path), 0)
+    url = (path.replace("{ref}", "USA-SLV-2025").replace("{code}", "CECOT")
+           .replace("{public_id}", ours.person).replace("{manifest_id}", demo.manifest)
+           .replace("{seq}", str(seq)))
+    if path == "/api/v1/nominations":
+        url += "?agreement=USA-SLV-2025"
+    # The prison is shared and readable by all: a state that does not run it is the wrong
+    # party there. Two people named in a body are a field that names no one it may see.
+    expected = ((403, "wrong_party") if path.startswith(("/api/v1/facilities/",
+                                                         "/api/v1/findings/"))
+                else (422, "validation_failed") if path == "/api/v1/non-associations"
+                else (404, "not_found"))
+    return url, bodies[path], expected
+
+
+def _writes() -> list[tuple[str, str, Role]]:
+    found = []
+    for method, path, action in ALL_ROUTES:
+        if method == "GET" or action is None or (method, path) in (
+                NOT_AN_AGREEMENTS_OBJECT | OWNED_ELSEWHERE):
+            continue
+        for role in (Role.SENDING, Role.RECEIVING):
+            if allowed(role, action):
+                found.append((method, path, role))
+    return found
+
+
+WRITES = _writes()
+
+
+def test_every_write_a_state_may_make_has_a_stranger_case() -> None:
+    """A new write route fails here until it says what another agreement's state gets."""
+    demo = Demo("N1", "T1", 1, 1, ("CECOT", "M1", "1"), frozenset())
+    ours = Ours("N1", "N2", 1, 1, 1, 1, "INV-1")
+    missing = []
+    for _, path, _ in WRITES:
+        try:
+            _write(path, demo, ours)
+        except KeyError:
+            missing.append(path)
+    assert missing == []
+    assert len(WRITES) >= 50
+
+
+@pytest.mark.parametrize(("method", "path", "role"), WRITES,
+                         ids=[f"{m} {p} {r.value}" for m, p, r in WRITES])
+def test_a_state_of_another_agreement_writes_nothing_of_ours(
+        world: tuple[TestClient, Demo, Engine], ours: Ours, method: str, path: str,
+        role: Role) -> None:
+    """Same role, another agreement: Costa Rica's sending officer and its receiving officer
+    each try every write their role may make, with the real ids of U.S. objects."""
+    client, demo, engine = world
+    stranger = OTHER if role is Role.SENDING else OTHER_WARDEN
+    url, body, expected = _write(path, demo, ours)
+    token = bearer(a_token(engine, stranger))
+    before = event_count(engine)
+    response = client.request(method, url, json=body, headers=token)
+    assert (response.status_code, response.json()["error"]["code"]) == expected, (
+        url, response.text[:300])
+    assert _leaked(response.text, demo.names) == [], url
     assert event_count(engine) == before

@@ -17,11 +17,10 @@ from habeas.billing.schemas import InvoiceLine
 from habeas.custody import records
 from habeas.db import read_session, unit_of_work
 from habeas.events import canonical_json
-from habeas.transfers import service as transfers
 from tests.api.conftest import bearer
 from tests.custody.test_intake import intake, take_in
 from tests.factories import refused
-from tests.transfers.factories import accepted_people, arrived, handover
+from tests.transfers.factories import accepted_people, arrived, hand_over_both, handover
 
 REF = "USA-SLV-2025"
 TZ = "America/El_Salvador"
@@ -40,12 +39,11 @@ def _held(engine: Engine) -> tuple[str, str]:
     manifest_id = arrived(engine, [a, b])
     with unit_of_work(engine) as s:
         for person, at in ((a, A_HANDOVER), (b, B_HANDOVER)):
-            transfers.hand_over(s, manifest_id, handover(person, handed_over_at=at.isoformat()),
-                                actor="user:sv.warden", party="SLV")
+            hand_over_both(s, manifest_id, handover(person, handed_over_at=at.isoformat()))
     take_in(engine, a, intake())
     with unit_of_work(engine) as s:
         records.record_death(s, a, died_at=A_DIES, place="CECOT infirmary",
-                             circumstances="cardiac arrest", actor="user:sv.warden")
+                             circumstances="cardiac arrest", actor="user:sv.warden", party="SLV")
     return a, b
 
 
@@ -117,7 +115,7 @@ class TestIssue:
             s, REF, "2025-06", actor="x", party="SLV", today=date(2025, 6, 15)),
             "validation_failed")
         refused(demo_engine, lambda s: billing.issue_invoice(
-            s, REF, "2025-06", actor="x", party="USA", today=date(2025, 7, 1)), "forbidden")
+            s, REF, "2025-06", actor="x", party="USA", today=date(2025, 7, 1)), "wrong_party")
 
 
 class TestPayments:
@@ -164,7 +162,7 @@ class TestDisputes:
             number, total = invoice.number, invoice.total_minor
         refused(demo_engine, lambda s: billing.open_dispute(
             s, number, line["line"], "died", actor="x", party="SLV", today=ISSUED),
-            "forbidden")
+            "wrong_party")
         with unit_of_work(demo_engine) as s:
             dispute = billing.open_dispute(s, number, line["line"], "he died in custody",
                                            actor="user:us.officer", party="USA",

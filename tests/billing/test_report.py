@@ -31,12 +31,11 @@ from habeas.custody import records
 from habeas.custody import service as custody
 from habeas.db import read_session, unit_of_work
 from habeas.nominations.service import Row
-from habeas.transfers import service as transfers
 from tests.api.conftest import bearer
 from tests.custody.test_intake import intake, take_in
 from tests.factories import refused
 from tests.test_cli import habeas
-from tests.transfers.factories import accepted_people, arrived, handover
+from tests.transfers.factories import accepted_people, arrived, hand_over_both, handover
 
 REF = "USA-SLV-2025"
 A_HANDOVER = datetime.fromisoformat("2025-04-10T18:00:00+00:00")
@@ -56,12 +55,11 @@ def held(engine: Engine) -> tuple[str, str]:
     manifest_id = arrived(engine, [a, b])
     with unit_of_work(engine) as s:
         for person, at in ((a, A_HANDOVER), (b, B_HANDOVER)):
-            transfers.hand_over(s, manifest_id, handover(person, handed_over_at=at.isoformat()),
-                                actor="user:sv.warden", party="SLV")
+            hand_over_both(s, manifest_id, handover(person, handed_over_at=at.isoformat()))
     take_in(engine, a, intake())
     with unit_of_work(engine) as s:
         records.record_death(s, a, died_at=A_DIES, place="CECOT infirmary",
-                             circumstances="cardiac arrest", actor="user:sv.warden")
+                             circumstances="cardiac arrest", actor="user:sv.warden", party="SLV")
     return a, b
 
 

@@ -38,8 +38,9 @@ def _new_fees(engine: Engine, **fees: object) -> list[Fee]:
     body = FeeScheduleIn.model_validate({"effective_from": APRIL_1,
                                          "annual_rate_minor": 2_000_000, **fees})
     with unit_of_work(engine) as s:
-        agreements.schedule_fees(s, REF, body, basis="exchange of notes, 28 March 2025",
-                                 actor="user:sv.warden", party="SLV")
+        proposal = agreements.propose_fees(s, REF, body, basis="exchange of notes, 28 March "
+                                           "2025", actor="user:sv.warden", party="SLV")
+        agreements.accept_change(s, REF, proposal.seq, actor="user:us.officer", party="USA")
         return billing.fees_of(s, REF)
 
 
@@ -130,10 +131,10 @@ class TestEscape:
         _, b = _held(demo_engine)
         with unit_of_work(demo_engine) as s:
             records.record_escape(s, b, at=datetime.fromisoformat("2025-04-15T18:00:00+00:00"),
-                                  circumstances="work detail", actor="w")
+                                  circumstances="work detail", actor="w", party="SLV")
             records.record_recapture(
                 s, b, at=datetime.fromisoformat("2025-04-20T18:00:00+00:00"),
-                circumstances="found in Tecoluca", actor="w")
+                circumstances="found in Tecoluca", actor="w", party="SLV")
         line = next(x for x in _lines(demo_engine, "2025-04") if x["public_id"] == b)
         assert line["ranges"] == [(date(2025, 4, 10), date(2025, 4, 14)),
                                   (date(2025, 4, 20), date(2025, 4, 30))]
@@ -221,8 +222,14 @@ class TestFeeVersions:
         _issue(demo_engine, "2025-04")
         status, error = post({"per_diem_minor": 5_000, "effective_from": "2025-04-20"})
         assert status == 409 and error["code"] == "already_invoiced"
-        status, _ = post({"per_diem_minor": 5_000}, currency="USD")
-        assert status == 201
+        proposed = client.post(path, json={"fees": {"effective_from": "2025-06-01",
+                                                    "per_diem_minor": 5_000},
+                                           "currency": "USD", "basis": "note verbale 12/2025"},
+                               headers=warden)
+        assert proposed.status_code == 201 and proposed.json()["status"] == "proposed"
+        accepted = client.post(f"/api/v1/agreements/{REF}/changes/{proposed.json()['seq']}"
+                               "/accept", headers=bearer(tokens["us.officer"]))
+        assert accepted.json()["status"] == "accepted", accepted.text
         status, _ = post({"per_diem_minor": 6_000})
         assert status == 409  # a version already takes effect that day
 

@@ -33,7 +33,8 @@ def intake(**changes: Any) -> IntakeIn:
 
 def take_in(engine: Engine, public_id: str, body: IntakeIn) -> IntakeRecord:
     with unit_of_work(engine) as s:
-        return custody.record_intake(s, public_id, body, officer="Portillo", actor="x", at=AT)
+        return custody.record_intake(s, public_id, body, officer="Portillo", actor="x",
+        party="SLV", at=AT)
 
 
 class TestIntake:
@@ -57,7 +58,7 @@ class TestIntake:
         for body, code in ((intake(), "validation_failed"),
                            (intake(biometric_sha256="0" * 64), "identity_mismatch")):
             with pytest.raises(DomainError) as caught, unit_of_work(demo_engine) as s:
-                custody.record_intake(s, person, body, officer="P", actor="x", at=AT)
+                custody.record_intake(s, person, body, officer="P", actor="x", party="SLV", at=AT)
             assert caught.value.code == code
         record = take_in(demo_engine, person, intake(biometric_sha256=FINGERPRINT))
         assert record.biometric_match is True
@@ -65,12 +66,12 @@ class TestIntake:
     def test_intake_is_taken_once_and_only_after_handover(self, demo_engine: Engine) -> None:
         [person] = accepted_people(demo_engine, "T-1")
         with pytest.raises(DomainError) as caught, unit_of_work(demo_engine) as s:
-            custody.record_intake(s, person, intake(), officer="P", actor="x", at=AT)
+            custody.record_intake(s, person, intake(), officer="P", actor="x", party="SLV", at=AT)
         assert caught.value.code == "not_found"
         handed_over(demo_engine, [person])
         take_in(demo_engine, person, intake())
         with pytest.raises(DomainError) as again, unit_of_work(demo_engine) as s:
-            custody.record_intake(s, person, intake(), officer="P", actor="x", at=AT)
+            custody.record_intake(s, person, intake(), officer="P", actor="x", party="SLV", at=AT)
         assert again.value.code == "invalid_transition"
 
 

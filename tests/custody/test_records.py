@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from habeas.agreements import service as agreements
 from habeas.custody import integrity, records
 from habeas.custody.models import Alert, IntegrityRun, Prisoner
 from habeas.db import read_session, unit_of_work
@@ -17,7 +18,13 @@ from habeas.transfers import service as transfers
 from tests.custody.test_intake import intake, take_in
 from tests.custody.test_population import admit, row
 from tests.factories import refused
-from tests.transfers.factories import accepted_people, handed_over, handover, manifest_body
+from tests.transfers.factories import (
+    accepted_people,
+    hand_back_both,
+    handed_over,
+    handover,
+    manifest_body,
+)
 
 ON = date(2025, 5, 1)
 
@@ -46,31 +53,35 @@ class TestDeath:
             self, demo_engine: Engine, transferee: str) -> None:
         with unit_of_work(demo_engine) as s:
             death = records.record_death(s, transferee, died_at=moment(ON), place="M8/8-01",
-                                         circumstances="found unresponsive", actor="x")
+                                         circumstances="found unresponsive", actor="x", party="SLV")
         assert any("Rule 71" in o for o in death.obligations)
         with read_session(demo_engine) as s:
             assert s.get_one(Prisoner, transferee).status == "died"
             assert {a.party for a in s.scalars(select(Alert).where(Alert.kind == "death"))} \
                 == {"USA", "SLV"}
         refused(demo_engine, lambda s: records.record_death(
-            s, transferee, died_at=moment(ON), place="x", circumstances="y", actor="x"),
+            s, transferee, died_at=moment(ON), place="x", circumstances="y", actor="x",
+            party="SLV"),
             "invalid_transition")
         assert line(demo_engine, "death_without_investigation").count == 1
         with unit_of_work(demo_engine) as s:
             records.record_death_investigation(s, transferee, body="Fiscalía General",
-                                               reference="FGR-2025-1", opened_on=ON, actor="x")
+                                               reference="FGR-2025-1", opened_on=ON, actor="x",
+                                               party="SLV")
         assert line(demo_engine, "death_without_investigation").count == 0
 
 
 class TestEscape:
     def test_escape_and_return_to_custody(self, demo_engine: Engine, transferee: str) -> None:
         with unit_of_work(demo_engine) as s:
-            records.record_escape(s, transferee, at=moment(ON), circumstances="", actor="x")
+            records.record_escape(s, transferee, at=moment(ON), circumstances="", actor="x",
+                                  party="SLV")
         refused(demo_engine, lambda s: records.record_escape(
-            s, transferee, at=moment(ON), circumstances="", actor="x"), "invalid_transition")
+            s, transferee, at=moment(ON), circumstances="", actor="x",
+            party="SLV"), "invalid_transition")
         with unit_of_work(demo_engine) as s:
             records.record_recapture(s, transferee, at=moment(ON + timedelta(days=2)),
-                                     circumstances="found in Tecoluca", actor="x")
+                                     circumstances="found in Tecoluca", actor="x", party="SLV")
         with read_session(demo_engine) as s:
             prisoner = s.get_one(Prisoner, transferee)
         assert (prisoner.status, prisoner.cell_code) == ("taken_in", None)
@@ -82,12 +93,13 @@ class TestSolitary:
         start = moment(ON - timedelta(days=20))
         with unit_of_work(demo_engine) as s:
             seq = records.start_solitary(s, transferee, at=start, authorised_by="Director Ruiz",
-                                         reason="fight", actor="x")
+                                         reason="fight", actor="x", party="SLV")
         refused(demo_engine, lambda s: records.start_solitary(
-            s, transferee, at=start, authorised_by="a", reason="b", actor="x"),
+            s, transferee, at=start, authorised_by="a", reason="b", actor="x", party="SLV"),
             "invalid_transition")
         refused(demo_engine, lambda s: records.end_solitary(
-            s, transferee, at=start - timedelta(days=1), actor="x"), "validation_failed")
+            s, transferee, at=start - timedelta(days=1), actor="x",
+            party="SLV"), "validation_failed")
         flagged = line(demo_engine, "prolonged_solitary")
         assert flagged.count == 1 and "NO independent review" in flagged.notes[0]
         assert "(ongoing)" in flagged.notes[0]
@@ -96,15 +108,15 @@ class TestSolitary:
         with unit_of_work(demo_engine) as s:
             records.review_solitary(s, seq, reviewer="Procuraduría (PDDH)",
                                     outcome="end it today", actor="x")
-            records.end_solitary(s, transferee, at=moment(ON), actor="x")
+            records.end_solitary(s, transferee, at=moment(ON), actor="x", party="SLV")
         assert "reviewed by Procuraduría" in line(demo_engine, "prolonged_solitary").notes[0]
 
     def test_15_days_exactly_is_not_prolonged(self, demo_engine: Engine,
                                              transferee: str) -> None:
         with unit_of_work(demo_engine) as s:
             records.start_solitary(s, transferee, at=moment(ON - timedelta(days=15)),
-                                   authorised_by="a", reason="b", actor="x")
-            records.end_solitary(s, transferee, at=moment(ON), actor="x")
+                                   authorised_by="a", reason="b", actor="x", party="SLV")
+            records.end_solitary(s, transferee, at=moment(ON), actor="x", party="SLV")
         assert line(demo_engine, "prolonged_solitary").count == 0
 
 
@@ -114,15 +126,17 @@ class TestContact:
         assert line(demo_engine, "no_family_contact", june).count == 1
         with unit_of_work(demo_engine) as s:
             records.record_contact(s, transferee, kind="legal", mode="visit",
-                                   on=date(2025, 5, 28), with_whom="counsel", actor="x")
+                                   on=date(2025, 5, 28), with_whom="counsel", actor="x",
+                                   party="SLV")
         assert line(demo_engine, "no_family_contact", june).count == 1  # legal is not family
         with unit_of_work(demo_engine) as s:
             records.record_contact(s, transferee, kind="family", mode="call",
                                    on=date(2025, 5, 28), with_whom="Ana López (mother)",
-                                   actor="x")
+                                   actor="x", party="SLV")
         assert line(demo_engine, "no_family_contact", june).count == 0
         refused(demo_engine, lambda s: records.record_contact(
-            s, transferee, kind="pen pal", mode="call", on=ON, with_whom="x", actor="x"),
+            s, transferee, kind="pen pal", mode="call", on=ON, with_whom="x", actor="x",
+            party="SLV"),
             "validation_failed")
 
 
@@ -132,20 +146,27 @@ class TestTermsAndReleaseDates:
         after_term = date(2026, 4, 1)  # the agreement ran 15 March 2025 – 14 March 2026
         with unit_of_work(demo_engine) as s:
             records.set_release_date(s, transferee, sentence_expiry=date(2030, 1, 1),
-                                     release_date=date(2029, 12, 31), working=["w"], actor="x")
+                                     release_date=date(2029, 12, 31), working=["w"], actor="x",
+                                     party="SLV")
         assert line(demo_engine, "past_agreement_term", after_term).count == 1
         refused(demo_engine, lambda s: records.renew_term(
-            s, transferee, until=date(2031, 1, 1), reason="notes", actor="x"),
+            s, transferee, until=date(2031, 1, 1), reason="notes", actor="x", party="SLV"),
             "validation_failed")  # never past the release date
         with unit_of_work(demo_engine) as s:
-            records.renew_term(s, transferee, until=date(2027, 3, 14),
-                               reason="exchange of notes 2026-03-01", actor="x")
+            proposal = records.renew_term(s, transferee, until=date(2027, 3, 14),
+                                          reason="exchange of notes 2026-03-01", actor="x",
+                                          party="SLV").seq
+        # Proposed by one state only: the person is still held past the term (§12.1).
+        assert line(demo_engine, "past_agreement_term", after_term).count == 1
+        with unit_of_work(demo_engine) as s:
+            agreements.accept_change(s, "USA-SLV-2025", proposal, actor="user:us.officer",
+                                     party="USA")
         assert line(demo_engine, "past_agreement_term", after_term).count == 0
 
     def test_held_past_the_release_date(self, demo_engine: Engine, transferee: str) -> None:
         with unit_of_work(demo_engine) as s:
             records.set_release_date(s, transferee, sentence_expiry=ON, release_date=ON,
-                                     working=["w"], actor="x")
+                                     working=["w"], actor="x", party="SLV")
         assert line(demo_engine, "past_release_date", ON).count == 0
         late = line(demo_engine, "past_release_date", ON + timedelta(days=1))
         assert late.count == 1 and late.people == [transferee]
@@ -157,22 +178,22 @@ class TestRelease:
         body = manifest_body([transferee], departs="2025-06-01T13:00:00+00:00",
                              lands="2025-06-01T17:00:00+00:00")
         with unit_of_work(demo_engine) as s:
-            manifest = transfers.plan_return(s, body, outcome="released", actor="x", party=None)
-            transfers.approve(s, manifest.id, actor="x", party=None)
+            manifest = transfers.plan_return(s, body, outcome="released", actor="x", party="SLV")
+            transfers.approve(s, manifest.id, actor="x", party="USA")
             transfers.depart(s, manifest.id, departed_at=moment(date(2025, 6, 1), 13),
-                             actor="x", party=None)
+                             actor="x", party="USA")
         with read_session(demo_engine) as s:
             assert s.get_one(Prisoner, transferee).status == "returning"
         with unit_of_work(demo_engine) as s:
             transfers.arrive(s, manifest.id, arrived_at=moment(date(2025, 6, 1), 17), actor="x",
-                             party=None)
-            transfers.hand_back(s, manifest.id, handover(
-                transferee, handed_over_at="2025-06-01T18:00:00+00:00"), actor="x", party="USA")
+                             party="SLV")
+            hand_back_both(s, manifest.id, handover(
+                transferee, handed_over_at="2025-06-01T18:00:00+00:00"))
         with read_session(demo_engine) as s:
             prisoner = s.get_one(Prisoner, transferee)
         assert (prisoner.status, prisoner.physical_custodian) == ("released", "USA")
         refused(demo_engine, lambda s: transfers.plan_return(
-            s, body, outcome="released", actor="x", party=None), "invalid_transition")
+            s, body, outcome="released", actor="x", party="SLV"), "invalid_transition")
 
     def test_a_stay_cannot_end_before_it_began(self, demo_engine: Engine,
                                                transferee: str) -> None:
@@ -181,15 +202,15 @@ class TestRelease:
         body = manifest_body([transferee], departs="2025-04-09T13:00:00+00:00",
                              lands="2025-04-09T17:00:00+00:00")
         with unit_of_work(demo_engine) as s:
-            manifest = transfers.plan_return(s, body, outcome="released", actor="x", party=None)
-            transfers.approve(s, manifest.id, actor="x", party=None)
+            manifest = transfers.plan_return(s, body, outcome="released", actor="x", party="SLV")
+            transfers.approve(s, manifest.id, actor="x", party="USA")
             transfers.depart(s, manifest.id, departed_at=moment(date(2025, 4, 9), 13),
-                             actor="x", party=None)
+                             actor="x", party="USA")
             transfers.arrive(s, manifest.id, arrived_at=moment(date(2025, 4, 9), 17),
-                             actor="x", party=None)
-        error = refused(demo_engine, lambda s: transfers.hand_back(
-            s, manifest.id, handover(transferee, handed_over_at="2025-04-09T18:00:00+00:00"),
-            actor="x", party="USA"), "validation_failed")
+                             actor="x", party="SLV")
+        error = refused(demo_engine, lambda s: hand_back_both(
+            s, manifest.id, handover(transferee, handed_over_at="2025-04-09T18:00:00+00:00")),
+            "validation_failed")
         assert error.details["field"] == "handed_over_at"
         assert "before" in error.message and transferee in error.message
 
@@ -199,11 +220,11 @@ class TestRelease:
         body = manifest_body([transferee], departs="2026-04-01T13:00:00+00:00",
                              lands="2026-04-01T17:00:00+00:00")
         with unit_of_work(demo_engine) as s:
-            manifest = transfers.plan_return(s, body, outcome="returned", actor="x", party=None)
-            transfers.approve(s, manifest.id, actor="x", party=None)
+            manifest = transfers.plan_return(s, body, outcome="returned", actor="x", party="SLV")
+            transfers.approve(s, manifest.id, actor="x", party="USA")
             boarded, _ = transfers.depart(s, manifest.id,
                                           departed_at=moment(date(2026, 4, 1), 13), actor="x",
-                                          party=None)
+                                          party="USA")
         assert boarded == [transferee]
 
     def test_a_return_order_sets_a_deadline(self, demo_engine: Engine, transferee: str) -> None:
@@ -225,7 +246,7 @@ class TestIntegrityReport:
                                                               transferee: str) -> None:
         with unit_of_work(demo_engine) as s:
             records.record_contact(s, transferee, kind="family", mode="visit", on=ON,
-                                   with_whom="mother", actor="x")
+                                   with_whom="mother", actor="x", party="SLV")
             result = integrity.report(s, ON)
         assert len(result.lines) == 14
         assert {x.check: x.count for x in result.lines if x.count} == {}

@@ -27,6 +27,7 @@ from tests.transfers.factories import (
     accepted_people,
     approved,
     departed,
+    hand_back_both,
     handed_over,
     handover,
     manifest_body,
@@ -71,12 +72,12 @@ def release(engine: Engine, public_id: str, on: date) -> None:
     body = manifest_body([public_id], departs=f"{on}T13:00:00+00:00",
                          lands=f"{on}T17:00:00+00:00")
     with unit_of_work(engine) as s:
-        manifest = transfers.plan_return(s, body, outcome="released", actor="x", party=None)
-        transfers.approve(s, manifest.id, actor="x", party=None)
-        transfers.depart(s, manifest.id, departed_at=moment(on, 13), actor="x", party=None)
-        transfers.arrive(s, manifest.id, arrived_at=moment(on, 17), actor="x", party=None)
-        transfers.hand_back(s, manifest.id, handover(
-            public_id, handed_over_at=f"{on}T18:00:00+00:00"), actor="x", party="USA")
+        manifest = transfers.plan_return(s, body, outcome="released", actor="x", party="SLV")
+        transfers.approve(s, manifest.id, actor="x", party="USA")
+        transfers.depart(s, manifest.id, departed_at=moment(on, 13), actor="x", party="USA")
+        transfers.arrive(s, manifest.id, arrived_at=moment(on, 17), actor="x", party="SLV")
+        hand_back_both(s, manifest.id, handover(
+            public_id, handed_over_at=f"{on}T18:00:00+00:00"))
 
 
 def build_world(engine: Engine) -> World:
@@ -98,13 +99,13 @@ def build_world(engine: Engine) -> World:
     release(engine, others["released_long_ago"], RELEASED_LONG_AGO)
     with unit_of_work(engine) as s:
         records.record_death(s, others["died"], died_at=moment(date(2025, 5, 2)),
-                             place="M8", circumstances="found unresponsive", actor="x")
+                             place="M8", circumstances="found unresponsive", actor="x", party="SLV")
         records.record_escape(s, others["escaped"], at=moment(date(2025, 5, 3)),
-                              circumstances="", actor="x")
+                              circumstances="", actor="x", party="SLV")
         records.record_escape(s, others["recaptured"], at=moment(date(2025, 5, 3)),
-                              circumstances="", actor="x")
+                              circumstances="", actor="x", party="SLV")
         records.record_recapture(s, others["recaptured"], at=moment(date(2025, 5, 20)),
-                                 circumstances="", actor="x")
+                                 circumstances="", actor="x", party="SLV")
     transit = person(engine, "US-2025-000300", "Hernández Cruz", "María José",
                      born="1990-05-05", passport="B7654321", **{"person.sex": "F"})
     departed(engine, [transit])
@@ -116,7 +117,7 @@ def build_world(engine: Engine) -> World:
             "issued": "2025-04-10", "expires": None, "scope": {"external_ref": "US-2025-000301"},
             "bars_removal_to": "any"}), actor="x", party=None, as_of=date(2025, 4, 10))
         transfers.arrive(s, manifest_id, arrived_at=moment(date(2025, 4, 10), 19), actor="x",
-                         party=None)
+                         party="SLV")
         transfers.return_from_transit(s, manifest_id, stopped,
                                       returned_at=moment(date(2025, 4, 11), 9),
                                       officer="Officer Castillo", actor="x", party="USA")

@@ -107,7 +107,8 @@ class TestWebhook:
         with unit_of_work(demo_engine) as s:
             service.confirm(s, call["confirm_code"], now=NOW)
         with unit_of_work(demo_engine) as s:
-            records.record_escape(s, person, at=ESCAPED_AT, circumstances="", actor="x")
+            records.record_escape(s, person, at=ESCAPED_AT, circumstances="", actor="x",
+                                  party="SLV")
         worker.run_once(demo_engine, out, clock=clock)
         [update] = rows(demo_engine, reason="status")
         assert update.status == "delivered"
@@ -211,7 +212,8 @@ class TestReplay:
         receiver.mode = "fail"
         worker.run_once(demo_engine, delivery(smtp_server.port), clock=clock)
         with unit_of_work(demo_engine) as s:
-            records.record_escape(s, person, at=ESCAPED_AT, circumstances="", actor="x")
+            records.record_escape(s, person, at=ESCAPED_AT, circumstances="", actor="x",
+                                  party="SLV")
         report = check(demo_engine)
         assert report.clean, [d.describe() for d in report.differences]
         assert {n.status for n in rows(demo_engine)} == {"delivered", "pending"}

@@ -51,7 +51,7 @@ class TestAdmission:
         with pytest.raises(RuntimeError), unit_of_work(demo_engine) as s:
             custody.record_intake(s, person, intake(contacts=[{
                 "name": "Ana López", "relationship": "mother", "email": MOTHER}]),
-                officer="Portillo", actor="x", at=AT)
+                officer="Portillo", actor="x", party="SLV", at=AT)
             assert s.scalar(select(func.count()).select_from(Notification)) == 1
             raise RuntimeError("the unit of work fails after the event")
         assert rows(demo_engine) == []
@@ -71,10 +71,10 @@ class TestRequestNotToNotify:
         assert MOTHER not in recipients(demo_engine, "admission")
         with unit_of_work(demo_engine) as s:
             records.record_medical_emergency(s, person, at=DIED, nature="injury",
-                                             details="fractured skull", actor="x",
+                                             details="fractured skull", actor="x", party="SLV",
                                              treated_at="Hospital Rosales")
             records.record_death(s, person, died_at=DIED, place="Hospital Rosales",
-                                 circumstances="head injury", actor="x")
+                                 circumstances="head injury", actor="x", party="SLV")
         assert MOTHER not in recipients(demo_engine, "illness")
         # Mandela Rule 69: "shall at once inform the prisoner's next of kin".
         assert recipients(demo_engine, "death")[MOTHER] == "family"
@@ -86,7 +86,7 @@ class TestRequestNotToNotify:
         assert "consulate" not in recipients(demo_engine, "admission").values()
         with unit_of_work(demo_engine) as s:
             records.record_death(s, person, died_at=DIED, place="M8", circumstances="x",
-                                 actor="x")
+                                 actor="x", party="SLV")
         # VCCR art. 37(a): a national's death is notified without delay, whatever was asked.
         assert recipients(demo_engine, "death")[CONSULATES["HND"]] == "consulate"
 
@@ -97,7 +97,7 @@ class TestIllness:
         with unit_of_work(demo_engine) as s:
             records.record_medical_emergency(s, person, at=DIED, nature="illness",
                                              details="tuberculosis, confidential",
-                                             actor="x", treated_at="Hospital Rosales")
+                                             actor="x", party="SLV", treated_at="Hospital Rosales")
         owed = rows(demo_engine, reason="illness")
         assert {n.audience for n in owed} == {"family", "counsel"}
         assert all("tuberculosis" not in str(n.params) for n in owed)
@@ -108,7 +108,7 @@ class TestIllness:
 
         person = admitted(demo_engine)
         refused(demo_engine, lambda s: records.record_medical_emergency(
-            s, person, at=DIED, nature="bad luck", details="x", actor="x"),
+            s, person, at=DIED, nature="bad luck", details="x", actor="x", party="SLV"),
             "validation_failed")
 
 
@@ -139,7 +139,7 @@ class TestTransfer:
                 "bars_removal_to": "any"}), actor="x", party=None,
                 as_of=datetime(2025, 4, 10, tzinfo=UTC).date())
             transfers.arrive(s, manifest_id, arrived_at=datetime(2025, 4, 10, 19, tzinfo=UTC),
-                             actor="x", party=None)
+                             actor="x", party="SLV")
             transfers.return_from_transit(s, manifest_id, person,
                                           returned_at=datetime(2025, 4, 11, 9, tzinfo=UTC),
                                           officer="Officer Castillo", actor="x", party="USA")

@@ -39,7 +39,7 @@ def confirm(engine: Engine, found: Subscription, now: datetime = NOW) -> Subscri
 
 def escape(engine: Engine, public_id: str) -> None:
     with unit_of_work(engine) as s:
-        records.record_escape(s, public_id, at=NOW, circumstances="", actor="x")
+        records.record_escape(s, public_id, at=NOW, circumstances="", actor="x", party="SLV")
 
 
 class TestTokens:
@@ -79,7 +79,7 @@ class TestSubscribe:
         assert found.status == "active"
         with unit_of_work(demo_engine) as s:
             records.record_death(s, person, died_at=NOW, place="M8/8-01 (cell)",
-                                 circumstances="found unresponsive", actor="x")
+                                 circumstances="found unresponsive", actor="x", party="SLV")
         [update] = rows(demo_engine, reason="status")
         assert set(update.params) == LOCATOR_FIELDS
         assert (update.params["status"], update.params["since"]) == ("deceased", "2025-05-01")
@@ -104,7 +104,7 @@ class TestSubscribe:
         assert rows(demo_engine, reason="status")[0].status == "cancelled"
         with unit_of_work(demo_engine) as s:
             records.record_recapture(s, person, at=NOW + timedelta(days=1),
-                                     circumstances="", actor="x")
+                                     circumstances="", actor="x", party="SLV")
         assert [n.id for n in rows(demo_engine, reason="status")] == [queued.id]
         caught = refused(demo_engine, lambda s: service.confirm(
             s, tokens.confirm_code(found.id), now=NOW), "subscription_revoked")

@@ -182,7 +182,7 @@ class TestFindings:
         a_user(demo_engine, "us.guard", Role.RECEIVING, "USA")
         stranger = who(demo_engine, "us.guard")
         refused(demo_engine, lambda s: service.respond_to_finding(
-            s, seq, answer(), by=stranger, today=TODAY), "forbidden")
+            s, seq, answer(), by=stranger, today=TODAY), "wrong_party")
         for bad, field in ((answer(responded_on="2025-03-09"), "responded_on"),
                            (answer(responded_on="2025-06-02"), "responded_on")):
             error = refused(demo_engine, partial(

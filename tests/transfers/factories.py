@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Agreement
 from habeas.db import unit_of_work
@@ -13,8 +14,8 @@ from habeas.nominations import decisions
 from habeas.nominations import service as nominations
 from habeas.nominations.models import NominationRecord
 from habeas.transfers import service as transfers
-from habeas.transfers.models import Manifest
-from habeas.transfers.schemas import HandoverIn, ManifestIn
+from habeas.transfers.models import Manifest, ManifestPerson
+from habeas.transfers.schemas import HandoverPartIn, ManifestIn
 from tests.screening.factories import nomination
 
 AS_OF = date(2025, 3, 1)
@@ -86,16 +87,37 @@ def handed_over(engine: Engine, people: list[str], **extra: Any) -> str:
     manifest_id = arrived(engine, people)
     with unit_of_work(engine) as s:
         for public_id in people:
-            transfers.hand_over(s, manifest_id, handover(public_id, **extra),
-                                actor="user:sv.warden", party="SLV")
+            hand_over_both(s, manifest_id, handover(public_id, **extra))
     return manifest_id
 
 
-def handover(public_id: str, **extra: Any) -> HandoverIn:
-    return HandoverIn.model_validate({
-        "public_id": public_id, "sending_officer": "Officer Castillo (ICE)",
-        "receiving_officer": "Subinspector Portillo (DGCP)",
-        "handed_over_at": "2025-04-10T18:00:00+00:00", **extra})
+SENDING_OFFICER = "Officer Castillo (ICE)"
+RECEIVING_OFFICER = "Subinspector Portillo (DGCP)"
+
+
+def handover(public_id: str, **extra: Any) -> HandoverPartIn:
+    """handover: one state's part of a handover or handback of PUBLIC_ID."""
+    return HandoverPartIn.model_validate({
+        "public_id": public_id, "handed_over_at": "2025-04-10T18:00:00+00:00", **extra})
+
+
+def hand_over_both(s: Session, manifest_id: str, part: HandoverPartIn) -> ManifestPerson:
+    """hand_over_both: each state records its own part (DESIGN.md §12.1) — the sending
+    state's officer hands (with the biometric reference, if any), the facility's takes."""
+    transfers.hand_over(s, manifest_id, part, officer=SENDING_OFFICER,
+                        actor="user:us.officer", party="USA")
+    taking = part.model_copy(update={"biometric_reference_sha256": None})
+    return transfers.hand_over(s, manifest_id, taking, officer=RECEIVING_OFFICER,
+                               actor="user:sv.warden", party="SLV")
+
+
+def hand_back_both(s: Session, manifest_id: str, part: HandoverPartIn) -> ManifestPerson:
+    """hand_back_both: the facility's escort hands the person back, the sending state's
+    officer receipts them — each its own part."""
+    transfers.hand_back(s, manifest_id, part, officer=RECEIVING_OFFICER,
+                        actor="user:sv.warden", party="SLV")
+    return transfers.hand_back(s, manifest_id, part, officer=SENDING_OFFICER,
+                               actor="user:us.officer", party="USA")
 
 
 def status_of(engine: Engine, manifest_id: str) -> str:

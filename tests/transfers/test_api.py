@@ -41,13 +41,19 @@ def test_plan_approve_depart_arrive_hand_over_take_in_and_house(
     client.post(f"/api/v1/transfers/{manifest}/arrive", headers=warden,
                 json={"arrived_at": LANDS}).raise_for_status()
     stranger = client.post(f"/api/v1/transfers/{manifest}/handover", headers=warden, json={
-        "public_id": "NNOTONTHEFLGHT", "sending_officer": "A", "receiving_officer": "B",
-        "handed_over_at": LANDS})
+        "public_id": "NNOTONTHEFLGHT", "handed_over_at": LANDS})
     assert (stranger.status_code, stranger.json()["error"]["code"]) == (409, "not_on_manifest")
+    typed = client.post(f"/api/v1/transfers/{manifest}/handover", headers=warden, json={
+        "public_id": people[0], "sending_officer": "A", "handed_over_at": LANDS})
+    assert typed.status_code == 422  # nobody types the other state's officer
     for public_id in people:
+        handing = client.post(f"/api/v1/transfers/{manifest}/handover", headers=officer,
+                              json={"public_id": public_id, "handed_over_at": LANDS})
+        assert handing.status_code == 201, handing.text
+        assert (handing.json()["parts"], handing.json()["physical_custodian"]) == (
+            ["sending"], "USA")  # one part alone passes no custody
         handed = client.post(f"/api/v1/transfers/{manifest}/handover", headers=warden, json={
-            "public_id": public_id, "sending_officer": "Officer Castillo",
-            "receiving_officer": "Subinspector Portillo", "handed_over_at": LANDS})
+            "public_id": public_id, "handed_over_at": LANDS})
         assert handed.status_code == 201, handed.text
         assert (handed.json()["legal_custodian"], handed.json()["physical_custodian"]) == (
             "USA", "CECOT")
@@ -134,12 +140,13 @@ def test_release_home_over_http(client: TestClient, tokens: dict[str, str],
     client.post(f"/api/v1/transfers/{manifest}/arrive", headers=warden,
                 json={"arrived_at": legs["arrives_at"]}).raise_for_status()
     wrong = client.post(f"/api/v1/transfers/{manifest}/handover", headers=warden, json={
-        "public_id": person, "sending_officer": "A", "receiving_officer": "B",
-        "handed_over_at": legs["arrives_at"]})
+        "public_id": person, "handed_over_at": legs["arrives_at"]})
     assert wrong.json()["error"]["code"] == "invalid_transition"  # home is a handback
+    escort = client.post(f"/api/v1/transfers/{manifest}/handback", headers=warden, json={
+        "public_id": person, "handed_over_at": legs["arrives_at"]})
+    assert (escort.json()["status"], escort.json()["parts"]) == ("departed", ["receiving"])
     back = client.post(f"/api/v1/transfers/{manifest}/handback", headers=officer, json={
-        "public_id": person, "sending_officer": "Officer Castillo (ICE)",
-        "receiving_officer": "Custodio Menjívar", "handed_over_at": legs["arrives_at"]})
+        "public_id": person, "handed_over_at": legs["arrives_at"]})
     assert back.status_code == 201, back.text
     assert (back.json()["status"], back.json()["physical_custodian"]) == ("released", "USA")
     again = client.post("/api/v1/transfers/returns", headers=warden,
@@ -151,9 +158,18 @@ def test_an_agreement_is_renewed_on_a_recorded_basis(client: TestClient,
                                                      tokens: dict[str, str]) -> None:
     officer = bearer(tokens["us.officer"])
     before = client.get("/api/v1/agreements/USA-SLV-2025", headers=officer).json()
-    renewed = client.post("/api/v1/agreements/USA-SLV-2025/renewals", headers=officer,
-                          json={"months": 12, "basis": "Exchange of notes, 1 March 2026"})
-    assert renewed.status_code == 201, renewed.text
+    proposed = client.post("/api/v1/agreements/USA-SLV-2025/renewals", headers=officer,
+                           json={"months": 12, "basis": "Exchange of notes, 1 March 2026"})
+    assert proposed.status_code == 201, proposed.text
+    assert (proposed.json()["status"], proposed.json()["proposed_party"]) == ("proposed", "USA")
+    unchanged = client.get("/api/v1/agreements/USA-SLV-2025", headers=officer).json()
+    assert unchanged["term_months"] == before["term_months"]  # one state alone changes nothing
+    seq = proposed.json()["seq"]
+    accepted = client.post(f"/api/v1/agreements/USA-SLV-2025/changes/{seq}/accept",
+                           headers=bearer(tokens["sv.warden"]))
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "accepted"
+    renewed = client.get("/api/v1/agreements/USA-SLV-2025", headers=officer)
     assert renewed.json()["term_months"] == before["term_months"] + 12
     assert renewed.json()["ends_on"] > before["ends_on"]
     bad = client.post("/api/v1/agreements/USA-SLV-2025/renewals", headers=officer,

@@ -51,15 +51,15 @@ class TestStateMachine:
     def test_an_unapproved_manifest_cannot_depart(self, demo_engine: Engine) -> None:
         manifest_id = planned(demo_engine, accepted_people(demo_engine, "T-1"))
         refused(demo_engine, lambda s: transfers.depart(
-            s, manifest_id, departed_at=datetime.fromisoformat(DEPARTS), actor="x", party=None),
+            s, manifest_id, departed_at=datetime.fromisoformat(DEPARTS), actor="x", party="USA"),
             "manifest_not_approved")
         assert status_of(demo_engine, manifest_id) == "planned"
 
     def test_no_step_backwards_or_twice(self, demo_engine: Engine) -> None:
         manifest_id, _, _ = departed(demo_engine, accepted_people(demo_engine, "T-1"))
-        for step in (lambda s: transfers.approve(s, manifest_id, actor="x", party=None),
+        for step in (lambda s: transfers.approve(s, manifest_id, actor="x", party="USA"),
                      lambda s: transfers.cancel(s, manifest_id, reason="r", actor="x",
-                                                party=None)):
+                                                party="SLV")):
             refused(demo_engine, step, "invalid_transition")
 
     def test_only_accepted_people_are_planned_and_never_on_two_manifests(
@@ -67,7 +67,7 @@ class TestStateMachine:
         people = accepted_people(demo_engine, "T-1")
         planned(demo_engine, people)
         refused(demo_engine, lambda s: transfers.plan(
-            s, manifest_body(people), actor="x", party=None), "conflict")
+            s, manifest_body(people), actor="x", party="SLV"), "conflict")
         with unit_of_work(demo_engine) as s:
             from habeas.agreements.models import Agreement
             from habeas.nominations import service as nominations
@@ -78,14 +78,14 @@ class TestStateMachine:
                     external_ref="T-9").model_dump(mode="json"))], as_of=datetime(2025, 3, 1)
                 .date(), actor="test")
         refused(demo_engine, lambda s: transfers.plan(
-            s, manifest_body([str(result.public_id)]), actor="x", party=None), "not_accepted")
+            s, manifest_body([str(result.public_id)]), actor="x", party="SLV"), "not_accepted")
 
     def test_a_cancelled_manifest_frees_its_people_for_another(self, demo_engine: Engine
                                                                ) -> None:
         people = accepted_people(demo_engine, "T-1")
         first = approved(demo_engine, people)
         with unit_of_work(demo_engine) as s:
-            transfers.cancel(s, first, reason="aircraft unserviceable", actor="x", party=None)
+            transfers.cancel(s, first, reason="aircraft unserviceable", actor="x", party="SLV")
         assert status_of(demo_engine, first) == "cancelled"
         assert status_of(demo_engine, planned(demo_engine, people)) == "planned"
 
@@ -154,7 +154,8 @@ class TestCourtOrderInFlight:
             transfers.arrive(s, manifest_id, arrived_at=datetime.fromisoformat(LANDS),
                              actor="x", party="SLV")
         refused(demo_engine, lambda s: transfers.hand_over(
-            s, manifest_id, handover(people[0]), actor="x", party="SLV"), "return_required")
+            s, manifest_id, handover(people[0]), officer="x", actor="x", party="SLV"),
+            "return_required")
         from habeas.custody import integrity
 
         def not_returned() -> int:
@@ -197,10 +198,12 @@ class TestHandover:
         people = accepted_people(demo_engine, "T-1", "T-2")
         manifest_id = arrived(demo_engine, people[:1])
         refused(demo_engine, lambda s: transfers.hand_over(
-            s, manifest_id, handover(people[1]), actor="x", party="SLV"), "not_on_manifest")
+            s, manifest_id, handover(people[1]), officer="x", actor="x", party="SLV"),
+            "not_on_manifest")
 
     def test_no_handover_before_arrival(self, demo_engine: Engine) -> None:
         people = accepted_people(demo_engine, "T-1")
         manifest_id, _, _ = departed(demo_engine, people)
         refused(demo_engine, lambda s: transfers.hand_over(
-            s, manifest_id, handover(people[0]), actor="x", party="SLV"), "invalid_transition")
+            s, manifest_id, handover(people[0]), officer="x", actor="x", party="SLV"),
+            "invalid_transition")

@@ -251,17 +251,26 @@ def test_receiving_accepts_moves_takes_in_houses_and_invoices(browser: Browser,
     expect(officer.get_by_test_id("status")).to_have_text("departed")
     expect(officer.get_by_test_id(f"person-{public_id}")).to_contain_text("NOTICE pass")
 
-    # The prison records the arrival and the handover.
+    # The prison records the arrival; each state records its own part of the handover,
+    # named from its own login (DESIGN.md §12.1), the sending state's officer first.
     warden.goto(manifest_url)
     warden.get_by_role("button", name="Record the arrival").click()
     expect(warden.get_by_test_id("status")).to_have_text("arrived")
+    officer.goto(manifest_url)
+    handing = officer.get_by_role("form", name="Hand a person over")
+    expect(handing.get_by_test_id("handover-part")).to_contain_text("Dana Whitfield")
+    handing.get_by_label("Handed over at (UTC)").fill("2025-04-22T17:40")
+    handing.get_by_role("button", name="Record the handover").click()
+    expect(officer.get_by_test_id("done")).to_contain_text("Handover recorded")
+    with read_session(fresh.engine) as db:
+        assert db.get(Prisoner, public_id) is None  # one part alone passes no custody
+    warden.goto(manifest_url)
     handover = warden.get_by_role("form", name="Hand a person over")
-    handover.get_by_label("Sending state's officer").fill("Deportation Officer R. Vance (ICE)")
+    expect(handover.get_by_label("Sending state's officer")).to_have_count(0)
     handover.get_by_label("Handed over at (UTC)").fill("2025-04-22T17:00")
     handover.get_by_role("button", name="Record the handover").click()
     expect(warden.get_by_test_id("handed_over-error")).to_contain_text("before the manifest")
-    expect(handover.get_by_label("Sending state's officer")).to_have_value(
-        "Deportation Officer R. Vance (ICE)")
+    expect(handover.get_by_label("Handed over at (UTC)")).to_have_value("2025-04-22T17:00")
     handover.get_by_label("Handed over at (UTC)").fill("2025-04-22T17:40")
     handover.get_by_role("button", name="Record the handover").click()
     expect(warden.get_by_test_id("done")).to_contain_text("Handover recorded")

@@ -36,7 +36,7 @@ from habeas.nominations import decisions
 from habeas.nominations import service as nominations
 from habeas.transfers import service as transfers
 from habeas.transfers.models import ManifestPerson
-from habeas.transfers.schemas import HandoverIn, ManifestIn
+from habeas.transfers.schemas import HandoverPartIn, ManifestIn
 from tests.servers import running_server
 from tests.web.conftest import after_the_flights, log_in
 
@@ -100,16 +100,17 @@ def fly_in(db: Session, nomination: dict[str, Any]) -> str:
     transfers.depart(db, manifest.id, departed_at=LEAVES, actor="user:us.officer", party="USA")
     transfers.arrive(db, manifest.id, arrived_at=LEAVES + timedelta(hours=3),
                      actor="user:sv.warden", party="SLV")
-    transfers.hand_over(db, manifest.id, HandoverIn(
-        public_id=row.public_id, sending_officer=demo.OFFICERS[0],
-        receiving_officer=demo.OFFICERS[1], handed_over_at=LEAVES + timedelta(hours=3)),
-        actor="user:sv.warden", party="SLV")
+    part = HandoverPartIn(public_id=row.public_id, handed_over_at=LEAVES + timedelta(hours=3))
+    transfers.hand_over(db, manifest.id, part, officer=demo.OFFICERS[0], actor="user:us.officer",
+                        party="USA")
+    transfers.hand_over(db, manifest.id, part, officer=demo.OFFICERS[1], actor="user:sv.warden",
+                        party="SLV")
     custody.record_intake(db, row.public_id, IntakeIn.model_validate({
         "document_checked": "passport B1234567", "visible_injuries": "",
         "ill_treatment_complaint": "", "property": [], "contacts": [], "language": "es",
         "medical_flags": [], "security_level": "maximum",
         "affiliation": {"group": "Barrio 18", "basis": "conviction", "source": "nomination"}}),
-        officer="Subinspector A. Portillo", actor="user:sv.warden",
+        officer="Subinspector A. Portillo", actor="user:sv.warden", party="SLV",
         at=LEAVES + timedelta(hours=4))
     housing.house(db, "CECOT", on=LEAVES.date(), actor="user:sv.warden",
                   public_ids=[row.public_id])

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from habeas.agreements import service
-from habeas.agreements.models import Agreement
+from habeas.agreements.models import Agreement, AgreementChange
 from habeas.agreements.schemas import AgreementOut, FeeScheduleOut
 from habeas.agreements.schemas import FeeSchedule as FeeScheduleIn
 from habeas.agreements.terms import term_end
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
+from habeas.api.params import Seq
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
 from habeas.codes import CurrencyCode
@@ -22,6 +23,7 @@ router = APIRouter(prefix="/agreements", tags=["agreements"])
 Reader = Annotated[Principal, Depends(require(Action.READ_AGREEMENTS))]
 Renewer = Annotated[Principal, Depends(require(Action.RENEW_TERMS))]
 FeeScheduler = Annotated[Principal, Depends(require(Action.SCHEDULE_FEES))]
+Decider = Annotated[Principal, Depends(require(Action.DECIDE_AGREEMENT_CHANGES))]
 
 
 def agreement_out(db: ReadDB, agreement: Agreement) -> AgreementOut:
@@ -51,6 +53,27 @@ def get_agreement(ref: str, db: ReadDB, _: Reader) -> AgreementOut:
     return agreement_out(db, service.get_agreement(db, ref))
 
 
+class ChangeOut(BaseModel):
+    """A proposed change of the agreement and where it stands (DESIGN.md §12.1)."""
+
+    seq: int
+    agreement_ref: str
+    kind: Literal["renewal", "fees", "person_term"]
+    subject: str | None
+    terms: dict[str, Any]
+    basis: str
+    proposed_by: str
+    proposed_party: str
+    status: Literal["proposed", "accepted", "rejected", "withdrawn"]
+    decided_by: str | None
+    decided_party: str | None
+    reason: str | None
+
+
+def change_out(change: AgreementChange) -> ChangeOut:
+    return ChangeOut.model_validate(change, from_attributes=True)
+
+
 class RenewalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -61,12 +84,13 @@ class RenewalIn(BaseModel):
 
 @router.post("/{ref}/renewals", status_code=201, responses=documented(401, 403, 404, 409, 422))
 def renew_agreement(ref: str, body: RenewalIn, write: Writer, principal: Renewer
-                    ) -> AgreementOut:
-    """Extend a renewable agreement's term, recording the basis."""
+                    ) -> ChangeOut:
+    """Propose extending a renewable agreement's term, recording the basis; in force once
+    the other state accepts it (`POST /agreements/{ref}/changes/{seq}/accept`)."""
     with write() as db:
-        agreement = service.renew(db, ref, months=body.months, basis=body.basis,
-                                  actor=principal.actor, party=principal.party_code)
-        return agreement_out(db, agreement)
+        return change_out(service.propose_renewal(db, ref, months=body.months,
+                                                  basis=body.basis, actor=principal.actor,
+                                                  party=principal.party_code))
 
 
 class FeesIn(BaseModel):
@@ -81,10 +105,48 @@ class FeesIn(BaseModel):
 
 @router.post("/{ref}/fees", status_code=201, responses=documented(401, 403, 404, 409, 422))
 def schedule_fees(ref: str, body: FeesIn, write: Writer, principal: FeeScheduler
-                  ) -> FeeScheduleOut:
-    """Record a new version of the agreement's fees, in force from its effective date."""
+                  ) -> ChangeOut:
+    """Propose a new version of the agreement's fees from its effective date; in force once
+    the other state accepts it."""
     with write() as db:
-        fees = service.schedule_fees(db, ref, body.fees, currency=body.currency,
-                                     basis=body.basis,
-                                     actor=principal.actor, party=principal.party_code)
-        return FeeScheduleOut.model_validate(fees, from_attributes=True)
+        return change_out(service.propose_fees(db, ref, body.fees, currency=body.currency,
+                                               basis=body.basis, actor=principal.actor,
+                                               party=principal.party_code))
+
+
+@router.get("/{ref}/changes", responses=documented(401, 403, 404))
+def list_changes(ref: str, db: ReadDB, principal: Reader) -> list[ChangeOut]:
+    """The proposed changes of an agreement, newest first (its states and monitors)."""
+    return [change_out(c) for c in service.list_changes(db, ref, party=principal.party_code)]
+
+
+@router.post("/{ref}/changes/{seq}/accept", responses=documented(401, 403, 404, 409, 422))
+def accept_change(ref: str, seq: Seq, write: Writer, principal: Decider) -> ChangeOut:
+    """The other state accepts a proposed change: it is in force from now."""
+    with write() as db:
+        return change_out(service.accept_change(db, ref, seq, actor=principal.actor,
+                                                party=principal.party_code))
+
+
+class RejectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.post("/{ref}/changes/{seq}/reject", responses=documented(401, 403, 404, 409, 422))
+def reject_change(ref: str, seq: Seq, body: RejectIn, write: Writer,
+                  principal: Decider) -> ChangeOut:
+    """The other state rejects a proposed change, saying why; nothing changes."""
+    with write() as db:
+        return change_out(service.reject_change(db, ref, seq, reason=body.reason,
+                                                actor=principal.actor,
+                                                party=principal.party_code))
+
+
+@router.post("/{ref}/changes/{seq}/withdraw", responses=documented(401, 403, 404, 409))
+def withdraw_change(ref: str, seq: Seq, write: Writer, principal: Decider) -> ChangeOut:
+    """The proposing state withdraws its proposal; nothing changes."""
+    with write() as db:
+        return change_out(service.withdraw_change(db, ref, seq, actor=principal.actor,
+                                                  party=principal.party_code))

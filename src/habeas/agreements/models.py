@@ -58,3 +58,28 @@ class FeeSchedule(Base):
     repatriation_cap_minor: Mapped[int | None] = mapped_column(BigInteger)
     convention: Mapped[str] = mapped_column(String(32), default="arrival_not_departure",
                                             server_default="arrival_not_departure")
+
+
+class AgreementChange(Base):
+    """AgreementChange is a proposal by one party to change what both signed: renew the
+    agreement, schedule new fees, or hold one person past the term (DESIGN.md §12.1: "a
+    proposal by one party, in force only once the other accepts").
+
+    proposed → accepted | rejected | withdrawn. Only acceptance changes the agreement.
+    """
+
+    __tablename__ = "agreement_change"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    agreement_ref: Mapped[str] = mapped_column(ForeignKey("agreement.ref"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # renewal | fees | person_term
+    subject: Mapped[str | None] = mapped_column(String(16))  # public_id for person_term
+    terms: Mapped[dict[str, Any]] = mapped_column(JSON)
+    basis: Mapped[str] = mapped_column(String(300))
+    proposed_by: Mapped[str] = mapped_column(String(200))
+    proposed_party: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_party: Mapped[str | None] = mapped_column(String(3))
+    decided_seq: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(String(500))

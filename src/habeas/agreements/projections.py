@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from habeas.agreements.models import Agreement, FeeSchedule, Party
+from habeas.agreements.models import Agreement, AgreementChange, FeeSchedule, Party
 from habeas.agreements.schemas import AgreementTerms, ProfileInfo
 from habeas.agreements.schemas import FeeSchedule as FeeScheduleIn
 from habeas.codes import country_name
@@ -60,6 +60,7 @@ class FeesScheduled(BaseModel):
     ref: str
     fees: FeeScheduleIn
     basis: str
+    proposal: int | None = None  # the accepted change (none before proposals existed)
 
 
 @projector("agreement.fees_scheduled", FeesScheduled)
@@ -74,9 +75,64 @@ class AgreementRenewed(BaseModel):
     ref: str
     months: int
     basis: str
+    proposal: int | None = None  # the accepted change (none before proposals existed)
 
 
 @projector("agreement.renewed", AgreementRenewed)
 def apply_agreement_renewed(session: Session, p: AgreementRenewed, event: EventFacts) -> None:
     agreement = session.get_one(Agreement, p.ref)
     agreement.term_months += p.months
+
+
+class ChangeProposed(BaseModel):
+    """ChangeProposed: one party proposes a change both must agree to (DESIGN.md §12.1).
+
+    KIND is renewal (terms: months), fees (terms: a fee schedule) or person_term
+    (SUBJECT held past the term; terms: until).
+    """
+
+    ref: str
+    kind: str
+    subject: str | None = None
+    terms: dict[str, Any]
+    basis: str
+
+
+class ChangeDecided(BaseModel):
+    """ChangeDecided: the other party accepts or rejects a proposal, or its proposer
+    withdraws it. The accepted change itself is the next event (its own type)."""
+
+    ref: str
+    proposal: int
+    reason: str | None = None
+
+
+@projector("agreement.change_proposed", ChangeProposed)
+def apply_change_proposed(session: Session, p: ChangeProposed, event: EventFacts) -> None:
+    assert event.party is not None, "a proposal is made by a party"
+    session.add(AgreementChange(
+        seq=event.seq, agreement_ref=p.ref, kind=p.kind, subject=p.subject, terms=p.terms,
+        basis=p.basis, proposed_by=event.actor, proposed_party=event.party,
+        status="proposed", decided_by=None, decided_party=None, decided_seq=None, reason=None))
+
+
+def _decided(session: Session, p: ChangeDecided, event: EventFacts, status: str) -> None:
+    change = session.get_one(AgreementChange, p.proposal)
+    change.status, change.reason = status, p.reason
+    change.decided_by, change.decided_party, change.decided_seq = \
+        event.actor, event.party, event.seq
+
+
+@projector("agreement.change_accepted", ChangeDecided)
+def apply_change_accepted(session: Session, p: ChangeDecided, event: EventFacts) -> None:
+    _decided(session, p, event, "accepted")
+
+
+@projector("agreement.change_rejected", ChangeDecided)
+def apply_change_rejected(session: Session, p: ChangeDecided, event: EventFacts) -> None:
+    _decided(session, p, event, "rejected")
+
+
+@projector("agreement.change_withdrawn", ChangeDecided)
+def apply_change_withdrawn(session: Session, p: ChangeDecided, event: EventFacts) -> None:
+    _decided(session, p, event, "withdrawn")

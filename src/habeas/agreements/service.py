@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -11,8 +12,15 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from habeas.agreements.models import Agreement, FeeSchedule
-from habeas.agreements.projections import AgreementRegistered, FeesScheduled
+from habeas.agreements.authority import require_party_to
+from habeas.agreements.models import Agreement, AgreementChange, FeeSchedule
+from habeas.agreements.projections import (
+    AgreementRegistered,
+    AgreementRenewed,
+    ChangeDecided,
+    ChangeProposed,
+    FeesScheduled,
+)
 from habeas.agreements.schemas import AgreementFile
 from habeas.agreements.schemas import FeeSchedule as FeeScheduleIn
 from habeas.billing.models import Invoice
@@ -20,11 +28,12 @@ from habeas.errors import (
     Conflict,
     DomainError,
     ErrorCode,
+    Forbidden,
     NotFound,
     ValidationFailed,
     field_error,
 )
-from habeas.events import NewEvent, lock_log, record
+from habeas.events import NewEvent, lock_log, record, record_many
 from habeas.facilities import service as facilities
 from habeas.ledger.models import Event
 from habeas.validation import all_problems, first_problem
@@ -143,44 +152,40 @@ def current_fees(session: Session, ref: str) -> FeeSchedule | None:
     ).first()
 
 
-def renew(session: Session, ref: str, *, months: int, basis: str, actor: str,
-          party: str | None) -> Agreement:
-    """renew extends a renewable agreement's term; the basis (e.g. an exchange of notes) is
-    recorded, and nobody is held past the term without one (DESIGN.md §5)."""
-    from habeas.agreements.projections import AgreementRenewed
-    from habeas.errors import Conflict, field_error
-    from habeas.events import NewEvent, record
+# --- changes both parties must agree to (DESIGN.md §12.1) ---------------------------------
+#
+# Renewing the agreement, changing its fees and holding one person past its term change
+# what both states signed, so one state alone never does it: one proposes, the other
+# accepts, and only the acceptance puts the change in force (recorded in the same
+# transaction as the change's own event, which every existing reader already follows).
 
-    agreement = get_agreement(session, ref)
+CHANGE_KINDS = ("renewal", "fees", "person_term")
+
+
+def as_a_party(agreement: Agreement, party: str | None, *, act: str,
+               not_found: str | None = None) -> str:
+    """as_a_party: PARTY is one of AGREEMENT's states (another agreement's: NOT_FOUND, the
+    object's own 404 text; no state at all: wrong_party)."""
+    require_party_to(agreement, party,
+                     not_found=not_found or f"agreement {agreement.ref!r} not found")
+    if party is None:
+        raise Forbidden(f"{act} is one of the states of {agreement.ref}, not a user acting "
+                        "for no state", code=ErrorCode.WRONG_PARTY,
+                        details={"agreement": agreement.ref})
+    return party
+
+
+def _check_renewal(agreement: Agreement, months: int) -> None:
     if not agreement.renewable:
-        raise Conflict(f"agreement {ref} is not renewable")
+        raise Conflict(f"agreement {agreement.ref} is not renewable")
     if not 1 <= months <= 120:
         raise field_error("months", "must be between 1 and 120")
-    if not basis.strip():
-        raise field_error("basis", "name the instrument that renews the agreement")
-    record(session, NewEvent(type="agreement.renewed", actor=actor, party=party,
-                             payload=AgreementRenewed(ref=ref, months=months,
-                                                      basis=basis.strip())))
-    return agreement
 
 
-def schedule_fees(session: Session, ref: str, fees: FeeScheduleIn, *, basis: str, actor: str,
-                  party: str | None, currency: str | None = None) -> FeeSchedule:
-    """schedule_fees records a new version of the agreement's fees from its effective date.
-
-    Issued invoices never change (DESIGN.md §8): a version may not take effect in
-    or before a month already invoiced, nor on a date another version holds.
-    """
-    agreement = get_agreement(session, ref)
-    if party is not None and party not in (agreement.sending_party, agreement.receiving_party):
-        raise NotFound(f"agreement {ref!r} not found")
-    if not basis.strip():
-        raise field_error("basis", "name the instrument that sets the new fees")
-    if currency is not None and currency != agreement.currency:
-        # One invoice, one currency: a version changes amounts, never the currency.
-        raise field_error("currency", f"must be the agreement's currency "
-                          f"{agreement.currency}, not {currency}")
-    lock_log(session)
+def _check_fees(session: Session, agreement: Agreement, fees: FeeScheduleIn) -> None:
+    """Issued invoices never change (DESIGN.md §8): a version may not take effect in or
+    before a month already invoiced, nor on a date another version holds."""
+    ref = agreement.ref
     if session.get(FeeSchedule, (ref, fees.effective_from)) is not None:
         raise Conflict(f"effective_from: a fee schedule already takes effect on "
                        f"{fees.effective_from}", details={"field": "effective_from"})
@@ -190,6 +195,180 @@ def schedule_fees(session: Session, ref: str, fees: FeeScheduleIn, *, basis: str
         raise Conflict(f"effective_from: {last} is already invoiced; new fees take effect "
                        "in a later month", code=ErrorCode.ALREADY_INVOICED,
                        details={"field": "effective_from"})
-    record(session, NewEvent(type="agreement.fees_scheduled", actor=actor, party=party,
-                             payload=FeesScheduled(ref=ref, fees=fees, basis=basis.strip())))
-    return session.get_one(FeeSchedule, (ref, fees.effective_from))
+
+
+def _propose(session: Session, agreement: Agreement, *, kind: str, terms: dict[str, Any],
+             basis: str, actor: str, party: str, subject: str | None = None
+             ) -> AgreementChange:
+    event = record(session, NewEvent(
+        type="agreement.change_proposed", actor=actor, party=party, subject=subject,
+        facility=agreement.facility_code, payload=ChangeProposed(
+            ref=agreement.ref, kind=kind, subject=subject, terms=terms, basis=basis)))
+    return session.get_one(AgreementChange, event.seq)
+
+
+def propose_renewal(session: Session, ref: str, *, months: int, basis: str, actor: str,
+                    party: str | None) -> AgreementChange:
+    """propose_renewal: one state proposes extending a renewable agreement's term on a
+    recorded basis (e.g. an exchange of notes); in force once the other accepts."""
+    agreement = get_agreement(session, ref)
+    proposer = as_a_party(agreement, party, act="proposing a renewal")
+    _check_renewal(agreement, months)
+    if not basis.strip():
+        raise field_error("basis", "name the instrument that renews the agreement")
+    return _propose(session, agreement, kind="renewal", terms={"months": months},
+                    basis=basis.strip(), actor=actor, party=proposer)
+
+
+def propose_fees(session: Session, ref: str, fees: FeeScheduleIn, *, basis: str, actor: str,
+                 party: str | None, currency: str | None = None) -> AgreementChange:
+    """propose_fees: one state proposes a new version of the fees from its effective date;
+    in force once the other accepts (checked again then: a month may be invoiced since)."""
+    agreement = get_agreement(session, ref)
+    proposer = as_a_party(agreement, party, act="proposing new fees")
+    if not basis.strip():
+        raise field_error("basis", "name the instrument that sets the new fees")
+    if currency is not None and currency != agreement.currency:
+        # One invoice, one currency: a version changes amounts, never the currency.
+        raise field_error("currency", f"must be the agreement's currency "
+                          f"{agreement.currency}, not {currency}")
+    lock_log(session)
+    _check_fees(session, agreement, fees)
+    return _propose(session, agreement, kind="fees", terms=fees.model_dump(mode="json"),
+                    basis=basis.strip(), actor=actor, party=proposer)
+
+
+def propose_person_term(session: Session, agreement: Agreement, public_id: str, *,
+                        until: date, basis: str, actor: str, party: str) -> AgreementChange:
+    """propose_person_term: holding one person past the agreement's term extends their
+    detention, so it is a proposal too (custody.records checks the person first)."""
+    return _propose(session, agreement, kind="person_term", subject=public_id,
+                    terms={"until": until.isoformat()}, basis=basis, actor=actor, party=party)
+
+
+def get_change(session: Session, ref: str, seq: int, *, party: str | None) -> AgreementChange:
+    """get_change: proposal SEQ of agreement REF, if PARTY may see it (404 as for none)."""
+    missing = f"proposal {seq} of agreement {ref!r} not found"
+    agreement = session.get(Agreement, ref)
+    change = session.get(AgreementChange, seq)
+    if agreement is None or change is None or change.agreement_ref != ref:
+        raise NotFound(missing)
+    require_party_to(agreement, party, not_found=missing)
+    return change
+
+
+def list_changes(session: Session, ref: str, *, party: str | None) -> list[AgreementChange]:
+    """list_changes: the proposals on agreement REF, newest first."""
+    agreement = get_agreement(session, ref)
+    require_party_to(agreement, party, not_found=f"agreement {ref!r} not found")
+    return list(session.scalars(select(AgreementChange).where(
+        AgreementChange.agreement_ref == ref).order_by(AgreementChange.seq.desc())))
+
+
+def _open_change(session: Session, ref: str, seq: int, *, party: str | None, act: str
+                 ) -> tuple[Agreement, AgreementChange]:
+    change = get_change(session, ref, seq, party=party)
+    agreement = session.get_one(Agreement, ref)
+    as_a_party(agreement, party, act=act)
+    if change.status != "proposed":
+        raise Conflict(f"proposal {seq} is {change.status}; it cannot be {act}",
+                       code=ErrorCode.INVALID_TRANSITION,
+                       details={"status": change.status})
+    return agreement, change
+
+
+def _the_other_party(agreement: Agreement, change: AgreementChange, party: str | None,
+                     act: str) -> None:
+    # The state that proposed cannot also agree to it: that would be one party alone.
+    if party == change.proposed_party:
+        other = (agreement.receiving_party if party == agreement.sending_party
+                 else agreement.sending_party)
+        raise Forbidden(f"proposal {change.seq} was made by {party}; {act} belongs to "
+                        f"{other}", code=ErrorCode.WRONG_PARTY,
+                        details={"agreement": agreement.ref, "owner": other})
+
+
+def accept_change(session: Session, ref: str, seq: int, *, actor: str,
+                  party: str | None) -> AgreementChange:
+    """accept_change: the other state accepts proposal SEQ; the change is in force from now
+    (its acceptance and its own event are one transaction)."""
+    agreement, change = _open_change(session, ref, seq, party=party, act="accepted")
+    _the_other_party(agreement, change, party, "accepting it")
+    lock_log(session)
+    accepted = NewEvent(type="agreement.change_accepted", actor=actor, party=party,
+                        subject=change.subject, facility=agreement.facility_code,
+                        payload=ChangeDecided(ref=ref, proposal=seq))
+    record_many(session, [accepted, _effect(session, agreement, change, actor=actor,
+                                            party=party)])
+    return change
+
+
+def _effect(session: Session, agreement: Agreement, change: AgreementChange, *, actor: str,
+            party: str | None) -> NewEvent:
+    """_effect: the event that puts an accepted change in force, checked again now."""
+    if change.kind == "renewal":
+        months = int(change.terms["months"])
+        _check_renewal(agreement, months)
+        return NewEvent(type="agreement.renewed", actor=actor, party=party,
+                        payload=AgreementRenewed(ref=agreement.ref, months=months,
+                                                 basis=change.basis, proposal=change.seq))
+    if change.kind == "fees":
+        fees = FeeScheduleIn.model_validate(change.terms)
+        _check_fees(session, agreement, fees)
+        return NewEvent(type="agreement.fees_scheduled", actor=actor, party=party,
+                        payload=FeesScheduled(ref=agreement.ref, fees=fees, basis=change.basis,
+                                              proposal=change.seq))
+    from habeas.custody import records
+
+    assert change.kind == "person_term" and change.subject is not None
+    return records.term_renewed_event(session, change.subject,
+                                      until=date.fromisoformat(change.terms["until"]),
+                                      reason=change.basis, proposal=change.seq, actor=actor,
+                                      party=party)
+
+
+def reject_change(session: Session, ref: str, seq: int, *, reason: str, actor: str,
+                  party: str | None) -> AgreementChange:
+    """reject_change: the other state refuses proposal SEQ, saying why; nothing changes."""
+    agreement, change = _open_change(session, ref, seq, party=party, act="rejected")
+    _the_other_party(agreement, change, party, "rejecting it")
+    if not reason.strip():
+        raise field_error("reason", "say why the proposal is rejected")
+    record(session, NewEvent(type="agreement.change_rejected", actor=actor, party=party,
+                             subject=change.subject, facility=agreement.facility_code,
+                             payload=ChangeDecided(ref=ref, proposal=seq,
+                                                   reason=reason.strip())))
+    return change
+
+
+def withdraw_change(session: Session, ref: str, seq: int, *, actor: str,
+                    party: str | None) -> AgreementChange:
+    """withdraw_change: the proposing state takes its proposal back; nothing changes."""
+    agreement, change = _open_change(session, ref, seq, party=party, act="withdrawn")
+    if party != change.proposed_party:
+        raise Forbidden(f"proposal {seq} was made by {change.proposed_party}; only it may "
+                        "withdraw it", code=ErrorCode.WRONG_PARTY,
+                        details={"agreement": ref, "owner": change.proposed_party})
+    record(session, NewEvent(type="agreement.change_withdrawn", actor=actor, party=party,
+                             subject=change.subject, facility=agreement.facility_code,
+                             payload=ChangeDecided(ref=ref, proposal=seq)))
+    return change
+
+
+def rebuild_authority(session: Session) -> int:
+    """rebuild_authority fills the tables migration 0013 adds (proposals, handover parts)
+    from the events a database already holds (run by habeas.migrate once the schema is at
+    head); returns the number of events read."""
+    from habeas.agreements import projections
+    from habeas.events import rerun_reactions
+    from habeas.transfers import projections as transfer_projections
+
+    if session.scalar(select(AgreementChange.seq).limit(1)) is not None:
+        raise Conflict("the proposals are rebuilt only when their table is created")
+    return rerun_reactions(session, {
+        "agreement.change_proposed": projections.apply_change_proposed,
+        "agreement.change_accepted": projections.apply_change_accepted,
+        "agreement.change_rejected": projections.apply_change_rejected,
+        "agreement.change_withdrawn": projections.apply_change_withdrawn,
+        "transfer.handover_part": transfer_projections.apply_handover_part,
+    })

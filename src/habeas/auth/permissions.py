@@ -72,6 +72,8 @@ class Action(StrEnum):
     # One person's file. Unlike READ_CUSTODY (lists, cells, populations) counsel may open
     # it, only for a client of record (habeas.counsel.service.require_client).
     READ_PERSON_FILE = "people.read_file"
+    HAND_OVER = "transfers.hand_over"
+    DECIDE_AGREEMENT_CHANGES = "agreements.decide_change"
 
 
 STAFF = frozenset(Role)
@@ -117,6 +119,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.APPROVE_TRANSFERS: frozenset({Role.SENDING}),
     Action.DEPART_TRANSFERS: frozenset({Role.SENDING}),
     Action.RECEIVE_TRANSFERS: frozenset({Role.RECEIVING}),
+    # A handover is two acts, each state's own (DESIGN.md §12.1): the sending state's officer
+    # hands, the facility's takes; the service tells which part a user's state records.
+    Action.HAND_OVER: frozenset({Role.SENDING, Role.RECEIVING}),
     Action.READ_ALERTS: frozenset({Role.ADMIN, Role.SENDING, Role.RECEIVING, Role.MONITOR}),
     # A calculation over the body sent; nothing is read or stored.
     Action.COMPUTE_SENTENCES: STAFF,
@@ -133,6 +138,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RENEW_TERMS: frozenset({Role.SENDING, Role.RECEIVING}),
     # A new fee version is an amendment of the agreement: either state records it.
     Action.SCHEDULE_FEES: frozenset({Role.SENDING, Role.RECEIVING}),
+    # Either state proposes a change of the agreement; the other accepts or rejects it and
+    # the proposer may withdraw it (DESIGN.md §12.1; who may which is the service's).
+    Action.DECIDE_AGREEMENT_CHANGES: frozenset({Role.SENDING, Role.RECEIVING}),
     # Only the sending state can say it should never have sent someone (Abrego Garcia).
     Action.DECLARE_ERRONEOUS: frozenset({Role.SENDING}),
     # The report names people: the states and the monitors see it (DESIGN.md §9).

@@ -19,6 +19,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, defer
 
 from habeas import clock, faults
+from habeas.agreements.authority import Side, require_side
 from habeas.agreements.models import Agreement, FeeSchedule
 from habeas.billing import arithmetic, invoicing
 from habeas.billing.arithmetic import BillingError, Fee
@@ -34,7 +35,7 @@ from habeas.billing.projections import (
 )
 from habeas.billing.schemas import InvoiceLine
 from habeas.custody.models import Prisoner
-from habeas.errors import Conflict, ErrorCode, Forbidden, NotFound, field_error
+from habeas.errors import Conflict, ErrorCode, NotFound, field_error
 from habeas.events import NewEvent, canonical_json, lock_log, record, record_many
 from habeas.facilities.models import Facility
 from habeas.ledger.models import Event
@@ -286,15 +287,13 @@ def invoice_for(session: Session, agreement_ref: str, period: str) -> InvoiceDra
 
 def _acts_for(party: str | None, agreement: Agreement, side: Literal["sending", "receiving"],
               what: str, *, not_found: str | None = None) -> None:
-    # None: a caller without a party (the CLI operator); otherwise the state must match.
-    # A state that is no party to the agreement learns nothing of it, not even that the
-    # invoice exists: not found, as for a stranger's people (DESIGN.md §2) — in NOT_FOUND,
-    # the words a missing object of the same kind gets (issue 17: the texts differed).
-    if party is not None and party not in (agreement.sending_party, agreement.receiving_party):
-        raise NotFound(not_found or f"agreement {agreement.ref!r} not found")
-    expected = agreement.sending_party if side == "sending" else agreement.receiving_party
-    if party is not None and party != expected:
-        raise Forbidden(f"only {expected} {what} under {agreement.ref}")
+    # None: a caller without a party (the CLI operator); otherwise the state must own the
+    # act (DESIGN.md §12.1). A state that is no party to the agreement learns nothing of
+    # it, not even that the object exists: NOT_FOUND, the object's own 404 text.
+    if party is None:
+        return
+    require_side(agreement, party, Side(side), act=what,
+                 not_found=not_found or f"agreement {agreement.ref!r} not found")
 
 
 def issue_invoice(session: Session, agreement_ref: str, period: str, *, actor: str,
@@ -306,7 +305,7 @@ def issue_invoice(session: Session, agreement_ref: str, period: str, *, actor: s
     """
     _, end = period_bounds(period)
     agreement = get_agreement(session, agreement_ref)
-    _acts_for(party, agreement, "receiving", "issues invoices")
+    _acts_for(party, agreement, "receiving", "issuing invoices")
     if today <= end:
         raise field_error("period", f"{period} is not over until {end.isoformat()}; "
                           "invoice it afterwards (use invoice_for for a preview)")
@@ -459,7 +458,7 @@ def issue_credit_note(session: Session, invoice_seq: int, credits: dict[int, int
     """issue_credit_note credits invoice lines (line → positive amount to credit)."""
     invoice = get_invoice(session, invoice_seq)
     agreement = session.get_one(Agreement, invoice.agreement_ref)
-    _acts_for(party, agreement, "receiving", "issues credit notes",
+    _acts_for(party, agreement, "receiving", "issuing credit notes",
               not_found=f"invoice {invoice_seq} not found")
     lock_log(session)
     event = record(session, _credit_note_event(session, invoice, credits, reason,
@@ -469,11 +468,12 @@ def issue_credit_note(session: Session, invoice_seq: int, credits: dict[int, int
 
 def record_payment(session: Session, invoice_seq: int, amount_minor: int, *, paid_on: date,
                    reference: str, actor: str, party: str | None) -> Payment:
-    """record_payment records money received; partial allowed, never more than the balance."""
+    """record_payment records money received; partial allowed, never more than the balance.
+    Paying is the sending state's act (DESIGN.md §12.1): the receiving state issues, it never
+    records a payment in the debtor's name."""
     invoice = get_invoice(session, invoice_seq)
     agreement = session.get_one(Agreement, invoice.agreement_ref)
-    if party is not None and party not in (agreement.sending_party, agreement.receiving_party):
-        raise NotFound(f"invoice {invoice_seq} not found")  # a stranger: as if missing
+    _acts_for(party, agreement, "sending", "paying", not_found=f"invoice {invoice_seq} not found")
     lock_log(session)
     session.refresh(invoice)
     if paid_on > clock.today():
@@ -508,7 +508,7 @@ def open_dispute(session: Session, document: str, line: int, reason: str, *, act
                            details={"field": "document"})
         raise NotFound(f"invoice {document!r} not found")
     agreement = session.get_one(Agreement, invoice.agreement_ref)
-    _acts_for(party, agreement, "sending", "disputes invoices",
+    _acts_for(party, agreement, "sending", "disputing invoices",
               not_found=f"invoice {document!r} not found")
     if not reason.strip():
         raise field_error("reason", "a dispute gives its reason")
@@ -551,7 +551,7 @@ def decide_dispute(session: Session, seq: int, *, accept: bool, reason: str, act
     dispute = get_dispute(session, seq)
     invoice = session.get_one(Invoice, dispute.invoice_seq)
     agreement = session.get_one(Agreement, invoice.agreement_ref)
-    _acts_for(party, agreement, "receiving", "decides disputes",
+    _acts_for(party, agreement, "receiving", "deciding disputes",
               not_found=f"dispute {seq} not found")
     if not reason.strip():
         raise field_error("reason", "a decision gives its reason")
@@ -578,7 +578,7 @@ def record_charge(session: Session, agreement_ref: str, public_id: str, *, kind:
     """record_charge records a pass-through cost for a transferee, billed (capped) on the
     invoice of the month it was incurred in; a month already invoiced takes no more."""
     agreement = get_agreement(session, agreement_ref)
-    _acts_for(party, agreement, "receiving", "records charges")
+    _acts_for(party, agreement, "receiving", "recording charges")
     if kind not in invoicing.PASS_THROUGH:
         raise field_error("kind", f"must be one of {', '.join(invoicing.PASS_THROUGH)}")
     if amount_minor <= 0:

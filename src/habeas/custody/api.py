@@ -133,7 +133,8 @@ def record_intake(public_id: str, write: Writer, principal: IntakeOfficer,
                                ) from None
     with write() as db:
         record = service.record_intake(db, public_id, intake, officer=principal.display_name,
-                                       actor=principal.actor, at=at or utcnow())
+                                       actor=principal.actor, party=principal.party_code,
+                                       at=at or utcnow())
         prisoner = db.get_one(Prisoner, public_id)
         return IntakeOut(public_id=public_id, seq=record.seq,
                          biometric_match=record.biometric_match, status=prisoner.status)
@@ -163,7 +164,8 @@ def move_person(public_id: str, body: MoveIn, write: Writer, principal: Houser) 
         moved = housing.move(db, public_id, building=body.building, cell=body.cell,
                              reason=body.reason, on=utcnow().date(), actor=principal.actor,
                              may_override=principal.role is Role.ADMIN,
-                             override_reason=body.override_reason)
+                             override_reason=body.override_reason,
+                             party=principal.party_code)
     return MoveOut(public_id=public_id,
                    from_cell=f"{moved.from_building}/{moved.from_cell}" if moved.from_cell
                    else None, to_cell=f"{moved.building}/{moved.cell}",
@@ -199,7 +201,8 @@ def open_non_association(body: NonAssociationIn, write: Writer,
     with write() as db:
         seq = housing.open_non_association(
             db, person_a=body.person_a, role_a=body.role_a, person_b=body.person_b,
-            role_b=body.role_b, level=body.level, reason=body.reason, actor=principal.actor)
+            role_b=body.role_b, level=body.level, reason=body.reason, actor=principal.actor,
+            party=principal.party_code)
     return SeqOut(seq=seq, status="open")
 
 
@@ -208,7 +211,8 @@ def close_non_association(seq: Seq, body: CloseIn, write: Writer,
                           principal: Separator) -> SeqOut:
     """Close a non-association, with the reason on the record."""
     with write() as db:
-        housing.close_non_association(db, seq, reason=body.reason, actor=principal.actor)
+        housing.close_non_association(db, seq, reason=body.reason, actor=principal.actor,
+                                      party=principal.party_code)
     return SeqOut(seq=seq, status="closed")
 
 

@@ -133,6 +133,7 @@ class TermRenewed(BaseModel):
     public_id: str
     until: date
     reason: str
+    proposal: int | None = None  # the accepted agreement change (DESIGN.md §12.1)
 
 
 class ReturnOrdered(BaseModel):

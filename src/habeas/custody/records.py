@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from habeas import clock
-from habeas.agreements.models import Agreement
+from habeas.agreements.authority import Side, require_side
+from habeas.agreements.models import Agreement, AgreementChange
 from habeas.custody.models import Death, Prisoner, Solitary
 from habeas.custody.projections import (
     ContactRecorded,
@@ -66,11 +67,46 @@ def happened(field: str, value: date | datetime) -> None:
         raise field_error(field, f"{value.isoformat()} is in the future")
 
 
-def held(session: Session, public_id: str) -> Prisoner:
-    """held: a person physically at a facility now, or NotFound/Conflict saying why not."""
+
+
+def agreement_of(session: Session, prisoner: Prisoner) -> Agreement | None:
+    """agreement_of: the agreement a transferee is held under (their nomination's); None
+    for a domestic prisoner of the facility's own state."""
+    if prisoner.kind != "transferee":
+        return None
+    from habeas.nominations.models import NominationRecord
+
+    ref = session.scalar(select(NominationRecord.agreement_ref).where(
+        NominationRecord.public_id == prisoner.public_id))
+    return session.get(Agreement, ref) if ref is not None else None
+
+
+def in_custody_of(session: Session, public_id: str, party: str | None, *, act: str,
+                  side: Side = Side.RECEIVING, missing: str | None = None) -> Prisoner:
+    """in_custody_of: the person PUBLIC_ID, if PARTY owns ACT on them (DESIGN.md §12.1).
+
+    Custody events belong to the receiving state of the person's agreement; another
+    agreement's state reads the same 404 as for an id that does not exist (checked
+    before anything else, so neither existence nor status leaks). A domestic
+    prisoner's acts belong to the state whose prison holds them.
+    """
+    missing = missing or f"person {public_id!r} not found"
     prisoner = session.get(Prisoner, public_id)
     if prisoner is None:
-        raise NotFound(f"person {public_id!r} not found")
+        raise NotFound(missing)
+    agreement = agreement_of(session, prisoner)
+    if agreement is not None:
+        require_side(agreement, party, side, act=act, not_found=missing)
+    elif party != session.get_one(Facility, prisoner.facility_code).country:
+        raise NotFound(missing)
+    return prisoner
+
+
+def held(session: Session, public_id: str, party: str | None = None, *,
+         act: str = "recording a custody event") -> Prisoner:
+    """held: a person physically at a facility now whose custody events PARTY owns, or
+    NotFound/Forbidden/Conflict saying why not."""
+    prisoner = in_custody_of(session, public_id, party, act=act)
     if prisoner.status not in PRESENT:
         raise Conflict(f"{public_id} is {prisoner.status.replace('_', ' ')}, not in custody",
                        code=ErrorCode.INVALID_TRANSITION, details={"status": prisoner.status})
@@ -81,43 +117,74 @@ def _parties(session: Session, prisoner: Prisoner) -> list[str]:
     """Both states of the person's *own* agreement, once each (the custodian alone for
     domestic prisoners). Never "an agreement at the facility": two agreements may send to
     one prison, and a person's alerts are for their agreement's parties (DESIGN.md §12.1)."""
-    from habeas.nominations.models import NominationRecord
-
+    agreement = agreement_of(session, prisoner)
     parties = {prisoner.legal_custodian}
-    if prisoner.kind == "transferee":
-        agreement = session.scalar(select(Agreement).join(
-            NominationRecord, NominationRecord.agreement_ref == Agreement.ref).where(
-            NominationRecord.public_id == prisoner.public_id))
-        if agreement is not None:
-            parties |= {agreement.sending_party, agreement.receiving_party}
+    if agreement is not None:
+        parties |= {agreement.sending_party, agreement.receiving_party}
     return sorted(parties)
 
 
 def set_release_date(session: Session, public_id: str, *, sentence_expiry: date | None,
-                     release_date: date | None, working: list[str], actor: str) -> None:
-    """set_release_date records the computed dates (habeas.sentences) with their working."""
-    prisoner = held(session, public_id)
+                     release_date: date | None, working: list[str], actor: str,
+                     party: str | None) -> None:
+    """set_release_date records the computed dates (habeas.sentences) with their working;
+    the receiving state's act (DESIGN.md §12.1: release dates)."""
+    prisoner = held(session, public_id, party, act="setting release dates")
     if (prisoner.sentence_expiry, prisoner.release_date, prisoner.release_working) == (
             sentence_expiry, release_date, working):
         return
-    record(session, NewEvent(type="custody.release_date_set", actor=actor, subject=public_id,
+    record(session, NewEvent(type="custody.release_date_set", actor=actor, party=party,
+                             subject=public_id,
                              facility=prisoner.facility_code, payload=ReleaseDateSet(
                                  public_id=public_id, sentence_expiry=sentence_expiry,
                                  release_date=release_date, working=working)))
 
 
-def renew_term(session: Session, public_id: str, *, until: date, reason: str,
-               actor: str) -> None:
-    """renew_term lets one person be held past the agreement's term, until a date."""
-    prisoner = held(session, public_id)
+def renew_term(session: Session, public_id: str, *, until: date, reason: str, actor: str,
+               party: str | None) -> AgreementChange:
+    """renew_term proposes holding one person past the agreement's term, until a date.
+
+    It extends a detention, so one state alone never does it (DESIGN.md §12.1, as for
+    renewing the agreement): either state of the person's agreement proposes, the other
+    accepts (agreements.service.accept_change). Another agreement's state gets the 404
+    an unknown id gets.
+    """
+    from habeas.agreements import service as agreements
+
+    missing = f"person {public_id!r} not found"
+    prisoner = session.get(Prisoner, public_id)
+    agreement = agreement_of(session, prisoner) if prisoner is not None else None
+    if prisoner is None or agreement is None:
+        # A domestic prisoner is held under no agreement: there is no term to renew.
+        raise NotFound(missing)
+    proposer = agreements.as_a_party(agreement, party, act="proposing a term renewal",
+                                     not_found=missing)
     if not reason.strip():
         raise field_error("reason", "say on what authority the term is renewed")
+    _check_term(session, public_id, until)
+    return agreements.propose_person_term(session, agreement, public_id, until=until,
+                                          basis=reason.strip(), actor=actor, party=proposer)
+
+
+def _check_term(session: Session, public_id: str, until: date) -> Prisoner:
+    prisoner = session.get_one(Prisoner, public_id)
+    if prisoner.status not in PRESENT:
+        raise Conflict(f"{public_id} is {prisoner.status.replace('_', ' ')}, not in custody",
+                       code=ErrorCode.INVALID_TRANSITION, details={"status": prisoner.status})
     if prisoner.release_date is not None and until > prisoner.release_date:
         raise field_error("until", f"after the release date {prisoner.release_date}: nobody is "
                           "held past their sentence")
-    record(session, NewEvent(type="custody.term_renewed", actor=actor, subject=public_id,
-                             facility=prisoner.facility_code, payload=TermRenewed(
-                                 public_id=public_id, until=until, reason=reason.strip())))
+    return prisoner
+
+
+def term_renewed_event(session: Session, public_id: str, *, until: date, reason: str,
+                       proposal: int, actor: str, party: str | None) -> NewEvent:
+    """term_renewed_event: the accepted renewal of one person's term, checked again now
+    (they may have left custody, or had a release date set, since it was proposed)."""
+    prisoner = _check_term(session, public_id, until)
+    return NewEvent(type="custody.term_renewed", actor=actor, party=party, subject=public_id,
+                    facility=prisoner.facility_code, payload=TermRenewed(
+                        public_id=public_id, until=until, reason=reason, proposal=proposal))
 
 
 def _order_takes_effect(session: Session, hold: Hold, facility_code: str) -> datetime:
@@ -158,10 +225,13 @@ def declare_erroneous_transfer(session: Session, public_id: str, *, reason: str,
                                party: str | None, at: datetime | None = None) -> Prisoner:
     """declare_erroneous_transfer: the sending state says it should never have sent this
     person. They are to be returned, and no day of the stay is billable (DESIGN.md §8)."""
-    prisoner = session.get(Prisoner, public_id)
-    if prisoner is None or prisoner.kind != "transferee" or (
-            party is not None and party != prisoner.legal_custodian):
-        raise NotFound(f"no transferee {public_id!r}")
+    missing = f"no transferee {public_id!r}"
+    known = session.get(Prisoner, public_id)
+    if known is None or known.kind != "transferee":
+        raise NotFound(missing)
+    # Only the sending state can say it should never have sent someone (§12.1).
+    prisoner = in_custody_of(session, public_id, party, act="declaring a transfer erroneous",
+                             side=Side.SENDING, missing=missing)
     if prisoner.erroneous_seq is not None:
         raise Conflict(f"the transfer of {public_id} is already declared erroneous",
                        code=ErrorCode.INVALID_TRANSITION)
@@ -176,12 +246,13 @@ def declare_erroneous_transfer(session: Session, public_id: str, *, reason: str,
 
 
 def record_death(session: Session, public_id: str, *, died_at: datetime, place: str,
-                 circumstances: str, actor: str) -> Death:
+                 circumstances: str, actor: str, party: str | None) -> Death:
     """record_death: a death in custody, and the duties it starts at once (Rules 69, 71)."""
+    in_custody_of(session, public_id, party, act="recording a death")
     if session.get(Death, public_id) is not None:
         raise Conflict(f"the death of {public_id} is already recorded",
                        code=ErrorCode.INVALID_TRANSITION)
-    prisoner = held(session, public_id)
+    prisoner = held(session, public_id, party, act="recording a death")
     happened("died_at", died_at)
     for field, value in (("place", place), ("circumstances", circumstances)):
         if not value.strip():
@@ -196,8 +267,11 @@ def record_death(session: Session, public_id: str, *, died_at: datetime, place: 
 
 
 def record_death_investigation(session: Session, public_id: str, *, body: str, reference: str,
-                               opened_on: date, actor: str) -> None:
-    """record_death_investigation: the independent investigation Rule 71 requires."""
+                               opened_on: date, actor: str, party: str | None) -> None:
+    """record_death_investigation: the independent investigation Rule 71 requires, recorded
+    by the state that held the person (the receiving state of their agreement)."""
+    in_custody_of(session, public_id, party, act="recording a death investigation",
+                  missing=f"no death of {public_id!r} is recorded")
     death = session.get(Death, public_id)
     if death is None:
         raise NotFound(f"no death of {public_id!r} is recorded")
@@ -208,17 +282,18 @@ def record_death_investigation(session: Session, public_id: str, *, body: str, r
     if opened_on < death.died_at.date():
         raise field_error("opened_on", "before the death")
     happened("opened_on", opened_on)
-    record(session, NewEvent(type="custody.death_investigated", actor=actor, subject=public_id,
+    record(session, NewEvent(type="custody.death_investigated", actor=actor, party=party,
+                             subject=public_id,
                              payload=DeathInvestigated(public_id=public_id, body=body.strip(),
                                                        reference=reference.strip(),
                                                        opened_on=opened_on)))
 
 
 def record_escape(session: Session, public_id: str, *, at: datetime, circumstances: str,
-                  actor: str) -> None:
-    prisoner = held(session, public_id)
+                  actor: str, party: str | None) -> None:
+    prisoner = held(session, public_id, party, act="recording an escape")
     happened("at", at)
-    record(session, NewEvent(type="custody.escape", actor=actor, subject=public_id,
+    record(session, NewEvent(type="custody.escape", actor=actor, party=party, subject=public_id,
                              facility=prisoner.facility_code, occurred_at=at,
                              payload=Escaped(public_id=public_id, at=at,
                                              circumstances=circumstances.strip(),
@@ -226,15 +301,16 @@ def record_escape(session: Session, public_id: str, *, at: datetime, circumstanc
 
 
 def record_recapture(session: Session, public_id: str, *, at: datetime, circumstances: str,
-                     actor: str) -> None:
+                     actor: str, party: str | None) -> None:
     """record_recapture: back in custody after an escape; housed again like any arrival."""
-    prisoner = session.get(Prisoner, public_id)
-    if prisoner is None or prisoner.status != "escaped":
+    prisoner = in_custody_of(session, public_id, party, act="recording a recapture")
+    if prisoner.status != "escaped":
         raise Conflict(f"{public_id} is not recorded as escaped", code=ErrorCode.INVALID_TRANSITION)
     happened("at", at)
     if prisoner.left_at is not None and at < prisoner.left_at:
         raise field_error("at", "before the escape")
-    record(session, NewEvent(type="custody.recaptured", actor=actor, subject=public_id,
+    record(session, NewEvent(type="custody.recaptured", actor=actor, party=party,
+                             subject=public_id,
                              facility=prisoner.facility_code, occurred_at=at,
                              payload=Recaptured(public_id=public_id, at=at,
                                                 circumstances=circumstances.strip())))
@@ -244,10 +320,11 @@ MEDICAL_NATURES = ("illness", "injury")
 
 
 def record_medical_emergency(session: Session, public_id: str, *, at: datetime, nature: str,
-                             details: str, actor: str, treated_at: str | None = None) -> int:
+                             details: str, actor: str, party: str | None,
+                             treated_at: str | None = None) -> int:
     """record_medical_emergency: a serious illness or injury. The person's contacts are told
     unless they asked not to be (Mandela Rules 68-69); both states are alerted."""
-    prisoner = held(session, public_id)
+    prisoner = held(session, public_id, party, act="recording a medical emergency")
     if nature not in MEDICAL_NATURES:
         raise field_error("nature", f"must be one of {', '.join(MEDICAL_NATURES)}")
     if not details.strip():
@@ -256,7 +333,7 @@ def record_medical_emergency(session: Session, public_id: str, *, at: datetime, 
         raise field_error("at", "must carry a time zone")
     happened("at", at)
     event = record(session, NewEvent(
-        type="custody.medical_emergency", actor=actor, subject=public_id,
+        type="custody.medical_emergency", actor=actor, party=party, subject=public_id,
         facility=prisoner.facility_code, occurred_at=at, payload=MedicalEmergency(
             public_id=public_id, at=at, nature=nature,
             treated_at=(treated_at or "").strip() or None, details=details.strip(),
@@ -270,9 +347,9 @@ def open_solitary(session: Session, public_id: str) -> Solitary | None:
 
 
 def start_solitary(session: Session, public_id: str, *, at: datetime, authorised_by: str,
-                   reason: str, actor: str) -> int:
+                   reason: str, actor: str, party: str | None) -> int:
     """start_solitary: who authorised it and why (Mandela Rule 45: a last resort)."""
-    prisoner = held(session, public_id)
+    prisoner = held(session, public_id, party, act="starting solitary confinement")
     if open_solitary(session, public_id) is not None:
         raise Conflict(f"{public_id} is already in solitary confinement",
                        code=ErrorCode.INVALID_TRANSITION)
@@ -281,14 +358,17 @@ def start_solitary(session: Session, public_id: str, *, at: datetime, authorised
             raise field_error(field, "must not be empty")
     happened("at", at)
     event = record(session, NewEvent(
-        type="solitary.started", actor=actor, subject=public_id, facility=prisoner.facility_code,
+        type="solitary.started", actor=actor, party=party, subject=public_id,
+        facility=prisoner.facility_code,
         occurred_at=at, payload=SolitaryStarted(public_id=public_id, at=at,
                                                 authorised_by=authorised_by.strip(),
                                                 reason=reason.strip())))
     return event.seq
 
 
-def end_solitary(session: Session, public_id: str, *, at: datetime, actor: str) -> None:
+def end_solitary(session: Session, public_id: str, *, at: datetime, actor: str,
+                 party: str | None) -> None:
+    in_custody_of(session, public_id, party, act="ending solitary confinement")
     episode = open_solitary(session, public_id)
     if episode is None:
         raise Conflict(f"{public_id} is not in solitary confinement",
@@ -296,7 +376,7 @@ def end_solitary(session: Session, public_id: str, *, at: datetime, actor: str) 
     if at < episode.started_at:
         raise field_error("at", "before the solitary confinement started")
     happened("at", at)
-    record(session, NewEvent(type="solitary.ended", actor=actor, subject=public_id,
+    record(session, NewEvent(type="solitary.ended", actor=actor, party=party, subject=public_id,
                              occurred_at=at, payload=SolitaryEnded(
                                  solitary=episode.seq, public_id=public_id, at=at)))
 
@@ -323,9 +403,9 @@ CONTACT_MODES = ("visit", "call", "video", "letter")
 
 
 def record_contact(session: Session, public_id: str, *, kind: str, mode: str, on: date,
-                   with_whom: str, actor: str) -> None:
+                   with_whom: str, actor: str, party: str | None) -> None:
     """record_contact: a family, legal or consular contact (Mandela Rules 58, 61, 62)."""
-    prisoner = held(session, public_id)
+    prisoner = held(session, public_id, party, act="recording a contact")
     if kind not in CONTACT_KINDS:
         raise field_error("kind", f"must be one of {', '.join(CONTACT_KINDS)}")
     if mode not in CONTACT_MODES:
@@ -335,7 +415,8 @@ def record_contact(session: Session, public_id: str, *, kind: str, mode: str, on
     if on < prisoner.admitted_on:
         raise field_error("on", "before the person was admitted")
     happened("on", on)
-    record(session, NewEvent(type="contact.recorded", actor=actor, subject=public_id,
+    record(session, NewEvent(type="contact.recorded", actor=actor, party=party,
+                             subject=public_id,
                              facility=prisoner.facility_code, payload=ContactRecorded(
                                  public_id=public_id, kind=kind, mode=mode, on=on,
                                  with_whom=with_whom.strip())))

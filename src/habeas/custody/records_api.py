@@ -47,11 +47,12 @@ class RenewalIn(Strict):
 @router.post("/people/{public_id}/renewal", status_code=201,
              responses=documented(401, 403, 404, 409, 422))
 def renew_term(public_id: str, body: RenewalIn, write: Writer, principal: Renewer) -> Done:
-    """Record a renewal letting one person be held past the agreement's term, until a date."""
+    """Propose letting one person be held past the agreement's term, until a date; in force
+    once the other state of the agreement accepts it (DESIGN.md §12.1)."""
     with write() as db:
-        records.renew_term(db, public_id, until=body.until, reason=body.reason,
-                           actor=principal.actor)
-    return Done(public_id=public_id, recorded="custody.term_renewed")
+        change = records.renew_term(db, public_id, until=body.until, reason=body.reason,
+                                    actor=principal.actor, party=principal.party_code)
+    return Done(public_id=public_id, recorded="agreement.change_proposed", seq=change.seq)
 
 
 class ErroneousIn(Strict):
@@ -83,7 +84,8 @@ def record_death(public_id: str, body: DeathIn, write: Writer, principal: Record
     """Record a death in custody; the duties it starts are listed and both states alerted."""
     with write() as db:
         death = records.record_death(db, public_id, died_at=body.died_at, place=body.place,
-                                     circumstances=body.circumstances, actor=principal.actor)
+                                     circumstances=body.circumstances, actor=principal.actor,
+                                     party=principal.party_code)
         return {"public_id": public_id, "seq": death.seq, "obligations": death.obligations}
 
 
@@ -101,7 +103,7 @@ def record_investigation(public_id: str, body: InvestigationIn, write: Writer,
     with write() as db:
         records.record_death_investigation(db, public_id, body=body.body,
                                            reference=body.reference, opened_on=body.opened_on,
-                                           actor=principal.actor)
+                                           actor=principal.actor, party=principal.party_code)
     return Done(public_id=public_id, recorded="custody.death_investigated")
 
 
@@ -128,7 +130,7 @@ def record_medical_emergency(public_id: str, body: MedicalEmergencyIn, write: Wr
     with write() as db:
         seq = records.record_medical_emergency(
             db, public_id, at=body.at, nature=body.nature, details=body.details,
-            treated_at=body.treated_at, actor=principal.actor)
+            treated_at=body.treated_at, actor=principal.actor, party=principal.party_code)
     return Done(public_id=public_id, recorded="custody.medical_emergency", seq=seq)
 
 
@@ -138,7 +140,7 @@ def record_escape(public_id: str, body: MomentIn, write: Writer, principal: Reco
     """Record an escape; both states are alerted."""
     with write() as db:
         records.record_escape(db, public_id, at=body.at, circumstances=body.circumstances,
-                              actor=principal.actor)
+                              actor=principal.actor, party=principal.party_code)
     return Done(public_id=public_id, recorded="custody.escape")
 
 
@@ -149,7 +151,7 @@ def record_recapture(public_id: str, body: MomentIn, write: Writer, principal: R
     """Record a return to custody after an escape; the person is then housed again."""
     with write() as db:
         records.record_recapture(db, public_id, at=body.at, circumstances=body.circumstances,
-                                 actor=principal.actor)
+                                 actor=principal.actor, party=principal.party_code)
     return Done(public_id=public_id, recorded="custody.recaptured")
 
 
@@ -175,7 +177,8 @@ def start_solitary(public_id: str, body: SolitaryIn, write: Writer, principal: R
     """Start solitary confinement: who authorised it and why (Mandela Rules 43–45)."""
     with write() as db:
         seq = records.start_solitary(db, public_id, at=body.at, authorised_by=body.authorised_by,
-                                     reason=body.reason, actor=principal.actor)
+                                     reason=body.reason, actor=principal.actor,
+                                     party=principal.party_code)
     return Done(public_id=public_id, recorded="solitary.started", seq=seq)
 
 
@@ -184,7 +187,8 @@ def end_solitary(public_id: str, body: SolitaryEndIn, write: Writer, principal: 
                  ) -> Done:
     """End the person's solitary confinement."""
     with write() as db:
-        records.end_solitary(db, public_id, at=body.at, actor=principal.actor)
+        records.end_solitary(db, public_id, at=body.at, actor=principal.actor,
+                             party=principal.party_code)
     return Done(public_id=public_id, recorded="solitary.ended")
 
 
@@ -215,7 +219,8 @@ def record_contact(public_id: str, body: ContactIn, write: Writer, principal: Re
     """Record a family, legal or consular contact (Mandela Rule 58)."""
     with write() as db:
         records.record_contact(db, public_id, kind=body.kind, mode=body.mode, on=body.on,
-                               with_whom=body.with_whom, actor=principal.actor)
+                               with_whom=body.with_whom, actor=principal.actor,
+                               party=principal.party_code)
     return Done(public_id=public_id, recorded="contact.recorded")
 
 

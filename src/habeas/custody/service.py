@@ -62,8 +62,8 @@ def _same(existing: Prisoner, row: DomesticPrisoner) -> bool:
 
 
 def import_population(session: Session, facility_code: str, rows: Iterable[Row], *,
-                      actor: str, on: date,
-                      id_source: Callable[[int], str] | None = None) -> list[AdmissionResult]:
+                      actor: str, on: date, id_source: Callable[[int], str] | None = None,
+                      party: str | None = None) -> list[AdmissionResult]:
     """import_population admits a chunk of domestic prisoners in the caller's transaction.
 
     A bad row is reported with the field and the problem and the others still
@@ -72,6 +72,10 @@ def import_population(session: Session, facility_code: str, rows: Iterable[Row],
     already held with the same facts is `unchanged`.
     """
     state = housing_state(session, facility_code, on)
+    # The prison's own population is its state's to record (None: the operator's CLI).
+    from habeas.facilities.service import require_operator
+
+    require_operator(state.facility, party, act="importing the population")
     custodian = state.facility.country
     results: list[AdmissionResult] = []
     valid: list[tuple[AdmissionResult, DomesticPrisoner]] = []
@@ -214,7 +218,7 @@ def get_file(session: Session, public_id: str, by: Principal) -> Prisoner:
 
 
 def record_intake(session: Session, public_id: str, intake: IntakeIn, *, officer: str,
-                  actor: str, at: datetime) -> IntakeRecord:
+                  actor: str, party: str | None, at: datetime) -> IntakeRecord:
     """record_intake takes a handed-over person in: the admission record of Mandela Rule 7.
 
     Identity must be verified: the document checked is named, and when the
@@ -223,9 +227,9 @@ def record_intake(session: Session, public_id: str, intake: IntakeIn, *, officer
     """
     from habeas.transfers.models import ManifestPerson
 
-    prisoner = session.get(Prisoner, public_id)
-    if prisoner is None:
-        raise NotFound(f"person {public_id!r} has not been handed over")
+    # Intake is the receiving state's act on a person of its agreement (DESIGN.md §12.1).
+    prisoner = records.in_custody_of(session, public_id, party, act="recording intake",
+                                     missing=f"person {public_id!r} has not been handed over")
     if prisoner.status != "handed_over":
         raise Conflict(f"{public_id} is {prisoner.status.replace('_', ' ')}; intake is taken "
                        "once, after handover", code=ErrorCode.INVALID_TRANSITION)
@@ -255,7 +259,8 @@ def record_intake(session: Session, public_id: str, intake: IntakeIn, *, officer
         records.set_release_date(session, public_id, sentence_expiry=dates.sentence_expiry,
                                  release_date=dates.release_date,
                                  working=dates.steps + [f"error: {e.field}: {e.problem}"
-                                                        for e in dates.errors], actor=actor)
+                                                        for e in dates.errors], actor=actor,
+                                 party=party)
     return session.get_one(IntakeRecord, event.seq)
 
 

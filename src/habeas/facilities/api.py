@@ -186,7 +186,8 @@ def request_capacity_change(code: str, body: CapacityChangeIn, write: Writer,
     """Ask for a new signed capacity; a second person (an admin) must decide it."""
     with write() as db:
         seq = service.request_capacity_change(db, code, body.capacity, body.reason,
-                                              actor=principal.actor)
+                                              actor=principal.actor,
+                                              party=principal.party_code)
         return CapacityChangeOut.model_validate(db.get_one(CapacityChange, seq),
                                                 from_attributes=True)
 
@@ -223,7 +224,7 @@ def import_population(code: str, write: Writer, principal: Importer,
         service.get_facility(db, code)
         results = custody.import_population(
             db, code, [Row(i + 1, item) for i, item in enumerate(body)],
-            actor=principal.actor, on=utcnow().date())
+            actor=principal.actor, on=utcnow().date(), party=principal.party_code)
         return [AdmissionOut.model_validate(r.as_dict()) for r in results]
 
 
@@ -245,6 +246,6 @@ def house_group(code: str, body: HouseIn, write: Writer, principal: Houser) -> H
     """Place a whole arriving group at once under every separation rule, balancing occupancy."""
     with write() as db:
         report = housing.house(db, code, on=utcnow().date(), actor=principal.actor,
-                               public_ids=body.people)
+                               public_ids=body.people, party=principal.party_code)
         return HousingOut(placed=report.placed, unplaced=report.unplaced,
                           max_utilisation=report.max_utilisation)

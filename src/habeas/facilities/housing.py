@@ -29,7 +29,7 @@ from habeas.facilities.projections import (
     Override,
 )
 from habeas.facilities.rules import SEPARATION_NUMBER
-from habeas.facilities.service import PRESENT, get_facility
+from habeas.facilities.service import PRESENT, get_facility, require_operator
 from habeas.screening.rules import eighteenth_birthday
 
 
@@ -131,7 +131,7 @@ class HousingReport:
 
 
 def house(session: Session, facility_code: str, *, on: date, actor: str,
-          public_ids: Sequence[str] | None = None) -> HousingReport:
+          public_ids: Sequence[str] | None = None, party: str | None = None) -> HousingReport:
     """house places everyone taken in and not yet in a cell (or PUBLIC_IDS) at once.
 
     The engine places the whole group honouring every hard constraint and
@@ -139,6 +139,7 @@ def house(session: Session, facility_code: str, *, on: date, actor: str,
     that blocked them, and stays unhoused.
     """
     state = housing_state(session, facility_code, on, public_ids or ())
+    require_operator(state.facility, party, act="housing people")
     waiting = [p for p in state.by_id.values() if p.status == "taken_in" and p.cell_code is None]
     if public_ids is not None:
         wanted = set(public_ids)
@@ -166,15 +167,22 @@ def house(session: Session, facility_code: str, *, on: date, actor: str,
 
 
 def move(session: Session, public_id: str, *, building: str, cell: str, reason: str, on: date,
-         actor: str, may_override: bool, override_reason: str | None = None) -> HousingMoved:
+         actor: str, may_override: bool, override_reason: str | None = None,
+         party: str | None = None) -> HousingMoved:
     """move puts one person in another cell, under the same checks as every placement.
 
     A move that breaks a hard constraint is refused, unless an admin overrides it
     with a reason: the override and the rules it breaks go on the record.
     """
+    missing = f"person {public_id!r} is not held at any facility"
+    if party is not None:
+        # Housing is the receiving state's act on a person of its agreement (§12.1).
+        from habeas.custody.records import in_custody_of
+
+        in_custody_of(session, public_id, party, act="moving a person", missing=missing)
     prisoner = session.get(Prisoner, public_id)
     if prisoner is None or prisoner.status not in PRESENT:
-        raise NotFound(f"person {public_id!r} is not held at any facility")
+        raise NotFound(missing)
     if prisoner.status == "handed_over":
         raise Conflict(f"{public_id} must be taken in (intake) before being housed",
                        code=ErrorCode.INTAKE_REQUIRED)
@@ -206,7 +214,8 @@ def move(session: Session, public_id: str, *, building: str, cell: str, reason: 
 
 
 def open_non_association(session: Session, *, person_a: str, role_a: str, person_b: str,
-                         role_b: str, level: str, reason: str, actor: str) -> int:
+                         role_b: str, level: str, reason: str, actor: str,
+                         party: str | None = None) -> int:
     """open_non_association keeps two people apart from now on; they must not be together now.
 
     Two people already together at the level are refused: move one first, so
@@ -222,6 +231,15 @@ def open_non_association(session: Session, *, person_a: str, role_a: str, person
     for field, who in (("person_a", a), ("person_b", b)):
         if who is None:
             raise field_error(field, "no such person in custody")
+        if party is not None:
+            # Both people must be held for the user's state under its agreements (§12.1);
+            # another agreement's person reads as one who does not exist.
+            from habeas.custody.records import in_custody_of
+
+            try:
+                in_custody_of(session, who.public_id, party, act="keeping people apart")
+            except NotFound:
+                raise field_error(field, "no such person in custody") from None
     assert a is not None and b is not None
     together = (a.facility_code == b.facility_code and (
         level == "FACILITY"
@@ -243,11 +261,17 @@ def open_non_association(session: Session, *, person_a: str, role_a: str, person
     return event.seq
 
 
-def close_non_association(session: Session, seq: int, *, reason: str, actor: str) -> None:
+def close_non_association(session: Session, seq: int, *, reason: str, actor: str,
+                          party: str | None = None) -> None:
     """close_non_association ends a non-association, with the reason on the record."""
     row = session.get(NonAssociation, seq)
     if row is None:
         raise NotFound(f"non-association {seq} not found")
+    if party is not None:
+        from habeas.custody.records import in_custody_of
+
+        in_custody_of(session, row.person_a, party, act="ending a non-association",
+                      missing=f"non-association {seq} not found")
     if row.status != "open":
         raise Conflict(f"non-association {seq} is already closed")
     if not reason.strip():

@@ -352,10 +352,23 @@ def forecast(session: Session, code: str, on: date) -> Forecast:
                     scheduled_arrivals=arrivals, scheduled_departures=departures)
 
 
+def require_operator(facility: Facility, party: str | None, *, act: str) -> None:
+    """require_operator: ACT on FACILITY belongs to the state that runs it (its country;
+    DESIGN.md §12.1: housing and custody are the receiving state's). None — the operator
+    or an admin, whose role the permission table already limits — passes. The facility
+    is shared and readable by every staff role, so another state is told it is the wrong
+    party (403), not that the facility does not exist."""
+    if party is not None and party != facility.country:
+        raise Forbidden(f"{act} at {facility.code} belongs to {facility.country}, the state "
+                        f"that runs it, not to {party}", code=ErrorCode.WRONG_PARTY,
+                        details={"facility": facility.code, "owner": facility.country})
+
+
 def request_capacity_change(session: Session, code: str, capacity: int, reason: str, *,
-                            actor: str) -> int:
+                            actor: str, party: str | None = None) -> int:
     """request_capacity_change files a change of signed capacity for a second person to decide."""
     facility = get_facility(session, code)
+    require_operator(facility, party, act="requesting a capacity change")
     if not reason.strip():
         raise field_error("reason", "say why the signed capacity should change")
     if capacity < 1:

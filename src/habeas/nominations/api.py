@@ -7,9 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from habeas.agreements.models import Agreement
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.api.params import Day, Offset
@@ -17,7 +15,7 @@ from habeas.auth import service as auth
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
 from habeas.db import utcnow
-from habeas.errors import NotFound, field_error
+from habeas.errors import field_error
 from habeas.nominations import decisions, service
 from habeas.nominations.decisions import NoticeMethod
 from habeas.nominations.models import NominationRecord
@@ -83,20 +81,19 @@ def nominate(
     body: Annotated[dict[str, Any] | list[dict[str, Any]],
                     Body(description="one nomination (DESIGN.md §4) or a list of them")],
     as_of: Annotated[Day | None, Query(description="screen as of (default today)")] = None,
+    agreement: Annotated[str | None, Query(
+        max_length=64, description="the agreement (needed if your state sends under more "
+        "than one)")] = None,
 ) -> ImportReportOut:
     """Nominate one person or a batch; each is validated, screened and reported."""
     items = body if isinstance(body, list) else [body]
     if len(items) > MAX_BATCH:
         raise field_error("body", f"at most {MAX_BATCH} nominations per request")
     with write() as db:
-        agreement = db.scalars(select(Agreement).where(
-            Agreement.sending_party == principal.party_code)
-            .order_by(Agreement.registered_seq)).first()
-        if agreement is None:
-            raise NotFound(f"no agreement has {principal.party_code} as its sending party")
+        chosen = service.choose_agreement(db, principal.party_code, agreement)
         rows = [service.Row(i + 1, item) for i, item in enumerate(items)]
         report = service.ImportReport(service.import_rows(
-            db, agreement, rows, as_of=as_of or utcnow().date(), actor=principal.actor))
+            db, chosen, rows, as_of=as_of or utcnow().date(), actor=principal.actor))
         return ImportReportOut.model_validate(report.as_dict())
 
 
@@ -172,7 +169,7 @@ def amend_nomination(public_id: str, write: Writer, principal: Nominator,
     with write() as db:
         record = decisions.get(db, public_id, principal.party_code)
         outcome = decisions.amend(db, record, body, as_of=as_of or utcnow().date(),
-                                  actor=principal.actor)
+                                  actor=principal.actor, party=principal.party_code)
     return AmendOut(public_id=public_id, outcome=outcome)
 
 

@@ -21,15 +21,11 @@ IMPORT_CHUNK = 500  # rows per transaction: a crash loses at most the chunk in f
 
 
 def _agreement_ref(session: Any, ref: str | None) -> str:
-    from habeas.agreements import service as agreements_service
+    from habeas.nominations import service as nominations
 
-    if ref is not None:
-        return agreements_service.get_agreement(session, ref).ref
-    refs = [a.ref for a in agreements_service.list_agreements(session)]
-    if len(refs) != 1:
-        raise DomainError("--agreement: give one of " + (", ".join(refs) or "(none registered:"
-                                                         " run habeas init --profile NAME)"))
-    return refs[0]
+    # The operator acts for no state: the one chooser, with no party (the only agreement
+    # registered, or --agreement).
+    return nominations.choose_agreement(session, None, ref).ref
 
 
 def _read_rows(path: Path) -> list[Any]:

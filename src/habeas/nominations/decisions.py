@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from habeas.agreements.authority import Side, require_side
 from habeas.agreements.models import Agreement
 from habeas.agreements.terms import term_end
 from habeas.codes import country_name
@@ -38,9 +39,21 @@ def get(session: Session, public_id: str, party: str | None = None) -> Nominatio
     return record
 
 
+def owned(session: Session, record: NominationRecord, party: str | None, side: Side, *,
+          act: str) -> Agreement:
+    """owned: RECORD's agreement, if ACT on it is PARTY's as SIDE (DESIGN.md §12.1); a state
+    of another agreement reads the 404 of a nomination that does not exist."""
+    agreement = session.get_one(Agreement, record.agreement_ref)
+    require_side(agreement, party, side, act=act,
+                 not_found=f"nomination {record.public_id!r} not found")
+    return agreement
+
+
 def amend(session: Session, record: NominationRecord, data: object, *, as_of: date,
-          actor: str) -> str:
-    """amend replaces a nomination's data (same external_ref) and screens it again."""
+          actor: str, party: str | None) -> str:
+    """amend replaces a nomination's data (same external_ref) and screens it again; the
+    sending state's act."""
+    owned(session, record, party, Side.SENDING, act="amending a nomination")
     if record.status != "nominated":
         raise Conflict(f"nomination {record.public_id} was {record.status}; it can't be amended",
                        code=ErrorCode.ALREADY_DECIDED)
@@ -70,7 +83,9 @@ def amend(session: Session, record: NominationRecord, data: object, *, as_of: da
 def serve_notice(session: Session, record: NominationRecord, *, served_on: date,
                  language: str, method: NoticeMethod, acknowledged: bool, actor: str,
                  party: str | None) -> Notice:
-    """serve_notice records written notice in the person's own language, with its text."""
+    """serve_notice records written notice in the person's own language, with its text; the
+    sending state's act (DESIGN.md §12.1)."""
+    owned(session, record, party, Side.SENDING, act="serving notice")
     person_language = record.data["person"]["language"]
     if language != person_language:
         raise ValidationFailed(
@@ -107,7 +122,9 @@ TAKEN = ("accepted", "in_transit", "in_custody", "return_required")
 
 def accept(session: Session, record: NominationRecord, *, on: date, actor: str,
            party: str | None) -> None:
-    """accept takes an eligible nomination within QUOTA and CAPACITY, or refuses with a code."""
+    """accept takes an eligible nomination within QUOTA and CAPACITY, or refuses with a code;
+    the receiving state's act (DESIGN.md §12.1)."""
+    owned(session, record, party, Side.RECEIVING, act="accepting a nomination")
     if record.status != "nominated":
         raise Conflict(f"nomination {record.public_id} was already {record.status}",
                        code=ErrorCode.ALREADY_DECIDED)
@@ -154,7 +171,8 @@ def accept(session: Session, record: NominationRecord, *, on: date, actor: str,
 
 def reject(session: Session, record: NominationRecord, *, reason: str, actor: str,
            party: str | None) -> None:
-    """reject declines a nomination with a reason."""
+    """reject declines a nomination with a reason; the receiving state's act."""
+    owned(session, record, party, Side.RECEIVING, act="rejecting a nomination")
     if record.status != "nominated":
         raise Conflict(f"nomination {record.public_id} was already {record.status}",
                        code=ErrorCode.ALREADY_DECIDED)

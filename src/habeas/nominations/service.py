@@ -15,10 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from habeas import faults
+from habeas.agreements.authority import Side, require_side
 from habeas.agreements.models import Agreement
+from habeas.errors import NotFound, ValidationFailed
 from habeas.events import NewEvent, record_many
 from habeas.holds import service as holds
 from habeas.holds.schemas import Hold
+from habeas.i18n import N_
 from habeas.nominations.models import NominationRecord
 from habeas.nominations.projections import NominationReceived, NominationScreened
 from habeas.nominations.schemas import Nomination
@@ -119,6 +122,49 @@ def screened_event(public_id: str, outcome: Screening, as_of: date, actor: str,
                     payload=NominationScreened(
                         public_id=public_id, as_of=as_of, decision=outcome.decision.value,
                         results=[r.as_dict() for r in outcome.results]))
+
+
+# What the chooser of a nomination's agreement says (translated where shown).
+NO_AGREEMENT = N_("no agreement names your state as its sending party")
+SEVERAL_AGREEMENTS = N_("your state sends under more than one agreement: choose one")
+
+
+def choose_agreement(session: Session, party: str | None, ref: str | None = None) -> Agreement:
+    """choose_agreement: the one rule for which agreement a nomination is made under, for
+    the API, the CLI and the web alike.
+
+    REF if given — a nomination is the sending state's act (DESIGN.md §12.1), so another
+    agreement's state reads "not found" and its receiving state is refused `wrong_party`.
+    Otherwise the only agreement under which PARTY is the sending state (PARTY None, the
+    operator at the CLI: the only agreement registered); none or several is a 422 naming
+    `agreement`, never a guess.
+    """
+    if ref is not None:
+        agreement = session.get(Agreement, ref)
+        if agreement is None:
+            raise NotFound(f"agreement {ref!r} not found", details={"field": "agreement"})
+        if party is not None:
+            require_side(agreement, party, Side.SENDING, act="nominating",
+                         not_found=f"agreement {ref!r} not found")
+        return agreement
+    candidates = sending_agreements(session, party)
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise ValidationFailed(f"agreement: {NO_AGREEMENT}",
+                               details={"field": "agreement", "problem": NO_AGREEMENT})
+    refs = [a.ref for a in candidates]
+    raise ValidationFailed(f"agreement: {SEVERAL_AGREEMENTS} ({', '.join(refs)})",
+                           details={"field": "agreement", "problem": SEVERAL_AGREEMENTS,
+                                    "choices": refs})
+
+
+def sending_agreements(session: Session, party: str | None) -> list[Agreement]:
+    """sending_agreements: the agreements PARTY nominates under (all, for no party)."""
+    query = select(Agreement).order_by(Agreement.ref)
+    if party is not None:
+        query = query.where(Agreement.sending_party == party)
+    return list(session.scalars(query))
 
 
 def import_rows(session: Session, agreement: Agreement, rows: Iterable[Row], *,

@@ -65,7 +65,8 @@ def _check_acts_for(session: Session, who: Principal, facility_code: str) -> Non
         return
     facility = session.get_one(Facility, facility_code)
     if who.party_code != facility.country:
-        raise Forbidden(f"only {facility.country} staff act for {facility_code}")
+        raise Forbidden(f"only {facility.country} staff act for {facility_code}",
+                        code=ErrorCode.WRONG_PARTY, details={"owner": facility.country})
 
 
 # --- inspections and findings ---------------------------------------------------------------

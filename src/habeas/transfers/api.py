@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from habeas.agreements.models import Agreement
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.auth.permissions import Action
@@ -15,7 +16,7 @@ from habeas.auth.service import Principal
 from habeas.custody.models import Prisoner
 from habeas.transfers import service
 from habeas.transfers.models import Manifest
-from habeas.transfers.schemas import HandoverIn, ManifestIn
+from habeas.transfers.schemas import HandoverPartIn, ManifestIn
 
 router = APIRouter(prefix="/transfers", tags=["transfers"])
 Reader = Annotated[Principal, Depends(require(Action.READ_TRANSFERS))]
@@ -24,6 +25,7 @@ Approver = Annotated[Principal, Depends(require(Action.APPROVE_TRANSFERS))]
 Escort = Annotated[Principal, Depends(require(Action.DEPART_TRANSFERS))]
 Receiver = Annotated[Principal, Depends(require(Action.RECEIVE_TRANSFERS))]
 Releaser = Annotated[Principal, Depends(require(Action.RELEASE))]
+HandingOrTaking = Annotated[Principal, Depends(require(Action.HAND_OVER))]
 
 
 class PersonOnManifest(BaseModel):
@@ -93,7 +95,6 @@ def get_manifest(manifest_id: str, db: ReadDB, principal: Reader) -> ManifestDet
 def approve_transfer(manifest_id: str, write: Writer, principal: Approver) -> ManifestDetail:
     """The sending state approves a planned manifest."""
     with write() as db:
-        service.get_manifest(db, manifest_id, principal.scope)
         return _detail(db, service.approve(db, manifest_id, actor=principal.actor,
                                            party=principal.party_code))
 
@@ -115,7 +116,6 @@ def depart_transfer(manifest_id: str, body: DepartIn, write: Writer,
                     principal: Escort) -> DepartOut:
     """Depart: every person's gates are checked again; who fails is taken off, with why."""
     with write() as db:
-        service.get_manifest(db, manifest_id, principal.scope)
         boarded, removed = service.depart(db, manifest_id, departed_at=body.departed_at,
                                           actor=principal.actor, party=principal.party_code)
         return DepartOut(manifest=_detail(db, db.get_one(Manifest, manifest_id)),
@@ -158,23 +158,32 @@ class HandoverOut(BaseModel):
     status: str
     legal_custodian: str
     physical_custodian: str
+    parts: list[Literal["sending", "receiving"]] = Field(
+        description="the states whose own part is recorded; custody passes with both")
 
 
 def _handover_out(db: Any, manifest_id: str, entry: Any, public_id: str) -> HandoverOut:
-    prisoner = db.get_one(Prisoner, public_id)
+    prisoner = db.get(Prisoner, public_id)
+    if prisoner is not None:
+        legal, physical = prisoner.legal_custodian, prisoner.physical_custodian
+    else:  # not yet taken in: still with the sending state's escort
+        manifest = db.get_one(Manifest, manifest_id)
+        legal = physical = db.get_one(Agreement, manifest.agreement_ref).sending_party
     return HandoverOut(manifest_id=manifest_id, public_id=public_id, status=entry.status,
-                       legal_custodian=prisoner.legal_custodian,
-                       physical_custodian=prisoner.physical_custodian)
+                       legal_custodian=legal, physical_custodian=physical,
+                       parts=service.recorded_parts(db, manifest_id, public_id))
 
 
 @router.post("/{manifest_id}/handover", status_code=201,
              responses=documented(401, 403, 404, 409, 422))
-def hand_over(manifest_id: str, body: HandoverIn, write: Writer,
-              principal: Receiver) -> HandoverOut:
-    """Hand one person over: both states' officers and the time; custody is split from now."""
+def hand_over(manifest_id: str, body: HandoverPartIn, write: Writer,
+              principal: HandingOrTaking) -> HandoverOut:
+    """Record this state's own part of handing one person over: the sending state's officer
+    hands, the facility's takes, each with its own login (named from it). Custody is split
+    once both parts are recorded, in either order."""
     with write() as db:
-        entry = service.hand_over(db, manifest_id, body, actor=principal.actor,
-                                  party=principal.party_code)
+        entry = service.hand_over(db, manifest_id, body, officer=principal.display_name,
+                                  actor=principal.actor, party=principal.party_code)
         return _handover_out(db, manifest_id, entry, body.public_id)
 
 
@@ -194,10 +203,12 @@ def plan_return(body: ReturnIn, write: Writer, principal: Planner) -> ManifestDe
 
 @router.post("/{manifest_id}/handback", status_code=201,
              responses=documented(401, 403, 404, 409, 422))
-def hand_back(manifest_id: str, body: HandoverIn, write: Writer,
+def hand_back(manifest_id: str, body: HandoverPartIn, write: Writer,
               principal: Releaser) -> HandoverOut:
-    """On arrival home, the sending state's officer receipts the person: released or returned."""
+    """Record this state's own part of a handback on arrival home: the facility's escort
+    hands, the sending state's officer receipts. Released or returned once both are
+    recorded."""
     with write() as db:
-        entry = service.hand_back(db, manifest_id, body, actor=principal.actor,
-                                  party=principal.party_code)
+        entry = service.hand_back(db, manifest_id, body, officer=principal.display_name,
+                                  actor=principal.actor, party=principal.party_code)
         return _handover_out(db, manifest_id, entry, body.public_id)

@@ -54,3 +54,24 @@ class ManifestPerson(Base):
     receiving_officer: Mapped[str | None] = mapped_column(String(200))
     # Given by the sending state at handover; intake must match it (Mandela Rule 7(a)).
     biometric_reference_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class HandoverPart(Base):
+    """HandoverPart is one side's own act in a handover or handback (DESIGN.md §12.1: "both:
+    the handing and the taking officer, each for its own side").
+
+    Each state records its part with its own user or token, named from that login; the
+    person changes custody only once both parts are recorded.
+    """
+
+    __tablename__ = "handover_part"
+
+    manifest_id: Mapped[str] = mapped_column(ForeignKey("manifest.id"), primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    side: Mapped[str] = mapped_column(String(16), primary_key=True)  # sending | receiving
+    role: Mapped[str] = mapped_column(String(16))  # handing | taking
+    officer: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(200))
+    handed_over_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    biometric_reference_sha256: Mapped[str | None] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInteger)

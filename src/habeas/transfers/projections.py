@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from habeas.custody.models import Prisoner
 from habeas.events import EventFacts, projector, stage, staged
 from habeas.nominations.models import NominationRecord
-from habeas.transfers.models import Manifest, ManifestPerson
+from habeas.transfers.models import HandoverPart, Manifest, ManifestPerson
 from habeas.transfers.schemas import HandoverIn, Leg
 
 
@@ -207,3 +207,25 @@ def apply_returned(session: Session, p: ReturnedFromTransit, event: EventFacts) 
     entry.sending_officer = p.officer
     record = _nomination(session, p.public_id)
     record.status, record.status_reason = "returned", f"returned from {p.manifest_id} by order"
+
+
+class HandoverPartRecorded(BaseModel):
+    """HandoverPartRecorded: one state's own part of a handover (outbound) or handback
+    (home), by its own officer; custody passes once both parts are on record."""
+
+    manifest_id: str
+    public_id: str
+    side: str  # sending | receiving
+    role: str  # handing | taking
+    officer: str
+    handed_over_at: datetime
+    biometric_reference_sha256: str | None = None
+
+
+@projector("transfer.handover_part", HandoverPartRecorded)
+def apply_handover_part(session: Session, p: HandoverPartRecorded, event: EventFacts) -> None:
+    stage(session, HandoverPart(
+        manifest_id=p.manifest_id, public_id=p.public_id, side=p.side, role=p.role,
+        officer=p.officer, actor=event.actor, handed_over_at=p.handed_over_at,
+        biometric_reference_sha256=p.biometric_reference_sha256, seq=event.seq),
+        (p.manifest_id, p.public_id, p.side))

@@ -57,8 +57,22 @@ class ManifestIn(Strict):
         return self.legs[0].departs_at
 
 
+class HandoverPartIn(Strict):
+    """HandoverPartIn: one state's own part of a handover or handback — the person and the
+    moment. The officer is whoever is logged in (never a name typed by the other side);
+    the biometric reference is the sending state's, given with its part of a handover."""
+
+    public_id: PublicId
+    handed_over_at: AwareDatetime
+    biometric_reference_sha256: Sha256 | None = None
+    # Whose part this is; if given it must be the user's own state's (checked by the
+    # service): a state never records the other state's part.
+    side: Literal["sending", "receiving"] | None = None
+
+
 class HandoverIn(Strict):
-    """HandoverIn: one person passes from the sending state's officer to the facility's."""
+    """HandoverIn: one person passes from the sending state's officer to the facility's
+    (both parts recorded; what the custody events carry)."""
 
     public_id: PublicId
     sending_officer: Text

@@ -9,17 +9,18 @@ the air marks them `return_required` and alerts both states.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from habeas import faults
+from habeas.agreements.authority import Side, is_party_to, require_party_to, require_side
 from habeas.agreements.models import Agreement
 from habeas.agreements.terms import term_end
 from habeas.custody.projections import ReturnRequired
-from habeas.errors import Conflict, ErrorCode, NotFound, field_error
+from habeas.errors import Conflict, ErrorCode, Forbidden, NotFound, field_error
 from habeas.events import NewEvent, record, record_many
 from habeas.facilities import service as facilities
 from habeas.holds import service as holds
@@ -31,10 +32,11 @@ from habeas.nominations.schemas import Nomination
 from habeas.nominations.service import context_for
 from habeas.screening import rules
 from habeas.screening.rules import Outcome, RuleResult
-from habeas.transfers.models import Manifest, ManifestPerson
+from habeas.transfers.models import HandoverPart, Manifest, ManifestPerson
 from habeas.transfers.projections import (
     Boarded,
     HandedOver,
+    HandoverPartRecorded,
     ManifestStep,
     PersonRemoved,
     TransferArrived,
@@ -43,7 +45,7 @@ from habeas.transfers.projections import (
     TransferPlanned,
     manifest_id_for,
 )
-from habeas.transfers.schemas import HandoverIn, ManifestIn
+from habeas.transfers.schemas import HandoverIn, HandoverPartIn, ManifestIn
 
 ACTIVE = ("planned", "approved", "departed")
 DEPARTURE_GATES = ("NOTICE", "NO_LEGAL_HOLD", "NON_REFOULEMENT", "IDENTITY")
@@ -56,6 +58,36 @@ def get_manifest(session: Session, manifest_id: str, party: str | None = None) -
                             and _receiving_party(session, manifest) != party):
         raise NotFound(f"manifest {manifest_id!r} not found")
     return manifest
+
+
+def owned_manifest(session: Session, manifest_id: str, party: str | None, side: Side, *,
+                   act: str) -> tuple[Manifest, Agreement]:
+    """owned_manifest: manifest MANIFEST_ID, if ACT on it is PARTY's as SIDE of its agreement
+    (DESIGN.md §12.1); another agreement's state reads the 404 of a manifest that does not
+    exist, the other side of this one 403 wrong_party."""
+    missing = f"manifest {manifest_id!r} not found"
+    manifest = session.get(Manifest, manifest_id)
+    if manifest is None:
+        raise NotFound(missing)
+    agreement = session.get_one(Agreement, manifest.agreement_ref)
+    require_side(agreement, party, side, act=act, not_found=missing)
+    return manifest, agreement
+
+
+def _the_agreements_people(session: Session, people: Sequence[str], party: str | None,
+                           found: dict[str, object]) -> None:
+    """Each of PEOPLE exists (in FOUND) and is under an agreement PARTY is a state of; the
+    people of other agreements read exactly as unknown ids do."""
+    refs = {public_id: ref for public_id, ref in session.execute(
+        select(NominationRecord.public_id, NominationRecord.agreement_ref)
+        .where(NominationRecord.public_id.in_(people)))}
+    for i, public_id in enumerate(people):
+        ref = refs.get(public_id)
+        agreement = session.get(Agreement, ref) if ref is not None else None
+        if found.get(public_id) is None or agreement is None or (
+                party is not None and not is_party_to(agreement, party)):
+            raise NotFound(f"people.{i}: nomination {public_id!r} not found",
+                           details={"field": f"people.{i}"})
 
 
 def _sending_party(session: Session, manifest: Manifest) -> str:
@@ -123,11 +155,9 @@ def plan(session: Session, body: ManifestIn, *, actor: str, party: str | None) -
     """plan records a manifest of accepted people, all of one agreement, none already listed."""
     records = {r.public_id: r for r in session.scalars(select(NominationRecord).where(
         NominationRecord.public_id.in_(body.people)))}
+    _the_agreements_people(session, body.people, party, dict(records))
     for i, public_id in enumerate(body.people):
-        record_ = records.get(public_id)
-        if record_ is None:
-            raise NotFound(f"people.{i}: nomination {public_id!r} not found",
-                           details={"field": f"people.{i}"})
+        record_ = records[public_id]
         if record_.status != "accepted":
             raise Conflict(f"people.{i}: {public_id} is {record_.status}, not accepted",
                            code=ErrorCode.NOT_ACCEPTED, details={"field": f"people.{i}"})
@@ -135,6 +165,9 @@ def plan(session: Session, body: ManifestIn, *, actor: str, party: str | None) -
     if len(agreement_refs) != 1:
         raise field_error("people", "everyone on a manifest must be under the same agreement")
     agreement = session.get_one(Agreement, agreement_refs.pop())
+    # The receiving state plans the movement to its prison (DESIGN.md §12.1).
+    require_side(agreement, party, Side.RECEIVING, act="planning a transfer",
+                 not_found=f"agreement {agreement.ref!r} not found")
     refuse_if_listed(session, body.people)
     _within_term(agreement, body.departs_at, "legs.0.departs_at")
     # Everyone accepted already holds a booked place; a booking the facility can no
@@ -173,7 +206,11 @@ def plan_return(session: Session, body: ManifestIn, *, outcome: str, actor: str,
         Prisoner.public_id.in_(body.people)))}
     for i, public_id in enumerate(body.people):
         prisoner = prisoners.get(public_id)
-        if prisoner is None or prisoner.kind != "transferee":
+        ref = session.scalar(select(NominationRecord.agreement_ref).where(
+            NominationRecord.public_id == public_id))
+        theirs = session.get(Agreement, ref) if ref is not None else None
+        if prisoner is None or prisoner.kind != "transferee" or theirs is None or (
+                party is not None and not is_party_to(theirs, party)):
             raise NotFound(f"people.{i}: {public_id!r} is not a transferee held in custody",
                            details={"field": f"people.{i}"})
         if prisoner.status not in PRESENT:
@@ -185,6 +222,9 @@ def plan_return(session: Session, body: ManifestIn, *, outcome: str, actor: str,
     if len(agreements) != 1:
         raise field_error("people", "everyone on a manifest must be under the same agreement")
     agreement = session.get_one(Agreement, agreements.pop())
+    # The receiving state, which holds them, plans the way home (DESIGN.md §12.1).
+    require_side(agreement, party, Side.RECEIVING, act="planning a return",
+                 not_found=f"agreement {agreement.ref!r} not found")
     event = record(session, NewEvent(
         type="transfer.planned", actor=actor, party=party, facility=agreement.facility_code,
         payload=TransferPlanned(agreement_ref=agreement.ref,
@@ -195,7 +235,9 @@ def plan_return(session: Session, body: ManifestIn, *, outcome: str, actor: str,
 
 
 def approve(session: Session, manifest_id: str, *, actor: str, party: str | None) -> Manifest:
-    manifest = get_manifest(session, manifest_id)
+    """approve: the sending state, whose people move, approves the departure (§12.1)."""
+    manifest, _ = owned_manifest(session, manifest_id, party, Side.SENDING,
+                                 act="approving a departure")
     _transition(manifest, ("planned",), "approved")
     record(session, NewEvent(type="transfer.approved", actor=actor, party=party,
                              facility=manifest.facility_code,
@@ -205,7 +247,10 @@ def approve(session: Session, manifest_id: str, *, actor: str, party: str | None
 
 def cancel(session: Session, manifest_id: str, *, reason: str, actor: str,
            party: str | None) -> Manifest:
-    manifest = get_manifest(session, manifest_id)
+    """cancel: the receiving state, which planned the manifest, calls it off before it
+    departs (the sending state's way to stop it is not to approve or fly it)."""
+    manifest, _ = owned_manifest(session, manifest_id, party, Side.RECEIVING,
+                                 act="cancelling a transfer")
     _transition(manifest, ("planned", "approved"), "cancelled")
     if not reason.strip():
         raise field_error("reason", N_("say why the transfer is cancelled"))
@@ -235,9 +280,9 @@ def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: 
     Returns (who boarded, who was taken off with the reason). If nobody passes,
     the manifest is cancelled with that reason.
     """
-    manifest = get_manifest(session, manifest_id)
+    manifest, agreement = owned_manifest(session, manifest_id, party, Side.SENDING,
+                                         act="departing")
     _transition(manifest, ("approved",), "departed")
-    agreement = session.get_one(Agreement, manifest.agreement_ref)
     if manifest.direction == "outbound":
         # Nobody is sent after the term; going home is never barred by it.
         _within_term(agreement, departed_at, "departed_at")
@@ -285,7 +330,10 @@ def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: 
 
 def arrive(session: Session, manifest_id: str, *, arrived_at: datetime, actor: str,
            party: str | None) -> Manifest:
-    manifest = get_manifest(session, manifest_id)
+    """arrive: the receiving state records the manifest's arrival (DESIGN.md §12.1), home-
+    bound ones too (its escort brings them)."""
+    manifest, _ = owned_manifest(session, manifest_id, party, Side.RECEIVING,
+                                 act="recording an arrival")
     _transition(manifest, ("departed",), "arrived")
     moment = arrived_at.astimezone(UTC)
     if manifest.departed_at is not None and moment < manifest.departed_at:
@@ -297,14 +345,92 @@ def arrive(session: Session, manifest_id: str, *, arrived_at: datetime, actor: s
     return manifest
 
 
-def hand_over(session: Session, manifest_id: str, body: HandoverIn, *, actor: str,
-              party: str | None) -> ManifestPerson:
-    """hand_over records one person passing into the facility's physical custody.
+def _side_of(agreement: Agreement, party: str | None, *, act: str, not_found: str) -> Side:
+    """_side_of: which side of AGREEMENT PARTY acts for (another agreement's: not found)."""
+    require_party_to(agreement, party, not_found=not_found)
+    if party is None:
+        raise Forbidden(f"{act} is done by an officer of one of the states of "
+                        f"{agreement.ref}, each for its own side", code=ErrorCode.WRONG_PARTY,
+                        details={"agreement": agreement.ref})
+    return Side.SENDING if party == agreement.sending_party else Side.RECEIVING
 
-    The sending state stays the legal custodian (the sentence is its own); the
-    facility becomes the physical custodian. Named officers of both states sign.
+
+def _record_part(session: Session, manifest: Manifest, agreement: Agreement,
+                 body: HandoverPartIn, *, handing: Side, side: Side,
+                 officer: str, actor: str, party: str,
+                 custody: Callable[[HandoverIn, datetime], NewEvent]) -> None:
+    """_record_part records SIDE's own part of a handover (HANDING hands, the other side
+    takes). Custody passes (the CUSTODY event) only when both parts are on record, in
+    either order, at the later of the two moments each side gives (DESIGN.md §12.1:
+    "both: the handing and the taking officer, each for its own side")."""
+    if body.side is not None and body.side != side.value:
+        # One side typing the other's part (DESIGN.md §12.1: "never one side typing the
+        # other's name"): the sending state's receipt is the sending state's alone.
+        owner = agreement.sending_party if body.side == "sending" else agreement.receiving_party
+        raise Forbidden(f"the {body.side} state's part belongs to {owner}, not to {party}",
+                        code=ErrorCode.WRONG_PARTY,
+                        details={"agreement": agreement.ref, "owner": owner,
+                                 "side": body.side, "field": "side"})
+    if not officer.strip():
+        raise field_error("officer", "the officer is the user who records the part")
+    moment = body.handed_over_at.astimezone(UTC)
+    if manifest.arrived_at is not None and moment < manifest.arrived_at:
+        raise field_error("handed_over_at", "before the manifest arrived")
+    if body.biometric_reference_sha256 is not None and not (
+            manifest.direction == "outbound" and side is Side.SENDING):
+        # Mandela Rule 7(a): the identity the sending state vouches for, from its own part.
+        raise field_error("biometric_reference_sha256", "given by the sending state with its "
+                          "part of a handover to the facility")
+    parts = {p.side: p for p in session.scalars(select(HandoverPart).where(
+        HandoverPart.manifest_id == manifest.id, HandoverPart.public_id == body.public_id))}
+    if side.value in parts:
+        raise Conflict(f"{body.public_id}: the {side.value} state's part is already recorded "
+                       f"on {manifest.id}; the other state records its own",
+                       code=ErrorCode.INVALID_TRANSITION, details={"field": "public_id"})
+    role = "handing" if side is handing else "taking"
+    events = [NewEvent(
+        type="transfer.handover_part", actor=actor, party=party, subject=body.public_id,
+        facility=manifest.facility_code, occurred_at=moment, payload=HandoverPartRecorded(
+            manifest_id=manifest.id, public_id=body.public_id, side=side.value, role=role,
+            officer=officer.strip(), handed_over_at=moment,
+            biometric_reference_sha256=body.biometric_reference_sha256))]
+    other = parts.get((Side.RECEIVING if side is Side.SENDING else Side.SENDING).value)
+    if other is not None:
+        mine = {"officer": officer.strip(), "at": moment,
+                "biometric": body.biometric_reference_sha256}
+        theirs = {"officer": other.officer, "at": other.handed_over_at,
+                  "biometric": other.biometric_reference_sha256}
+        sending, receiving = (mine, theirs) if side is Side.SENDING else (theirs, mine)
+        passes = max(moment, other.handed_over_at)
+        events.append(custody(HandoverIn(
+            public_id=body.public_id, sending_officer=str(sending["officer"]),
+            receiving_officer=str(receiving["officer"]), handed_over_at=passes,
+            biometric_reference_sha256=sending["biometric"]), passes))
+    record_many(session, events)
+
+
+def recorded_parts(session: Session, manifest_id: str, public_id: str) -> list[str]:
+    """recorded_parts: the sides whose part of the person's handover is on record so far."""
+    return sorted(session.scalars(select(HandoverPart.side).where(
+        HandoverPart.manifest_id == manifest_id, HandoverPart.public_id == public_id)))
+
+
+def hand_over(session: Session, manifest_id: str, body: HandoverPartIn, *, officer: str,
+              actor: str, party: str | None) -> ManifestPerson:
+    """hand_over records one state's part of a person passing into the facility's custody.
+
+    The sending state's officer hands, the facility's takes; each records its own part
+    with its own login, named as that side's officer. Once both are recorded the sending
+    state stays the legal custodian (the sentence is its own) and the facility becomes
+    the physical custodian.
     """
-    manifest = get_manifest(session, manifest_id)
+    missing = f"manifest {manifest_id!r} not found"
+    manifest = session.get(Manifest, manifest_id)
+    if manifest is None:
+        raise NotFound(missing)
+    agreement = session.get_one(Agreement, manifest.agreement_ref)
+    side = _side_of(agreement, party, act="a handover", not_found=missing)
+    assert party is not None
     if manifest.direction != "outbound":
         raise Conflict(f"manifest {manifest_id} takes people home; record their handback",
                        code=ErrorCode.INVALID_TRANSITION)
@@ -323,16 +449,17 @@ def hand_over(session: Session, manifest_id: str, body: HandoverIn, *, actor: st
     if manifest.status != "arrived":
         raise Conflict(f"manifest {manifest_id} is {manifest.status}; hand over on arrival",
                        code=ErrorCode.INVALID_TRANSITION)
-    moment = body.handed_over_at.astimezone(UTC)
-    if manifest.arrived_at is not None and moment < manifest.arrived_at:
-        raise field_error("handed_over_at", "before the manifest arrived")
-    agreement = session.get_one(Agreement, manifest.agreement_ref)
-    record(session, NewEvent(
-        type="custody.handed_over", actor=actor, party=party, subject=body.public_id,
-        facility=manifest.facility_code, occurred_at=moment, payload=HandedOver(
-            manifest_id=manifest_id, handover=body.model_copy(update={"handed_over_at": moment}),
-            legal_custodian=agreement.sending_party,
-            physical_custodian=manifest.facility_code)))
+
+    def custody(handover: HandoverIn, moment: datetime) -> NewEvent:
+        return NewEvent(
+            type="custody.handed_over", actor=actor, party=party, subject=body.public_id,
+            facility=manifest.facility_code, occurred_at=moment, payload=HandedOver(
+                manifest_id=manifest_id, handover=handover,
+                legal_custodian=agreement.sending_party,
+                physical_custodian=manifest.facility_code))
+
+    _record_part(session, manifest, agreement, body, handing=Side.SENDING, side=side,
+                 officer=officer, actor=actor, party=party, custody=custody)
     return entry
 
 
@@ -372,14 +499,21 @@ def mark_return_required(session: Session, hold: Hold, *, actor: str, party: str
     return marked
 
 
-def hand_back(session: Session, manifest_id: str, body: HandoverIn, *, actor: str,
-              party: str | None) -> ManifestPerson:
-    """hand_back: on arrival home, the sending state's officer receipts each person.
+def hand_back(session: Session, manifest_id: str, body: HandoverPartIn, *, officer: str,
+              actor: str, party: str | None) -> ManifestPerson:
+    """hand_back records one state's part of a person's handback on arrival home.
 
-    The person is released (or returned) and the sending state is again both
-    legal and physical custodian.
+    The facility's escort hands, the sending state's officer receipts (takes); each
+    records its own part. Once both are recorded the person is released (or returned)
+    and the sending state is again both legal and physical custodian.
     """
-    manifest = get_manifest(session, manifest_id)
+    missing = f"manifest {manifest_id!r} not found"
+    manifest = session.get(Manifest, manifest_id)
+    if manifest is None:
+        raise NotFound(missing)
+    agreement = session.get_one(Agreement, manifest.agreement_ref)
+    side = _side_of(agreement, party, act="a handback", not_found=missing)
+    assert party is not None
     if manifest.direction == "outbound":
         raise Conflict(f"manifest {manifest_id} goes to the facility; record handovers",
                        code=ErrorCode.INVALID_TRANSITION)
@@ -394,8 +528,6 @@ def hand_back(session: Session, manifest_id: str, body: HandoverIn, *, actor: st
         raise Conflict(f"manifest {manifest_id} is {manifest.status}; hand back on arrival",
                        code=ErrorCode.INVALID_TRANSITION)
     moment = body.handed_over_at.astimezone(UTC)
-    if manifest.arrived_at is not None and moment < manifest.arrived_at:
-        raise field_error("handed_over_at", "before the manifest arrived")
     came = session.scalar(
         select(func.max(ManifestPerson.handed_over_at))
         .join(Manifest, Manifest.id == ManifestPerson.manifest_id)
@@ -406,11 +538,14 @@ def hand_back(session: Session, manifest_id: str, body: HandoverIn, *, actor: st
                           f"facility ({came.isoformat()})")
     from habeas.transfers.projections import HandedBack
 
-    record(session, NewEvent(
-        type="custody.released", actor=actor, party=party, subject=body.public_id,
-        facility=manifest.facility_code, occurred_at=moment, payload=HandedBack(
-            manifest_id=manifest_id, outcome=manifest.direction,
-            handover=body.model_copy(update={"handed_over_at": moment}))))
+    def custody(handover: HandoverIn, at: datetime) -> NewEvent:
+        return NewEvent(
+            type="custody.released", actor=actor, party=party, subject=body.public_id,
+            facility=manifest.facility_code, occurred_at=at, payload=HandedBack(
+                manifest_id=manifest_id, outcome=manifest.direction, handover=handover))
+
+    _record_part(session, manifest, agreement, body, handing=Side.RECEIVING, side=side,
+                 officer=officer, actor=actor, party=party, custody=custody)
     return entry
 
 
@@ -422,7 +557,8 @@ def return_from_transit(session: Session, manifest_id: str, public_id: str, *,
     They were never handed over, so the sending state's officer records the
     return (DESIGN.md §3: "returned by court order").
     """
-    manifest = get_manifest(session, manifest_id)
+    manifest, _ = owned_manifest(session, manifest_id, party, Side.SENDING,
+                                 act="taking a person back")
     entry = session.get(ManifestPerson, (manifest_id, public_id))
     if entry is None or entry.status != "return_required":
         raise Conflict(f"public_id: {public_id} is not awaiting a court-ordered return on "

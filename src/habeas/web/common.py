@@ -88,7 +88,7 @@ FORM_ACTIONS: dict[str, Action] = {
     "/transfers/{manifest_id}/cancel": Action.PLAN_TRANSFERS,
     "/transfers/{manifest_id}/depart": Action.DEPART_TRANSFERS,
     "/transfers/{manifest_id}/arrive": Action.RECEIVE_TRANSFERS,
-    "/transfers/{manifest_id}/handover": Action.RECEIVE_TRANSFERS,
+    "/transfers/{manifest_id}/handover": Action.HAND_OVER,
     "/people/{public_id}/intake": Action.RECORD_INTAKE,
     # Counsel of record, staff or a monitor files for the person (scoped by the service).
     "/people/{public_id}/grievances": Action.FILE_GRIEVANCES,

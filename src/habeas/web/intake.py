@@ -225,7 +225,8 @@ def intake_form(request: Request, public_id: str, document_checked: str = Form("
                 raise validation_error(exc) from None
             # The admission record of Mandela Rule 7, taken by the officer logged in.
             custody.record_intake(db, public_id, intake, officer=principal.display_name,
-                                  actor=principal.actor, at=utcnow())
+                                  actor=principal.actor, party=principal.party_code,
+                                  at=utcnow())
     except NotFound as exc:
         return error_page(request, principal, exc)
     except DomainError as exc:
@@ -287,7 +288,7 @@ def house_form(request: Request, code: str, person: str = Form(""),
             place = f"{prisoner.building_code}/{prisoner.cell_code}"
             if prisoner.cell_code is None:
                 report = housing.house(db, code, on=utcnow().date(), actor=principal.actor,
-                                       public_ids=[person])
+                                       public_ids=[person], party=principal.party_code)
                 if report.unplaced:
                     raise NotPlaced(person, report.unplaced[0])
                 place = report.placed[person]

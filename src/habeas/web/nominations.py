@@ -21,12 +21,11 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from habeas.agreements.models import Agreement
 from habeas.api.deps import engine_of
 from habeas.auth import service as auth
 from habeas.auth.service import Principal
 from habeas.db import read_session, unit_of_work, utcnow
-from habeas.errors import DomainError, NotFound, field_error
+from habeas.errors import DomainError, field_error
 from habeas.holds import service as holds
 from habeas.holds.schemas import Hold, HoldKind
 from habeas.i18n import N_, format_day, format_number, gettext, locale_of
@@ -212,17 +211,21 @@ NOT_A_DAY = N_("not a date: write it as YYYY-MM-DD")
 TOO_LARGE = N_("larger than 50 MB; use `habeas nominations import`")
 NOT_UTF8 = N_("not UTF-8 text")
 NOT_JSONL_OR_CSV = N_("choose a .jsonl or .csv file")
-NO_AGREEMENT = N_("no agreement names your state as its sending party")
 
 
 def _import_page(request: Request, principal: Principal, *,
                  report: service.ImportReport | None = None, problem: Problem | None = None,
-                 as_of: str = "") -> Response:
+                 as_of: str = "", agreement: str = "") -> Response:
     lang = locale_of(request)
     reasons = findings(lang, [x["message"] for r in (report.results if report else [])
                               for x in r.reasons])
+    with read_session(engine_of(request)) as db:
+        # A choice only where there is one to make (service.choose_agreement's rule).
+        choices = [a.ref for a in service.sending_agreements(db, principal.party_code)]
     return templates.TemplateResponse(request, "nominations_import.html", _context(
-        principal, report=report, reasons=reasons, problem=problem, form={"as_of": as_of}),
+        principal, report=report, reasons=reasons, problem=problem,
+        form={"as_of": as_of, "agreement": agreement},
+        agreements=choices if len(choices) > 1 else []),
         status_code=problem.status if problem else 200)
 
 
@@ -259,7 +262,7 @@ def read_rows(name: str, raw: bytes) -> list[service.Row]:
 
 @router.post("/nominations/import", response_class=HTMLResponse)
 def import_file(request: Request, file: UploadFile = File(...), as_of: str = Form(""),
-                csrf: str = Form("")) -> Response:
+                agreement: str = Form(""), csrf: str = Form("")) -> Response:
     principal = form_principal(request, "/nominations/import", csrf)
     if isinstance(principal, Response):
         return principal
@@ -270,18 +273,16 @@ def import_file(request: Request, file: UploadFile = File(...), as_of: str = For
             raise field_error("as_of", NOT_A_DAY) from None
         rows = read_rows((file.filename or "").lower(), file.file.read(MAX_UPLOAD_BYTES + 1))
         with unit_of_work(engine_of(request)) as db:
-            agreement = db.scalars(select(Agreement).where(
-                Agreement.sending_party == principal.party_code)).first()
-            if agreement is None:
-                raise NotFound(NO_AGREEMENT)
-            report = service.ImportReport(service.import_rows(db, agreement, rows, as_of=day,
+            chosen = service.choose_agreement(db, principal.party_code, agreement or None)
+            report = service.ImportReport(service.import_rows(db, chosen, rows, as_of=day,
                                                               actor=principal.actor))
     except DomainError as exc:
         problem = problem_of("import", exc)
         if exc.details.get("problem") == TOO_LARGE:
             problem = replace(problem, status=413)
-        return _import_page(request, principal, problem=problem, as_of=as_of)
-    return _import_page(request, principal, report=report, as_of=as_of)
+        return _import_page(request, principal, problem=problem, as_of=as_of,
+                            agreement=agreement)
+    return _import_page(request, principal, report=report, as_of=as_of, agreement=agreement)
 
 
 # --- one nomination: its rule trace, notice, and the receiving state's decision ---------

@@ -24,6 +24,8 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from habeas.agreements.authority import is_party_to
+from habeas.agreements.models import Agreement
 from habeas.api.deps import engine_of
 from habeas.auth import service as auth
 from habeas.auth.permissions import Action, allowed
@@ -35,7 +37,7 @@ from habeas.i18n import N_, format_day, gettext, locale_of
 from habeas.nominations.models import NominationRecord
 from habeas.transfers import service as transfers
 from habeas.transfers.models import Manifest, ManifestPerson
-from habeas.transfers.schemas import HandoverIn, ManifestIn
+from habeas.transfers.schemas import HandoverPartIn, ManifestIn
 from habeas.validation import describe
 from habeas.web.common import Problem, form_principal, page_principal, problem_of, templates
 from habeas.web.custody import LABELS, error_page, page_context, without
@@ -250,8 +252,8 @@ def _manifest_page(request: Request, principal: Principal, manifest_id: str, *,
             "departed_at": legs[0]["departs_at"][:16] if legs else "",
             "arrived_at": legs[-1]["arrives_at"][:16] if legs else "",
             "handed_over_at": local(manifest.arrived_at), "public_id": "",
-            "sending_officer": "", "receiving_officer": principal.display_name,
             "biometric_reference_sha256": "", "reason": ""}
+        agreement = db.get_one(Agreement, manifest.agreement_ref)
         return templates.TemplateResponse(request, "manifest.html", page_context(
             principal, m=manifest, people=people, listed=listed, awaiting=awaiting,
             reasons={e.public_id: reason_text(lang, e) for e, _ in people},
@@ -263,9 +265,18 @@ def _manifest_page(request: Request, principal: Principal, manifest_id: str, *,
             may_approve=allowed(principal.role, Action.APPROVE_TRANSFERS),
             may_depart=allowed(principal.role, Action.DEPART_TRANSFERS),
             may_receive=allowed(principal.role, Action.RECEIVE_TRANSFERS),
+            # Each state records its own part of a handover (DESIGN.md §12.1).
+            may_hand_over=allowed(principal.role, Action.HAND_OVER)
+            and is_party_to(agreement, principal.party_code),
+            my_side="sending" if principal.party_code == agreement.sending_party
+            else "receiving",
             may_cancel=allowed(principal.role, Action.PLAN_TRANSFERS),
-            # The handover form: everyone who departed and is not yet handed over.
-            to_hand_over=transfers.people_on(db, manifest_id, status="departed")
+            # The handover form: everyone who departed and whose part this state has not
+            # recorded yet.
+            to_hand_over=[(e, n) for e, n in transfers.people_on(db, manifest_id,
+                                                                 status="departed")
+                          if principal.party_code is None or my_part_missing(
+                              db, manifest_id, e.public_id, principal, agreement)]
             if manifest.status == "arrived" else [],
             problem=problem, form=form, done=done, labels=TRANSFER_LABELS),
             status_code=problem.status if problem else 200)
@@ -293,7 +304,8 @@ def _step(request: Request, manifest_id: str, path: str, csrf: str, form: str,
         return principal
     try:
         with unit_of_work(engine_of(request)) as db:
-            transfers.get_manifest(db, manifest_id, principal.scope)
+            # The service checks the user's state against the manifest's agreement and the
+            # step's owner (DESIGN.md §12.1): another agreement's manifest is not found.
             act(db, principal)
     except NotFound as exc:
         return error_page(request, principal, exc)
@@ -304,9 +316,15 @@ def _step(request: Request, manifest_id: str, path: str, csrf: str, form: str,
                             status_code=303)
 
 
+def my_part_missing(db: Session, manifest_id: str, public_id: str, principal: Principal,
+                    agreement: Agreement) -> bool:
+    """my_part_missing: the user's state has not yet recorded its part of this handover."""
+    side = "sending" if principal.party_code == agreement.sending_party else "receiving"
+    return side not in transfers.recorded_parts(db, manifest_id, public_id)
+
+
 def _entered(**values: str) -> dict[str, str]:
     blank = dict.fromkeys(("departed_at", "arrived_at", "handed_over_at", "public_id",
-                           "sending_officer", "receiving_officer",
                            "biometric_reference_sha256", "reason"), "")
     return blank | values
 
@@ -359,26 +377,25 @@ def arrive_form(request: Request, manifest_id: str, arrived_at: str = Form(""),
 
 @router.post("/transfers/{manifest_id}/handover", response_class=HTMLResponse)
 def handover_form(request: Request, manifest_id: str, public_id: str = Form(""),
-                  sending_officer: str = Form(""), receiving_officer: str = Form(""),
                   handed_over_at: str = Form(""), biometric_reference_sha256: str = Form(""),
                   csrf: str = Form("")) -> Response:
-    """handover_form: one person passes to the facility, both states' officers named."""
-    entered = _entered(public_id=public_id, sending_officer=sending_officer,
-                       receiving_officer=receiving_officer, handed_over_at=handed_over_at,
+    """handover_form: the user's state records its own part of one person's handover, the
+    user named as its officer (never a name typed for the other state)."""
+    entered = _entered(public_id=public_id, handed_over_at=handed_over_at,
                        biometric_reference_sha256=biometric_reference_sha256)
 
     def act(db: Session, who: Principal) -> None:
         moment = when(handed_over_at, "handed_over_at")
         try:
-            body = HandoverIn.model_validate({
-                "public_id": public_id, "sending_officer": sending_officer.strip(),
-                "receiving_officer": receiving_officer.strip(), "handed_over_at": moment,
+            body = HandoverPartIn.model_validate({
+                "public_id": public_id, "handed_over_at": moment,
                 "biometric_reference_sha256":
                     biometric_reference_sha256.strip().lower() or None})
         except ValidationError as exc:
             path, problem = describe(exc.errors()[0])
             raise field_error(path, problem) from None
-        transfers.hand_over(db, manifest_id, body, actor=who.actor, party=who.party_code)
+        transfers.hand_over(db, manifest_id, body, officer=who.display_name, actor=who.actor,
+                            party=who.party_code)
 
     return _step(request, manifest_id, "/transfers/{manifest_id}/handover", csrf,
                  "handed_over", entered, act)
