@@ -77,6 +77,20 @@ class Settings(BaseSettings):
         default=10, ge=0, description="subscription requests per address per window (0: off)")
     subscribe_rate_window_s: int = Field(default=3600, ge=1,
                                          description="that window in seconds")
+    # The two clocks (DESIGN.md §12.2): occurred_at is a claim, recorded_at a fact.
+    clock_skew_seconds: int = Field(
+        default=300, ge=0, le=3600,
+        description="how far an act's claimed time may lie ahead of the server's clock")
+    late_window_hours: int = Field(
+        default=72, ge=1, description="an act recorded later than this after its claimed "
+        "time needs a late_reason and is listed by the integrity report")
+    late_windows: dict[str, int] = Field(
+        default_factory=dict, description="per event type, its own late window in hours "
+        '(JSON, e.g. {"custody.intake": 24})')
+
+    def late_window_for(self, event_type: str) -> int:
+        """late_window_for: the late window of EVENT_TYPE in hours (its own, else the default)."""
+        return self.late_windows.get(event_type, self.late_window_hours)
 
 
 @lru_cache(maxsize=1)
@@ -108,4 +122,9 @@ ENVIRONMENT_HELP = """Environment:
                                 also HABEAS_SMTP_STARTTLS, _USERNAME, _PASSWORD, HABEAS_MAIL_FROM
   HABEAS_PUBLIC_URL             the site's address in links sent by mail
   HABEAS_NOTIFY_WORKER          `habeas serve` delivers notifications (default true)
-  HABEAS_MAIL_SINK              `habeas serve` runs a local mail sink (the demo only)"""
+  HABEAS_MAIL_SINK              `habeas serve` runs a local mail sink (the demo only)
+  HABEAS_CLOCK_SKEW_SECONDS     an act's claimed time may lie this far ahead of the
+                                server's clock (default 300)
+  HABEAS_LATE_WINDOW_HOURS      an act recorded later than this after its claimed time
+                                needs a late_reason (default 72); per event type:
+                                HABEAS_LATE_WINDOWS='{"custody.intake": 24}'"""

@@ -76,6 +76,9 @@ class ErrorCode(StrEnum):
     CONFIRMATION_EXPIRED = "confirmation_expired"
     # Trust between the parties (DESIGN.md §12): authority and time.
     WRONG_PARTY = "wrong_party"
+    OCCURRED_IN_FUTURE = "occurred_in_future"
+    LATE_REASON_REQUIRED = "late_reason_required"
+    OUT_OF_ORDER = "out_of_order"
 
 
 # Translated where shown (habeas.web.common.explain).
@@ -147,6 +150,12 @@ ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
         N_("the confirmation code is too old; subscribe again for a new one"),
     ErrorCode.WRONG_PARTY:
         N_("the act belongs to the other state of the agreement"),
+    ErrorCode.OCCURRED_IN_FUTURE:
+        N_("the act's claimed time lies after the time it is recorded; details name the field"),
+    ErrorCode.LATE_REASON_REQUIRED:
+        N_("the act is recorded past its late window; say why in late_reason"),
+    ErrorCode.OUT_OF_ORDER:
+        N_("the act's time comes before a step of the custody story it follows"),
 }
 
 

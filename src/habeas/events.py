@@ -17,7 +17,7 @@ import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import rfc8785
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from habeas import faults
 from habeas.codes import check_country
+from habeas.config import get_settings
 from habeas.db import utcnow
 from habeas.errors import DomainError, ErrorCode, ValidationFailed
 from habeas.ledger import merkle, store
@@ -73,6 +74,7 @@ class RecordedEvent:
     payload: dict[str, Any]
     salt: str
     payload_sha256: str
+    late_reason: str | None = None
 
 
 EventFacts = Event | RecordedEvent  # what projectors and the leaf format read
@@ -184,6 +186,11 @@ class NewEvent:
     subject: str | None = None
     facility: str | None = None
     occurred_at: datetime | None = None
+    # Why an act is recorded past its late window (DESIGN.md §12.2); only then.
+    late_reason: str | None = None
+
+
+LATE_REASON_MAX = 500
 
 
 def canonical_json(value: Any) -> bytes:
@@ -252,8 +259,15 @@ def format_time(moment: datetime) -> str:
 
 
 def envelope(event: EventFacts) -> dict[str, Any]:
-    """envelope is the ledger leaf's content: no personal data, only the payload's digest."""
-    return {
+    """envelope is the ledger leaf's content: no personal data, only the payload's digest.
+
+    `late_reason` is a key only when the event has one: every leaf recorded before
+    it existed, and every act recorded in time, keeps its exact bytes, so verifiers
+    (ours, Go's sumdb/tlog) check old leaves unchanged (DESIGN.md §12.2). It is in the
+    leaf, not the salted payload, because it is about the record, not the person:
+    why the state wrote it late is public accountability.
+    """
+    env = {
         "v": event.v,
         "seq": event.seq,
         "type": event.type,
@@ -265,6 +279,10 @@ def envelope(event: EventFacts) -> dict[str, Any]:
         "facility": event.facility,
         "payload_sha256": event.payload_sha256,
     }
+    late_reason = getattr(event, "late_reason", None)
+    if late_reason is not None:
+        env["late_reason"] = late_reason
+    return env
 
 
 def canonical_envelope(env: Mapping[str, Any]) -> bytes:
@@ -316,6 +334,38 @@ def _check_envelope(new: NewEvent) -> None:
         raise bad("facility", "must be 1 to 64 characters")
     if new.occurred_at is not None and new.occurred_at.tzinfo is None:
         raise bad("occurred_at", "must carry a time zone")
+    if new.late_reason is not None and not (
+            new.late_reason.strip() and len(new.late_reason) <= LATE_REASON_MAX
+            and new.late_reason == new.late_reason.strip()):
+        raise bad("late_reason", f"must be 1 to {LATE_REASON_MAX} characters, trimmed")
+
+
+def check_times(new: NewEvent, recorded_at: datetime, *, field: str = "occurred_at") -> None:
+    """check_times holds an act's claimed time against the server's clock (DESIGN.md §12.2).
+
+    A claim after the recording (beyond HABEAS_CLOCK_SKEW_SECONDS) is refused: nobody
+    records what has not happened. A claim older than the event type's late window
+    needs a `late_reason` — the entry is then kept and listed by the integrity report.
+    FIELD names the field of the request that carried the claim. Services call it
+    before their other checks so a face reports the field the user typed.
+    """
+    if new.occurred_at is None:
+        return
+    settings = get_settings()
+    claimed = new.occurred_at.astimezone(UTC)
+    if claimed > recorded_at + timedelta(seconds=settings.clock_skew_seconds):
+        raise ValidationFailed(
+            f"{field}: {format_time(claimed)} is after now ({format_time(recorded_at)})",
+            code=ErrorCode.OCCURRED_IN_FUTURE,
+            details={"field": field, "problem": "in the future",
+                     "recorded_at": format_time(recorded_at)})
+    window = settings.late_window_for(new.type)
+    if recorded_at - claimed > timedelta(hours=window) and new.late_reason is None:
+        raise ValidationFailed(
+            f"late_reason: {field} is more than {window} hours before now; say why the act "
+            f"is recorded late", code=ErrorCode.LATE_REASON_REQUIRED,
+            details={"field": "late_reason", "problem": "required for a late entry",
+                     "window_hours": window})
 
 
 def lock_log(session: Session) -> LogHead:
@@ -352,6 +402,8 @@ def record_many(
         _check_envelope(new)
         prepared.append((kind, new, _validated_payload(kind, new.payload)))
     recorded_at = (now or utcnow()).astimezone(UTC)
+    for new in batch:
+        check_times(new, recorded_at)
 
     head = lock_log(session)
     first = head.size
@@ -365,7 +417,7 @@ def record_many(
             occurred_at=(new.occurred_at or recorded_at).astimezone(UTC),
             recorded_at=recorded_at, actor=new.actor, party=new.party, subject=new.subject,
             facility=new.facility, payload=payload_json, salt=salt.hex(),
-            payload_sha256=payload_digest(salt, payload_json),
+            payload_sha256=payload_digest(salt, payload_json), late_reason=new.late_reason,
         )
         events.append(event)
         leaves.append(merkle.leaf_hash(leaf_bytes(event)))
