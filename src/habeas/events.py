@@ -368,6 +368,14 @@ def check_times(new: NewEvent, recorded_at: datetime, *, field: str = "occurred_
                      "window_hours": window})
 
 
+def check_claim(event_type: str, claimed: datetime, late_reason: str | None, *,
+                field: str) -> None:
+    """check_claim: `check_times` for a service, before its other checks, so the error
+    names FIELD — the request's own name for the claimed time (departed_at, …)."""
+    check_times(NewEvent(type=event_type, payload={}, actor="-", occurred_at=claimed,
+                         late_reason=late_reason), utcnow().astimezone(UTC), field=field)
+
+
 def lock_log(session: Session) -> LogHead:
     """lock_log takes the log's write lock for the rest of the transaction.
 

@@ -120,7 +120,11 @@ class IntakeOut(BaseModel):
              responses=documented(401, 403, 404, 409, 422))
 def record_intake(public_id: str, write: Writer, principal: IntakeOfficer,
                   body: Annotated[dict[str, Any], Body(description="the Rule 7 record")],
-                  at: Annotated[AwareDatetime | None, Query()] = None) -> IntakeOut:
+                  at: Annotated[AwareDatetime | None, Query()] = None,
+                  late_reason: Annotated[str | None, Query(
+                      min_length=1, max_length=500,
+                      description="why the intake is recorded past its late window")] = None,
+                  ) -> IntakeOut:
     """Take a handed-over person in: identity verified, injuries, property, contacts, class."""
     try:
         intake = IntakeIn.model_validate(body)
@@ -131,7 +135,8 @@ def record_intake(public_id: str, write: Writer, principal: IntakeOfficer,
                                ) from None
     with write() as db:
         record = service.record_intake(db, public_id, intake, officer=principal.display_name,
-                                       actor=principal.actor, at=at or utcnow())
+                                       actor=principal.actor, at=at or utcnow(),
+                                       late_reason=late_reason)
         prisoner = db.get_one(Prisoner, public_id)
         return IntakeOut(public_id=public_id, seq=record.seq,
                          biometric_match=record.biometric_match, status=prisoner.status)

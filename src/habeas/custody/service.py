@@ -203,15 +203,17 @@ def get_prisoner(session: Session, public_id: str, party: str | None = None) -> 
 
 
 def record_intake(session: Session, public_id: str, intake: IntakeIn, *, officer: str,
-                  actor: str, at: datetime) -> IntakeRecord:
+                  actor: str, at: datetime, late_reason: str | None = None) -> IntakeRecord:
     """record_intake takes a handed-over person in: the admission record of Mandela Rule 7.
 
     Identity must be verified: the document checked is named, and when the
     sending state gave a biometric reference at handover the one captured here
     must match it. Minors are never admitted (Rule 11(d)).
     """
+    from habeas.events import check_claim
     from habeas.transfers.models import ManifestPerson
 
+    check_claim("intake.recorded", at, late_reason, field="at")
     prisoner = session.get(Prisoner, public_id)
     if prisoner is None:
         raise NotFound(f"person {public_id!r} has not been handed over")
@@ -222,8 +224,14 @@ def record_intake(session: Session, public_id: str, intake: IntakeIn, *, officer
         raise Conflict(f"{SEPARATION_NUMBER['minor']}: {public_id} is a minor: minors are "
                        "never admitted", code=ErrorCode.SEPARATION_VIOLATION,
                        details={"rule": SEPARATION_NUMBER["minor"], "field": "date_of_birth"})
-    reference = session.scalar(select(ManifestPerson.biometric_reference_sha256).where(
-        ManifestPerson.public_id == public_id, ManifestPerson.status == "handed_over"))
+    handed_over_at, reference = session.execute(
+        select(ManifestPerson.handed_over_at, ManifestPerson.biometric_reference_sha256).where(
+            ManifestPerson.public_id == public_id, ManifestPerson.status == "handed_over")
+    ).first() or (None, None)
+    if handed_over_at is not None and at < handed_over_at:
+        # Causal order (DESIGN.md §12.2): handover ≤ intake.
+        raise field_error("at", f"before {public_id} was handed over "
+                          f"({handed_over_at.isoformat()})", ErrorCode.OUT_OF_ORDER)
     match: bool | None = None
     if reference is not None:
         if intake.biometric_sha256 is None:
@@ -236,7 +244,8 @@ def record_intake(session: Session, public_id: str, intake: IntakeIn, *, officer
         match = True
     event = record(session, NewEvent(
         type="intake.recorded", actor=actor, subject=public_id, facility=prisoner.facility_code,
-        party=prisoner.legal_custodian, occurred_at=at, payload=IntakeRecorded(
+        party=prisoner.legal_custodian, occurred_at=at, late_reason=late_reason,
+        payload=IntakeRecorded(
             public_id=public_id, officer=officer, biometric_match=match, intake=intake)))
     if prisoner.kind == "transferee":
         # From admission on, everyone knows the day the sentence ends (DESIGN.md §5).

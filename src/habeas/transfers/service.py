@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from habeas import faults
 from habeas.agreements.models import Agreement
 from habeas.agreements.terms import term_end
+from habeas.clock import utcnow
 from habeas.custody.projections import ReturnRequired
 from habeas.errors import Conflict, ErrorCode, NotFound, field_error
-from habeas.events import NewEvent, record, record_many
+from habeas.events import NewEvent, check_claim, record, record_many
 from habeas.facilities import service as facilities
 from habeas.holds import service as holds
 from habeas.holds.schemas import Hold
@@ -228,13 +229,40 @@ def departure_gates(session: Session, agreement: Agreement, record_: NominationR
             rules.identity(nomination, ctx)]
 
 
+def gates_on_record(session: Session, agreement: Agreement, record_: NominationRecord,
+                    departed_at: datetime, recorded_at: datetime, all_holds: list[Hold]
+                    ) -> list[RuleResult]:
+    """gates_on_record: the departure gates judged at the claimed departure time AND at the
+    time the departure is recorded; a gate fails if it fails at either (DESIGN.md §12.2).
+
+    At the claimed time: the notice period and any order in force that day. At the
+    recording time: every order on record then — a TRO registered before the departure
+    is recorded bars it, however early `departed_at` says the plane left (issue 17).
+    """
+    claimed = departure_gates(session, agreement, record_, departed_at, all_holds)
+    if recorded_at.date() == departed_at.date():
+        return claimed
+    now = departure_gates(session, agreement, record_, recorded_at, all_holds)
+    judged = []
+    for at_claim, at_record in zip(claimed, now, strict=True):
+        if at_claim.outcome is Outcome.PASS and at_record.outcome is not Outcome.PASS:
+            at_claim = RuleResult(at_record.rule, at_record.outcome,
+                                  f"{at_record.message} (on record when the departure was "
+                                  f"recorded, {recorded_at.date()})", at_record.citation)
+        judged.append(at_claim)
+    return judged
+
+
 def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: str,
-           party: str | None) -> tuple[list[str], list[dict[str, str]]]:
+           party: str | None, late_reason: str | None = None
+           ) -> tuple[list[str], list[dict[str, str]]]:
     """depart checks every listed person's gates; who fails is taken off, the others go.
 
     Returns (who boarded, who was taken off with the reason). If nobody passes,
     the manifest is cancelled with that reason.
     """
+    check_claim("transfer.departed", departed_at, late_reason, field="departed_at")
+    recorded_at = utcnow()
     manifest = get_manifest(session, manifest_id)
     _transition(manifest, ("approved",), "departed")
     agreement = session.get_one(Agreement, manifest.agreement_ref)
@@ -245,6 +273,7 @@ def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: 
         raise field_error("departed_at", f"before the planned departure date "
                           f"{manifest.departure_date}; re-plan the transfer")
     all_holds = holds.all_holds(session)
+    _after_nominations(session, manifest_id, departed_at, "departed_at")
     events: list[NewEvent] = []
     boarded: list[Boarded] = []
     removed: list[dict[str, str]] = []
@@ -254,7 +283,8 @@ def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: 
         if manifest.direction != "outbound":
             boarded.append(Boarded(public_id=record_.public_id, gates=[]))
             continue
-        gates = departure_gates(session, agreement, record_, departed_at, all_holds)
+        gates = gates_on_record(session, agreement, record_, departed_at, recorded_at,
+                                all_holds)
         failed = [g for g in gates if g.outcome is not Outcome.PASS]
         as_dicts = [g.as_dict() for g in gates]
         if failed:
@@ -271,7 +301,7 @@ def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: 
     if boarded:
         events.append(NewEvent(
             type="transfer.departed", actor=actor, party=party, facility=manifest.facility_code,
-            occurred_at=moment, payload=TransferDeparted(
+            occurred_at=moment, late_reason=late_reason, payload=TransferDeparted(
                 manifest_id=manifest_id, departed_at=moment, boarded=boarded)))
     else:
         events.append(NewEvent(
@@ -283,27 +313,47 @@ def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: 
     return [b.public_id for b in boarded], removed
 
 
+def _after_nominations(session: Session, manifest_id: str, moment: datetime,
+                       field: str) -> None:
+    """_after_nominations: nobody departs before they were nominated (DESIGN.md §12.2:
+    nomination ≤ acceptance ≤ planned ≤ departed) — the nomination is the one step
+    with no claimed time, so the claim is held against its recording."""
+    for entry, record_ in people_on(session, manifest_id):
+        if entry.status != "listed":
+            continue
+        since = decisions.nominated_at(session, record_)
+        if moment < since:
+            raise Conflict(f"{field}: before {record_.public_id} was nominated "
+                           f"({since.isoformat()})", code=ErrorCode.OUT_OF_ORDER,
+                           details={"field": field, "public_id": record_.public_id,
+                                    "nominated_at": since.isoformat()})
+
+
 def arrive(session: Session, manifest_id: str, *, arrived_at: datetime, actor: str,
-           party: str | None) -> Manifest:
+           party: str | None, late_reason: str | None = None) -> Manifest:
+    check_claim("transfer.arrived", arrived_at, late_reason, field="arrived_at")
     manifest = get_manifest(session, manifest_id)
     _transition(manifest, ("departed",), "arrived")
     moment = arrived_at.astimezone(UTC)
     if manifest.departed_at is not None and moment < manifest.departed_at:
-        raise field_error("arrived_at", "before the departure")
+        raise field_error("arrived_at", "before the departure", ErrorCode.OUT_OF_ORDER)
     record(session, NewEvent(type="transfer.arrived", actor=actor, party=party,
                              facility=manifest.facility_code, occurred_at=moment,
+                             late_reason=late_reason,
                              payload=TransferArrived(manifest_id=manifest_id,
                                                      arrived_at=moment)))
     return manifest
 
 
 def hand_over(session: Session, manifest_id: str, body: HandoverIn, *, actor: str,
-              party: str | None) -> ManifestPerson:
+              party: str | None, late_reason: str | None = None) -> ManifestPerson:
     """hand_over records one person passing into the facility's physical custody.
 
     The sending state stays the legal custodian (the sentence is its own); the
     facility becomes the physical custodian. Named officers of both states sign.
     """
+    check_claim("custody.handed_over", body.handed_over_at, late_reason,
+                field="handed_over_at")
     manifest = get_manifest(session, manifest_id)
     if manifest.direction != "outbound":
         raise Conflict(f"manifest {manifest_id} takes people home; record their handback",
@@ -325,11 +375,13 @@ def hand_over(session: Session, manifest_id: str, body: HandoverIn, *, actor: st
                        code=ErrorCode.INVALID_TRANSITION)
     moment = body.handed_over_at.astimezone(UTC)
     if manifest.arrived_at is not None and moment < manifest.arrived_at:
-        raise field_error("handed_over_at", "before the manifest arrived")
+        raise field_error("handed_over_at", "before the manifest arrived",
+                          ErrorCode.OUT_OF_ORDER)
     agreement = session.get_one(Agreement, manifest.agreement_ref)
     record(session, NewEvent(
         type="custody.handed_over", actor=actor, party=party, subject=body.public_id,
-        facility=manifest.facility_code, occurred_at=moment, payload=HandedOver(
+        facility=manifest.facility_code, occurred_at=moment, late_reason=late_reason,
+        payload=HandedOver(
             manifest_id=manifest_id, handover=body.model_copy(update={"handed_over_at": moment}),
             legal_custodian=agreement.sending_party,
             physical_custodian=manifest.facility_code)))
@@ -373,12 +425,13 @@ def mark_return_required(session: Session, hold: Hold, *, actor: str, party: str
 
 
 def hand_back(session: Session, manifest_id: str, body: HandoverIn, *, actor: str,
-              party: str | None) -> ManifestPerson:
+              party: str | None, late_reason: str | None = None) -> ManifestPerson:
     """hand_back: on arrival home, the sending state's officer receipts each person.
 
     The person is released (or returned) and the sending state is again both
     legal and physical custodian.
     """
+    check_claim("custody.released", body.handed_over_at, late_reason, field="handed_over_at")
     manifest = get_manifest(session, manifest_id)
     if manifest.direction == "outbound":
         raise Conflict(f"manifest {manifest_id} goes to the facility; record handovers",
@@ -395,7 +448,8 @@ def hand_back(session: Session, manifest_id: str, body: HandoverIn, *, actor: st
                        code=ErrorCode.INVALID_TRANSITION)
     moment = body.handed_over_at.astimezone(UTC)
     if manifest.arrived_at is not None and moment < manifest.arrived_at:
-        raise field_error("handed_over_at", "before the manifest arrived")
+        raise field_error("handed_over_at", "before the manifest arrived",
+                          ErrorCode.OUT_OF_ORDER)
     came = session.scalar(
         select(func.max(ManifestPerson.handed_over_at))
         .join(Manifest, Manifest.id == ManifestPerson.manifest_id)
@@ -408,7 +462,8 @@ def hand_back(session: Session, manifest_id: str, body: HandoverIn, *, actor: st
 
     record(session, NewEvent(
         type="custody.released", actor=actor, party=party, subject=body.public_id,
-        facility=manifest.facility_code, occurred_at=moment, payload=HandedBack(
+        facility=manifest.facility_code, occurred_at=moment, late_reason=late_reason,
+        payload=HandedBack(
             manifest_id=manifest_id, outcome=manifest.direction,
             handover=body.model_copy(update={"handed_over_at": moment}))))
     return entry
