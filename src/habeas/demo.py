@@ -721,8 +721,9 @@ def _home_on(person: Any) -> date:
     """_home_on: the day a person whose release date has come is flown home. A sentence
     that ran out before the flight (the profile leaves MIN_REMAINING off) ends at the
     first flight home after intake."""
-    assert person.release_date is not None
-    return max(person.release_date, person.admitted_on + timedelta(days=3))
+    released: date = person.release_date
+    admitted: date = person.admitted_on
+    return max(released, admitted + timedelta(days=3))
 
 
 def _fly_home(session: Session, agenda: _Agenda, public_id: str, leaves: datetime,

@@ -138,6 +138,15 @@ def plan(session: Session, body: ManifestIn, *, actor: str, party: str | None) -
     agreement = session.get_one(Agreement, agreement_refs.pop())
     refuse_if_listed(session, body.people)
     _within_term(agreement, body.departs_at, "legs.0.departs_at")
+    for i, public_id in enumerate(body.people):
+        # nomination ≤ acceptance ≤ planned (DESIGN.md §12.2): no flight for a person
+        # leaves before habeas knew of them.
+        since = decisions.nominated_at(session, records[public_id])
+        if body.departs_at < since:
+            raise Conflict(f"legs.0.departs_at: before people.{i} ({public_id}) was "
+                           f"nominated ({since.isoformat()})", code=ErrorCode.OUT_OF_ORDER,
+                           details={"field": "legs.0.departs_at", "public_id": public_id,
+                                    "nominated_at": since.isoformat()})
     # Everyone accepted already holds a booked place; a booking the facility can no
     # longer honour (its population grew, its capacity fell) is refused (DESIGN.md §7).
     outlook = facilities.forecast(session, agreement.facility_code, body.departs_at.date())

@@ -121,6 +121,13 @@ CHECKS = {
     "notification_late": CheckLabels(
         CHECK_TITLES["notification_late"], N_("Rules 68-69"),
         N_("Mandela Rules 68, 69; VCCR arts. 36(1)(b), 37(a)")),
+    "late_entry": CheckLabels(
+        CHECK_TITLES["late_entry"], N_("late window"), N_("DESIGN.md §12.2")),
+    "backdated_past_gate": CheckLabels(
+        CHECK_TITLES["backdated_past_gate"], None, N_("DESIGN.md §12.2")),
+    "short_notice_recorded": CheckLabels(
+        CHECK_TITLES["short_notice_recorded"], None,
+        N_("Trump v. J.G.G.; A.A.R.P. v. Trump (2025); DESIGN.md §12.2")),
 }
 # A recorded run's counts, check by check, in few words.
 CHECK_SHORT = {
@@ -136,6 +143,9 @@ CHECK_SHORT = {
     "finding_response_overdue": N_("finding response overdue"),
     "no_family_contact": N_("no family contact"),
     "notification_late": N_("notification late"),
+    "late_entry": N_("late entry"),
+    "backdated_past_gate": N_("backdated past a gate"),
+    "short_notice_recorded": N_("short notice from recording"),
 }
 
 
