@@ -33,6 +33,7 @@ from habeas.nominations import service as nominations
 from habeas.nominations.models import NominationRecord
 from habeas.transfers import service as transfers
 from tests.api.conftest import bearer
+from tests.conftest import log_in_as
 from tests.factories import a_token, refused
 from tests.screening.factories import nomination
 from tests.transfers.factories import (
@@ -172,6 +173,26 @@ class TestLateEntries:
             "departed_at": DEPARTS, "late_reason": "paper manifest entered a year on"})
         assert kept.status_code == 200, kept.text
         assert kept.json()["boarded"] == people
+
+
+    def test_the_departure_form_asks_why_next_to_the_field(
+            self, client: TestClient, demo_engine: Engine, late_window: int) -> None:
+        people = accepted_people(demo_engine, "L-4")
+        manifest_id = approved(demo_engine, people)
+        csrf = log_in_as(client, "us.officer")
+        url = f"/transfers/{manifest_id}/depart"
+        page = client.post(url, data={"csrf": csrf, "departed_at": "2025-04-10T13:00"})
+        assert page.status_code == 422
+        assert 'id="departed_late_reason" name="late_reason"' in page.text
+        assert 'data-testid="departed-error"' in page.text
+        assert 'value="2025-04-10T13:00"' in page.text  # what was entered, kept
+        done = client.post(url, data={"csrf": csrf, "departed_at": "2025-04-10T13:00",
+                                      "late_reason": "from the paper log"},
+                           follow_redirects=False)
+        assert done.status_code == 303, done.text
+        with read_session(demo_engine) as s:
+            event = s.scalars(select(Event).where(Event.type == "transfer.departed")).one()
+        assert event.late_reason == "from the paper log"
 
 
 class TestCausalOrder:
