@@ -23,6 +23,7 @@ from habeas.api.app import create_app
 from habeas.clock import simulated, utcnow
 from habeas.config import get_settings
 from habeas.custody import integrity
+from habeas.custody.models import Prisoner
 from habeas.db import read_session, unit_of_work
 from habeas.errors import ValidationFailed
 from habeas.events import check_claim, envelope, leaf_bytes
@@ -193,6 +194,60 @@ class TestLateEntries:
         with read_session(demo_engine) as s:
             event = s.scalars(select(Event).where(Event.type == "transfer.departed")).one()
         assert event.late_reason == "from the paper log"
+
+
+class TestLateRecords:
+    def test_a_death_entered_days_later_needs_its_reason(
+            self, lived: tuple[TestClient, Engine], late_window: int) -> None:
+        client, engine = lived
+        with read_session(engine) as s:
+            person = s.scalars(select(Prisoner.public_id).where(
+                Prisoner.kind == "transferee", Prisoner.status == "in_custody")
+                .order_by(Prisoner.public_id)).first()
+        assert person is not None
+        warden = bearer(a_token(engine, "sv.warden"))
+        body = {"died_at": (utcnow() - timedelta(days=5)).isoformat(),
+                "place": "CECOT infirmary", "circumstances": "found at the count"}
+        url = f"/api/v1/people/{person}/death"
+        late = client.post(url, headers=warden, json=body)
+        assert late.status_code == 422, late.text
+        assert late.json()["error"]["code"] == "late_reason_required"
+        ahead = client.post(url, headers=warden, json={
+            **body, "died_at": (utcnow() + timedelta(hours=1)).isoformat()})
+        assert ahead.json()["error"]["code"] == "occurred_in_future"
+        assert ahead.json()["error"]["details"]["field"] == "died_at"
+        kept = client.post(url, headers=warden, json={
+            **body, "late_reason": "the night officer's report reached the registry today"})
+        assert kept.status_code == 201, kept.text
+        with read_session(engine) as s:
+            event = s.get_one(Event, kept.json()["seq"])
+        assert event.late_reason == "the night officer's report reached the registry today"
+
+    def test_a_return_order_registered_late_binds_from_its_issue_and_says_why(
+            self, lived: tuple[TestClient, Engine], late_window: int) -> None:
+        """What an order obliges is dated from its issue (DESIGN.md §12.2); registered
+        days later, the derived act is late and carries the order's own reason."""
+        _, engine = lived
+        with read_session(engine) as s:
+            person, external_ref = s.execute(
+                select(Prisoner.public_id, NominationRecord.external_ref)
+                .join(NominationRecord, NominationRecord.public_id == Prisoner.public_id)
+                .where(Prisoner.status == "in_custody").order_by(Prisoner.public_id)
+                .offset(3)).first() or (None, None)
+        assert person is not None
+        issued = utcnow().date() - timedelta(days=10)
+        with unit_of_work(engine) as s:
+            holds.register(s, holds.parse_hold({
+                "hold_ref": "RO-2026-LATE", "court": "U.S. District Court for D.C.",
+                "kind": "return_order", "issued": issued.isoformat(), "expires": None,
+                "scope": {"external_ref": external_ref}, "bars_removal_to": "any"}),
+                actor="user:counsel", party=None, as_of=utcnow().date())
+        with read_session(engine) as s:
+            event = s.scalars(select(Event).where(
+                Event.type == "custody.return_ordered", Event.subject == person)).one()
+        assert event.occurred_at.date() <= issued + timedelta(days=1)
+        assert event.late_reason == (f"court order RO-2026-LATE issued {issued}, "
+                                     f"registered {utcnow().date()}")
 
 
 class TestCausalOrder:

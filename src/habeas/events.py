@@ -368,6 +368,12 @@ def check_times(new: NewEvent, recorded_at: datetime, *, field: str = "occurred_
                      "window_hours": window})
 
 
+def is_late(event_type: str, claimed: datetime) -> bool:
+    """is_late: would an act of EVENT_TYPE claiming CLAIMED, recorded now, need a reason?"""
+    window = timedelta(hours=get_settings().late_window_for(event_type))
+    return utcnow().astimezone(UTC) - claimed.astimezone(UTC) > window
+
+
 def check_claim(event_type: str, claimed: datetime, late_reason: str | None, *,
                 field: str) -> None:
     """check_claim: `check_times` for a service, before its other checks, so the error

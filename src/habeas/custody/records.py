@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Agreement
+from habeas.clock import utcnow
 from habeas.custody.models import Death, Prisoner, Solitary
 from habeas.custody.projections import (
     ContactRecorded,
@@ -30,7 +31,7 @@ from habeas.custody.projections import (
     TransferErroneous,
 )
 from habeas.errors import Conflict, ErrorCode, NotFound, field_error
-from habeas.events import NewEvent, record, record_many
+from habeas.events import NewEvent, check_claim, is_late, record, record_many
 from habeas.facilities.models import Facility
 from habeas.facilities.service import PRESENT
 from habeas.holds.schemas import Hold, HoldKind
@@ -115,6 +116,10 @@ def order_returns(session: Session, hold: Hold, *, actor: str, party: str | None
     from habeas.nominations.schemas import Nomination
 
     deadline = hold.expires or hold.issued + timedelta(days=RETURN_ORDER_DAYS)
+    # The order binds from its issue, whenever it is registered (DESIGN.md §12.2): a late
+    # registration makes this derived act late too, and says why in the order's words.
+    late_reason = (f"court order {hold.hold_ref} issued {hold.issued}, registered "
+                   f"{utcnow().date()}")
     events = []
     for prisoner, nomination in session.execute(
             select(Prisoner, NominationRecord)
@@ -124,8 +129,10 @@ def order_returns(session: Session, hold: Hold, *, actor: str, party: str | None
             continue
         events.append(NewEvent(
             type="custody.return_ordered", actor=actor, party=party, subject=prisoner.public_id,
-            facility=prisoner.facility_code, occurred_at=_order_takes_effect(
-                session, hold, prisoner.facility_code), payload=ReturnOrdered(
+            facility=prisoner.facility_code, occurred_at=(takes_effect := _order_takes_effect(
+                session, hold, prisoner.facility_code)),
+            late_reason=late_reason if is_late("custody.return_ordered", takes_effect)
+            else None, payload=ReturnOrdered(
                 public_id=prisoner.public_id, hold_ref=hold.hold_ref, deadline=deadline,
                 parties=_parties(session, prisoner))))
     record_many(session, events)
@@ -133,7 +140,8 @@ def order_returns(session: Session, hold: Hold, *, actor: str, party: str | None
 
 
 def declare_erroneous_transfer(session: Session, public_id: str, *, reason: str, actor: str,
-                               party: str | None, at: datetime | None = None) -> Prisoner:
+                               party: str | None, at: datetime | None = None,
+                               late_reason: str | None = None) -> Prisoner:
     """declare_erroneous_transfer: the sending state says it should never have sent this
     person. They are to be returned, and no day of the stay is billable (DESIGN.md §8)."""
     prisoner = session.get(Prisoner, public_id)
@@ -145,17 +153,20 @@ def declare_erroneous_transfer(session: Session, public_id: str, *, reason: str,
                        code=ErrorCode.INVALID_TRANSITION)
     if not reason.strip():
         raise field_error("reason", "say why the person should never have been sent")
+    if at is not None:
+        check_claim("custody.transfer_erroneous", at, late_reason, field="at")
     record(session, NewEvent(
         type="custody.transfer_erroneous", actor=actor, party=prisoner.legal_custodian,
         subject=public_id, facility=prisoner.facility_code, occurred_at=at,
-        payload=TransferErroneous(
+        late_reason=late_reason, payload=TransferErroneous(
             public_id=public_id, reason=reason.strip(), parties=_parties(session, prisoner))))
     return prisoner
 
 
 def record_death(session: Session, public_id: str, *, died_at: datetime, place: str,
-                 circumstances: str, actor: str) -> Death:
+                 circumstances: str, actor: str, late_reason: str | None = None) -> Death:
     """record_death: a death in custody, and the duties it starts at once (Rules 69, 71)."""
+    check_claim("custody.death", died_at, late_reason, field="died_at")
     if session.get(Death, public_id) is not None:
         raise Conflict(f"the death of {public_id} is already recorded",
                        code=ErrorCode.INVALID_TRANSITION)
@@ -165,7 +176,8 @@ def record_death(session: Session, public_id: str, *, died_at: datetime, place: 
             raise field_error(field, "must not be empty")
     record(session, NewEvent(
         type="custody.death", actor=actor, subject=public_id, facility=prisoner.facility_code,
-        occurred_at=died_at, party=prisoner.legal_custodian, payload=DeathRecorded(
+        occurred_at=died_at, late_reason=late_reason, party=prisoner.legal_custodian,
+        payload=DeathRecorded(
             public_id=public_id, died_at=died_at, place=place.strip(),
             circumstances=circumstances.strip(), obligations=list(DEATH_OBLIGATIONS),
             parties=_parties(session, prisoner))))
@@ -191,25 +203,29 @@ def record_death_investigation(session: Session, public_id: str, *, body: str, r
 
 
 def record_escape(session: Session, public_id: str, *, at: datetime, circumstances: str,
-                  actor: str) -> None:
+                  actor: str, late_reason: str | None = None) -> None:
+    check_claim("custody.escape", at, late_reason, field="at")
     prisoner = held(session, public_id)
     record(session, NewEvent(type="custody.escape", actor=actor, subject=public_id,
                              facility=prisoner.facility_code, occurred_at=at,
+                             late_reason=late_reason,
                              payload=Escaped(public_id=public_id, at=at,
                                              circumstances=circumstances.strip(),
                                              parties=_parties(session, prisoner))))
 
 
 def record_recapture(session: Session, public_id: str, *, at: datetime, circumstances: str,
-                     actor: str) -> None:
+                     actor: str, late_reason: str | None = None) -> None:
     """record_recapture: back in custody after an escape; housed again like any arrival."""
+    check_claim("custody.recaptured", at, late_reason, field="at")
     prisoner = session.get(Prisoner, public_id)
     if prisoner is None or prisoner.status != "escaped":
         raise Conflict(f"{public_id} is not recorded as escaped", code=ErrorCode.INVALID_TRANSITION)
     if prisoner.left_at is not None and at < prisoner.left_at:
-        raise field_error("at", "before the escape")
+        raise field_error("at", "before the escape", ErrorCode.OUT_OF_ORDER)
     record(session, NewEvent(type="custody.recaptured", actor=actor, subject=public_id,
                              facility=prisoner.facility_code, occurred_at=at,
+                             late_reason=late_reason,
                              payload=Recaptured(public_id=public_id, at=at,
                                                 circumstances=circumstances.strip())))
 
@@ -218,7 +234,8 @@ MEDICAL_NATURES = ("illness", "injury")
 
 
 def record_medical_emergency(session: Session, public_id: str, *, at: datetime, nature: str,
-                             details: str, actor: str, treated_at: str | None = None) -> int:
+                             details: str, actor: str, treated_at: str | None = None,
+                             late_reason: str | None = None) -> int:
     """record_medical_emergency: a serious illness or injury. The person's contacts are told
     unless they asked not to be (Mandela Rules 68-69); both states are alerted."""
     prisoner = held(session, public_id)
@@ -228,9 +245,11 @@ def record_medical_emergency(session: Session, public_id: str, *, at: datetime, 
         raise field_error("details", "must not be empty")
     if at.tzinfo is None:
         raise field_error("at", "must carry a time zone")
+    check_claim("custody.medical_emergency", at, late_reason, field="at")
     event = record(session, NewEvent(
         type="custody.medical_emergency", actor=actor, subject=public_id,
-        facility=prisoner.facility_code, occurred_at=at, payload=MedicalEmergency(
+        facility=prisoner.facility_code, occurred_at=at, late_reason=late_reason,
+        payload=MedicalEmergency(
             public_id=public_id, at=at, nature=nature,
             treated_at=(treated_at or "").strip() or None, details=details.strip(),
             parties=_parties(session, prisoner))))
@@ -243,8 +262,9 @@ def open_solitary(session: Session, public_id: str) -> Solitary | None:
 
 
 def start_solitary(session: Session, public_id: str, *, at: datetime, authorised_by: str,
-                   reason: str, actor: str) -> int:
+                   reason: str, actor: str, late_reason: str | None = None) -> int:
     """start_solitary: who authorised it and why (Mandela Rule 45: a last resort)."""
+    check_claim("solitary.started", at, late_reason, field="at")
     prisoner = held(session, public_id)
     if open_solitary(session, public_id) is not None:
         raise Conflict(f"{public_id} is already in solitary confinement",
@@ -254,21 +274,25 @@ def start_solitary(session: Session, public_id: str, *, at: datetime, authorised
             raise field_error(field, "must not be empty")
     event = record(session, NewEvent(
         type="solitary.started", actor=actor, subject=public_id, facility=prisoner.facility_code,
-        occurred_at=at, payload=SolitaryStarted(public_id=public_id, at=at,
+        occurred_at=at, late_reason=late_reason,
+        payload=SolitaryStarted(public_id=public_id, at=at,
                                                 authorised_by=authorised_by.strip(),
                                                 reason=reason.strip())))
     return event.seq
 
 
-def end_solitary(session: Session, public_id: str, *, at: datetime, actor: str) -> None:
+def end_solitary(session: Session, public_id: str, *, at: datetime, actor: str,
+                 late_reason: str | None = None) -> None:
+    check_claim("solitary.ended", at, late_reason, field="at")
     episode = open_solitary(session, public_id)
     if episode is None:
         raise Conflict(f"{public_id} is not in solitary confinement",
                        code=ErrorCode.INVALID_TRANSITION)
     if at < episode.started_at:
-        raise field_error("at", "before the solitary confinement started")
+        raise field_error("at", "before the solitary confinement started",
+                          ErrorCode.OUT_OF_ORDER)
     record(session, NewEvent(type="solitary.ended", actor=actor, subject=public_id,
-                             occurred_at=at, payload=SolitaryEnded(
+                             occurred_at=at, late_reason=late_reason, payload=SolitaryEnded(
                                  solitary=episode.seq, public_id=public_id, at=at)))
 
 

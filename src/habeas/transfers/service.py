@@ -480,12 +480,13 @@ def hand_back(session: Session, manifest_id: str, body: HandoverIn, *, actor: st
 
 def return_from_transit(session: Session, manifest_id: str, public_id: str, *,
                         returned_at: datetime, officer: str, actor: str,
-                        party: str | None) -> None:
+                        party: str | None, late_reason: str | None = None) -> None:
     """return_from_transit: a person stopped in transit by a court order goes back.
 
     They were never handed over, so the sending state's officer records the
     return (DESIGN.md §3: "returned by court order").
     """
+    check_claim("custody.returned", returned_at, late_reason, field="returned_at")
     manifest = get_manifest(session, manifest_id)
     entry = session.get(ManifestPerson, (manifest_id, public_id))
     if entry is None or entry.status != "return_required":
@@ -496,11 +497,12 @@ def return_from_transit(session: Session, manifest_id: str, public_id: str, *,
         raise field_error("officer", "name the officer who takes the person back")
     moment = returned_at.astimezone(UTC)
     if manifest.departed_at is not None and moment < manifest.departed_at:
-        raise field_error("returned_at", "before the departure")
+        raise field_error("returned_at", "before the departure", ErrorCode.OUT_OF_ORDER)
     from habeas.transfers.projections import ReturnedFromTransit
 
     record(session, NewEvent(
         type="custody.returned", actor=actor, party=party, subject=public_id,
-        facility=manifest.facility_code, occurred_at=moment, payload=ReturnedFromTransit(
+        facility=manifest.facility_code, occurred_at=moment, late_reason=late_reason,
+        payload=ReturnedFromTransit(
             manifest_id=manifest_id, public_id=public_id, returned_at=moment,
             officer=officer.strip())))
