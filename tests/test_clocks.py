@@ -24,6 +24,7 @@ from habeas.clock import simulated, utcnow
 from habeas.config import get_settings
 from habeas.custody import integrity
 from habeas.custody.models import Prisoner
+from habeas.custody.timeline import timeline
 from habeas.db import read_session, unit_of_work
 from habeas.errors import ValidationFailed
 from habeas.events import check_claim, envelope, leaf_bytes
@@ -421,3 +422,24 @@ class TestDemoInTime:
         assert all(r.occurred_at <= r.recorded_at for r in rows)
         # And none late: the story writes each act when it happens.
         assert max(r.recorded_at - r.occurred_at for r in rows) < timedelta(hours=3)
+
+    def test_a_person_s_timeline_reads_in_custody_order(
+            self, lived: tuple[TestClient, Engine]) -> None:
+        """Each transferee's timeline, in log order, is in the order things happened:
+        nominated, accepted and served notice, flown, handed over, taken in, housed, their
+        contacts and episodes after."""
+        _, engine = lived
+        with read_session(engine) as s:
+            people = s.execute(select(Prisoner.public_id, NominationRecord.data)
+                               .join(NominationRecord,
+                                     NominationRecord.public_id == Prisoner.public_id)
+                               .order_by(Prisoner.public_id).limit(25)).all()
+            for public_id, data in people:
+                entries = timeline(s, public_id, data).entries
+                kinds = [e.type for e in entries]
+                assert kinds.index("nomination.received") < kinds.index("transfer.departed") \
+                    < kinds.index("custody.handed_over") < kinds.index("intake.recorded")
+                moments = [e.occurred_at for e in entries]
+                assert moments == sorted(moments), (public_id, list(zip(kinds, moments,
+                                                                         strict=True)))
+
