@@ -153,6 +153,18 @@ class TestLateEntries:
         assert line.count == 1 and line.events == [event.seq]
         assert reason in line.notes[0]
 
+    def test_each_kind_may_have_its_own_window(self, late_window: int,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+        ten_days_ago = utcnow() - timedelta(days=10)
+        with pytest.raises(ValidationFailed) as caught:
+            check_claim("intake.recorded", ten_days_ago, None, field="at")
+        assert caught.value.code == "late_reason_required"
+        monkeypatch.setenv("HABEAS_LATE_WINDOWS", '{"intake.recorded": 360}')
+        get_settings.cache_clear()
+        check_claim("intake.recorded", ten_days_ago, None, field="at")  # 15 days allowed
+        with pytest.raises(ValidationFailed):
+            check_claim("transfer.departed", ten_days_ago, None, field="departed_at")
+
     def test_a_late_reason_is_trimmed_text(self, demo_engine: Engine,
                                            late_window: int) -> None:
         people = accepted_people(demo_engine, "L-2")

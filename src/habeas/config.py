@@ -86,7 +86,7 @@ class Settings(BaseSettings):
         "time needs a late_reason and is listed by the integrity report")
     late_windows: dict[str, int] = Field(
         default_factory=dict, description="per event type, its own late window in hours "
-        '(JSON, e.g. {"custody.intake": 24})')
+        '(JSON, e.g. {"intake.recorded": 24})')
 
     def late_window_for(self, event_type: str) -> int:
         """late_window_for: the late window of EVENT_TYPE in hours (its own, else the default)."""
@@ -127,4 +127,4 @@ ENVIRONMENT_HELP = """Environment:
                                 server's clock (default 300)
   HABEAS_LATE_WINDOW_HOURS      an act recorded later than this after its claimed time
                                 needs a late_reason (default 72); per event type:
-                                HABEAS_LATE_WINDOWS='{"custody.intake": 24}'"""
+                                HABEAS_LATE_WINDOWS='{"intake.recorded": 24}'"""
