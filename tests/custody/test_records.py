@@ -227,7 +227,7 @@ class TestIntegrityReport:
             records.record_contact(s, transferee, kind="family", mode="visit", on=ON,
                                    with_whom="mother", actor="x")
             result = integrity.report(s, ON)
-        assert len(result.lines) == 13
+        assert len(result.lines) == 16  # 13, and the two clocks' three (DESIGN.md §12.2)
         assert {x.check: x.count for x in result.lines if x.count} == {}
         assert result.population == 1
 
