@@ -27,7 +27,14 @@ from habeas.custody.models import Prisoner
 from habeas.custody.timeline import timeline
 from habeas.db import read_session, unit_of_work
 from habeas.errors import ValidationFailed
-from habeas.events import check_claim, envelope, leaf_bytes
+from habeas.events import (
+    NewEvent,
+    backfilling,
+    check_claim,
+    check_times,
+    envelope,
+    leaf_bytes,
+)
 from habeas.holds import service as holds
 from habeas.ledger.models import Event
 from habeas.nominations import decisions
@@ -164,6 +171,21 @@ class TestLateEntries:
         check_claim("intake.recorded", ten_days_ago, None, field="at")  # 15 days allowed
         with pytest.raises(ValidationFailed):
             check_claim("transfer.departed", ten_days_ago, None, field="departed_at")
+
+    def test_a_backfill_gives_its_reason_only_to_what_is_late(self,
+                                                               late_window: int) -> None:
+        """The demo loaded onto a log already past its story records its late acts with
+        the backfill's reason; an act in time gets none; outside the block, refused."""
+        old = NewEvent(type="agreement.registered", payload={}, actor="t",
+                       occurred_at=utcnow() - timedelta(days=30))
+        fresh = NewEvent(type="agreement.registered", payload={}, actor="t",
+                         occurred_at=utcnow() - timedelta(hours=1))
+        with backfilling("loaded after the story"):
+            assert check_times(old, utcnow()) == "loaded after the story"
+            assert check_times(fresh, utcnow()) is None
+        with pytest.raises(ValidationFailed) as caught:
+            check_times(old, utcnow())
+        assert caught.value.code == "late_reason_required"
 
     def test_a_late_reason_is_trimmed_text(self, demo_engine: Engine,
                                            late_window: int) -> None:

@@ -15,7 +15,9 @@ import hashlib
 import importlib
 import json
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -340,17 +342,36 @@ def _check_envelope(new: NewEvent) -> None:
         raise bad("late_reason", f"must be 1 to {LATE_REASON_MAX} characters, trimmed")
 
 
-def check_times(new: NewEvent, recorded_at: datetime, *, field: str = "occurred_at") -> None:
+_backfill: ContextVar[str | None] = ContextVar("habeas_backfill", default=None)
+
+
+@contextmanager
+def backfilling(reason: str) -> Iterator[None]:
+    """backfilling: in this block, an act recorded past its late window without a reason
+    of its own gets REASON — for a simulation loaded onto a log already past its story
+    (the demo after `habeas init --profile`). Like `habeas.clock.simulated`, only code
+    enters it; no request can. The reason is in each such leaf, and the integrity report
+    lists every one of them as a late entry."""
+    token = _backfill.set(reason)
+    try:
+        yield
+    finally:
+        _backfill.reset(token)
+
+
+def check_times(new: NewEvent, recorded_at: datetime, *,
+                field: str = "occurred_at") -> str | None:
     """check_times holds an act's claimed time against the server's clock (DESIGN.md §12.2).
 
     A claim after the recording (beyond HABEAS_CLOCK_SKEW_SECONDS) is refused: nobody
     records what has not happened. A claim older than the event type's late window
     needs a `late_reason` — the entry is then kept and listed by the integrity report.
     FIELD names the field of the request that carried the claim. Services call it
-    before their other checks so a face reports the field the user typed.
+    before their other checks so a face reports the field the user typed. Returns the
+    late_reason the event is recorded with.
     """
     if new.occurred_at is None:
-        return
+        return new.late_reason
     settings = get_settings()
     claimed = new.occurred_at.astimezone(UTC)
     if claimed > recorded_at + timedelta(seconds=settings.clock_skew_seconds):
@@ -360,12 +381,16 @@ def check_times(new: NewEvent, recorded_at: datetime, *, field: str = "occurred_
             details={"field": field, "problem": "in the future",
                      "recorded_at": format_time(recorded_at)})
     window = settings.late_window_for(new.type)
-    if recorded_at - claimed > timedelta(hours=window) and new.late_reason is None:
+    if recorded_at - claimed <= timedelta(hours=window) or new.late_reason is not None:
+        return new.late_reason
+    backfill = _backfill.get()
+    if backfill is None:
         raise ValidationFailed(
             f"late_reason: {field} is more than {window} hours before now; say why the act "
             f"is recorded late", code=ErrorCode.LATE_REASON_REQUIRED,
             details={"field": "late_reason", "problem": "required for a late entry",
                      "window_hours": window})
+    return backfill
 
 
 def is_late(event_type: str, claimed: datetime) -> bool:
@@ -416,14 +441,14 @@ def record_many(
         _check_envelope(new)
         prepared.append((kind, new, _validated_payload(kind, new.payload)))
     recorded_at = (now or utcnow()).astimezone(UTC)
-    for new in batch:
-        check_times(new, recorded_at)
+    late_reasons = [check_times(new, recorded_at) for new in batch]
 
     head = lock_log(session)
     first = head.size
     events: list[RecordedEvent] = []
     leaves: list[bytes] = []
-    for offset, (_, new, payload) in enumerate(prepared):
+    for offset, ((_, new, payload), late_reason) in enumerate(
+            zip(prepared, late_reasons, strict=True)):
         payload_json = payload.model_dump(mode="json")
         salt = secrets.token_bytes(SALT_BYTES)
         event = RecordedEvent(
@@ -431,7 +456,7 @@ def record_many(
             occurred_at=(new.occurred_at or recorded_at).astimezone(UTC),
             recorded_at=recorded_at, actor=new.actor, party=new.party, subject=new.subject,
             facility=new.facility, payload=payload_json, salt=salt.hex(),
-            payload_sha256=payload_digest(salt, payload_json), late_reason=new.late_reason,
+            payload_sha256=payload_digest(salt, payload_json), late_reason=late_reason,
         )
         events.append(event)
         leaves.append(merkle.leaf_hash(leaf_bytes(event)))
