@@ -123,7 +123,8 @@ def record_intake(public_id: str, write: Writer, principal: IntakeOfficer,
                   at: Annotated[AwareDatetime | None, Query()] = None,
                   late_reason: Annotated[str | None, Query(
                       min_length=1, max_length=500,
-                      description="why the intake is recorded past its late window")] = None,
+                      description="why the intake is recorded past its late window; public, "
+                      "in the ledger leaf: name no person")] = None,
                   ) -> IntakeOut:
     """Take a handed-over person in: identity verified, injuries, property, contacts, class."""
     try:

@@ -39,7 +39,8 @@ class Late(Strict):
 
     late_reason: str | None = Field(
         default=None, min_length=1, max_length=500,
-        description="why the act is recorded past its late window (72 h by default)")
+        description="why the act is recorded past its late window (72 h by default); "
+        "public, in the ledger leaf: name no person")
 
 
 class Done(BaseModel):

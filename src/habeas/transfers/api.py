@@ -104,7 +104,8 @@ class DepartIn(BaseModel):
     departed_at: AwareDatetime
     late_reason: str | None = Field(
         default=None, min_length=1, max_length=500,
-        description="why the departure is recorded past its late window (DESIGN.md §12.2)")
+        description="why the departure is recorded past its late window (DESIGN.md §12.2); "
+        "public, in the ledger leaf: name no person")
 
 
 class DepartOut(BaseModel):
@@ -132,7 +133,8 @@ class ArriveIn(BaseModel):
     arrived_at: AwareDatetime
     late_reason: str | None = Field(
         default=None, min_length=1, max_length=500,
-        description="why the arrival is recorded past its late window (DESIGN.md §12.2)")
+        description="why the arrival is recorded past its late window (DESIGN.md §12.2); "
+        "public, in the ledger leaf: name no person")
 
 
 @router.post("/{manifest_id}/arrive", responses=documented(401, 403, 404, 409, 422))
