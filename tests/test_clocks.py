@@ -27,14 +27,7 @@ from habeas.custody.models import Prisoner
 from habeas.custody.timeline import timeline
 from habeas.db import read_session, unit_of_work
 from habeas.errors import ValidationFailed
-from habeas.events import (
-    NewEvent,
-    backfilling,
-    check_claim,
-    check_times,
-    envelope,
-    leaf_bytes,
-)
+from habeas.events import check_claim, envelope, leaf_bytes
 from habeas.holds import service as holds
 from habeas.ledger.models import Event
 from habeas.nominations import decisions
@@ -171,21 +164,6 @@ class TestLateEntries:
         check_claim("intake.recorded", ten_days_ago, None, field="at")  # 15 days allowed
         with pytest.raises(ValidationFailed):
             check_claim("transfer.departed", ten_days_ago, None, field="departed_at")
-
-    def test_a_backfill_gives_its_reason_only_to_what_is_late(self,
-                                                               late_window: int) -> None:
-        """The demo loaded onto a log already past its story records its late acts with
-        the backfill's reason; an act in time gets none; outside the block, refused."""
-        old = NewEvent(type="agreement.registered", payload={}, actor="t",
-                       occurred_at=utcnow() - timedelta(days=30))
-        fresh = NewEvent(type="agreement.registered", payload={}, actor="t",
-                         occurred_at=utcnow() - timedelta(hours=1))
-        with backfilling("loaded after the story"):
-            assert check_times(old, utcnow()) == "loaded after the story"
-            assert check_times(fresh, utcnow()) is None
-        with pytest.raises(ValidationFailed) as caught:
-            check_times(old, utcnow())
-        assert caught.value.code == "late_reason_required"
 
     def test_a_late_reason_is_trimmed_text(self, demo_engine: Engine,
                                            late_window: int) -> None:
@@ -456,6 +434,14 @@ class TestDemoInTime:
         assert all(r.occurred_at <= r.recorded_at for r in rows)
         # And none late: the story writes each act when it happens.
         assert max(r.recorded_at - r.occurred_at for r in rows) < timedelta(hours=3)
+
+    def test_the_demo_is_not_loaded_onto_a_log_past_its_story(self, engine: Engine) -> None:
+        from habeas import demo
+        from tests.factories import with_agreement
+
+        with_agreement(engine)  # registered today, as `habeas init --profile` does
+        error = refused(engine, lambda s: demo.load(s), "out_of_order")
+        assert "load the demo into an empty database first" in error.message
 
     def test_a_person_s_timeline_reads_in_custody_order(
             self, lived: tuple[TestClient, Engine]) -> None:

@@ -32,7 +32,7 @@ from habeas.agreements import service as agreements
 from habeas.auth import service as auth
 from habeas.auth.models import Role, User
 from habeas.clock import SimulatedClock, active, simulated, utcnow
-from habeas.events import backfilling
+from habeas.errors import Conflict, ErrorCode
 from habeas.facilities import service as facilities
 from habeas.facilities.schemas import FacilityFile
 from habeas.ledger import service as ledger
@@ -86,16 +86,7 @@ def _story(session: Session, at: datetime) -> Iterator[SimulatedClock]:
         return
     last = session.scalar(select(func.max(Event.recorded_at)))
     start = at if last is None else max(at, last)
-    if last is None or last <= at:
-        with simulated(min(start, _wall())) as clock:
-            yield clock
-        return
-    # The log already runs past this step's moment (the scenario loaded onto a database
-    # in use — `habeas init --profile` registered an agreement today): what the story
-    # then records late says so, and the integrity report lists it (DESIGN.md §12.2).
-    reason = (f"demo scenario loaded onto a log already at {last:%Y-%m-%d %H:%M} UTC, "
-              "after the story")
-    with simulated(min(start, _wall())) as clock, backfilling(reason):
+    with simulated(min(start, _wall())) as clock:
         yield clock
 
 
@@ -140,6 +131,15 @@ def cecot_layout() -> FacilityFile:
 
 def load(session: Session, *, seed: int = 2025) -> list[str]:
     """load puts the demo scenario in the database and says what it did, step by step."""
+    loaded = session.scalar(select(User.id).where(User.username == DEMO_USERS[0].username))
+    last = session.scalar(select(func.max(Event.recorded_at)))
+    if loaded is None and last is not None and last > DEMO_SET_UP:
+        # Its 2025 story cannot be recorded in 2025 after the log has reached LAST: every
+        # act would be out of causal order or late (DESIGN.md §12.2).
+        raise Conflict(f"the demo lives its 2025 story in time, and this log already "
+                       f"holds events recorded on {last:%Y-%m-%d}: load the demo into an "
+                       "empty database first (habeas init; habeas demo), then register "
+                       "other agreements", code=ErrorCode.OUT_OF_ORDER)
     with _story(session, DEMO_SET_UP):
         return _load(session, seed)
 

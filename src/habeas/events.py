@@ -15,9 +15,7 @@ import hashlib
 import importlib
 import json
 import secrets
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -342,23 +340,6 @@ def _check_envelope(new: NewEvent) -> None:
         raise bad("late_reason", f"must be 1 to {LATE_REASON_MAX} characters, trimmed")
 
 
-_backfill: ContextVar[str | None] = ContextVar("habeas_backfill", default=None)
-
-
-@contextmanager
-def backfilling(reason: str) -> Iterator[None]:
-    """backfilling: in this block, an act recorded past its late window without a reason
-    of its own gets REASON — for a simulation loaded onto a log already past its story
-    (the demo after `habeas init --profile`). Like `habeas.clock.simulated`, only code
-    enters it; no request can. The reason is in each such leaf, and the integrity report
-    lists every one of them as a late entry."""
-    token = _backfill.set(reason)
-    try:
-        yield
-    finally:
-        _backfill.reset(token)
-
-
 def check_times(new: NewEvent, recorded_at: datetime, *,
                 field: str = "occurred_at") -> str | None:
     """check_times holds an act's claimed time against the server's clock (DESIGN.md §12.2).
@@ -381,16 +362,13 @@ def check_times(new: NewEvent, recorded_at: datetime, *,
             details={"field": field, "problem": "in the future",
                      "recorded_at": format_time(recorded_at)})
     window = settings.late_window_for(new.type)
-    if recorded_at - claimed <= timedelta(hours=window) or new.late_reason is not None:
-        return new.late_reason
-    backfill = _backfill.get()
-    if backfill is None:
+    if recorded_at - claimed > timedelta(hours=window) and new.late_reason is None:
         raise ValidationFailed(
             f"late_reason: {field} is more than {window} hours before now; say why the act "
             f"is recorded late", code=ErrorCode.LATE_REASON_REQUIRED,
             details={"field": "late_reason", "problem": "required for a late entry",
                      "window_hours": window})
-    return backfill
+    return new.late_reason
 
 
 def is_late(event_type: str, claimed: datetime) -> bool:
