@@ -440,7 +440,7 @@ class TestDemoInTime:
         from tests.factories import with_agreement
 
         with_agreement(engine)  # registered today, as `habeas init --profile` does
-        error = refused(engine, lambda s: demo.load(s), "out_of_order")
+        error = refused(engine, lambda s: demo.load(s), "conflict")
         assert "load the demo into an empty database first" in error.message
 
     def test_a_person_s_timeline_reads_in_custody_order(

@@ -139,7 +139,7 @@ def load(session: Session, *, seed: int = 2025) -> list[str]:
         raise Conflict(f"the demo lives its 2025 story in time, and this log already "
                        f"holds events recorded on {last:%Y-%m-%d}: load the demo into an "
                        "empty database first (habeas init; habeas demo), then register "
-                       "other agreements", code=ErrorCode.OUT_OF_ORDER)
+                       "other agreements", code=ErrorCode.CONFLICT)
     with _story(session, DEMO_SET_UP):
         return _load(session, seed)
 

@@ -20,7 +20,7 @@ from habeas.agreements.models import Agreement
 from habeas.agreements.terms import term_end
 from habeas.clock import utcnow
 from habeas.custody.projections import ReturnRequired
-from habeas.errors import Conflict, ErrorCode, NotFound, field_error
+from habeas.errors import Conflict, ErrorCode, NotFound, ValidationFailed, field_error
 from habeas.events import NewEvent, check_claim, record, record_many
 from habeas.facilities import service as facilities
 from habeas.holds import service as holds
@@ -143,10 +143,11 @@ def plan(session: Session, body: ManifestIn, *, actor: str, party: str | None) -
         # leaves before habeas knew of them.
         since = decisions.nominated_at(session, records[public_id])
         if body.departs_at < since:
-            raise Conflict(f"legs.0.departs_at: before people.{i} ({public_id}) was "
-                           f"nominated ({since.isoformat()})", code=ErrorCode.OUT_OF_ORDER,
-                           details={"field": "legs.0.departs_at", "public_id": public_id,
-                                    "nominated_at": since.isoformat()})
+            raise ValidationFailed(
+                f"legs.0.departs_at: before people.{i} ({public_id}) was nominated "
+                f"({since.isoformat()})", code=ErrorCode.OUT_OF_ORDER,
+                details={"field": "legs.0.departs_at", "public_id": public_id,
+                         "nominated_at": since.isoformat()})
     # Everyone accepted already holds a booked place; a booking the facility can no
     # longer honour (its population grew, its capacity fell) is refused (DESIGN.md §7).
     outlook = facilities.forecast(session, agreement.facility_code, body.departs_at.date())
@@ -332,10 +333,11 @@ def _after_nominations(session: Session, manifest_id: str, moment: datetime,
             continue
         since = decisions.nominated_at(session, record_)
         if moment < since:
-            raise Conflict(f"{field}: before {record_.public_id} was nominated "
-                           f"({since.isoformat()})", code=ErrorCode.OUT_OF_ORDER,
-                           details={"field": field, "public_id": record_.public_id,
-                                    "nominated_at": since.isoformat()})
+            raise ValidationFailed(
+                f"{field}: before {record_.public_id} was nominated ({since.isoformat()})",
+                code=ErrorCode.OUT_OF_ORDER, details={"field": field,
+                                                      "public_id": record_.public_id,
+                                                      "nominated_at": since.isoformat()})
 
 
 def arrive(session: Session, manifest_id: str, *, arrived_at: datetime, actor: str,
