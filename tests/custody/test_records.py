@@ -86,8 +86,8 @@ class TestSolitary:
         refused(demo_engine, lambda s: records.start_solitary(
             s, transferee, at=start, authorised_by="a", reason="b", actor="x"),
             "invalid_transition")
-        refused(demo_engine, lambda s: records.end_solitary(
-            s, transferee, at=start - timedelta(days=1), actor="x"), "validation_failed")
+        refused(demo_engine, lambda s: records.end_solitary(  # causal order (§12.2)
+            s, transferee, at=start - timedelta(days=1), actor="x"), "out_of_order")
         flagged = line(demo_engine, "prolonged_solitary")
         assert flagged.count == 1 and "NO independent review" in flagged.notes[0]
         assert "(ongoing)" in flagged.notes[0]
