@@ -24,10 +24,12 @@ install: $(VENV)/.installed
 dev: $(VENV)/.dev-installed
 
 ## demo: set up, load the demo scenario on embedded SQLite, serve http://127.0.0.1:8000
+##       (the demo first, on an empty log, so its 2025 story is recorded in 2025: §12.2)
 ##       (notifications go to a local mail sink, shown at /notifications/mail)
 demo: install system-libs
-	$(BIN)/habeas init --profile $(PROFILE)
+	$(BIN)/habeas init
 	$(BIN)/habeas demo
+	$(BIN)/habeas init --profile $(PROFILE)
 	$(BIN)/habeas serve --mail-sink
 
 ## system-libs: Debian's Pango and HarfBuzz for PDF invoices (installed as root when missing)

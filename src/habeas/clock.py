@@ -35,6 +35,11 @@ _simulated: ContextVar[SimulatedClock | None] = ContextVar("habeas_simulated_clo
                                                             default=None)
 
 
+def active() -> SimulatedClock | None:
+    """active: the simulated clock this context runs on, or None on the wall clock."""
+    return _simulated.get()
+
+
 def utcnow() -> datetime:
     """utcnow is the server's clock, or the simulation's inside `simulated`."""
     clock = _simulated.get()

@@ -102,6 +102,21 @@ class Settings(BaseSettings):
         """proxies: the trusted proxies' addresses and networks, as a list."""
         return proxy_list(self.trusted_proxies)
 
+    # The two clocks (DESIGN.md §12.2): occurred_at is a claim, recorded_at a fact.
+    clock_skew_seconds: int = Field(
+        default=300, ge=0, le=3600,
+        description="how far an act's claimed time may lie ahead of the server's clock")
+    late_window_hours: int = Field(
+        default=72, ge=1, description="an act recorded later than this after its claimed "
+        "time needs a late_reason and is listed by the integrity report")
+    late_windows: dict[str, int] = Field(
+        default_factory=dict, description="per event type, its own late window in hours "
+        '(JSON, e.g. {"intake.recorded": 24})')
+
+    def late_window_for(self, event_type: str) -> int:
+        """late_window_for: the late window of EVENT_TYPE in hours (its own, else the default)."""
+        return self.late_windows.get(event_type, self.late_window_hours)
+
 
 def proxy_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
@@ -139,4 +154,9 @@ ENVIRONMENT_HELP = """Environment:
   HABEAS_MAIL_SINK              `habeas serve` runs a local mail sink (the demo only)
   HABEAS_TRUSTED_PROXIES        reverse proxies (addresses/networks, comma-separated)
                                 whose X-Forwarded-For is believed (default none)
-  HABEAS_MAX_BODY_BYTES         the largest request body read (default 10485760; 413)"""
+  HABEAS_MAX_BODY_BYTES         the largest request body read (default 10485760; 413)
+  HABEAS_CLOCK_SKEW_SECONDS     an act's claimed time may lie this far ahead of the
+                                server's clock (default 300)
+  HABEAS_LATE_WINDOW_HOURS      an act recorded later than this after its claimed time
+                                needs a late_reason (default 72); per event type:
+                                HABEAS_LATE_WINDOWS='{"intake.recorded": 24}'"""

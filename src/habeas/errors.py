@@ -85,6 +85,9 @@ class ErrorCode(StrEnum):
     # Scope and request edges (issue 17).
     DUPLICATE_PERSON = "duplicate_person"
     PAYLOAD_TOO_LARGE = "payload_too_large"
+    OCCURRED_IN_FUTURE = "occurred_in_future"
+    LATE_REASON_REQUIRED = "late_reason_required"
+    OUT_OF_ORDER = "out_of_order"
 
 
 # Translated where shown (habeas.web.common.explain).
@@ -168,6 +171,12 @@ ERROR_DESCRIPTIONS: dict[ErrorCode, str] = {
         N_("the same person is already accepted, in transit or in custody under another "
            "nomination"),
     ErrorCode.PAYLOAD_TOO_LARGE: N_("the request body is larger than the server accepts"),
+    ErrorCode.OCCURRED_IN_FUTURE:
+        N_("the act's claimed time lies after the time it is recorded; details name the field"),
+    ErrorCode.LATE_REASON_REQUIRED:
+        N_("the act is recorded past its late window; say why in late_reason"),
+    ErrorCode.OUT_OF_ORDER:
+        N_("the act's time comes before a step of the custody story it follows"),
 }
 
 

@@ -17,7 +17,7 @@ import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import rfc8785
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from habeas import faults
 from habeas.codes import check_country
+from habeas.config import get_settings
 from habeas.db import utcnow
 from habeas.errors import DomainError, ErrorCode, ValidationFailed
 from habeas.ledger import merkle, store
@@ -74,6 +75,7 @@ class RecordedEvent:
     payload: dict[str, Any]
     salt: str
     payload_sha256: str
+    late_reason: str | None = None
 
 
 EventFacts = Event | RecordedEvent  # what projectors and the leaf format read
@@ -185,6 +187,11 @@ class NewEvent:
     subject: str | None = None
     facility: str | None = None
     occurred_at: datetime | None = None
+    # Why an act is recorded past its late window (DESIGN.md §12.2); only then.
+    late_reason: str | None = None
+
+
+LATE_REASON_MAX = 500
 
 
 def canonical_json(value: Any) -> bytes:
@@ -253,8 +260,15 @@ def format_time(moment: datetime) -> str:
 
 
 def envelope(event: EventFacts) -> dict[str, Any]:
-    """envelope is the ledger leaf's content: no personal data, only the payload's digest."""
-    return {
+    """envelope is the ledger leaf's content: no personal data, only the payload's digest.
+
+    `late_reason` is a key only when the event has one: every leaf recorded before
+    it existed, and every act recorded in time, keeps its exact bytes, so verifiers
+    (ours, Go's sumdb/tlog) check old leaves unchanged (DESIGN.md §12.2). It is in the
+    leaf, not the salted payload, because it is about the record, not the person:
+    why the state wrote it late is public accountability.
+    """
+    env = {
         "v": event.v,
         "seq": event.seq,
         "type": event.type,
@@ -266,6 +280,10 @@ def envelope(event: EventFacts) -> dict[str, Any]:
         "facility": event.facility,
         "payload_sha256": event.payload_sha256,
     }
+    late_reason = getattr(event, "late_reason", None)
+    if late_reason is not None:
+        env["late_reason"] = late_reason
+    return env
 
 
 def canonical_envelope(env: Mapping[str, Any]) -> bytes:
@@ -317,6 +335,55 @@ def _check_envelope(new: NewEvent) -> None:
         raise bad("facility", "must be 1 to 64 characters")
     if new.occurred_at is not None and new.occurred_at.tzinfo is None:
         raise bad("occurred_at", "must carry a time zone")
+    if new.late_reason is not None and not (
+            new.late_reason.strip() and len(new.late_reason) <= LATE_REASON_MAX
+            and new.late_reason == new.late_reason.strip()):
+        raise bad("late_reason", f"must be 1 to {LATE_REASON_MAX} characters, trimmed")
+
+
+def check_times(new: NewEvent, recorded_at: datetime, *,
+                field: str = "occurred_at") -> str | None:
+    """check_times holds an act's claimed time against the server's clock (DESIGN.md §12.2).
+
+    A claim after the recording (beyond HABEAS_CLOCK_SKEW_SECONDS) is refused: nobody
+    records what has not happened. A claim older than the event type's late window
+    needs a `late_reason` — the entry is then kept and listed by the integrity report.
+    FIELD names the field of the request that carried the claim. Services call it
+    before their other checks so a face reports the field the user typed. Returns the
+    late_reason the event is recorded with.
+    """
+    if new.occurred_at is None:
+        return new.late_reason
+    settings = get_settings()
+    claimed = new.occurred_at.astimezone(UTC)
+    if claimed > recorded_at + timedelta(seconds=settings.clock_skew_seconds):
+        raise ValidationFailed(
+            f"{field}: {format_time(claimed)} is after now ({format_time(recorded_at)})",
+            code=ErrorCode.OCCURRED_IN_FUTURE,
+            details={"field": field, "problem": "in the future",
+                     "recorded_at": format_time(recorded_at)})
+    window = settings.late_window_for(new.type)
+    if recorded_at - claimed > timedelta(hours=window) and new.late_reason is None:
+        raise ValidationFailed(
+            f"late_reason: {field} is more than {window} hours before now; say why the act "
+            f"is recorded late", code=ErrorCode.LATE_REASON_REQUIRED,
+            details={"field": "late_reason", "problem": "required for a late entry",
+                     "window_hours": window})
+    return new.late_reason
+
+
+def is_late(event_type: str, claimed: datetime) -> bool:
+    """is_late: would an act of EVENT_TYPE claiming CLAIMED, recorded now, need a reason?"""
+    window = timedelta(hours=get_settings().late_window_for(event_type))
+    return utcnow().astimezone(UTC) - claimed.astimezone(UTC) > window
+
+
+def check_claim(event_type: str, claimed: datetime, late_reason: str | None, *,
+                field: str) -> None:
+    """check_claim: `check_times` for a service, before its other checks, so the error
+    names FIELD — the request's own name for the claimed time (departed_at, …)."""
+    check_times(NewEvent(type=event_type, payload={}, actor="-", occurred_at=claimed,
+                         late_reason=late_reason), utcnow().astimezone(UTC), field=field)
 
 
 def lock_log(session: Session) -> LogHead:
@@ -353,12 +420,14 @@ def record_many(
         _check_envelope(new)
         prepared.append((kind, new, _validated_payload(kind, new.payload)))
     recorded_at = (now or utcnow()).astimezone(UTC)
+    late_reasons = [check_times(new, recorded_at) for new in batch]
 
     head = lock_log(session)
     first = head.size
     events: list[RecordedEvent] = []
     leaves: list[bytes] = []
-    for offset, (_, new, payload) in enumerate(prepared):
+    for offset, ((_, new, payload), late_reason) in enumerate(
+            zip(prepared, late_reasons, strict=True)):
         payload_json = payload.model_dump(mode="json")
         salt = secrets.token_bytes(SALT_BYTES)
         event = RecordedEvent(
@@ -366,7 +435,7 @@ def record_many(
             occurred_at=(new.occurred_at or recorded_at).astimezone(UTC),
             recorded_at=recorded_at, actor=new.actor, party=new.party, subject=new.subject,
             facility=new.facility, payload=payload_json, salt=salt.hex(),
-            payload_sha256=payload_digest(salt, payload_json),
+            payload_sha256=payload_digest(salt, payload_json), late_reason=late_reason,
         )
         events.append(event)
         leaves.append(merkle.leaf_hash(leaf_bytes(event)))

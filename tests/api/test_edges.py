@@ -18,6 +18,8 @@ from habeas.config import Settings, get_settings
 from habeas.custody import records
 from habeas.custody.models import Prisoner
 from habeas.db import read_session
+from habeas.errors import ValidationFailed
+from habeas.events import check_claim
 from habeas.nominations.schemas import Nomination
 from habeas.screening import rules
 from habeas.screening.rules import Context, Outcome
@@ -188,17 +190,23 @@ class TestDatesBoundedByToday:
         ahead = datetime.now(UTC) + timedelta(days=2)
         for act in (
                 lambda s: records.record_medical_emergency(
-                    s, person, at=ahead, nature="injury", details="x", actor="x"),
+                    s, person, at=ahead, nature="injury", details="x", actor="x",
+                    party="SLV"),
                 lambda s: records.start_solitary(
-                    s, person, at=ahead, authorised_by="director", reason="x", actor="x"),
+                    s, person, at=ahead, authorised_by="director", reason="x", actor="x",
+                    party="SLV"),
                 lambda s: records.record_escape(s, person, at=ahead, circumstances="x",
-                                                actor="x"),
+                                                actor="x", party="SLV"),
                 lambda s: records.record_death(s, person, died_at=ahead, place="x",
-                                               circumstances="x", actor="x")):
-            error = refused(engine, act, "validation_failed")
+                                               circumstances="x", actor="x", party="SLV")):
+            error = refused(engine, act, "occurred_in_future")
             assert error.details["field"] in ("at", "died_at"), error.message
         # An officer's clock a minute ahead of the server's is not a claim about the future.
-        records.happened("at", datetime.now(UTC) + timedelta(minutes=1))
+        check_claim("solitary.started", datetime.now(UTC) + timedelta(minutes=1), None,
+                    field="at")
+        with pytest.raises(ValidationFailed) as ahead_a_day:
+            records.happened("on", date.today() + timedelta(days=1))
+        assert ahead_a_day.value.details["field"] == "on"
 
 
 class TestOneNotFound:

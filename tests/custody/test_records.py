@@ -97,9 +97,9 @@ class TestSolitary:
         refused(demo_engine, lambda s: records.start_solitary(
             s, transferee, at=start, authorised_by="a", reason="b", actor="x", party="SLV"),
             "invalid_transition")
-        refused(demo_engine, lambda s: records.end_solitary(
+        refused(demo_engine, lambda s: records.end_solitary(  # causal order (§12.2)
             s, transferee, at=start - timedelta(days=1), actor="x",
-            party="SLV"), "validation_failed")
+            party="SLV"), "out_of_order")
         flagged = line(demo_engine, "prolonged_solitary")
         assert flagged.count == 1 and "NO independent review" in flagged.notes[0]
         assert "(ongoing)" in flagged.notes[0]
@@ -248,7 +248,7 @@ class TestIntegrityReport:
             records.record_contact(s, transferee, kind="family", mode="visit", on=ON,
                                    with_whom="mother", actor="x", party="SLV")
             result = integrity.report(s, ON)
-        assert len(result.lines) == 14
+        assert len(result.lines) == 17  # 13, one person one nomination, the two clocks' three
         assert {x.check: x.count for x in result.lines if x.count} == {}
         assert result.population == 1
 

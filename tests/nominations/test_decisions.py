@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from habeas.agreements import service as agreements
+from habeas.agreements.models import Agreement
 from habeas.api.app import create_app
 from habeas.auth.models import Role
+from habeas.clock import simulated
 from habeas.db import unit_of_work
+from habeas.nominations import service as nominations
 from tests.api.conftest import bearer
 from tests.factories import a_token, a_user
 from tests.screening.factories import nomination
@@ -35,10 +39,14 @@ def client(small_agreement: Engine) -> Iterator[TestClient]:
 
 
 def nominate(client: TestClient, engine: Engine, *refs: str, **changes: object) -> list[str]:
-    body = [nomination(external_ref=r, **changes).model_dump(mode="json") for r in refs]
-    report = client.post("/api/v1/nominations?as_of=2025-03-01", json=body,
-                         headers=bearer(a_token(engine, "us.officer"))).json()
-    return [r["public_id"] for r in report["results"]]
+    """nominate: REFS nominated on 1 March 2025 — recorded that day (the injected clock),
+    so the acceptance and notice the tests date in March 2025 follow it (DESIGN.md §12.2)."""
+    rows = [nominations.Row(i + 1, nomination(external_ref=r, **changes).model_dump(
+        mode="json")) for i, r in enumerate(refs)]
+    with simulated(datetime(2025, 3, 1, 9, tzinfo=UTC)), unit_of_work(engine) as s:
+        results = nominations.import_rows(s, s.get_one(Agreement, "USA-SLV-2025"), rows,
+                                          as_of=date(2025, 3, 1), actor="user:us.officer")
+    return [r.public_id for r in results if r.public_id is not None]
 
 
 class TestAcceptance:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Agreement
+from habeas.clock import simulated
 from habeas.db import unit_of_work
 from habeas.nominations import decisions
 from habeas.nominations import service as nominations
@@ -27,8 +28,9 @@ LANDS = "2025-04-10T17:30:00+00:00"
 def accepted_people(engine: Engine, *refs: str, notice: bool = True,
                     **changes: Any) -> list[str]:
     """accepted_people nominates REFS (the DESIGN.md example with CHANGES), accepts them and
-    serves notice on 5 March 2025 (30 days before the earliest flight)."""
-    with unit_of_work(engine) as s:
+    serves notice on 5 March 2025 (30 days before the earliest flight), all recorded that
+    day: nomination ≤ acceptance ≤ notice (DESIGN.md §12.2)."""
+    with simulated(datetime(2025, 3, 5, 12, tzinfo=UTC)), unit_of_work(engine) as s:
         agreement = s.get_one(Agreement, "USA-SLV-2025")
         rows = [nominations.Row(i + 1, nomination(external_ref=r, **changes).model_dump(
             mode="json")) for i, r in enumerate(refs)]

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Agreement
 from habeas.billing.models import Invoice
+from habeas.clock import simulated
 from habeas.custody.models import Prisoner
 from habeas.db import make_engine, read_session, unit_of_work
 from habeas.migrate import upgrade
@@ -90,9 +91,11 @@ def _nominate(db: Session, rows: list[dict[str, object]], *, accept: bool) -> li
     """_nominate: the sending state nominates ROWS and serves notice; ACCEPT: the receiving
     state accepts them too."""
     agreement = db.get_one(Agreement, "USA-SLV-2025")
-    results = nominations.import_rows(db, agreement, [
-        nominations.Row(i + 1, r) for i, r in enumerate(rows)], as_of=date(2025, 3, 1),
-        actor="user:us.officer")
+    # Recorded on 1 March 2025: the notice and acceptance dated after it follow it.
+    with simulated(datetime(2025, 3, 1, 9, tzinfo=UTC)):
+        results = nominations.import_rows(db, agreement, [
+            nominations.Row(i + 1, r) for i, r in enumerate(rows)], as_of=date(2025, 3, 1),
+            actor="user:us.officer")
     ids = [r.public_id for r in results]
     for public_id in ids:
         record = db.get_one(NominationRecord, public_id)

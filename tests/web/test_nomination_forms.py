@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from habeas.agreements.models import Agreement
 from habeas.api.app import create_app
+from habeas.clock import simulated
 from habeas.db import unit_of_work, utcnow
 from habeas.holds.schemas import Hold, HoldKind, Scope
 from habeas.i18n import untranslated
@@ -37,7 +38,8 @@ class Site:
 
 @pytest.fixture
 def site(demo_engine: Engine) -> Iterator[Site]:
-    with unit_of_work(demo_engine) as s:
+    # Nominated on 1 March 2025, recorded that day: notice and acceptance follow it.
+    with simulated(datetime(2025, 3, 1, 9, tzinfo=UTC)), unit_of_work(demo_engine) as s:
         agreement = s.get_one(Agreement, "USA-SLV-2025")
         rows = [nominations.Row(1, nomination(external_ref="W-1").model_dump(mode="json")),
                 nominations.Row(2, nomination(external_ref="W-2", **{

@@ -167,7 +167,7 @@ def test_the_integrity_report_in_spanish(monitor: TestClient) -> None:
     assert "SIN revisión independiente" in text
     assert "Sin contacto familiar en 30 días" in text
     assert re.search(r"\d+ personas recluidas al 30 abr 2026; incumplimiento detectado en "
-                     r"\d+ de 14 controles", text)
+                     r"\d+ de 17 controles", text)
     assert "Regla Nelson Mandela 71(1); Protocolo de Minnesota (2016)" in text
     assert "aislamiento prolongado 2" in text  # the run the demo recorded
     assert _missed() == set()

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from habeas import demo
 from habeas.agreements.models import Agreement
 from habeas.auth.models import ReadAudit
+from habeas.clock import simulated
 from habeas.custody import service as custody
 from habeas.custody.schemas import IntakeIn
 from habeas.db import read_session, unit_of_work
@@ -83,8 +84,10 @@ def fly_in(db: Session, nomination: dict[str, Any]) -> str:
     """fly_in takes one nomination through acceptance, notice, a flight, handover, intake
     and housing, as the services do it; its public id."""
     agreement = db.get_one(Agreement, "USA-SLV-2025")
-    [row] = nominations.import_rows(db, agreement, [nominations.Row(1, nomination)],
-                                    as_of=date(2025, 4, 15), actor="user:us.officer")
+    # Nominated on 15 April 2025 and recorded that day (DESIGN.md §12.2 causal order).
+    with simulated(datetime(2025, 4, 15, 9, tzinfo=UTC)):
+        [row] = nominations.import_rows(db, agreement, [nominations.Row(1, nomination)],
+                                        as_of=date(2025, 4, 15), actor="user:us.officer")
     assert row.decision == "eligible" and row.public_id is not None, row
     record = decisions.get(db, row.public_id)
     decisions.accept(db, record, on=date(2025, 4, 15), actor="user:sv.warden", party="SLV")

@@ -122,7 +122,12 @@ class IntakeOut(BaseModel):
              responses=documented(401, 403, 404, 409, 422))
 def record_intake(public_id: str, write: Writer, principal: IntakeOfficer,
                   body: Annotated[dict[str, Any], Body(description="the Rule 7 record")],
-                  at: Annotated[AwareDatetime | None, Query()] = None) -> IntakeOut:
+                  at: Annotated[AwareDatetime | None, Query()] = None,
+                  late_reason: Annotated[str | None, Query(
+                      min_length=1, max_length=500,
+                      description="why the intake is recorded past its late window; public, "
+                      "in the ledger leaf: name no person")] = None,
+                  ) -> IntakeOut:
     """Take a handed-over person in: identity verified, injuries, property, contacts, class."""
     try:
         intake = IntakeIn.model_validate(body)
@@ -134,7 +139,8 @@ def record_intake(public_id: str, write: Writer, principal: IntakeOfficer,
     with write() as db:
         record = service.record_intake(db, public_id, intake, officer=principal.display_name,
                                        actor=principal.actor, party=principal.party_code,
-                                       at=at or utcnow())
+                                       at=at or utcnow(),
+                                       late_reason=late_reason)
         prisoner = db.get_one(Prisoner, public_id)
         return IntakeOut(public_id=public_id, seq=record.seq,
                          biometric_match=record.biometric_match, status=prisoner.status)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Agreement
 from habeas.agreements.terms import term_end
+from habeas.config import get_settings
 from habeas.custody.models import Death, Prisoner, Solitary
 from habeas.custody.projections import IntegrityRecorded
 from habeas.custody.records import PROLONGED_SOLITARY_DAYS
@@ -32,6 +33,7 @@ from habeas.holds import service as holds
 from habeas.holds.models import HoldRecord
 from habeas.holds.schemas import Hold
 from habeas.i18n import N_
+from habeas.ledger.models import Event
 from habeas.nominations import identity
 from habeas.nominations.models import NominationRecord, Notice
 from habeas.nominations.schemas import Nomination
@@ -64,6 +66,9 @@ CHECK_TITLES = {
     "no_family_contact": N_("No family contact"),  # the report adds "in N days"
     "notification_late": N_("Mandatory notifications not delivered within 24 hours"),
     "duplicate_person": N_("The same person nominated twice, or while in custody"),
+    "late_entry": N_("Acts recorded later than their late window"),
+    "backdated_past_gate": N_("Backdated acts that fail a gate at their claimed time"),
+    "short_notice_recorded": N_("Notice shorter than required, counted from its recording"),
 }
 
 
@@ -517,6 +522,117 @@ def duplicate_people(session: Session, scope: Scope = EVERYONE) -> Line:
     return line
 
 
+# --- the two clocks (DESIGN.md §12.2): occurred_at is a claim, recorded_at a fact ---------
+
+def late_entries(session: Session, scope: Scope = EVERYONE) -> Line:
+    """Acts recorded later after their claimed time than their type's late window: kept,
+    each with its late_reason, and listed here (DESIGN.md §12.2). Most events claim no
+    time (occurred = recorded), so the database picks the few that claim an earlier one."""
+    line = Line("late_entry", CHECK_TITLES["late_entry"], "medium", "late window",
+                "DESIGN.md §12.2")
+    settings = get_settings()
+    rows = session.execute(
+        select(Event.seq, Event.type, Event.subject, Event.occurred_at, Event.recorded_at,
+               Event.late_reason)
+        .where(Event.occurred_at < Event.recorded_at, *scope.people(Event.subject))
+        .order_by(Event.seq))
+    for seq, kind, subject, occurred, recorded, reason in rows:
+        window = timedelta(hours=settings.late_window_for(kind))
+        if recorded - occurred <= window:
+            continue
+        hours = (recorded - occurred) / timedelta(hours=1)
+        line.add(subject, seq, f"event {seq} ({kind}): occurred {occurred:%Y-%m-%d %H:%M}, "
+                               f"recorded {recorded:%Y-%m-%d %H:%M} UTC ({hours:.0f} h later); "
+                               f"reason: {reason or 'none given'}")
+    return line
+
+
+class _Departed(NamedTuple):
+    """_Departed: a recorded departure — the manifest, its event and the two clocks."""
+
+    manifest_id: str
+    seq: int
+    occurred_at: datetime
+    recorded_at: datetime
+
+
+def _recorded_departures(session: Session) -> dict[str, _Departed]:
+    """_recorded_departures: each outbound manifest's `transfer.departed` event. Few (one
+    per flight), so their payloads are read here rather than queried as JSON."""
+    found = {}
+    for seq, payload, occurred, recorded in session.execute(
+            select(Event.seq, Event.payload, Event.occurred_at, Event.recorded_at)
+            .where(Event.type == "transfer.departed").order_by(Event.seq)):
+        found[payload["manifest_id"]] = _Departed(payload["manifest_id"], seq, occurred,
+                                                  recorded)
+    return found
+
+
+def _notices_recorded(session: Session) -> dict[str, list[tuple[int, date, date]]]:
+    """_notices_recorded: per person, each notice as (seq, served_on, day it was recorded)."""
+    found: dict[str, list[tuple[int, date, date]]] = {}
+    for public_id, seq, served_on, recorded in session.execute(
+            select(Notice.public_id, Notice.seq, Notice.served_on, Event.recorded_at)
+            .join(Event, Event.seq == Notice.seq).order_by(Notice.seq)):
+        found.setdefault(public_id, []).append((seq, served_on, recorded.date()))
+    return found
+
+
+def time_breaches(session: Session, scope: Scope = EVERYONE) -> tuple[Line, Line]:
+    """Departures judged at their claimed time, and notice counted from its recording.
+
+    Backdated past a gate: a departure whose claimed time is earlier than its recording
+    (beyond the clock skew) and that fails NOTICE, NO_LEGAL_HOLD or NON_REFOULEMENT on the
+    claimed day — every order known now, the notices recorded before it. The services
+    refuse this at recording (both times are judged); the report catches what they could
+    not see then, and what was recorded before they did (DESIGN.md §12.2).
+
+    Short notice counted from recording: the notice period from the day the notice
+    was *recorded* to the departure; a `served_on` typed weeks earlier does not lengthen
+    it. A notice recorded after the departure never counts.
+    """
+    backdated = Line("backdated_past_gate", CHECK_TITLES["backdated_past_gate"], "critical",
+                     "NOTICE, NO_LEGAL_HOLD, NON_REFOULEMENT", "DESIGN.md §12.2")
+    short = Line("short_notice_recorded", CHECK_TITLES["short_notice_recorded"], "high",
+                 "NOTICE", "Trump v. J.G.G.; A.A.R.P. v. Trump (2025); DESIGN.md §12.2")
+    rows = _departures(session, scope)
+    if not rows:
+        return backdated, short
+    departed = _recorded_departures(session)
+    notices = _notices_recorded(session)
+    all_holds = holds.all_holds(session)
+    agreements = {a.ref: a for a in session.scalars(select(Agreement))}
+    skew = timedelta(seconds=get_settings().clock_skew_seconds)
+    for entry in rows:
+        event = departed.get(entry.manifest_id)
+        if event is None:
+            continue
+        day = event.occurred_at.date()
+        ctx = context_for(agreements[entry.agreement_ref], day, all_holds)
+        before = [n for n in notices.get(entry.public_id, []) if n[0] < event.seq]
+        if event.recorded_at - event.occurred_at > skew:
+            served = [n[1] for n in before if n[1] <= day]
+            nomination = Nomination.model_validate(entry.data)
+            failed = [g for g in (rules.notice(max(served) if served else None, day, ctx),
+                                  rules.no_legal_hold(nomination, ctx),
+                                  rules.non_refoulement(nomination, ctx))
+                      if g.outcome is Outcome.FAIL]
+            if failed:
+                backdated.add(entry.public_id, event.seq,
+                              f"{entry.public_id} on {entry.manifest_id}: departed_at {day}, "
+                              f"recorded {event.recorded_at:%Y-%m-%d %H:%M} UTC; "
+                              + "; ".join(f"{g.rule}: {g.message}" for g in failed))
+        recorded = [n[2] for n in before]
+        notice = rules.notice(max(recorded) if recorded else None, day, ctx)
+        if notice.outcome is Outcome.FAIL:
+            seqs = [n[0] for n in before]
+            short.add(entry.public_id, seqs[-1] if seqs else event.seq,
+                      f"{entry.public_id} on {entry.manifest_id} ({day}): "
+                      + (f"notice recorded on {max(recorded)}, {notice.message}" if recorded
+                         else "no notice recorded before the departure"))
+    return backdated, short
+
+
 def report(session: Session, on: date, *,
            family_contact_days: int = FAMILY_CONTACT_DAYS, at: datetime | None = None,
            scope: Scope = EVERYONE) -> Report:
@@ -529,6 +645,7 @@ def report(session: Session, on: date, *,
     transferees = _present(session, Prisoner.kind == "transferee", *people)
     despite, short = departure_breaches(session, scope)
     over, space = cell_breaches(session, scope)
+    backdated, recorded_notice = time_breaches(session, scope)
     checks: Iterable[Callable[[], Line]] = (
         lambda: no_final_conviction(session, on, transferees),
         lambda: past_release_date(_present(session, Prisoner.release_date < on, *people), on),
@@ -542,6 +659,7 @@ def report(session: Session, on: date, *,
         lambda: no_family_contact(session, on, family_contact_days, scope),
         lambda: late_notifications(session, moment, scope),
         lambda: duplicate_people(session, scope),
+        lambda: late_entries(session, scope), lambda: backdated, lambda: recorded_notice,
     )
     return Report(on, _count(session, *people), [check() for check in checks])
 

@@ -32,7 +32,7 @@ from habeas.custody.projections import (
     TransferErroneous,
 )
 from habeas.errors import Conflict, ErrorCode, NotFound, field_error
-from habeas.events import NewEvent, record, record_many
+from habeas.events import NewEvent, check_claim, is_late, record, record_many
 from habeas.facilities.models import Facility
 from habeas.facilities.service import PRESENT
 from habeas.holds.schemas import Hold, HoldKind
@@ -52,21 +52,12 @@ DEATH_OBLIGATIONS = (
 )
 
 
-# What an honest server's clock and an honest officer's may differ by (DESIGN.md §12.2).
-CLOCK_SKEW = timedelta(minutes=5)
-
-
-def happened(field: str, value: date | datetime) -> None:
-    """happened refuses a custody event dated ahead of now: it is recorded once it happened
-    (DESIGN.md §12.2, `occurred_at ≤ recorded_at`); FIELD is named in the 422."""
-    now = clock.utcnow()
-    if isinstance(value, datetime):
-        if value.tzinfo is not None and value > now + CLOCK_SKEW:
-            raise field_error(field, f"{value.isoformat()} is in the future")
-    elif value > now.date():
-        raise field_error(field, f"{value.isoformat()} is in the future")
-
-
+def happened(field: str, day: date) -> None:
+    """happened refuses a custody fact dated after today: it is recorded once it happened
+    (DESIGN.md §12.2). The day-level companion of `events.check_claim`, which bounds claimed
+    instants with the clock skew; FIELD is named in the 422."""
+    if day > clock.today():
+        raise field_error(field, f"{day.isoformat()} is in the future")
 
 
 def agreement_of(session: Session, prisoner: Prisoner) -> Agreement | None:
@@ -204,6 +195,10 @@ def order_returns(session: Session, hold: Hold, *, actor: str, party: str | None
     from habeas.nominations.schemas import Nomination
 
     deadline = hold.expires or hold.issued + timedelta(days=RETURN_ORDER_DAYS)
+    # The order binds from its issue, whenever it is registered (DESIGN.md §12.2): a late
+    # registration makes this derived act late too, and says why in the order's words.
+    late_reason = (f"court order {hold.hold_ref} issued {hold.issued}, registered "
+                   f"{clock.today()}")
     events = []
     for prisoner, nomination in session.execute(
             select(Prisoner, NominationRecord)
@@ -213,8 +208,10 @@ def order_returns(session: Session, hold: Hold, *, actor: str, party: str | None
             continue
         events.append(NewEvent(
             type="custody.return_ordered", actor=actor, party=party, subject=prisoner.public_id,
-            facility=prisoner.facility_code, occurred_at=_order_takes_effect(
-                session, hold, prisoner.facility_code), payload=ReturnOrdered(
+            facility=prisoner.facility_code, occurred_at=(takes_effect := _order_takes_effect(
+                session, hold, prisoner.facility_code)),
+            late_reason=late_reason if is_late("custody.return_ordered", takes_effect)
+            else None, payload=ReturnOrdered(
                 public_id=prisoner.public_id, hold_ref=hold.hold_ref, deadline=deadline,
                 parties=_parties(session, prisoner))))
     record_many(session, events)
@@ -222,7 +219,8 @@ def order_returns(session: Session, hold: Hold, *, actor: str, party: str | None
 
 
 def declare_erroneous_transfer(session: Session, public_id: str, *, reason: str, actor: str,
-                               party: str | None, at: datetime | None = None) -> Prisoner:
+                               party: str | None, at: datetime | None = None,
+                               late_reason: str | None = None) -> Prisoner:
     """declare_erroneous_transfer: the sending state says it should never have sent this
     person. They are to be returned, and no day of the stay is billable (DESIGN.md §8)."""
     missing = f"no transferee {public_id!r}"
@@ -237,29 +235,33 @@ def declare_erroneous_transfer(session: Session, public_id: str, *, reason: str,
                        code=ErrorCode.INVALID_TRANSITION)
     if not reason.strip():
         raise field_error("reason", "say why the person should never have been sent")
+    if at is not None:
+        check_claim("custody.transfer_erroneous", at, late_reason, field="at")
     record(session, NewEvent(
         type="custody.transfer_erroneous", actor=actor, party=prisoner.legal_custodian,
         subject=public_id, facility=prisoner.facility_code, occurred_at=at,
-        payload=TransferErroneous(
+        late_reason=late_reason, payload=TransferErroneous(
             public_id=public_id, reason=reason.strip(), parties=_parties(session, prisoner))))
     return prisoner
 
 
 def record_death(session: Session, public_id: str, *, died_at: datetime, place: str,
-                 circumstances: str, actor: str, party: str | None) -> Death:
+                 circumstances: str, actor: str, party: str | None,
+                 late_reason: str | None = None) -> Death:
     """record_death: a death in custody, and the duties it starts at once (Rules 69, 71)."""
     in_custody_of(session, public_id, party, act="recording a death")
+    check_claim("custody.death", died_at, late_reason, field="died_at")
     if session.get(Death, public_id) is not None:
         raise Conflict(f"the death of {public_id} is already recorded",
                        code=ErrorCode.INVALID_TRANSITION)
     prisoner = held(session, public_id, party, act="recording a death")
-    happened("died_at", died_at)
     for field, value in (("place", place), ("circumstances", circumstances)):
         if not value.strip():
             raise field_error(field, "must not be empty")
     record(session, NewEvent(
         type="custody.death", actor=actor, subject=public_id, facility=prisoner.facility_code,
-        occurred_at=died_at, party=prisoner.legal_custodian, payload=DeathRecorded(
+        occurred_at=died_at, late_reason=late_reason, party=prisoner.legal_custodian,
+        payload=DeathRecorded(
             public_id=public_id, died_at=died_at, place=place.strip(),
             circumstances=circumstances.strip(), obligations=list(DEATH_OBLIGATIONS),
             parties=_parties(session, prisoner))))
@@ -290,28 +292,30 @@ def record_death_investigation(session: Session, public_id: str, *, body: str, r
 
 
 def record_escape(session: Session, public_id: str, *, at: datetime, circumstances: str,
-                  actor: str, party: str | None) -> None:
+                  actor: str, party: str | None, late_reason: str | None = None) -> None:
     prisoner = held(session, public_id, party, act="recording an escape")
-    happened("at", at)
+    check_claim("custody.escape", at, late_reason, field="at")
     record(session, NewEvent(type="custody.escape", actor=actor, party=party, subject=public_id,
                              facility=prisoner.facility_code, occurred_at=at,
+                             late_reason=late_reason,
                              payload=Escaped(public_id=public_id, at=at,
                                              circumstances=circumstances.strip(),
                                              parties=_parties(session, prisoner))))
 
 
 def record_recapture(session: Session, public_id: str, *, at: datetime, circumstances: str,
-                     actor: str, party: str | None) -> None:
+                     actor: str, party: str | None, late_reason: str | None = None) -> None:
     """record_recapture: back in custody after an escape; housed again like any arrival."""
     prisoner = in_custody_of(session, public_id, party, act="recording a recapture")
+    check_claim("custody.recaptured", at, late_reason, field="at")
     if prisoner.status != "escaped":
         raise Conflict(f"{public_id} is not recorded as escaped", code=ErrorCode.INVALID_TRANSITION)
-    happened("at", at)
     if prisoner.left_at is not None and at < prisoner.left_at:
-        raise field_error("at", "before the escape")
+        raise field_error("at", "before the escape", ErrorCode.OUT_OF_ORDER)
     record(session, NewEvent(type="custody.recaptured", actor=actor, party=party,
                              subject=public_id,
                              facility=prisoner.facility_code, occurred_at=at,
+                             late_reason=late_reason,
                              payload=Recaptured(public_id=public_id, at=at,
                                                 circumstances=circumstances.strip())))
 
@@ -321,7 +325,8 @@ MEDICAL_NATURES = ("illness", "injury")
 
 def record_medical_emergency(session: Session, public_id: str, *, at: datetime, nature: str,
                              details: str, actor: str, party: str | None,
-                             treated_at: str | None = None) -> int:
+                             treated_at: str | None = None,
+                             late_reason: str | None = None) -> int:
     """record_medical_emergency: a serious illness or injury. The person's contacts are told
     unless they asked not to be (Mandela Rules 68-69); both states are alerted."""
     prisoner = held(session, public_id, party, act="recording a medical emergency")
@@ -331,10 +336,11 @@ def record_medical_emergency(session: Session, public_id: str, *, at: datetime, 
         raise field_error("details", "must not be empty")
     if at.tzinfo is None:
         raise field_error("at", "must carry a time zone")
-    happened("at", at)
+    check_claim("custody.medical_emergency", at, late_reason, field="at")
     event = record(session, NewEvent(
         type="custody.medical_emergency", actor=actor, party=party, subject=public_id,
-        facility=prisoner.facility_code, occurred_at=at, payload=MedicalEmergency(
+        facility=prisoner.facility_code, occurred_at=at, late_reason=late_reason,
+        payload=MedicalEmergency(
             public_id=public_id, at=at, nature=nature,
             treated_at=(treated_at or "").strip() or None, details=details.strip(),
             parties=_parties(session, prisoner))))
@@ -347,37 +353,39 @@ def open_solitary(session: Session, public_id: str) -> Solitary | None:
 
 
 def start_solitary(session: Session, public_id: str, *, at: datetime, authorised_by: str,
-                   reason: str, actor: str, party: str | None) -> int:
+                   reason: str, actor: str, party: str | None,
+                   late_reason: str | None = None) -> int:
     """start_solitary: who authorised it and why (Mandela Rule 45: a last resort)."""
     prisoner = held(session, public_id, party, act="starting solitary confinement")
+    check_claim("solitary.started", at, late_reason, field="at")
     if open_solitary(session, public_id) is not None:
         raise Conflict(f"{public_id} is already in solitary confinement",
                        code=ErrorCode.INVALID_TRANSITION)
     for field, value in (("authorised_by", authorised_by), ("reason", reason)):
         if not value.strip():
             raise field_error(field, "must not be empty")
-    happened("at", at)
     event = record(session, NewEvent(
         type="solitary.started", actor=actor, party=party, subject=public_id,
-        facility=prisoner.facility_code,
-        occurred_at=at, payload=SolitaryStarted(public_id=public_id, at=at,
+        facility=prisoner.facility_code, occurred_at=at, late_reason=late_reason,
+        payload=SolitaryStarted(public_id=public_id, at=at,
                                                 authorised_by=authorised_by.strip(),
                                                 reason=reason.strip())))
     return event.seq
 
 
 def end_solitary(session: Session, public_id: str, *, at: datetime, actor: str,
-                 party: str | None) -> None:
+                 party: str | None, late_reason: str | None = None) -> None:
     in_custody_of(session, public_id, party, act="ending solitary confinement")
+    check_claim("solitary.ended", at, late_reason, field="at")
     episode = open_solitary(session, public_id)
     if episode is None:
         raise Conflict(f"{public_id} is not in solitary confinement",
                        code=ErrorCode.INVALID_TRANSITION)
     if at < episode.started_at:
-        raise field_error("at", "before the solitary confinement started")
-    happened("at", at)
+        raise field_error("at", "before the solitary confinement started",
+                          ErrorCode.OUT_OF_ORDER)
     record(session, NewEvent(type="solitary.ended", actor=actor, party=party, subject=public_id,
-                             occurred_at=at, payload=SolitaryEnded(
+                             occurred_at=at, late_reason=late_reason, payload=SolitaryEnded(
                                  solitary=episode.seq, public_id=public_id, at=at)))
 
 

@@ -33,6 +33,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Late(Strict):
+    """Late: a record of something that happened at a claimed time, which may be entered
+    past its late window only with a reason (DESIGN.md §12.2)."""
+
+    late_reason: str | None = Field(
+        default=None, min_length=1, max_length=500,
+        description="why the act is recorded past its late window (72 h by default); "
+        "public, in the ledger leaf: name no person")
+
+
 class Done(BaseModel):
     public_id: str
     recorded: str
@@ -71,7 +81,7 @@ def declare_erroneous(public_id: str, body: ErroneousIn, write: Writer, principa
     return Done(public_id=public_id, recorded="custody.transfer_erroneous")
 
 
-class DeathIn(Strict):
+class DeathIn(Late):
     died_at: AwareDatetime
     place: str = Field(min_length=1, max_length=300)
     circumstances: str = Field(min_length=1, max_length=5_000)
@@ -85,7 +95,8 @@ def record_death(public_id: str, body: DeathIn, write: Writer, principal: Record
     with write() as db:
         death = records.record_death(db, public_id, died_at=body.died_at, place=body.place,
                                      circumstances=body.circumstances, actor=principal.actor,
-                                     party=principal.party_code)
+                                     party=principal.party_code,
+                                     late_reason=body.late_reason)
         return {"public_id": public_id, "seq": death.seq, "obligations": death.obligations}
 
 
@@ -107,12 +118,12 @@ def record_investigation(public_id: str, body: InvestigationIn, write: Writer,
     return Done(public_id=public_id, recorded="custody.death_investigated")
 
 
-class MomentIn(Strict):
+class MomentIn(Late):
     at: AwareDatetime
     circumstances: str = Field(default="", max_length=5_000)
 
 
-class MedicalEmergencyIn(Strict):
+class MedicalEmergencyIn(Late):
     at: AwareDatetime
     nature: Literal["illness", "injury"]
     details: str = Field(min_length=1, max_length=5_000,
@@ -130,7 +141,8 @@ def record_medical_emergency(public_id: str, body: MedicalEmergencyIn, write: Wr
     with write() as db:
         seq = records.record_medical_emergency(
             db, public_id, at=body.at, nature=body.nature, details=body.details,
-            treated_at=body.treated_at, actor=principal.actor, party=principal.party_code)
+            treated_at=body.treated_at, actor=principal.actor, party=principal.party_code,
+            late_reason=body.late_reason)
     return Done(public_id=public_id, recorded="custody.medical_emergency", seq=seq)
 
 
@@ -140,7 +152,8 @@ def record_escape(public_id: str, body: MomentIn, write: Writer, principal: Reco
     """Record an escape; both states are alerted."""
     with write() as db:
         records.record_escape(db, public_id, at=body.at, circumstances=body.circumstances,
-                              actor=principal.actor, party=principal.party_code)
+                              actor=principal.actor, party=principal.party_code,
+                              late_reason=body.late_reason)
     return Done(public_id=public_id, recorded="custody.escape")
 
 
@@ -151,17 +164,18 @@ def record_recapture(public_id: str, body: MomentIn, write: Writer, principal: R
     """Record a return to custody after an escape; the person is then housed again."""
     with write() as db:
         records.record_recapture(db, public_id, at=body.at, circumstances=body.circumstances,
-                                 actor=principal.actor, party=principal.party_code)
+                                 actor=principal.actor, party=principal.party_code,
+                                 late_reason=body.late_reason)
     return Done(public_id=public_id, recorded="custody.recaptured")
 
 
-class SolitaryIn(Strict):
+class SolitaryIn(Late):
     at: AwareDatetime
     authorised_by: str = Field(min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=1_000)
 
 
-class SolitaryEndIn(Strict):
+class SolitaryEndIn(Late):
     at: AwareDatetime
 
 
@@ -178,7 +192,8 @@ def start_solitary(public_id: str, body: SolitaryIn, write: Writer, principal: R
     with write() as db:
         seq = records.start_solitary(db, public_id, at=body.at, authorised_by=body.authorised_by,
                                      reason=body.reason, actor=principal.actor,
-                                     party=principal.party_code)
+                                     party=principal.party_code,
+                                     late_reason=body.late_reason)
     return Done(public_id=public_id, recorded="solitary.started", seq=seq)
 
 
@@ -188,7 +203,8 @@ def end_solitary(public_id: str, body: SolitaryEndIn, write: Writer, principal: 
     """End the person's solitary confinement."""
     with write() as db:
         records.end_solitary(db, public_id, at=body.at, actor=principal.actor,
-                             party=principal.party_code)
+                             party=principal.party_code,
+                             late_reason=body.late_reason)
     return Done(public_id=public_id, recorded="solitary.ended")
 
 

@@ -218,18 +218,21 @@ def get_file(session: Session, public_id: str, by: Principal) -> Prisoner:
 
 
 def record_intake(session: Session, public_id: str, intake: IntakeIn, *, officer: str,
-                  actor: str, party: str | None, at: datetime) -> IntakeRecord:
+                  actor: str, party: str | None, at: datetime,
+                  late_reason: str | None = None) -> IntakeRecord:
     """record_intake takes a handed-over person in: the admission record of Mandela Rule 7.
 
     Identity must be verified: the document checked is named, and when the
     sending state gave a biometric reference at handover the one captured here
     must match it. Minors are never admitted (Rule 11(d)).
     """
+    from habeas.events import check_claim
     from habeas.transfers.models import ManifestPerson
 
     # Intake is the receiving state's act on a person of its agreement (DESIGN.md §12.1).
     prisoner = records.in_custody_of(session, public_id, party, act="recording intake",
                                      missing=f"person {public_id!r} has not been handed over")
+    check_claim("intake.recorded", at, late_reason, field="at")
     if prisoner.status != "handed_over":
         raise Conflict(f"{public_id} is {prisoner.status.replace('_', ' ')}; intake is taken "
                        "once, after handover", code=ErrorCode.INVALID_TRANSITION)
@@ -237,8 +240,14 @@ def record_intake(session: Session, public_id: str, intake: IntakeIn, *, officer
         raise Conflict(f"{SEPARATION_NUMBER['minor']}: {public_id} is a minor: minors are "
                        "never admitted", code=ErrorCode.SEPARATION_VIOLATION,
                        details={"rule": SEPARATION_NUMBER["minor"], "field": "date_of_birth"})
-    reference = session.scalar(select(ManifestPerson.biometric_reference_sha256).where(
-        ManifestPerson.public_id == public_id, ManifestPerson.status == "handed_over"))
+    handed_over_at, reference = session.execute(
+        select(ManifestPerson.handed_over_at, ManifestPerson.biometric_reference_sha256).where(
+            ManifestPerson.public_id == public_id, ManifestPerson.status == "handed_over")
+    ).first() or (None, None)
+    if handed_over_at is not None and at < handed_over_at:
+        # Causal order (DESIGN.md §12.2): handover ≤ intake.
+        raise field_error("at", f"before {public_id} was handed over "
+                          f"({handed_over_at.isoformat()})", ErrorCode.OUT_OF_ORDER)
     match: bool | None = None
     if reference is not None:
         if intake.biometric_sha256 is None:
@@ -251,7 +260,8 @@ def record_intake(session: Session, public_id: str, intake: IntakeIn, *, officer
         match = True
     event = record(session, NewEvent(
         type="intake.recorded", actor=actor, subject=public_id, facility=prisoner.facility_code,
-        party=prisoner.legal_custodian, occurred_at=at, payload=IntakeRecorded(
+        party=prisoner.legal_custodian, occurred_at=at, late_reason=late_reason,
+        payload=IntakeRecorded(
             public_id=public_id, officer=officer, biometric_match=match, intake=intake)))
     if prisoner.kind == "transferee":
         # From admission on, everyone knows the day the sentence ends (DESIGN.md §5).

@@ -46,6 +46,9 @@ class Event(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(PayloadJSON)
     salt: Mapped[str] = mapped_column(String(32))
     payload_sha256: Mapped[str] = mapped_column(String(64))
+    # Why the act was recorded past its late window (DESIGN.md §12.2); in the leaf
+    # only when set, so leaves without one keep their bytes.
+    late_reason: Mapped[str | None] = mapped_column(String(500), default=None)
 
 
 class LogHead(Base):

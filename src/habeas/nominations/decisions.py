@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import ValidationError
@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 from habeas.agreements.authority import Side, require_side
 from habeas.agreements.models import Agreement
 from habeas.agreements.terms import term_end
+from habeas.clock import today
 from habeas.codes import country_name
 from habeas.errors import Conflict, ErrorCode, NotFound, ValidationFailed, field_error
 from habeas.events import NewEvent, record_many
 from habeas.facilities import service as facilities
 from habeas.facilities.models import Facility
 from habeas.holds import service as holds
+from habeas.ledger.models import Event
 from habeas.nominations import identity, notice_text
 from habeas.nominations.models import NominationRecord, Notice
 from habeas.nominations.projections import NominationAmended, NominationDecided, NoticeServed
@@ -80,6 +82,33 @@ def amend(session: Session, record: NominationRecord, data: object, *, as_of: da
     return outcome.decision.value
 
 
+def nominated_at(session: Session, record: NominationRecord) -> datetime:
+    """nominated_at: when the nomination was recorded — the first fact of a custody story.
+
+    A nomination has no claimed time (it exists from its recording), so every later
+    claim about the person is held against this instant (DESIGN.md §12.2 causal order).
+    """
+    return session.get_one(Event, record.received_seq).recorded_at
+
+
+def claimed_day(session: Session, record: NominationRecord, day: date, field: str) -> None:
+    """claimed_day: a day claimed for a step of RECORD's story lies between the day the
+    nomination was recorded and today (DESIGN.md §12.2: nomination ≤ notice ≤ departure;
+    nothing is recorded before it happens)."""
+    now = today()
+    if day > now:
+        raise ValidationFailed(f"{field}: {day} is after today ({now})",
+                               code=ErrorCode.OCCURRED_IN_FUTURE,
+                               details={"field": field, "problem": "in the future"})
+    since = nominated_at(session, record).date()
+    if day < since:
+        raise ValidationFailed(
+            f"{field}: {day} is before {record.public_id} was nominated ({since})",
+            code=ErrorCode.OUT_OF_ORDER,
+            details={"field": field, "problem": "before the nomination",
+                     "nominated_on": since.isoformat()})
+
+
 def serve_notice(session: Session, record: NominationRecord, *, served_on: date,
                  language: str, method: NoticeMethod, acknowledged: bool, actor: str,
                  party: str | None) -> Notice:
@@ -93,6 +122,10 @@ def serve_notice(session: Session, record: NominationRecord, *, served_on: date,
             code=ErrorCode.NOTICE_LANGUAGE, details={"field": "language"})
     if language not in notice_text.TEMPLATES:
         raise field_error("language", f"no notice template in {language!r} yet (en, es)")
+    # Notice served before the person was nominated, or on a day still to come, is
+    # not notice of this transfer: it would count toward the notice period without
+    # having been given (issue 17: backdated served_on beat the NOTICE gate).
+    claimed_day(session, record, served_on, "served_on")
     agreement = session.get_one(Agreement, record.agreement_ref)
     facility = session.get_one(Facility, agreement.facility_code)
     days = int(agreement.rules["NOTICE"]["days"])
@@ -149,6 +182,7 @@ def accept(session: Session, record: NominationRecord, *, on: date, actor: str,
     ends = term_end(agreement.starts_on, agreement.term_months)
     if on > ends:
         raise field_error("on", f"after the agreement's term, which ended on {ends}")
+    claimed_day(session, record, on, "on")
     accepted = session.scalar(select(func.count()).select_from(NominationRecord).where(
         NominationRecord.agreement_ref == agreement.ref,
         NominationRecord.status.in_(TAKEN))) or 0

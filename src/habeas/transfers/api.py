@@ -103,6 +103,10 @@ class DepartIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     departed_at: AwareDatetime
+    late_reason: str | None = Field(
+        default=None, min_length=1, max_length=500,
+        description="why the departure is recorded past its late window (DESIGN.md §12.2); "
+        "public, in the ledger leaf: name no person")
 
 
 class DepartOut(BaseModel):
@@ -117,7 +121,8 @@ def depart_transfer(manifest_id: str, body: DepartIn, write: Writer,
     """Depart: every person's gates are checked again; who fails is taken off, with why."""
     with write() as db:
         boarded, removed = service.depart(db, manifest_id, departed_at=body.departed_at,
-                                          actor=principal.actor, party=principal.party_code)
+                                          actor=principal.actor, party=principal.party_code,
+                                          late_reason=body.late_reason)
         return DepartOut(manifest=_detail(db, db.get_one(Manifest, manifest_id)),
                          boarded=boarded, removed=removed)
 
@@ -126,6 +131,10 @@ class ArriveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     arrived_at: AwareDatetime
+    late_reason: str | None = Field(
+        default=None, min_length=1, max_length=500,
+        description="why the arrival is recorded past its late window (DESIGN.md §12.2); "
+        "public, in the ledger leaf: name no person")
 
 
 @router.post("/{manifest_id}/arrive", responses=documented(401, 403, 404, 409, 422))
@@ -134,7 +143,8 @@ def arrive_transfer(manifest_id: str, body: ArriveIn, write: Writer,
     """Record the manifest's arrival at the facility."""
     with write() as db:
         return _detail(db, service.arrive(db, manifest_id, arrived_at=body.arrived_at,
-                                          actor=principal.actor, party=principal.party_code))
+                                          actor=principal.actor, party=principal.party_code,
+                                          late_reason=body.late_reason))
 
 
 class CancelIn(BaseModel):

@@ -19,9 +19,10 @@ from habeas import faults
 from habeas.agreements.authority import Side, is_party_to, require_party_to, require_side
 from habeas.agreements.models import Agreement
 from habeas.agreements.terms import term_end
+from habeas.clock import utcnow
 from habeas.custody.projections import ReturnRequired
-from habeas.errors import Conflict, ErrorCode, Forbidden, NotFound, field_error
-from habeas.events import NewEvent, record, record_many
+from habeas.errors import Conflict, ErrorCode, Forbidden, NotFound, ValidationFailed, field_error
+from habeas.events import NewEvent, check_claim, record, record_many
 from habeas.facilities import service as facilities
 from habeas.holds import service as holds
 from habeas.holds.schemas import Hold
@@ -170,6 +171,16 @@ def plan(session: Session, body: ManifestIn, *, actor: str, party: str | None) -
                  not_found=f"agreement {agreement.ref!r} not found")
     refuse_if_listed(session, body.people)
     _within_term(agreement, body.departs_at, "legs.0.departs_at")
+    for i, public_id in enumerate(body.people):
+        # nomination ≤ acceptance ≤ planned (DESIGN.md §12.2): no flight for a person
+        # leaves before habeas knew of them.
+        since = decisions.nominated_at(session, records[public_id])
+        if body.departs_at < since:
+            raise ValidationFailed(
+                f"legs.0.departs_at: before people.{i} ({public_id}) was nominated "
+                f"({since.isoformat()})", code=ErrorCode.OUT_OF_ORDER,
+                details={"field": "legs.0.departs_at", "public_id": public_id,
+                         "nominated_at": since.isoformat()})
     # Everyone accepted already holds a booked place; a booking the facility can no
     # longer honour (its population grew, its capacity fell) is refused (DESIGN.md §7).
     outlook = facilities.forecast(session, agreement.facility_code, body.departs_at.date())
@@ -273,8 +284,33 @@ def departure_gates(session: Session, agreement: Agreement, record_: NominationR
             rules.identity(nomination, ctx)]
 
 
+def gates_on_record(session: Session, agreement: Agreement, record_: NominationRecord,
+                    departed_at: datetime, recorded_at: datetime, all_holds: list[Hold]
+                    ) -> list[RuleResult]:
+    """gates_on_record: the departure gates judged at the claimed departure time AND at the
+    time the departure is recorded; a gate fails if it fails at either (DESIGN.md §12.2).
+
+    At the claimed time: the notice period and any order in force that day. At the
+    recording time: every order on record then — a TRO registered before the departure
+    is recorded bars it, however early `departed_at` says the plane left (issue 17).
+    """
+    claimed = departure_gates(session, agreement, record_, departed_at, all_holds)
+    if recorded_at.date() == departed_at.date():
+        return claimed
+    now = departure_gates(session, agreement, record_, recorded_at, all_holds)
+    judged = []
+    for at_claim, at_record in zip(claimed, now, strict=True):
+        if at_claim.outcome is Outcome.PASS and at_record.outcome is not Outcome.PASS:
+            at_claim = RuleResult(at_record.rule, at_record.outcome,
+                                  f"{at_record.message} (on record when the departure was "
+                                  f"recorded, {recorded_at.date()})", at_record.citation)
+        judged.append(at_claim)
+    return judged
+
+
 def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: str,
-           party: str | None) -> tuple[list[str], list[dict[str, str]]]:
+           party: str | None, late_reason: str | None = None
+           ) -> tuple[list[str], list[dict[str, str]]]:
     """depart checks every listed person's gates; who fails is taken off, the others go.
 
     Returns (who boarded, who was taken off with the reason). If nobody passes,
@@ -282,6 +318,8 @@ def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: 
     """
     manifest, agreement = owned_manifest(session, manifest_id, party, Side.SENDING,
                                          act="departing")
+    check_claim("transfer.departed", departed_at, late_reason, field="departed_at")
+    recorded_at = utcnow()
     _transition(manifest, ("approved",), "departed")
     if manifest.direction == "outbound":
         # Nobody is sent after the term; going home is never barred by it.
@@ -290,6 +328,7 @@ def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: 
         raise field_error("departed_at", f"before the planned departure date "
                           f"{manifest.departure_date}; re-plan the transfer")
     all_holds = holds.all_holds(session)
+    _after_nominations(session, manifest_id, departed_at, "departed_at")
     events: list[NewEvent] = []
     boarded: list[Boarded] = []
     removed: list[dict[str, str]] = []
@@ -299,7 +338,8 @@ def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: 
         if manifest.direction != "outbound":
             boarded.append(Boarded(public_id=record_.public_id, gates=[]))
             continue
-        gates = departure_gates(session, agreement, record_, departed_at, all_holds)
+        gates = gates_on_record(session, agreement, record_, departed_at, recorded_at,
+                                all_holds)
         failed = [g for g in gates if g.outcome is not Outcome.PASS]
         as_dicts = [g.as_dict() for g in gates]
         if failed:
@@ -316,7 +356,7 @@ def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: 
     if boarded:
         events.append(NewEvent(
             type="transfer.departed", actor=actor, party=party, facility=manifest.facility_code,
-            occurred_at=moment, payload=TransferDeparted(
+            occurred_at=moment, late_reason=late_reason, payload=TransferDeparted(
                 manifest_id=manifest_id, departed_at=moment, boarded=boarded)))
     else:
         events.append(NewEvent(
@@ -328,18 +368,37 @@ def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: 
     return [b.public_id for b in boarded], removed
 
 
+def _after_nominations(session: Session, manifest_id: str, moment: datetime,
+                       field: str) -> None:
+    """_after_nominations: nobody departs before they were nominated (DESIGN.md §12.2:
+    nomination ≤ acceptance ≤ planned ≤ departed) — the nomination is the one step
+    with no claimed time, so the claim is held against its recording."""
+    for entry, record_ in people_on(session, manifest_id):
+        if entry.status != "listed":
+            continue
+        since = decisions.nominated_at(session, record_)
+        if moment < since:
+            raise ValidationFailed(
+                f"{field}: before {record_.public_id} was nominated ({since.isoformat()})",
+                code=ErrorCode.OUT_OF_ORDER, details={"field": field,
+                                                      "public_id": record_.public_id,
+                                                      "nominated_at": since.isoformat()})
+
+
 def arrive(session: Session, manifest_id: str, *, arrived_at: datetime, actor: str,
-           party: str | None) -> Manifest:
+           party: str | None, late_reason: str | None = None) -> Manifest:
     """arrive: the receiving state records the manifest's arrival (DESIGN.md §12.1), home-
     bound ones too (its escort brings them)."""
     manifest, _ = owned_manifest(session, manifest_id, party, Side.RECEIVING,
                                  act="recording an arrival")
+    check_claim("transfer.arrived", arrived_at, late_reason, field="arrived_at")
     _transition(manifest, ("departed",), "arrived")
     moment = arrived_at.astimezone(UTC)
     if manifest.departed_at is not None and moment < manifest.departed_at:
-        raise field_error("arrived_at", "before the departure")
+        raise field_error("arrived_at", "before the departure", ErrorCode.OUT_OF_ORDER)
     record(session, NewEvent(type="transfer.arrived", actor=actor, party=party,
                              facility=manifest.facility_code, occurred_at=moment,
+                             late_reason=late_reason,
                              payload=TransferArrived(manifest_id=manifest_id,
                                                      arrived_at=moment)))
     return manifest
@@ -358,7 +417,8 @@ def _side_of(agreement: Agreement, party: str | None, *, act: str, not_found: st
 def _record_part(session: Session, manifest: Manifest, agreement: Agreement,
                  body: HandoverPartIn, *, handing: Side, side: Side,
                  officer: str, actor: str, party: str,
-                 custody: Callable[[HandoverIn, datetime], NewEvent]) -> None:
+                 custody: Callable[[HandoverIn, datetime], NewEvent],
+                 late_reason: str | None = None) -> None:
     """_record_part records SIDE's own part of a handover (HANDING hands, the other side
     takes). Custody passes (the CUSTODY event) only when both parts are on record, in
     either order, at the later of the two moments each side gives (DESIGN.md §12.1:
@@ -375,7 +435,8 @@ def _record_part(session: Session, manifest: Manifest, agreement: Agreement,
         raise field_error("officer", "the officer is the user who records the part")
     moment = body.handed_over_at.astimezone(UTC)
     if manifest.arrived_at is not None and moment < manifest.arrived_at:
-        raise field_error("handed_over_at", "before the manifest arrived")
+        raise field_error("handed_over_at", "before the manifest arrived",
+                          ErrorCode.OUT_OF_ORDER)
     if body.biometric_reference_sha256 is not None and not (
             manifest.direction == "outbound" and side is Side.SENDING):
         # Mandela Rule 7(a): the identity the sending state vouches for, from its own part.
@@ -390,7 +451,8 @@ def _record_part(session: Session, manifest: Manifest, agreement: Agreement,
     role = "handing" if side is handing else "taking"
     events = [NewEvent(
         type="transfer.handover_part", actor=actor, party=party, subject=body.public_id,
-        facility=manifest.facility_code, occurred_at=moment, payload=HandoverPartRecorded(
+        facility=manifest.facility_code, occurred_at=moment, late_reason=late_reason,
+        payload=HandoverPartRecorded(
             manifest_id=manifest.id, public_id=body.public_id, side=side.value, role=role,
             officer=officer.strip(), handed_over_at=moment,
             biometric_reference_sha256=body.biometric_reference_sha256))]
@@ -416,7 +478,8 @@ def recorded_parts(session: Session, manifest_id: str, public_id: str) -> list[s
 
 
 def hand_over(session: Session, manifest_id: str, body: HandoverPartIn, *, officer: str,
-              actor: str, party: str | None) -> ManifestPerson:
+              actor: str, party: str | None, late_reason: str | None = None
+              ) -> ManifestPerson:
     """hand_over records one state's part of a person passing into the facility's custody.
 
     The sending state's officer hands, the facility's takes; each records its own part
@@ -431,6 +494,8 @@ def hand_over(session: Session, manifest_id: str, body: HandoverPartIn, *, offic
     agreement = session.get_one(Agreement, manifest.agreement_ref)
     side = _side_of(agreement, party, act="a handover", not_found=missing)
     assert party is not None
+    check_claim("transfer.handover_part", body.handed_over_at, late_reason,
+                field="handed_over_at")
     if manifest.direction != "outbound":
         raise Conflict(f"manifest {manifest_id} takes people home; record their handback",
                        code=ErrorCode.INVALID_TRANSITION)
@@ -453,13 +518,15 @@ def hand_over(session: Session, manifest_id: str, body: HandoverPartIn, *, offic
     def custody(handover: HandoverIn, moment: datetime) -> NewEvent:
         return NewEvent(
             type="custody.handed_over", actor=actor, party=party, subject=body.public_id,
-            facility=manifest.facility_code, occurred_at=moment, payload=HandedOver(
+            facility=manifest.facility_code, occurred_at=moment, late_reason=late_reason,
+            payload=HandedOver(
                 manifest_id=manifest_id, handover=handover,
                 legal_custodian=agreement.sending_party,
                 physical_custodian=manifest.facility_code))
 
     _record_part(session, manifest, agreement, body, handing=Side.SENDING, side=side,
-                 officer=officer, actor=actor, party=party, custody=custody)
+                 officer=officer, actor=actor, party=party, custody=custody,
+                 late_reason=late_reason)
     return entry
 
 
@@ -500,7 +567,8 @@ def mark_return_required(session: Session, hold: Hold, *, actor: str, party: str
 
 
 def hand_back(session: Session, manifest_id: str, body: HandoverPartIn, *, officer: str,
-              actor: str, party: str | None) -> ManifestPerson:
+              actor: str, party: str | None, late_reason: str | None = None
+              ) -> ManifestPerson:
     """hand_back records one state's part of a person's handback on arrival home.
 
     The facility's escort hands, the sending state's officer receipts (takes); each
@@ -514,6 +582,8 @@ def hand_back(session: Session, manifest_id: str, body: HandoverPartIn, *, offic
     agreement = session.get_one(Agreement, manifest.agreement_ref)
     side = _side_of(agreement, party, act="a handback", not_found=missing)
     assert party is not None
+    check_claim("transfer.handover_part", body.handed_over_at, late_reason,
+                field="handed_over_at")
     if manifest.direction == "outbound":
         raise Conflict(f"manifest {manifest_id} goes to the facility; record handovers",
                        code=ErrorCode.INVALID_TRANSITION)
@@ -541,17 +611,19 @@ def hand_back(session: Session, manifest_id: str, body: HandoverPartIn, *, offic
     def custody(handover: HandoverIn, at: datetime) -> NewEvent:
         return NewEvent(
             type="custody.released", actor=actor, party=party, subject=body.public_id,
-            facility=manifest.facility_code, occurred_at=at, payload=HandedBack(
+            facility=manifest.facility_code, occurred_at=at, late_reason=late_reason,
+            payload=HandedBack(
                 manifest_id=manifest_id, outcome=manifest.direction, handover=handover))
 
     _record_part(session, manifest, agreement, body, handing=Side.RECEIVING, side=side,
-                 officer=officer, actor=actor, party=party, custody=custody)
+                 officer=officer, actor=actor, party=party, custody=custody,
+                 late_reason=late_reason)
     return entry
 
 
 def return_from_transit(session: Session, manifest_id: str, public_id: str, *,
                         returned_at: datetime, officer: str, actor: str,
-                        party: str | None) -> None:
+                        party: str | None, late_reason: str | None = None) -> None:
     """return_from_transit: a person stopped in transit by a court order goes back.
 
     They were never handed over, so the sending state's officer records the
@@ -559,6 +631,7 @@ def return_from_transit(session: Session, manifest_id: str, public_id: str, *,
     """
     manifest, _ = owned_manifest(session, manifest_id, party, Side.SENDING,
                                  act="taking a person back")
+    check_claim("custody.returned", returned_at, late_reason, field="returned_at")
     entry = session.get(ManifestPerson, (manifest_id, public_id))
     if entry is None or entry.status != "return_required":
         raise Conflict(f"public_id: {public_id} is not awaiting a court-ordered return on "
@@ -568,11 +641,12 @@ def return_from_transit(session: Session, manifest_id: str, public_id: str, *,
         raise field_error("officer", "name the officer who takes the person back")
     moment = returned_at.astimezone(UTC)
     if manifest.departed_at is not None and moment < manifest.departed_at:
-        raise field_error("returned_at", "before the departure")
+        raise field_error("returned_at", "before the departure", ErrorCode.OUT_OF_ORDER)
     from habeas.transfers.projections import ReturnedFromTransit
 
     record(session, NewEvent(
         type="custody.returned", actor=actor, party=party, subject=public_id,
-        facility=manifest.facility_code, occurred_at=moment, payload=ReturnedFromTransit(
+        facility=manifest.facility_code, occurred_at=moment, late_reason=late_reason,
+        payload=ReturnedFromTransit(
             manifest_id=manifest_id, public_id=public_id, returned_at=moment,
             officer=officer.strip())))

@@ -122,6 +122,13 @@ CHECKS = {
     "duplicate_person": CheckLabels(
         CHECK_TITLES["duplicate_person"], None,
         N_("ETS 112 art. 3(1); DESIGN.md §3")),
+    "late_entry": CheckLabels(
+        CHECK_TITLES["late_entry"], N_("late window"), N_("DESIGN.md §12.2")),
+    "backdated_past_gate": CheckLabels(
+        CHECK_TITLES["backdated_past_gate"], None, N_("DESIGN.md §12.2")),
+    "short_notice_recorded": CheckLabels(
+        CHECK_TITLES["short_notice_recorded"], None,
+        N_("Trump v. J.G.G.; A.A.R.P. v. Trump (2025); DESIGN.md §12.2")),
 }
 # A recorded run's counts, check by check, in few words.
 CHECK_SHORT = {
@@ -138,6 +145,9 @@ CHECK_SHORT = {
     "no_family_contact": N_("no family contact"),
     "notification_late": N_("notification late"),
     "duplicate_person": N_("duplicate person"),
+    "late_entry": N_("late entry"),
+    "backdated_past_gate": N_("backdated past a gate"),
+    "short_notice_recorded": N_("short notice from recording"),
 }
 
 

@@ -325,7 +325,7 @@ def my_part_missing(db: Session, manifest_id: str, public_id: str, principal: Pr
 
 def _entered(**values: str) -> dict[str, str]:
     blank = dict.fromkeys(("departed_at", "arrived_at", "handed_over_at", "public_id",
-                           "biometric_reference_sha256", "reason"), "")
+                           "biometric_reference_sha256", "reason", "late_reason"), "")
     return blank | values
 
 
@@ -353,26 +353,29 @@ def cancel_form(request: Request, manifest_id: str, reason: str = Form(""),
 
 @router.post("/transfers/{manifest_id}/depart", response_class=HTMLResponse)
 def depart_form(request: Request, manifest_id: str, departed_at: str = Form(""),
-                csrf: str = Form("")) -> Response:
-    """depart_form: wheels up — every gate is checked again; who fails is taken off."""
+                late_reason: str = Form(""), csrf: str = Form("")) -> Response:
+    """depart_form: wheels up — every gate is checked again; who fails is taken off. A
+    departure entered past its late window says why (DESIGN.md §12.2)."""
     def act(db: Session, who: Principal) -> None:
         transfers.depart(db, manifest_id, departed_at=when(departed_at, "departed_at"),
-                         actor=who.actor, party=who.party_code)
+                         actor=who.actor, party=who.party_code,
+                         late_reason=late_reason.strip() or None)
 
     return _step(request, manifest_id, "/transfers/{manifest_id}/depart", csrf, "departed",
-                 _entered(departed_at=departed_at), act)
+                 _entered(departed_at=departed_at, late_reason=late_reason), act)
 
 
 @router.post("/transfers/{manifest_id}/arrive", response_class=HTMLResponse)
 def arrive_form(request: Request, manifest_id: str, arrived_at: str = Form(""),
-                csrf: str = Form("")) -> Response:
-    """arrive_form: the manifest reached the facility."""
+                late_reason: str = Form(""), csrf: str = Form("")) -> Response:
+    """arrive_form: the manifest reached the facility (entered late: with why)."""
     def act(db: Session, who: Principal) -> None:
         transfers.arrive(db, manifest_id, arrived_at=when(arrived_at, "arrived_at"),
-                         actor=who.actor, party=who.party_code)
+                         actor=who.actor, party=who.party_code,
+                         late_reason=late_reason.strip() or None)
 
     return _step(request, manifest_id, "/transfers/{manifest_id}/arrive", csrf, "arrived",
-                 _entered(arrived_at=arrived_at), act)
+                 _entered(arrived_at=arrived_at, late_reason=late_reason), act)
 
 
 @router.post("/transfers/{manifest_id}/handover", response_class=HTMLResponse)

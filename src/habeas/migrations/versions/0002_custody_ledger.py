@@ -89,7 +89,11 @@ def _backfill_ledger_hashes() -> None:
     from habeas.ledger.models import Event
 
     session = Session(bind=op.get_bind())
-    leaves = [merkle.leaf_hash(leaf_bytes(e))
-              for e in session.scalars(sa.select(Event).order_by(Event.seq))]
+    # Only the columns this revision knows: later revisions add columns (0015's
+    # late_reason) that the table does not have yet here; the leaf reads them only
+    # when present.
+    known = [c for c in Event.__table__.columns if c.name != "late_reason"]
+    leaves = [merkle.leaf_hash(leaf_bytes(e))  # type: ignore[arg-type]
+              for e in session.execute(sa.select(*known).order_by(Event.seq))]
     store.append_leaves(session, 0, leaves)
     session.flush()
