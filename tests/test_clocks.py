@@ -41,6 +41,7 @@ from tests.transfers.factories import (
     accepted_people,
     approved,
     departed,
+    hand_over_both,
     handover,
     manifest_body,
 )
@@ -313,8 +314,7 @@ class TestGatesAtRecording:
             transfers.arrive(s, manifest_id, arrived_at=datetime.fromisoformat(LANDS),
                              actor="user:sv.warden", party="SLV")
             for public_id in people:
-                transfers.hand_over(s, manifest_id, handover(public_id),
-                                    actor="user:sv.warden", party="SLV")
+                hand_over_both(s, manifest_id, handover(public_id))
         assert _line(demo_engine, "backdated_past_gate").count == 0
         with unit_of_work(demo_engine) as s:
             holds.register(s, _tro("G-2", date(2025, 4, 1)), actor="user:counsel",

@@ -3,10 +3,11 @@ agreement and per reader, and one person is nominated once (DESIGN.md §12.1).""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, select
 
+from habeas import clock
 from habeas.agreements import service as agreements
 from habeas.agreements.models import Agreement
 from habeas.custody import integrity, records
@@ -59,7 +60,8 @@ class TestAlertsOnce:
         with unit_of_work(demo_engine) as s:
             seq = records.record_medical_emergency(
                 s, transferee, at=datetime.fromisoformat("2025-05-01T10:00:00+00:00"),
-                nature="injury", details="fall in the yard", actor="user:sv.warden")
+                nature="injury", details="fall in the yard", actor="user:sv.warden",
+                party="SLV")
         with read_session(demo_engine) as s:
             filed = sorted(a.party for a in s.scalars(select(Alert).where(Alert.seq == seq)))
             assert filed == ["SLV", "USA"]  # never CRI: not the person's agreement
@@ -68,9 +70,14 @@ class TestAlertsOnce:
                 assert len(alerts) == seen, party
 
 
+IN_TERM = datetime(2025, 12, 1, 12, tzinfo=UTC)
+
+
 def _nominate_again(engine: Engine, ref: str, *, case: str = "4:23-cr-T-1") -> str:
     """_nominate_again: the person of "T-1" (same name, birth date and case) under REF."""
-    with unit_of_work(engine) as s:
+    # Nominated within the agreement's term, after the lived demo's story (DESIGN.md §12.2:
+    # a test lives its story on the injected clock, as the demo does).
+    with clock.simulated(IN_TERM), unit_of_work(engine) as s:
         agreement = s.get_one(Agreement, "USA-SLV-2025")
         data = nomination(external_ref=ref, **{"convictions.0.case_number": case})
         [result] = nominations.import_rows(s, agreement, [nominations.Row(
@@ -80,8 +87,9 @@ def _nominate_again(engine: Engine, ref: str, *, case: str = "4:23-cr-T-1") -> s
 
 
 def _accept(engine: Engine, public_id: str) -> None:
-    with unit_of_work(engine) as s:
-        decisions.accept(s, s.get_one(NominationRecord, public_id), on=NOTICE_ON,
+    with clock.simulated(IN_TERM), unit_of_work(engine) as s:
+        # Accepted the day it is nominated: never before it (DESIGN.md §12.2).
+        decisions.accept(s, s.get_one(NominationRecord, public_id), on=clock.today(),
                          actor="user:sv.warden", party="SLV")
 
 

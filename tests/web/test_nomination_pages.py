@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,8 @@ def test_the_life_of_a_nomination_in_the_browser(browser: Browser, live_server: 
 
     officer.goto(live_server + "/nominations?decision=eligible")
     officer.get_by_role("link", name="W-1").click()
-    officer.get_by_label("Served on").fill("2025-03-02")
+    # Imported today, so served today: never before the nomination (DESIGN.md §12.2).
+    officer.get_by_label("Served on").fill(date.today().isoformat())
     # By role: the header's language switch is labelled "Language" too.
     officer.get_by_role("textbox", name="Language").fill("en")
     officer.get_by_role("button", name="Record notice").click()
@@ -55,9 +57,12 @@ def test_the_life_of_a_nomination_in_the_browser(browser: Browser, live_server: 
     warden.goto(w1)
     warden.get_by_role("button", name="Accept").click()  # today: after the one-year term
     expect(warden.get_by_role("alert")).to_contain_text("after the agreement's term")
+    # Backdating the acceptance into the term is refused: the nomination was recorded today
+    # (causal order, DESIGN.md §12.2), so nobody is accepted after the agreement's term.
     warden.get_by_label("Accept on").fill("2025-03-20")
     warden.get_by_role("button", name="Accept").click()
-    expect(warden.get_by_test_id("status")).to_contain_text("accepted")
+    expect(warden.get_by_role("alert")).to_contain_text("was nominated")
+    expect(warden.get_by_test_id("status")).not_to_contain_text("accepted")
     warden.goto(live_server + "/nominations?decision=ineligible")
     warden.get_by_role("link", name="W-2").click()
     warden.get_by_label("Reason for rejecting").fill("a minor (CRC art. 37)")

@@ -152,7 +152,9 @@ def site(tmp_path_factory: pytest.TempPathFactory, flights_template: Path
 
 def test_the_report_lists_every_check_and_shows_zeros(browser: Browser, site: Site) -> None:
     with read_session(site.engine) as db:
-        lines = integrity.report(db, AS_OF).lines
+        # What the U.S. officer may see: its own people only (DESIGN.md §12.1).
+        lines = integrity.report(db, AS_OF,
+                                 scope=integrity.scope_of(db, "sending", "USA")).lines
     zeros = [line.check for line in lines if line.count == 0]
     assert "no_final_conviction" in zeros and len(zeros) >= 6
     officer = log_in(browser, site.url, "us.officer")

@@ -127,7 +127,7 @@ def list_findings(
 
 # --- grievances -----------------------------------------------------------------------------
 
-@router.post("/grievances", status_code=201, responses=documented(401, 403, 422))
+@router.post("/grievances", status_code=201, responses=documented(401, 403, 404, 422))
 def file_grievance(body: GrievanceIn, write: Writer, principal: Filer) -> GrievanceSummary:
     """File a request or complaint by or for a person in custody (Mandela Rules 56–57)."""
     with write() as db:
