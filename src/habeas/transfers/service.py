@@ -414,6 +414,21 @@ def _side_of(agreement: Agreement, party: str | None, *, act: str, not_found: st
     return Side.SENDING if party == agreement.sending_party else Side.RECEIVING
 
 
+def _handover_side(session: Session, manifest_id: str, party: str | None, *, act: str,
+                   at: datetime, late_reason: str | None
+                   ) -> tuple[Manifest, Agreement, Side]:
+    """_handover_side: the manifest, its agreement and the side PARTY records its part of
+    ACT for (another agreement's state: the manifest's own 404), its claimed time checked."""
+    missing = f"manifest {manifest_id!r} not found"
+    manifest = session.get(Manifest, manifest_id)
+    if manifest is None:
+        raise NotFound(missing)
+    agreement = session.get_one(Agreement, manifest.agreement_ref)
+    side = _side_of(agreement, party, act=act, not_found=missing)
+    check_claim("transfer.handover_part", at, late_reason, field="handed_over_at")
+    return manifest, agreement, side
+
+
 def _record_part(session: Session, manifest: Manifest, agreement: Agreement,
                  body: HandoverPartIn, *, handing: Side, side: Side,
                  officer: str, actor: str, party: str,
@@ -487,15 +502,10 @@ def hand_over(session: Session, manifest_id: str, body: HandoverPartIn, *, offic
     state stays the legal custodian (the sentence is its own) and the facility becomes
     the physical custodian.
     """
-    missing = f"manifest {manifest_id!r} not found"
-    manifest = session.get(Manifest, manifest_id)
-    if manifest is None:
-        raise NotFound(missing)
-    agreement = session.get_one(Agreement, manifest.agreement_ref)
-    side = _side_of(agreement, party, act="a handover", not_found=missing)
+    manifest, agreement, side = _handover_side(session, manifest_id, party, act="a handover",
+                                               at=body.handed_over_at,
+                                               late_reason=late_reason)
     assert party is not None
-    check_claim("transfer.handover_part", body.handed_over_at, late_reason,
-                field="handed_over_at")
     if manifest.direction != "outbound":
         raise Conflict(f"manifest {manifest_id} takes people home; record their handback",
                        code=ErrorCode.INVALID_TRANSITION)
@@ -575,15 +585,10 @@ def hand_back(session: Session, manifest_id: str, body: HandoverPartIn, *, offic
     records its own part. Once both are recorded the person is released (or returned)
     and the sending state is again both legal and physical custodian.
     """
-    missing = f"manifest {manifest_id!r} not found"
-    manifest = session.get(Manifest, manifest_id)
-    if manifest is None:
-        raise NotFound(missing)
-    agreement = session.get_one(Agreement, manifest.agreement_ref)
-    side = _side_of(agreement, party, act="a handback", not_found=missing)
+    manifest, agreement, side = _handover_side(session, manifest_id, party, act="a handback",
+                                               at=body.handed_over_at,
+                                               late_reason=late_reason)
     assert party is not None
-    check_claim("transfer.handover_part", body.handed_over_at, late_reason,
-                field="handed_over_at")
     if manifest.direction == "outbound":
         raise Conflict(f"manifest {manifest_id} goes to the facility; record handovers",
                        code=ErrorCode.INVALID_TRANSITION)
