@@ -26,6 +26,7 @@ from tests.factories import a_token, event_count, refused
 
 REF = "USA-SLV-2025"
 RENEWAL = {"months": 12, "basis": "Exchange of notes, 1 March 2026"}
+QUOTA = {"quota": 500, "basis": "Exchange of notes raising the quota"}
 FEES = {"fees": {"effective_from": "2027-01-01", "per_diem_minor": 5_000},
         "basis": "note verbale 12/2026"}
 
@@ -59,7 +60,8 @@ def test_another_agreements_state_cannot_renew_or_reprice_ours(
     client, engine, h = world
     before, count = _agreement(client, h["us.officer"]), event_count(engine)
     for path, body in ((f"/api/v1/agreements/{REF}/renewals", RENEWAL),
-                       (f"/api/v1/agreements/{REF}/fees", FEES)):
+                       (f"/api/v1/agreements/{REF}/fees", FEES),
+                       (f"/api/v1/agreements/{REF}/quota", QUOTA)):
         theirs = client.post(path, json=body, headers=h[OTHER_OFFICER])
         nothing = client.post(path.replace(REF, "NO-SUCH-2025"), json=body,
                               headers=h[OTHER_OFFICER])
@@ -68,6 +70,7 @@ def test_another_agreements_state_cannot_renew_or_reprice_ours(
             nothing.json()["error"]["message"].replace("NO-SUCH-2025", REF)
     assert event_count(engine) == count
     assert _agreement(client, h["us.officer"])["term_months"] == before["term_months"]
+    assert _agreement(client, h["us.officer"])["quota"] == before["quota"]
 
 
 def test_another_agreements_state_cannot_renew_our_persons_term(
@@ -177,3 +180,27 @@ def test_custody_events_belong_to_the_receiving_state_of_the_persons_agreement(
     refused(engine, lambda s: records.record_medical_emergency(
         s, person, at=datetime.fromisoformat("2025-07-01T10:00:00+00:00"),
         nature="illness", details="fever", actor="x", party="CRI"), "not_found")
+
+
+def test_a_quota_change_is_in_force_only_once_the_other_state_accepts(
+        world: tuple[TestClient, Engine, dict[str, Any]]) -> None:
+    client, engine, h = world
+    before = _agreement(client, h["us.officer"])["quota"]
+    bad = client.post(f"/api/v1/agreements/{REF}/quota", json={**QUOTA, "quota": 0},
+                      headers=h["sv.warden"])
+    assert bad.status_code == 422 and "quota" in bad.text
+    proposed = client.post(f"/api/v1/agreements/{REF}/quota", json=QUOTA,
+                           headers=h["sv.warden"])
+    assert proposed.status_code == 201, proposed.text
+    assert proposed.json()["kind"] == "quota"
+    assert _agreement(client, h["us.officer"])["quota"] == before  # not yet in force
+    url = f"/api/v1/agreements/{REF}/changes/{proposed.json()['seq']}"
+    assert _error(client.post(url + "/accept", headers=h["sv.warden"])) == (
+        403, "wrong_party")
+    assert _error(client.post(url + "/accept", headers=h[OTHER_OFFICER])) == (
+        404, "not_found")
+    count = event_count(engine)
+    accepted = client.post(url + "/accept", headers=h["us.officer"])
+    assert accepted.status_code == 200, accepted.text
+    assert event_count(engine) == count + 2  # the acceptance and the change it puts in force
+    assert _agreement(client, h["us.officer"])["quota"] == QUOTA["quota"] != before

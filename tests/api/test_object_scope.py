@@ -252,6 +252,7 @@ def _write(path: str, demo: Demo, ours: Ours) -> tuple[str, object, tuple[int, s
         "/api/v1/agreements/{ref}/fees": {
             "fees": {"effective_from": "2027-01-01", "per_diem_minor": 5_000},
             "basis": "notes"},
+        "/api/v1/agreements/{ref}/quota": {"quota": 500, "basis": "notes"},
         "/api/v1/agreements/{ref}/changes/{seq}/accept": {},
         "/api/v1/agreements/{ref}/changes/{seq}/reject": {"reason": "no"},
         "/api/v1/agreements/{ref}/changes/{seq}/withdraw": {},

@@ -58,7 +58,7 @@ class ChangeOut(BaseModel):
 
     seq: int
     agreement_ref: str
-    kind: Literal["renewal", "fees", "person_term"]
+    kind: Literal["renewal", "fees", "quota", "person_term"]
     subject: str | None
     terms: dict[str, Any]
     basis: str
@@ -112,6 +112,26 @@ def schedule_fees(ref: str, body: FeesIn, write: Writer, principal: FeeScheduler
         return change_out(service.propose_fees(db, ref, body.fees, currency=body.currency,
                                                basis=body.basis, actor=principal.actor,
                                                party=principal.party_code))
+
+
+class QuotaIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    quota: int | None = Field(ge=1, le=service.QUOTA_MAX,
+                              description="the cap on people the agreement covers; null: none")
+    basis: str = Field(min_length=1, max_length=300,
+                       description="the instrument that changes it, e.g. an exchange of notes")
+
+
+@router.post("/{ref}/quota", status_code=201, responses=documented(401, 403, 404, 409, 422))
+def change_quota(ref: str, body: QuotaIn, write: Writer, principal: FeeScheduler
+                 ) -> ChangeOut:
+    """Propose a new quota (the cap on people the agreement covers); in force once the other
+    state accepts it. Like a fee change, it amends what both states signed."""
+    with write() as db:
+        return change_out(service.propose_quota(db, ref, quota=body.quota, basis=body.basis,
+                                                actor=principal.actor,
+                                                party=principal.party_code))
 
 
 @router.get("/{ref}/changes", responses=documented(401, 403, 404))

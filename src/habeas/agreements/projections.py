@@ -84,11 +84,25 @@ def apply_agreement_renewed(session: Session, p: AgreementRenewed, event: EventF
     agreement.term_months += p.months
 
 
+class QuotaChanged(BaseModel):
+    """QuotaChanged sets the agreement's cap on people (None: no cap), as both states agreed."""
+
+    ref: str
+    quota: int | None
+    basis: str
+    proposal: int
+
+
+@projector("agreement.quota_changed", QuotaChanged)
+def apply_quota_changed(session: Session, p: QuotaChanged, event: EventFacts) -> None:
+    session.get_one(Agreement, p.ref).quota = p.quota
+
+
 class ChangeProposed(BaseModel):
     """ChangeProposed: one party proposes a change both must agree to (DESIGN.md §12.1).
 
-    KIND is renewal (terms: months), fees (terms: a fee schedule) or person_term
-    (SUBJECT held past the term; terms: until).
+    KIND is renewal (terms: months), fees (terms: a fee schedule), quota (terms: quota, null
+    for no cap) or person_term (SUBJECT held past the term; terms: until).
     """
 
     ref: str

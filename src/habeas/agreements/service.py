@@ -20,6 +20,7 @@ from habeas.agreements.projections import (
     ChangeDecided,
     ChangeProposed,
     FeesScheduled,
+    QuotaChanged,
 )
 from habeas.agreements.schemas import AgreementFile
 from habeas.agreements.schemas import FeeSchedule as FeeScheduleIn
@@ -238,6 +239,29 @@ def propose_fees(session: Session, ref: str, fees: FeeScheduleIn, *, basis: str,
                     basis=basis.strip(), actor=actor, party=proposer)
 
 
+QUOTA_MAX = 1_000_000
+
+
+def _check_quota(quota: int | None) -> None:
+    if quota is not None and not 1 <= quota <= QUOTA_MAX:
+        raise field_error("quota", f"must be between 1 and {QUOTA_MAX:,}, or null for no cap")
+
+
+def propose_quota(session: Session, ref: str, *, quota: int | None, basis: str, actor: str,
+                  party: str | None) -> AgreementChange:
+    """propose_quota: one state proposes a new cap on the people the agreement covers (None:
+    no cap); in force once the other accepts (DESIGN.md §12.1: "renew the agreement, change
+    fees or quota: a proposal by one party, in force only once the other accepts"). A cap
+    below the people already accepted stops further acceptances; it sends no one back."""
+    agreement = get_agreement(session, ref)
+    proposer = as_a_party(agreement, party, act="proposing a new quota")
+    _check_quota(quota)
+    if not basis.strip():
+        raise field_error("basis", "name the instrument that changes the quota")
+    return _propose(session, agreement, kind="quota", terms={"quota": quota},
+                    basis=basis.strip(), actor=actor, party=proposer)
+
+
 def propose_person_term(session: Session, agreement: Agreement, public_id: str, *,
                         until: date, basis: str, actor: str, party: str) -> AgreementChange:
     """propose_person_term: holding one person past the agreement's term extends their
@@ -318,6 +342,12 @@ def _effect(session: Session, agreement: Agreement, change: AgreementChange, *, 
         return NewEvent(type="agreement.fees_scheduled", actor=actor, party=party,
                         payload=FeesScheduled(ref=agreement.ref, fees=fees, basis=change.basis,
                                               proposal=change.seq))
+    if change.kind == "quota":
+        quota = change.terms["quota"]
+        _check_quota(quota)
+        return NewEvent(type="agreement.quota_changed", actor=actor, party=party,
+                        payload=QuotaChanged(ref=agreement.ref, quota=quota,
+                                             basis=change.basis, proposal=change.seq))
     from habeas.custody import records
 
     assert change.kind == "person_term" and change.subject is not None
