@@ -10,9 +10,10 @@ found by a scan that keeps no stack. No request of habeas nests anywhere near it
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from habeas.api.errors import error_response
+from habeas.api.nul import replaying
 from habeas.errors import ErrorCode
 
 # The deepest a nomination goes is 4 levels (convictions.0.sentence.kind); room to spare.
@@ -85,13 +86,4 @@ class BodyLimits:
                                       {"field": "body", "problem": TOO_DEEP})
             await response(scope, receive, send)
             return
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)

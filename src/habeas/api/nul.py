@@ -94,13 +94,19 @@ class RefuseNul:
         if not reads_body:
             await self.app(scope, receive, send)
             return
-        sent = False
+        await self.app(scope, replaying(body, receive), send)
 
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(scope, replay, send)
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """replaying is RECEIVE with BODY, already read by a middleware, given back first, so
+    the application reads the request as sent (then whatever RECEIVE says next)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
