@@ -560,7 +560,7 @@ def mark_return_required(session: Session, hold: Hold, *, actor: str, party: str
     for entry, manifest, record_ in in_flight:
         nomination = Nomination.model_validate(record_.data)
         agreement = session.get_one(Agreement, manifest.agreement_ref)
-        if not (hold.scope.matches(nomination)
+        if not (hold.binds(nomination, record_.sending_party)
                 and hold.bars_removal_to_country(agreement.receiving_party)):
             continue
         reason = (f"{hold.kind.value} {hold.hold_ref} ({hold.court}) issued {hold.issued} "
