@@ -82,5 +82,5 @@ CHANGE_KINDS = Labels({"renewal": N_("renewal of the agreement"), "fees": N_("ne
                        "quota": N_("new quota"),
                        "person_term": N_("one person held past the term")})
 CHANGE_STATUS = Labels({"proposed": N_("awaiting the other state"),
-                        "accepted": N_("accepted"), "rejected": N_("rejected"),
-                        "withdrawn": N_("withdrawn")})
+                        "accepted": N_("accepted by the other state"),
+                        "rejected": N_("rejected"), "withdrawn": N_("withdrawn")})
