@@ -22,6 +22,7 @@ from sqlalchemy import JSON, Engine, Enum, String, Text, create_engine, func, se
 from sqlalchemy.engine import make_url
 
 from habeas import demo, i18n
+from habeas.agreements import service as agreements
 from habeas.api.app import create_app
 from habeas.api.deps import SESSION_COOKIE
 from habeas.auth import service as auth
@@ -76,6 +77,10 @@ def _build(engine: Engine) -> None:
         demo.transfer(db)
     with unit_of_work(engine) as db:
         demo.simulate(db, until=date(2025, 10, 31))
+    with unit_of_work(engine) as db:
+        # A proposal awaiting the other state: its basis is text someone typed.
+        agreements.propose_renewal(db, "USA-SLV-2025", months=12, basis="Exchange of notes",
+                                   actor="user:us.officer", party="USA")
 
 
 def _inject(engine: Engine) -> None:
@@ -123,6 +128,7 @@ def _concrete(engine: Engine) -> tuple[dict[str, str], dict[str, str], list[str]
         "{code}": "CECOT", "{building}": building, "{cell}": cell,
         "{manifest_id}": _one(engine, "SELECT id FROM manifest ORDER BY id"),
         "{notification_id}": _one(engine, "SELECT id FROM notification ORDER BY id"),
+        "{ref}": "USA-SLV-2025",
     }
     seqs = {"/events/{seq}": "SELECT max(seq) FROM event",
             "/inspections/{seq}": "SELECT min(seq) FROM inspection",
@@ -136,7 +142,10 @@ def _concrete(engine: Engine) -> tuple[dict[str, str], dict[str, str], list[str]
             "/billing/invoices/{seq}/payments": "SELECT min(seq) FROM invoice",
             "/billing/invoices/{seq}/disputes": "SELECT min(seq) FROM invoice",
             "/billing/disputes/{seq}/accept": "SELECT min(seq) FROM dispute",
-            "/billing/disputes/{seq}/reject": "SELECT min(seq) FROM dispute"}
+            "/billing/disputes/{seq}/reject": "SELECT min(seq) FROM dispute",
+            **{f"/agreements/{{ref}}/changes/{{seq}}/{verb}":
+               "SELECT min(seq) FROM agreement_change"
+               for verb in ("accept", "reject", "withdraw")}}
 
     def fill(pattern: str) -> str:
         url = pattern.replace("{public_id}", nomination) if pattern.startswith(

@@ -281,12 +281,27 @@ def get_change(session: Session, ref: str, seq: int, *, party: str | None) -> Ag
     return change
 
 
-def list_changes(session: Session, ref: str, *, party: str | None) -> list[AgreementChange]:
-    """list_changes: the proposals on agreement REF, newest first."""
+def list_changes(session: Session, ref: str, *, party: str | None,
+                 subject: str | None = None) -> list[AgreementChange]:
+    """list_changes: the proposals on agreement REF, newest first (SUBJECT: only those about
+    that person — the terms proposed for them)."""
     agreement = get_agreement(session, ref)
     require_party_to(agreement, party, not_found=f"agreement {ref!r} not found")
-    return list(session.scalars(select(AgreementChange).where(
-        AgreementChange.agreement_ref == ref).order_by(AgreementChange.seq.desc())))
+    query = select(AgreementChange).where(AgreementChange.agreement_ref == ref)
+    if subject is not None:
+        query = query.where(AgreementChange.subject == subject)
+    return list(session.scalars(query.order_by(AgreementChange.seq.desc())))
+
+
+def change_times(session: Session, changes: list[AgreementChange]) -> dict[int, Any]:
+    """change_times: when the log recorded each of CHANGES' proposals and decisions, by
+    event seq (one query): a proposal is dated by the log, never by a claim."""
+    seqs = {c.seq for c in changes} | {c.decided_seq for c in changes
+                                       if c.decided_seq is not None}
+    if not seqs:
+        return {}
+    return {seq: at for seq, at in session.execute(
+        select(Event.seq, Event.recorded_at).where(Event.seq.in_(sorted(seqs))))}
 
 
 def _open_change(session: Session, ref: str, seq: int, *, party: str | None, act: str

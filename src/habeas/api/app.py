@@ -47,6 +47,7 @@ from habeas.oversight.api import router as oversight_router
 from habeas.screening.catalogue import RULES
 from habeas.sentences.api import router as sentences_router
 from habeas.transfers.api import router as transfers_router
+from habeas.web.agreements import router as agreement_pages
 from habeas.web.billing import router as billing_pages
 from habeas.web.counsel import router as counsel_pages
 from habeas.web.custody import router as custody_pages
@@ -199,6 +200,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(counsel_pages)
     app.include_router(oversight_pages)
     app.include_router(billing_pages)
+    app.include_router(agreement_pages)
     app.include_router(locate_page)
     app.include_router(notify_pages)
     app.include_router(search_page)

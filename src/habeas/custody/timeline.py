@@ -8,19 +8,23 @@ them — their scope matches the nomination, and it is their issuing state's
 (few per person), never by reading every event.
 
 Each entry says whether the latest signed checkpoint already includes it (DESIGN.md
-§6): an event is provable once a checkpoint of a larger size is signed.
+§6): an event is provable once a checkpoint of a larger size is signed. And it keeps the
+two clocks apart (DESIGN.md §12.2): what the act claims (`occurred_at`), when the log
+recorded it (`recorded_at`), and whether it was entered late, with the reason given —
+readers rely on it to see backdating.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from habeas.config import get_settings
 from habeas.holds.models import HoldRecord
 from habeas.holds.service import as_hold
 from habeas.i18n import N_
@@ -56,7 +60,12 @@ class Via:
 @dataclass(frozen=True)
 class Entry:
     """Entry is one event of the timeline, with why it concerns the person when the event
-    does not name them ("manifest T12", "court order STAY-1"), and its inclusion."""
+    does not name them ("manifest T12", "court order STAY-1"), and its inclusion.
+
+    Its two clocks: OCCURRED_AT is the actor's claim, RECORDED_AT the log's fact. SHIFTED:
+    the claim lies further before the recording than the clock skew allows for; LATE: past
+    the event type's late window (a late entry, listed by the integrity report), with the
+    LATE_REASON the actor gave (None for entries from before reasons were asked)."""
 
     seq: int
     type: str
@@ -65,6 +74,10 @@ class Entry:
     party: str | None
     via: Via | None
     included: bool
+    recorded_at: datetime | None = None
+    late_reason: str | None = None
+    shifted: bool = False
+    late: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,5 +157,17 @@ def timeline(session: Session, public_id: str, nomination: dict[str, Any] | None
                            .offset((number - 1) * per_page).limit(per_page))
     entries = [Entry(e.seq, e.type, e.occurred_at, e.actor, e.party,
                      None if e.subject == public_id else via.get(e.seq),
-                     size is not None and e.seq < size) for e in rows]
+                     size is not None and e.seq < size, **clocks(e)) for e in rows]
     return Page(entries, number, pages, total, size)
+
+
+def clocks(event: Event) -> dict[str, Any]:
+    """clocks: EVENT's two clocks as a timeline shows them (DESIGN.md §12.2) — when it was
+    recorded, whether its claim lies before that by more than the clock skew (shifted) or
+    by more than its type's late window (late, as the integrity report's late entries), and
+    the late reason given."""
+    settings = get_settings()
+    gap = event.recorded_at - event.occurred_at
+    return {"recorded_at": event.recorded_at, "late_reason": event.late_reason,
+            "shifted": gap > timedelta(seconds=settings.clock_skew_seconds),
+            "late": gap > timedelta(hours=settings.late_window_for(event.type))}

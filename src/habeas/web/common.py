@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from importlib import resources
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -20,7 +20,7 @@ from habeas.auth.models import Role
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
 from habeas.db import unit_of_work, utcnow
-from habeas.errors import ERROR_DESCRIPTIONS, DomainError, ErrorCode
+from habeas.errors import ERROR_DESCRIPTIONS, DomainError, ErrorCode, field_error
 from habeas.i18n import DEFAULT, N_, SUPPORTED, gettext, is_translated, locale_of
 from habeas.templating import install_language, lang_of
 from habeas.timing import same_secret
@@ -74,6 +74,9 @@ PAGE_ACTIONS: dict[str, Action] = {
     "/search": Action.SEARCH,
     # Counsel's appearances: file one, withdraw one (DESIGN.md §12.1).
     "/counsel": Action.APPEAR_AS_COUNSEL,
+    # What both states signed, and the changes one proposes to the other (DESIGN.md §12.1);
+    # another agreement's state reads it as not found (the service scopes it).
+    "/agreements/{ref}": Action.READ_AGREEMENTS,
 }
 # Every form a page posts, and the action it needs (checked with the CSRF token).
 FORM_ACTIONS: dict[str, Action] = {
@@ -89,6 +92,8 @@ FORM_ACTIONS: dict[str, Action] = {
     "/transfers/{manifest_id}/depart": Action.DEPART_TRANSFERS,
     "/transfers/{manifest_id}/arrive": Action.RECEIVE_TRANSFERS,
     "/transfers/{manifest_id}/handover": Action.HAND_OVER,
+    # The handback on arrival home: each state its own part (DESIGN.md §12.1).
+    "/transfers/{manifest_id}/handback": Action.RELEASE,
     "/people/{public_id}/intake": Action.RECORD_INTAKE,
     # Counsel of record, staff or a monitor files for the person (scoped by the service).
     "/people/{public_id}/grievances": Action.FILE_GRIEVANCES,
@@ -105,6 +110,15 @@ FORM_ACTIONS: dict[str, Action] = {
     "/billing/disputes/{seq}/accept": Action.DECIDE_DISPUTES,
     "/billing/disputes/{seq}/reject": Action.DECIDE_DISPUTES,
     "/notifications/{notification_id}/retry": Action.RETRY_NOTIFICATIONS,
+    # Proposals: one state proposes, the other accepts or rejects, the proposer may withdraw
+    # (DESIGN.md §12.1); which state may is the service's to say.
+    "/agreements/{ref}/renewals": Action.RENEW_TERMS,
+    "/agreements/{ref}/fees": Action.SCHEDULE_FEES,
+    "/agreements/{ref}/quota": Action.SCHEDULE_FEES,
+    "/agreements/{ref}/changes/{seq}/accept": Action.DECIDE_AGREEMENT_CHANGES,
+    "/agreements/{ref}/changes/{seq}/reject": Action.DECIDE_AGREEMENT_CHANGES,
+    "/agreements/{ref}/changes/{seq}/withdraw": Action.DECIDE_AGREEMENT_CHANGES,
+    "/people/{public_id}/renewal": Action.RENEW_TERMS,
 }
 PUBLIC_PAGES = frozenset({"/login", "/locate",
                           "/subscribe", "/subscribe/confirm", "/subscribe/revoke",
@@ -151,6 +165,17 @@ class Problem:
     status: int
     code: str = ErrorCode.VALIDATION_FAILED.value
     problem: str = ""  # a field's problem without the field's name, when it is about one
+
+
+NOT_A_DAY = N_("give the date as YYYY-MM-DD")
+
+
+def day_of(text: str, name: str) -> date:
+    """day_of reads a form's date (YYYY-MM-DD), naming the field NAME if it is not one."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise field_error(name, NOT_A_DAY) from None
 
 
 def problem_of(form: str, exc: DomainError, fields: dict[str, str] | None = None) -> Problem:

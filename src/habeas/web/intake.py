@@ -42,6 +42,7 @@ from habeas.web.custody import (
     error_page,
     page_context,
 )
+from habeas.web.transfers import when
 
 router = APIRouter(include_in_schema=False)
 # What the sending state said, in the words of the page (codes as the nomination stores them).
@@ -153,7 +154,7 @@ def default_form(prisoner: Prisoner, data: dict[str, Any], lang: str) -> dict[st
         "affiliation_basis": prisoner.affiliation_basis,
         "affiliation_source": gettext(lang, N_("sending state's nomination"))
         if prisoner.affiliation_group else "",
-        "legal_status": prisoner.legal_status,
+        "legal_status": prisoner.legal_status, "at": "", "late_reason": "",
     }
 
 
@@ -203,8 +204,10 @@ def intake_form(request: Request, public_id: str, document_checked: str = Form("
                 affiliation_group: str = Form(""), affiliation_basis: str = Form(""),
                 affiliation_source: str = Form(""), legal_status: str = Form(""),
                 do_not_notify: str = Form(""), do_not_notify_consulate: str = Form(""),
+                at: str = Form(""), late_reason: str = Form(""),
                 csrf: str = Form("")) -> Response:
-    """intake_form records the intake; a bad field re-renders the form naming it."""
+    """intake_form records the intake, taken now or at the time given (past its late window:
+    with why, DESIGN.md §12.2); a bad field re-renders the form naming it."""
     principal = form_principal(request, "/people/{public_id}/intake", csrf)
     if isinstance(principal, Response):
         return principal
@@ -215,7 +218,8 @@ def intake_form(request: Request, public_id: str, document_checked: str = Form("
             "security_level": security_level, "affiliation_group": affiliation_group,
             "affiliation_basis": affiliation_basis, "affiliation_source": affiliation_source,
             "legal_status": legal_status, "do_not_notify": do_not_notify,
-            "do_not_notify_consulate": do_not_notify_consulate}
+            "do_not_notify_consulate": do_not_notify_consulate, "at": at,
+            "late_reason": late_reason}
     try:
         with unit_of_work(engine_of(request)) as db:
             prisoner = custody.get_prisoner(db, public_id, principal.scope)
@@ -226,7 +230,8 @@ def intake_form(request: Request, public_id: str, document_checked: str = Form("
             # The admission record of Mandela Rule 7, taken by the officer logged in.
             custody.record_intake(db, public_id, intake, officer=principal.display_name,
                                   actor=principal.actor, party=principal.party_code,
-                                  at=utcnow())
+                                  at=when(at, "at") if at.strip() else utcnow(),
+                                  late_reason=late_reason.strip() or None)
     except NotFound as exc:
         return error_page(request, principal, exc)
     except DomainError as exc:

@@ -75,3 +75,12 @@ def orders_text(lang: str, orders: str) -> str:
         said = gettext(lang, HOLD_KIND[kind]) if kind in HOLD_KIND else kind
         named.append(f"{said} {ref}".strip())
     return ", ".join(named)
+
+
+# What a proposed change of an agreement changes, and where it stands (DESIGN.md §12.1).
+CHANGE_KINDS = Labels({"renewal": N_("renewal of the agreement"), "fees": N_("new fees"),
+                       "quota": N_("new quota"),
+                       "person_term": N_("one person held past the term")})
+CHANGE_STATUS = Labels({"proposed": N_("awaiting the other state"),
+                        "accepted": N_("accepted by the other state"),
+                        "rejected": N_("rejected"), "withdrawn": N_("withdrawn")})

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from habeas.agreements import service as agreements
 from habeas.agreements.models import Agreement
 from habeas.agreements.terms import term_end
 from habeas.api.deps import engine_of
@@ -25,6 +26,7 @@ from habeas.auth.models import Role
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
 from habeas.counsel import service as counsel
+from habeas.custody import records
 from habeas.custody import service as custody
 from habeas.custody import timeline as timelines
 from habeas.custody.models import Contact, Death, Prisoner, Solitary
@@ -42,6 +44,7 @@ from habeas.validation import describe
 from habeas.web import labels, nominations
 from habeas.web.common import (
     Problem,
+    day_of,
     form_principal,
     navigation,
     page_principal,
@@ -186,6 +189,10 @@ def _person_page(request: Request, principal: Principal, public_id: str, *, page
         sees_grievances = may_oversee or principal.role is Role.COUNSEL
         may_file = (allowed(principal.role, Action.FILE_GRIEVANCES)
                     and p.status in PRESENT)
+        # Holding the person past the agreement's term: one state proposes, the other
+        # accepts (DESIGN.md §12.1); the proposals about them, newest first.
+        terms = agreements.list_changes(db, agreement.ref, party=principal.party_code,
+                                        subject=public_id) if agreement else []
         # Opening a person's file is recorded: who, when, why (Mandela Rule 9).
         auth.record_read(db, principal, kind="prisoner", record_id=public_id, channel="web",
                          purpose="custody file")
@@ -209,11 +216,15 @@ def _person_page(request: Request, principal: Principal, public_id: str, *, page
             filer_roles=[r.value for r in FilerRole], filer_labels=FILER_LABELS,
             counsel_of_record=counsel.of_person(db, public_id), problem=problem,
             fields=GRIEVANCE_FIELDS, filed=filed,
-            form=entered or {"filed_by_role": FILER_OF.get(principal.role,
-                                                           FilerRole.STAFF).value,
-                             "filed_by_name": principal.display_name, "category": "other",
-                             "text": "", "alleges_ill_treatment": "",
-                             "concerns_staff": ""},
+            form={"filed_by_role": FILER_OF.get(principal.role, FilerRole.STAFF).value,
+                  "filed_by_name": principal.display_name, "category": "other",
+                  "text": "", "alleges_ill_treatment": "", "concerns_staff": "",
+                  "until": "", "term_reason": ""} | (entered or {}),
+            terms=terms, term_times=agreements.change_times(db, terms),
+            change_kinds=labels.CHANGE_KINDS, change_statuses=labels.CHANGE_STATUS,
+            may_propose_term=allowed(principal.role, Action.RENEW_TERMS)
+            and agreement is not None and p.status in PRESENT,
+            may_decide=allowed(principal.role, Action.DECIDE_AGREEMENT_CHANGES),
             may_intake=allowed(principal.role, Action.RECORD_INTAKE)),
             status_code=problem.status if problem else 200)
 
@@ -253,3 +264,28 @@ def grievance_form(request: Request, public_id: str, filed_by_role: str = Form("
         return _person_page(request, principal, public_id, entered=entered,
                             problem=problem_of("grievance", exc))
     return RedirectResponse(f"/people/{public_id}?filed={seq}#grievances", status_code=303)
+
+
+@router.post("/people/{public_id}/renewal", response_class=HTMLResponse)
+def term_form(request: Request, public_id: str, until: str = Form(""),
+              reason: str = Form(""), csrf: str = Form("")) -> Response:
+    """term_form: a state of the person's agreement proposes holding them past its term,
+    until a day; in force once the other state accepts (habeas.custody.records.renew_term
+    says who may; another agreement's state reads the person as not found)."""
+    principal = form_principal(request, "/people/{public_id}/renewal", csrf)
+    if isinstance(principal, Response):
+        return principal
+    entered = {"until": until, "term_reason": reason}
+    try:
+        with unit_of_work(engine_of(request)) as db:
+            records.renew_term(db, public_id, until=day_of(until, "until"),
+                               reason=reason.strip(), actor=principal.actor,
+                               party=principal.party_code)
+    except NotFound as exc:
+        return templates.TemplateResponse(request, "error.html", _context(
+            principal, message=exc.message, code=exc.code.value, title=N_("Not found")),
+            status_code=404)
+    except DomainError as exc:
+        return _person_page(request, principal, public_id, entered=entered,
+                            problem=problem_of("term", exc, {"reason": "term_reason"}))
+    return RedirectResponse(f"/people/{public_id}?proposed=1#term", status_code=303)

@@ -252,7 +252,7 @@ def _manifest_page(request: Request, principal: Principal, manifest_id: str, *,
             "departed_at": legs[0]["departs_at"][:16] if legs else "",
             "arrived_at": legs[-1]["arrives_at"][:16] if legs else "",
             "handed_over_at": local(manifest.arrived_at), "public_id": "",
-            "biometric_reference_sha256": "", "reason": ""}
+            "biometric_reference_sha256": "", "reason": "", "late_reason": ""}
         agreement = db.get_one(Agreement, manifest.agreement_ref)
         return templates.TemplateResponse(request, "manifest.html", page_context(
             principal, m=manifest, people=people, listed=listed, awaiting=awaiting,
@@ -266,7 +266,8 @@ def _manifest_page(request: Request, principal: Principal, manifest_id: str, *,
             may_depart=allowed(principal.role, Action.DEPART_TRANSFERS),
             may_receive=allowed(principal.role, Action.RECEIVE_TRANSFERS),
             # Each state records its own part of a handover (DESIGN.md §12.1).
-            may_hand_over=allowed(principal.role, Action.HAND_OVER)
+            may_hand_over=allowed(principal.role, Action.HAND_OVER
+                                  if manifest.direction == "outbound" else Action.RELEASE)
             and is_party_to(agreement, principal.party_code),
             my_side="sending" if principal.party_code == agreement.sending_party
             else "receiving",
@@ -378,14 +379,15 @@ def arrive_form(request: Request, manifest_id: str, arrived_at: str = Form(""),
                  _entered(arrived_at=arrived_at, late_reason=late_reason), act)
 
 
-@router.post("/transfers/{manifest_id}/handover", response_class=HTMLResponse)
-def handover_form(request: Request, manifest_id: str, public_id: str = Form(""),
-                  handed_over_at: str = Form(""), biometric_reference_sha256: str = Form(""),
-                  csrf: str = Form("")) -> Response:
-    """handover_form: the user's state records its own part of one person's handover, the
-    user named as its officer (never a name typed for the other state)."""
+def _part(manifest_id: str, path: str, csrf: str, public_id: str, handed_over_at: str,
+          biometric_reference_sha256: str, late_reason: str, request: Request,
+          record: Callable[..., object]) -> Response:
+    """_part: the user's state records its own part of one person's handover or handback
+    (RECORD), the user named as its officer (never a name typed for the other state); a
+    part entered past its late window says why (DESIGN.md §12.2)."""
     entered = _entered(public_id=public_id, handed_over_at=handed_over_at,
-                       biometric_reference_sha256=biometric_reference_sha256)
+                       biometric_reference_sha256=biometric_reference_sha256,
+                       late_reason=late_reason)
 
     def act(db: Session, who: Principal) -> None:
         moment = when(handed_over_at, "handed_over_at")
@@ -395,10 +397,29 @@ def handover_form(request: Request, manifest_id: str, public_id: str = Form(""),
                 "biometric_reference_sha256":
                     biometric_reference_sha256.strip().lower() or None})
         except ValidationError as exc:
-            path, problem = describe(exc.errors()[0])
-            raise field_error(path, problem) from None
-        transfers.hand_over(db, manifest_id, body, officer=who.display_name, actor=who.actor,
-                            party=who.party_code)
+            path_, problem = describe(exc.errors()[0])
+            raise field_error(path_, problem) from None
+        record(db, manifest_id, body, officer=who.display_name, actor=who.actor,
+               party=who.party_code, late_reason=late_reason.strip() or None)
 
-    return _step(request, manifest_id, "/transfers/{manifest_id}/handover", csrf,
-                 "handed_over", entered, act)
+    return _step(request, manifest_id, path, csrf, "handed_over", entered, act)
+
+
+@router.post("/transfers/{manifest_id}/handover", response_class=HTMLResponse)
+def handover_form(request: Request, manifest_id: str, public_id: str = Form(""),
+                  handed_over_at: str = Form(""), biometric_reference_sha256: str = Form(""),
+                  late_reason: str = Form(""), csrf: str = Form("")) -> Response:
+    """handover_form: the user's state records its own part of one person's handover."""
+    return _part(manifest_id, "/transfers/{manifest_id}/handover", csrf, public_id,
+                 handed_over_at, biometric_reference_sha256, late_reason, request,
+                 transfers.hand_over)
+
+
+@router.post("/transfers/{manifest_id}/handback", response_class=HTMLResponse)
+def handback_form(request: Request, manifest_id: str, public_id: str = Form(""),
+                  handed_over_at: str = Form(""), late_reason: str = Form(""),
+                  csrf: str = Form("")) -> Response:
+    """handback_form: on arrival home, the facility's escort hands the person back and the
+    sending state's officer receipts them — each state its own part."""
+    return _part(manifest_id, "/transfers/{manifest_id}/handback", csrf, public_id,
+                 handed_over_at, "", late_reason, request, transfers.hand_back)
