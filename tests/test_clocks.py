@@ -40,6 +40,7 @@ from tests.transfers.factories import (
     LANDS,
     accepted_people,
     approved,
+    arrived,
     departed,
     hand_over_both,
     handover,
@@ -185,6 +186,26 @@ class TestLateEntries:
             "departed_at": DEPARTS, "late_reason": "paper manifest entered a year on"})
         assert kept.status_code == 200, kept.text
         assert kept.json()["boarded"] == people
+
+
+    def test_the_api_takes_the_reason_for_each_states_part_of_a_handover(
+            self, client: TestClient, tokens: dict[str, str], demo_engine: Engine,
+            monkeypatch: pytest.MonkeyPatch) -> None:
+        people = accepted_people(demo_engine, "L-5")
+        manifest_id = arrived(demo_engine, people)  # on the suite's wide window
+        monkeypatch.setenv("HABEAS_LATE_WINDOW_HOURS", str(WINDOW_HOURS))
+        get_settings.cache_clear()
+        url = f"/api/v1/transfers/{manifest_id}/handover"
+        part = {"public_id": people[0], "handed_over_at": LANDS}
+        for name in ("us.officer", "sv.warden"):
+            late = client.post(url, headers=bearer(tokens[name]), json=part)
+            assert late.status_code == 422, late.text
+            assert late.json()["error"]["code"] == "late_reason_required"
+            kept = client.post(url, headers=bearer(tokens[name]), json={
+                **part, "late_reason": "entered from the paper handover sheet"})
+            assert kept.status_code == 201, kept.text
+        assert sorted(kept.json()["parts"]) == ["receiving", "sending"]
+        get_settings.cache_clear()
 
 
     def test_the_departure_form_asks_why_next_to_the_field(

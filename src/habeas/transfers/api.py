@@ -193,7 +193,8 @@ def hand_over(manifest_id: str, body: HandoverPartIn, write: Writer,
     once both parts are recorded, in either order."""
     with write() as db:
         entry = service.hand_over(db, manifest_id, body, officer=principal.display_name,
-                                  actor=principal.actor, party=principal.party_code)
+                                  actor=principal.actor, party=principal.party_code,
+                                  late_reason=body.late_reason)
         return _handover_out(db, manifest_id, entry, body.public_id)
 
 
@@ -220,5 +221,6 @@ def hand_back(manifest_id: str, body: HandoverPartIn, write: Writer,
     recorded."""
     with write() as db:
         entry = service.hand_back(db, manifest_id, body, officer=principal.display_name,
-                                  actor=principal.actor, party=principal.party_code)
+                                  actor=principal.actor, party=principal.party_code,
+                                  late_reason=body.late_reason)
         return _handover_out(db, manifest_id, entry, body.public_id)

@@ -68,6 +68,10 @@ class HandoverPartIn(Strict):
     # Whose part this is; if given it must be the user's own state's (checked by the
     # service): a state never records the other state's part.
     side: Literal["sending", "receiving"] | None = None
+    late_reason: str | None = Field(
+        default=None, min_length=1, max_length=500,
+        description="why this part is recorded past its late window (DESIGN.md §12.2); "
+        "public, in the ledger leaf: name no person")
 
 
 class HandoverIn(Strict):
