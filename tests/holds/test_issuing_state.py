@@ -133,6 +133,22 @@ class TestAPersonScopedOrder:
         assert decision(demo_engine, two_x[1]) == "eligible"
 
 
+class TestOnePrisonTwoStates:
+    def test_both_xs_are_held_at_the_prison_each_under_its_own_state(
+            self, demo_engine: Engine, two_x: tuple[str, str]) -> None:
+        """A transferee's local reference is its state's external_ref: the prison holds
+        the United States' "X" and Costa Rica's "X" side by side (the second handover
+        was a unique-key failure, a 500, when the key was the facility and ref alone)."""
+        us, cr = two_x
+        handed_over(demo_engine, [us])
+        handed_over(demo_engine, [cr], "CRI")
+        with read_session(demo_engine) as s:
+            held = {p.public_id: (p.legal_custodian, p.local_ref, p.facility_code)
+                    for p in s.scalars(select(Prisoner).where(Prisoner.local_ref == "X"))}
+        assert held[us][:2] == ("USA", "X") and held[cr][:2] == ("CRI", "X")
+        assert held[us][2] == held[cr][2]
+
+
 class TestTheTrustedEntry:
     def test_an_order_for_a_ref_two_states_use_must_say_whose_it_is(
             self, demo_engine: Engine, two_x: tuple[str, str]) -> None:

@@ -32,7 +32,11 @@ class Prisoner(Base):
 
     __tablename__ = "prisoner"
     __table_args__ = (
-        UniqueConstraint("facility_code", "local_ref", name="uq_prisoner_facility_ref"),
+        # A transferee's reference is its sending state's external_ref, unique only within
+        # that state (two agreements may send an "X" to one prison); the prison's own
+        # references are unique under its own state.
+        UniqueConstraint("facility_code", "legal_custodian", "local_ref",
+                         name="uq_prisoner_facility_ref"),
         Index("ix_prisoner_cell", "facility_code", "building_code", "cell_code"),
     )
 

@@ -98,7 +98,7 @@ def import_population(session: Session, facility_code: str, rows: Iterable[Row],
         valid.append((result, prisoner))
 
     known = {p.local_ref: p for p in session.scalars(select(Prisoner).where(
-        Prisoner.facility_code == facility_code,
+        Prisoner.facility_code == facility_code, Prisoner.legal_custodian == custodian,
         Prisoner.local_ref.in_([p.local_ref for _, p in valid])))} if valid else {}
     cells = {c.key: c for c in state.cells}
     to_place: list[tuple[AdmissionResult, DomesticPrisoner, assign.Person]] = []
