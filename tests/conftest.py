@@ -261,7 +261,7 @@ def lived(migrated: tuple[str, str], lived_template: Engine,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Engine]]:
     """lived: the lived demo replayed into this engine and a client of it, shared by a
     module's tests (which read, or count what their writes change)."""
-    from habeas.api.app import create_app
+    from habeas.app import create_app
     from habeas.replay import rebuild
 
     with fresh_database(migrated, tmp_path_factory.mktemp("lived-db")) as url:

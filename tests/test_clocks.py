@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from habeas.agreements.models import Agreement
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.clock import simulated, utcnow
 from habeas.config import get_settings
 from habeas.custody import integrity

@@ -139,7 +139,7 @@ def serve(
     (a restored old backup) unless --accept-rollback records why (ADR 0017)."""
     import uvicorn
 
-    from habeas.api.app import create_app, server_config
+    from habeas.app import create_app, server_config
     from habeas.backup import guard
     from habeas.notify.cli import start_background
 

@@ -22,8 +22,8 @@ from sqlalchemy import JSON, Engine, Enum, String, Text, create_engine, func, se
 from sqlalchemy.engine import make_url
 
 from habeas import demo, i18n
-from habeas.api.app import create_app
 from habeas.api.deps import SESSION_COOKIE
+from habeas.app import create_app
 from habeas.auth import service as auth
 from habeas.auth.models import LoginAttempt, Role, WebSession
 from habeas.auth.permissions import allowed

@@ -1,4 +1,5 @@
-"""The FastAPI application: /api/v1, /healthz, the web pages and static files."""
+"""The whole application assembled: the JSON API (/api/v1), /healthz, the web pages and static
+files — the one module that knows every face. `api/` holds only the JSON API's shared plumbing."""
 
 from __future__ import annotations
 
