@@ -76,6 +76,7 @@ from common import finish, machine, say, yes
 from sqlalchemy import Engine, Table, column, insert, select, table, text, update
 from sqlalchemy.engine import Connection
 
+import habeas.projections  # noqa: F401 - installs every projector, as each entry point does
 from habeas import demo
 from habeas.agreements.models import Agreement, FeeSchedule
 from habeas.billing import service

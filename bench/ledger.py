@@ -39,6 +39,7 @@ from common import Key, Spec, cumtime, edge, finish, machine, say, yes
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
+import habeas.projections  # noqa: F401 - installs every projector, as each entry point does
 from habeas.agreements.schemas import FacilityInfo
 from habeas.db import make_engine, read_session, unit_of_work
 from habeas.events import NewEvent, canonical_envelope, event_row, format_time, record_many

@@ -27,6 +27,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+import habeas.projections  # noqa: F401 - installs every projector, as each entry point does
 from habeas.config import get_settings
 from habeas.db import make_engine, unit_of_work
 from habeas.ledger import service

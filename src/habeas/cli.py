@@ -22,6 +22,7 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from habeas import demo as demo_scenario
+from habeas import projections
 from habeas.agreements import service as agreements
 from habeas.auth import service as auth
 from habeas.auth.models import Role
@@ -396,6 +397,7 @@ def users_token(
 
 def main() -> None:
     """main runs the CLI, turning every failure into one line and an exit code."""
+    projections.install()
     try:
         app()
     except DomainError as exc:

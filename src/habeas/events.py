@@ -6,13 +6,14 @@ sequence number, appends the event (its payload committed by a salted
 SHA-256), and applies it to the current-state tables through the projector
 registered for its type. Nothing else writes domain state, so replaying the
 events (habeas.replay) rebuilds the state exactly.
+
+This module knows no domain: projectors register themselves with `projector` and
+`reaction`, and an entry point installs them all through habeas.projections.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import importlib
 import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
@@ -35,25 +36,6 @@ from habeas.ledger.models import Event, LogHead
 
 ENVELOPE_VERSION = 1
 SALT_BYTES = 16
-
-# Domain modules whose projectors must be registered before any event is
-# recorded or replayed. Append a module here when a domain adds event types.
-PROJECTION_MODULES = (
-    "habeas.agreements.projections",
-    "habeas.facilities.projections",
-    "habeas.auth.projections",
-    "habeas.ledger.projections",
-    "habeas.nominations.projections",
-    "habeas.holds.projections",
-    "habeas.counsel.projections",
-    "habeas.custody.projections",
-    "habeas.transfers.projections",
-    "habeas.oversight.projections",
-    "habeas.billing.projections",
-    "habeas.locator.reactions",
-    "habeas.notify.projections",
-    "habeas.notify.reactions",
-)
 
 @dataclass(frozen=True, slots=True)
 class RecordedEvent:
@@ -156,21 +138,41 @@ def rerun_reactions(session: Session, appliers: Mapping[str, Applier], *,
     return count
 
 
-@functools.cache
-def _load_domains() -> None:
-    for module in PROJECTION_MODULES:
-        importlib.import_module(module)
+class NotInstalled(RuntimeError):
+    """NotInstalled: an event was recorded, replayed or listed before an entry point
+    installed the projectors (habeas.projections.install). A defect, never a user's error."""
+
+
+_installed: list[tuple[str, ...]] = []  # the modules whose registrations were installed
+
+
+def install(modules: Sequence[str]) -> None:
+    """install opens the write path once MODULES (every domain's projectors and reactions,
+    named) have registered their event types. habeas.projections is the one caller."""
+    if not _registry:
+        raise NotInstalled(f"no projector is registered after importing {', '.join(modules)}")
+    orphans = sorted(set(_reactions) - set(_registry))
+    if orphans:
+        raise NotInstalled(f"reactions to event types no projector registers: {orphans}")
+    if tuple(modules) not in _installed:
+        _installed.append(tuple(modules))
+
+
+def _registered() -> dict[str, EventType]:
+    if not _installed:
+        raise NotInstalled(
+            "no projectors are installed: the entry point must call "
+            "habeas.projections.install() before recording or replaying an event (ADR 0024)")
+    return _registry
 
 
 def event_types() -> dict[str, EventType]:
-    """event_types returns every registered event type, loading the domains first."""
-    _load_domains()
-    return dict(_registry)
+    """event_types returns every registered event type (once the projectors are installed)."""
+    return dict(_registered())
 
 
 def _event_type(name: str) -> EventType:
-    _load_domains()
-    kind = _registry.get(name)
+    kind = _registered().get(name)
     if kind is None:
         raise DomainError(f"type: unknown event type {name!r}", code=ErrorCode.UNKNOWN_EVENT_TYPE)
     return kind

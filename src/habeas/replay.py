@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, insert, select
 from sqlalchemy.orm import Session
 
+from habeas import projections
 from habeas.db import make_engine, unit_of_work
 from habeas.events import apply_recorded, event_row, leaf_bytes
 from habeas.ledger import merkle, store
@@ -99,6 +100,7 @@ def _events(live: Engine) -> Iterator[list[Event]]:
 
 def rebuild(live: Engine, scratch: Engine, progress: Callable[[int], None] | None = None) -> int:
     """rebuild replays LIVE's events into the empty, migrated SCRATCH database."""
+    projections.install()
     count = 0
     for batch in _events(live):
         with unit_of_work(scratch) as session:
