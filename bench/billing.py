@@ -82,8 +82,9 @@ from habeas.agreements.models import Agreement, FeeSchedule
 from habeas.billing import service
 from habeas.custody.models import Alert, Contact, Death, IntakeRecord, Prisoner, Solitary
 from habeas.db import make_engine, read_session, unit_of_work
-from habeas.events import canonical_json, log_size, payload_digest
+from habeas.events import log_size
 from habeas.facilities.models import Cell, Facility
+from habeas.ledger.leaf import canonical_json, payload_digest
 from habeas.ledger.models import Event, LogHead
 from habeas.migrate import upgrade
 from habeas.nominations.models import NominationRecord, Notice

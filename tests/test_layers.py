@@ -59,3 +59,67 @@ class TestProjectorsInstalled:
         """)
         assert "refused: reactions to event types no projector registers: " \
                "['facility.renamed_by_typo']" in out.stdout, out.stderr
+
+
+# The pure cores: data in, decision out; no database, web framework or write path.
+PURE_CORES = (
+    "habeas.ledger.leaf", "habeas.ledger.merkle", "habeas.ledger.note", "habeas.ledger.tiles",
+    "habeas.ledger.verify", "habeas.billing.arithmetic", "habeas.billing.invoicing",
+    "habeas.billing.reconcile", "habeas.billing.sustain", "habeas.screening.catalogue",
+    "habeas.screening.engine", "habeas.screening.rules", "habeas.sentences.calendars",
+    "habeas.sentences.expiry", "habeas.sentences.release", "habeas.facilities.assign",
+    "habeas.facilities.capacity", "habeas.facilities.rules", "habeas.facilities.separation",
+    "habeas.agreements.terms", "habeas.people.mrz", "habeas.locator.normalise",
+)
+BLOCKED = ("sqlalchemy", "fastapi", "starlette", "habeas.db", "habeas.events", "habeas.models")
+
+_BLOCKING = """
+    import importlib, sys
+
+    class Refuse:
+        def find_spec(self, name, path=None, target=None):
+            if any(name == b or name.startswith(b + ".") for b in {blocked!r}):
+                raise ImportError("blocked: " + name)
+            return None
+
+    sys.meta_path.insert(0, Refuse())
+    for module in {modules!r}:
+        try:
+            importlib.import_module(module)
+            print("loaded", module)
+        except ImportError as exc:
+            print("refused", module, exc)
+"""
+
+
+class TestPureCores:
+    def test_load_where_the_database_and_the_web_framework_cannot(self) -> None:
+        out = _run(_BLOCKING.format(blocked=BLOCKED, modules=PURE_CORES))
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.splitlines() == [f"loaded {m}" for m in PURE_CORES]
+
+    def test_the_blocker_does_refuse_the_database(self) -> None:
+        # The test above could pass by blocking nothing: the write path must not load.
+        out = _run(_BLOCKING.format(blocked=BLOCKED, modules=("habeas.replay", "habeas.clock")))
+        assert out.stdout.splitlines() == ["refused habeas.replay blocked: sqlalchemy",
+                                           "loaded habeas.clock"]
+
+    def test_a_leaf_is_the_same_bytes_from_the_pure_format_and_the_write_path(self) -> None:
+        out = _run("""
+            import sys
+            from datetime import datetime, UTC
+            from types import SimpleNamespace
+            from habeas.ledger.leaf import leaf_bytes
+            at = datetime(2025, 3, 1, 12, 0, 0, 5, tzinfo=UTC)
+            event = SimpleNamespace(v=1, seq=7, type="transfer.departed", occurred_at=at,
+                                    recorded_at=at, actor="u1", party="SLV", subject="P1",
+                                    facility=None, payload_sha256="ab" * 32)
+            sys.stdout.write(leaf_bytes(event).decode())
+            assert "sqlalchemy" not in sys.modules
+        """)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == (
+            '{"actor":"u1","facility":null,"occurred_at":"2025-03-01T12:00:00.000005Z",'
+            '"party":"SLV","payload_sha256":"' + "ab" * 32 + '","recorded_at":'
+            '"2025-03-01T12:00:00.000005Z","seq":7,"subject":"P1","type":"transfer.departed",'
+            '"v":1}')

@@ -13,15 +13,12 @@ This module knows no domain: projectors register themselves with `projector` and
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-import rfc8785
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -32,10 +29,15 @@ from habeas.config import get_settings
 from habeas.db import utcnow
 from habeas.errors import DomainError, ErrorCode, ValidationFailed
 from habeas.ledger import merkle, store
+from habeas.ledger.leaf import (
+    ENVELOPE_VERSION,
+    SALT_BYTES,
+    format_time,
+    leaf_bytes,
+    payload_digest,
+)
 from habeas.ledger.models import Event, LogHead
 
-ENVELOPE_VERSION = 1
-SALT_BYTES = 16
 
 @dataclass(frozen=True, slots=True)
 class RecordedEvent:
@@ -60,7 +62,7 @@ class RecordedEvent:
     late_reason: str | None = None
 
 
-EventFacts = Event | RecordedEvent  # what projectors and the leaf format read
+EventFacts = Event | RecordedEvent  # what projectors read (the leaf format: ledger/leaf.py)
 Applier = Callable[[Session, Any, EventFacts], None]
 T = TypeVar("T")
 
@@ -194,108 +196,6 @@ class NewEvent:
 
 
 LATE_REASON_MAX = 500
-
-
-def canonical_json(value: Any) -> bytes:
-    """canonical_json is the RFC 8785 (JCS) serialisation used for payload commitments.
-
-    Values made only of null, booleans, safe integers, strings and objects with
-    ASCII keys take the fast path: for them JCS is exactly sorted-key compact
-    JSON without ASCII escaping (RFC 8785 §3.2; property-tested against the
-    rfc8785 package). Anything else — floats, non-ASCII keys, whose ordering
-    is by UTF-16 code units — takes the package's path.
-    """
-    if _plain_json(value):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"),
-                          ensure_ascii=False).encode()
-    return bytes(rfc8785.dumps(value))
-
-
-_SAFE_INT = 2**53
-
-
-def _plain_json(value: Any) -> bool:
-    # Iterative, pushing only containers: this runs for every payload recorded.
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        kind = type(node)
-        if kind is dict:
-            for key, item in node.items():
-                if type(key) is not str or not key.isascii():
-                    return False
-                item_kind = type(item)
-                if item_kind is dict or item_kind is list:
-                    stack.append(item)
-                elif not _plain_scalar(item, item_kind):
-                    return False
-        elif kind is list:
-            for item in node:
-                item_kind = type(item)
-                if item_kind is dict or item_kind is list:
-                    stack.append(item)
-                elif not _plain_scalar(item, item_kind):
-                    return False
-        elif not _plain_scalar(node, kind):
-            return False
-    return True
-
-
-def _plain_scalar(item: Any, kind: type) -> bool:
-    if kind is str or kind is bool or item is None:
-        return True
-    return kind is int and -_SAFE_INT < item < _SAFE_INT
-
-
-def payload_digest(salt: bytes, payload: Mapping[str, Any]) -> str:
-    """payload_digest is hex SHA-256(salt ‖ JCS(payload)): a commitment that can be opened later.
-
-    Disclosing payload and salt proves the payload; without the salt a guess
-    of a low-entropy payload (a name, a date of birth) cannot be confirmed.
-    """
-    return hashlib.sha256(salt + canonical_json(payload)).hexdigest()
-
-
-def format_time(moment: datetime) -> str:
-    """format_time renders a UTC instant as RFC 3339 with microseconds and 'Z'."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def envelope(event: EventFacts) -> dict[str, Any]:
-    """envelope is the ledger leaf's content: no personal data, only the payload's digest.
-
-    `late_reason` is a key only when the event has one: every leaf recorded before
-    it existed, and every act recorded in time, keeps its exact bytes, so verifiers
-    (ours, Go's sumdb/tlog) check old leaves unchanged (DESIGN.md §12.2). It is in the
-    leaf, not the salted payload, because it is about the record, not the person:
-    why the state wrote it late is public accountability.
-    """
-    env = {
-        "v": event.v,
-        "seq": event.seq,
-        "type": event.type,
-        "occurred_at": format_time(event.occurred_at),
-        "recorded_at": format_time(event.recorded_at),
-        "actor": event.actor,
-        "party": event.party,
-        "subject": event.subject,
-        "facility": event.facility,
-        "payload_sha256": event.payload_sha256,
-    }
-    late_reason = getattr(event, "late_reason", None)
-    if late_reason is not None:
-        env["late_reason"] = late_reason
-    return env
-
-
-def canonical_envelope(env: Mapping[str, Any]) -> bytes:
-    """canonical_envelope is RFC 8785 JCS of an envelope (ASCII keys, ints, strings, nulls)."""
-    return canonical_json(dict(env))
-
-
-def leaf_bytes(event: EventFacts) -> bytes:
-    """leaf_bytes is the exact byte string hashed into the Merkle log for EVENT."""
-    return canonical_envelope(envelope(event))
 
 
 def _validated_payload(kind: EventType, payload: BaseModel | Mapping[str, Any]) -> BaseModel:

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from habeas import projections
 from habeas.db import make_engine, unit_of_work
-from habeas.events import apply_recorded, event_row, leaf_bytes
+from habeas.events import apply_recorded, event_row
 from habeas.ledger import merkle, store
+from habeas.ledger.leaf import leaf_bytes
 from habeas.ledger.models import Event, LedgerHash, LogHead
 from habeas.migrate import upgrade
 from habeas.models import metadata, projection_tables
