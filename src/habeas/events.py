@@ -77,6 +77,7 @@ class EventType:
 
 
 _registry: dict[str, EventType] = {}
+_parts: dict[str, list[Applier]] = {}
 _reactions: dict[str, list[Applier]] = {}
 
 
@@ -90,6 +91,21 @@ def projector(name: str, payload: type[BaseModel]) -> Callable[[Applier], Applie
         if name in _registry:
             raise ValueError(f"event type {name!r} registered twice")
         _registry[name] = EventType(name, payload, func)
+        return func
+
+    return register
+
+
+def part(*names: str) -> Callable[[Applier], Applier]:
+    """part registers FUNC as another domain's share of applying each event type in NAMES:
+    what the event changes in *that domain's own* tables (a handover, registered by
+    custody, also moves the manifest's entry and the nomination's status). Every table has
+    one owner, and only its owner's projectors and parts write it. Parts run after the
+    projector and before any reaction, in the same transaction, and again on replay."""
+
+    def register(func: Applier) -> Applier:
+        for name in names:
+            _parts.setdefault(name, []).append(func)
         return func
 
     return register
@@ -111,6 +127,8 @@ def reaction(*names: str) -> Callable[[Applier], Applier]:
 
 def _apply(session: Session, kind: EventType, payload: BaseModel, event: EventFacts) -> None:
     kind.apply(session, payload, event)
+    for share in _parts.get(kind.name, ()):
+        share(session, payload, event)
     for react in _reactions.get(kind.name, ()):
         react(session, payload, event)
 
@@ -156,6 +174,9 @@ def install(modules: Sequence[str]) -> None:
     orphans = sorted(set(_reactions) - set(_registry))
     if orphans:
         raise NotInstalled(f"reactions to event types no projector registers: {orphans}")
+    orphans = sorted(set(_parts) - set(_registry))
+    if orphans:
+        raise NotInstalled(f"parts of event types no projector registers: {orphans}")
     if tuple(modules) not in _installed:
         _installed.append(tuple(modules))
 
@@ -344,15 +365,24 @@ def record_many(
     head.size = first + len(events)
     session.execute(insert(Event), [event_row(e) for e in events])
     store.append_leaves(session, first, leaves)
-    try:
-        with session.no_autoflush:
-            for (kind, _, payload), event in zip(prepared, events, strict=True):
-                _apply(session, kind, payload, event)
-        session.flush()
-    finally:
-        session.info.pop(_STAGED, None)
+    _apply_in_order(session, [(kind, payload, event) for (kind, _, payload), event
+                               in zip(prepared, events, strict=True)])
     faults.crash_point("events", len(events))
     return events
+
+
+def _apply_in_order(session: Session,
+                    applied: Sequence[tuple[EventType, BaseModel, EventFacts]]) -> None:
+    # One way to apply events, live (record_many) and in replay (apply_many): in log order,
+    # flushed after each one, so a projector's query sees the same rows however the events
+    # were batched (tests/test_batches.py).
+    try:
+        with session.no_autoflush:
+            for kind, payload, event in applied:
+                _apply(session, kind, payload, event)
+                session.flush()
+    finally:
+        session.info.pop(_STAGED, None)
 
 
 _EVENT_COLUMNS = tuple(c.name for c in Event.__table__.columns)
@@ -367,11 +397,12 @@ _STAGED = "habeas_staged"
 
 
 def stage(session: Session, obj: Any, key: Any) -> None:
-    """stage adds a row a projector creates, so a later event of the same batch finds it.
+    """stage adds a row a projector creates, so a later part of the same event finds it.
 
-    Within one record_many the rows are not flushed between projectors (one
-    flush per batch, not one per event), so every projector creates rows with
-    `stage` and reads rows by key with `staged`, which looks here first.
+    Events are applied with autoflush off and flushed after each one (live and in
+    replay alike), so within one event a row just added is not yet in the database:
+    projectors create rows with `stage` and read rows by key with `staged`, which
+    looks here first.
     """
     session.add(obj)
     session.info.setdefault(_STAGED, {})[(type(obj), key)] = obj
@@ -383,11 +414,12 @@ def staged(session: Session, model: type[T], key: Any) -> T | None:
     return found if found is not None else session.get(model, key)
 
 
-def apply_recorded(session: Session, event: Event) -> None:
-    """apply_recorded re-applies an already recorded EVENT (used by replay)."""
-    kind = _event_type(event.type)
-    _apply(session, kind, kind.payload.model_validate(event.payload), event)
-    session.flush()
+def apply_many(session: Session, recorded: Sequence[Event]) -> None:
+    """apply_many re-applies already recorded events, in order, as record_many applied them
+    (replay, and the test that a batch equals its events one by one)."""
+    kinds = [_event_type(event.type) for event in recorded]
+    _apply_in_order(session, [(kind, kind.payload.model_validate(event.payload), event)
+                              for kind, event in zip(kinds, recorded, strict=True)])
 
 
 def log_size(session: Session) -> int:

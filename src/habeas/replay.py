@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from habeas import projections
 from habeas.db import make_engine, unit_of_work
-from habeas.events import apply_recorded, event_row
+from habeas.events import apply_many, event_row
 from habeas.ledger import merkle, store
 from habeas.ledger.leaf import leaf_bytes
 from habeas.ledger.models import Event, LedgerHash, LogHead
@@ -108,8 +108,7 @@ def rebuild(live: Engine, scratch: Engine, progress: Callable[[int], None] | Non
             session.execute(insert(Event), [event_row(e) for e in batch])
             store.append_leaves(session, batch[0].seq,
                                 [merkle.leaf_hash(leaf_bytes(e)) for e in batch])
-            for event in batch:
-                apply_recorded(session, event)
+            apply_many(session, batch)
             session.get_one(LogHead, 1).size = batch[-1].seq + 1
         count += len(batch)
         if progress is not None:
