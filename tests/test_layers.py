@@ -215,3 +215,17 @@ class TestNoCycle:
         climbs = sorted((m, i) for m in graph for i in full.find_modules_directly_imported_by(m)
                         if i.startswith("habeas") and _is_face(i))
         assert climbs == []
+
+
+def test_a_part_of_a_type_no_projector_registers_cannot_be_installed() -> None:
+    out = _run("""
+        from habeas import events
+        from habeas.facilities import projections
+        events.part("custody.handed_ovr")(lambda session, payload, event: None)
+        try:
+            events.install(["habeas.facilities.projections"])
+        except events.NotInstalled as exc:
+            print("refused:", exc)
+    """)
+    assert "refused: parts of event types no projector registers: ['custody.handed_ovr']" \
+        in out.stdout, out.stderr
