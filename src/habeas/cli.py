@@ -43,7 +43,8 @@ from habeas.sentences.cli import sentence_app
 
 app = typer.Typer(
     name="habeas", no_args_is_help=True, pretty_exceptions_enable=False,
-    help="habeas — custody you can prove.", epilog="\b\n" + ENVIRONMENT_HELP,  # \b: no rewrap
+    # The epilog lists every setting, generated from config.Settings; \b: no rewrap.
+    help="habeas — custody you can prove.", epilog="\b\n" + ENVIRONMENT_HELP,
     rich_markup_mode=None,
 )
 users_app = typer.Typer(no_args_is_help=True, help="Users, roles and API tokens.")

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+import textwrap
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,11 +24,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
     )
     data_dir: Path = Field(
-        default=Path("./.habeas"), description="where keys and exports are kept"
-    )
+        default=Path("./.habeas"),
+        description="where the log's keys, checkpoints and exports are kept")
     log_origin: str = Field(
         default="habeas.invalid/custody-ledger",
-        description="the ledger's origin line and signing key name (a schema-less URL)",
+        description="the ledger's name: its checkpoints' origin line and its signing key's "
+        "name (a schema-less URL)",
     )
     host: str = Field(default="127.0.0.1", description="address `habeas serve` listens on")
     port: int = Field(default=8000, description="port `habeas serve` listens on")
@@ -41,13 +46,14 @@ class Settings(BaseSettings):
     login_client_limit: int = Field(
         default=20, ge=1, description="failed logins per client address per window")
     login_client_window_s: int = Field(
-        default=600, ge=1, description="that window in seconds")
+        default=600, ge=1, description="the window of HABEAS_LOGIN_CLIENT_LIMIT, in seconds")
     cookie_secure: bool = Field(
         default=False, description="mark cookies Secure (set when served over HTTPS)"
     )
     locator_rate_limit: int = Field(
         default=30, ge=0,
-        description="public locator searches per address per window (0: off, benchmarks only)",
+        description="public locator searches per address per window (0: off, for "
+        "benchmarks only)",
     )
     locator_rate_window_s: int = Field(
         default=600, ge=1, description="the locator's rate-limit window in seconds"
@@ -57,27 +63,29 @@ class Settings(BaseSettings):
         default="", description="the site's address in links sent by mail (default "
         "http://HOST:PORT)")
     smtp_host: str = Field(default="127.0.0.1", description="SMTP server for notifications")
-    smtp_port: int = Field(default=25, ge=1, le=65535, description="its port")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="the SMTP server's port")
     smtp_starttls: bool = Field(default=False, description="upgrade SMTP with STARTTLS")
     smtp_username: str | None = Field(default=None, description="SMTP login, if needed")
     smtp_password: SecretStr | None = Field(default=None, description="SMTP password")
     mail_from: str = Field(default="habeas <notifications@habeas.invalid>",
                            description="the From: of notification mail")
-    webhook_timeout_s: float = Field(default=10.0, gt=0, description="webhook timeout")
+    webhook_timeout_s: float = Field(default=10.0, gt=0, description="seconds to wait for a "
+                                     "webhook's answer")
     webhook_allow_private: bool = Field(
         default=False, description="let webhooks reach loopback and private addresses "
         "(tests and closed networks only)")
     notify_worker: bool = Field(default=True,
                                 description="`habeas serve` also delivers notifications")
-    notify_poll_s: float = Field(default=5.0, gt=0, description="worker's idle poll interval")
+    notify_poll_s: float = Field(default=5.0, gt=0, description="seconds the notification "
+                                  "worker waits, when idle, before it looks again")
     mail_sink: bool = Field(default=False, description="`habeas serve` runs a local mail "
                             "sink and delivers mail there (the demo; never in production)")
     mail_sink_port: int = Field(default=8025, ge=0, le=65535,
                                 description="the mail sink's port (0: any free port)")
     subscribe_rate_limit: int = Field(
         default=10, ge=0, description="subscription requests per address per window (0: off)")
-    subscribe_rate_window_s: int = Field(default=3600, ge=1,
-                                         description="that window in seconds")
+    subscribe_rate_window_s: int = Field(
+        default=3600, ge=1, description="the window of HABEAS_SUBSCRIBE_RATE_LIMIT, in seconds")
     # Request edges (issue 17).
     trusted_proxies: str = Field(
         default="", description="addresses or networks (comma-separated) of the reverse "
@@ -128,35 +136,44 @@ def get_settings() -> Settings:
     return Settings()
 
 
-ENVIRONMENT_HELP = """Environment:
-  HABEAS_DATABASE_URL  database (default sqlite:///./habeas.db; PostgreSQL:
-                       postgresql+psycopg://USER@HOST:PORT/DB)
-  HABEAS_DATA_DIR      keys and exports (default ./.habeas)
-  HABEAS_LOG_ORIGIN    the ledger's name in its checkpoints
-                       (default habeas.invalid/custody-ledger)
-  HABEAS_HOST          address `habeas serve` listens on (default 127.0.0.1)
-  HABEAS_PORT          port `habeas serve` listens on (default 8000)
-  HABEAS_SESSION_HOURS browser session lifetime (default 8)
-  HABEAS_SESSION_IDLE_MINUTES   a session idle this long ends (default 30)
-  HABEAS_LOGIN_LOCK_AFTER       failed logins in a row that lock a user name for
-                                HABEAS_LOGIN_LOCK_MINUTES (default 5, 15; doubling per
-                                repeat up to HABEAS_LOGIN_LOCK_MAX_MINUTES, default 1440)
-  HABEAS_LOGIN_CLIENT_LIMIT     failed logins per address per HABEAS_LOGIN_CLIENT_WINDOW_S
-                                before 429 (default 20 per 600)
-  HABEAS_COOKIE_SECURE Secure cookies, for HTTPS deployments (default false)
-  HABEAS_LOCATOR_RATE_LIMIT     locator searches per address per window (default 30;
-                                0 switches the limit off — for benchmarks only)
-  HABEAS_LOCATOR_RATE_WINDOW_S  the window in seconds (default 600)
-  HABEAS_SMTP_HOST / _PORT      mail server for notifications (default 127.0.0.1:25);
-                                also HABEAS_SMTP_STARTTLS, _USERNAME, _PASSWORD, HABEAS_MAIL_FROM
-  HABEAS_PUBLIC_URL             the site's address in links sent by mail
-  HABEAS_NOTIFY_WORKER          `habeas serve` delivers notifications (default true)
-  HABEAS_MAIL_SINK              `habeas serve` runs a local mail sink (the demo only)
-  HABEAS_TRUSTED_PROXIES        reverse proxies (addresses/networks, comma-separated)
-                                whose X-Forwarded-For is believed (default none)
-  HABEAS_MAX_BODY_BYTES         the largest request body read (default 10485760; 413)
-  HABEAS_CLOCK_SKEW_SECONDS     an act's claimed time may lie this far ahead of the
-                                server's clock (default 300)
-  HABEAS_LATE_WINDOW_HOURS      an act recorded later than this after its claimed time
-                                needs a late_reason (default 72); per event type:
-                                HABEAS_LATE_WINDOWS='{"intake.recorded": 24}'"""
+def environment_help(settings: type[BaseSettings] = Settings, width: int = 76) -> str:
+    """environment_help: every field of SETTINGS as its environment variable, default and
+    description — `habeas --help` prints it, so the list cannot drift from the settings.
+
+    No blank line: the CLI prints it as one unwrapped block (click's ``\\b``).
+    """
+    prefix = str(settings.model_config.get("env_prefix", ""))
+    lines = [f"Environment (one variable per setting, {prefix}NAME; unset: the default):"]
+    for name, field in settings.model_fields.items():
+        if not field.description:
+            raise ValueError(f"{settings.__name__}.{name} has no description for --help")
+        head = f"  {prefix}{name.upper()}"
+        default = _shown_default(field)
+        if default is not None:
+            head += f"  [default: {default}]"
+        lines.append(head)
+        lines.extend(textwrap.wrap(field.description, width=width,
+                                   initial_indent="      ", subsequent_indent="      "))
+    return "\n".join(lines)
+
+
+def _shown_default(field: FieldInfo) -> str | None:
+    """_shown_default: FIELD's default as an operator would type it (None: unset)."""
+    if field.default_factory is not None:
+        value: Any = field.default_factory()  # type: ignore[call-arg]
+    else:
+        value = field.default
+    if value is None:
+        return None
+    if isinstance(value, SecretStr):
+        return "(secret)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return json.dumps(value)
+    if value == "":
+        return '""'
+    return str(value)
+
+
+ENVIRONMENT_HELP = environment_help()

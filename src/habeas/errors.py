@@ -1,7 +1,10 @@
 """One error hierarchy, mapped once to HTTP (api/errors.py) and to the CLI (cli.py).
 
 Codes are an append-only enum served at /api/v1/constants: once published, a
-code's name and meaning never change (cf. HMPPS ErrorCode.kt).
+code's name and meaning never change (cf. HMPPS ErrorCode.kt). The published list is
+tests/golden/error_codes.txt, and tests/test_error_codes.py fails if a code is removed,
+renamed, given another value or moved: add a code at the end of ErrorCode and append
+its line to that file in the same change.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from habeas.i18n import N_
 
 
 class ErrorCode(StrEnum):
-    """Stable error codes. Append only."""
+    """Stable error codes. Append only (tests/golden/error_codes.txt)."""
 
     VALIDATION_FAILED = "validation_failed"
     NOT_FOUND = "not_found"

@@ -2,8 +2,9 @@
 
 Sources of truth, in order of independence from the implementation:
 
-1. The transparency-dev/merkle conformance vectors in ``/work/shared/vectors/merkle``.
-2. Real Certificate Transparency data (Google Argon2020) in ``/work/shared/vectors/ct-argon2020``.
+1. The transparency-dev/merkle conformance vectors, vendored in ``tests/vectors/merkle``.
+2. Real Certificate Transparency data (Google Argon2020), in ``tests/vectors/ct-argon2020``
+   (tests/vectors/README.md says where each file comes from and under which licence).
 3. The RFC 6962 reference tree roots (certificate-transparency / transparency-dev testonly).
 4. A direct, recursive transcription of the RFC 9162 §2.1 definitions (MTH, PATH, PROOF)
    in this file, used as an oracle for property-based tests of the tlog-style port.
@@ -42,8 +43,8 @@ from habeas.ledger.merkle import (
     verify_inclusion,
 )
 
-# /work/main/tests/ledger/test_merkle.py -> parents[2] == /work/main -> /work/shared/vectors
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
+# Frozen inside the repository, never fetched or read from outside it (docs/DESIGN.md §6).
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 MERKLE_VECTORS = VECTORS / "merkle"
 CT_VECTORS = VECTORS / "ct-argon2020"
 

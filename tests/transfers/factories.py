@@ -26,12 +26,13 @@ LANDS = "2025-04-10T17:30:00+00:00"
 
 
 def accepted_people(engine: Engine, *refs: str, notice: bool = True,
-                    **changes: Any) -> list[str]:
-    """accepted_people nominates REFS (the DESIGN.md example with CHANGES), accepts them and
-    serves notice on 5 March 2025 (30 days before the earliest flight), all recorded that
-    day: nomination ≤ acceptance ≤ notice (DESIGN.md §12.2)."""
+                    agreement_ref: str = "USA-SLV-2025", **changes: Any) -> list[str]:
+    """accepted_people nominates REFS (the DESIGN.md example with CHANGES) under
+    AGREEMENT_REF, accepts them and serves notice on 5 March 2025 (30 days before the
+    earliest flight), all recorded that day: nomination ≤ acceptance ≤ notice (DESIGN.md
+    §12.2)."""
     with simulated(datetime(2025, 3, 5, 12, tzinfo=UTC)), unit_of_work(engine) as s:
-        agreement = s.get_one(Agreement, "USA-SLV-2025")
+        agreement = s.get_one(Agreement, agreement_ref)
         rows = [nominations.Row(i + 1, nomination(external_ref=r, **changes).model_dump(
             mode="json")) for i, r in enumerate(refs)]
         results = nominations.import_rows(s, agreement, rows, as_of=AS_OF, actor="test")
@@ -44,7 +45,7 @@ def accepted_people(engine: Engine, *refs: str, notice: bool = True,
             if notice:
                 decisions.serve_notice(s, record, served_on=NOTICE_ON, language="es",
                                        method="in_person", acknowledged=True,
-                                       actor="user:us.officer", party="USA")
+                                       actor="user:us.officer", party=agreement.sending_party)
     return [i for i in ids if i is not None]
 
 
@@ -61,35 +62,37 @@ def planned(engine: Engine, people: list[str]) -> str:
         return transfers.plan(s, manifest_body(people), actor="user:sv.warden", party="SLV").id
 
 
-def approved(engine: Engine, people: list[str]) -> str:
+def approved(engine: Engine, people: list[str], sending: str = "USA") -> str:
+    """approved: PEOPLE planned by the facility's state, approved by SENDING, theirs."""
     manifest_id = planned(engine, people)
     with unit_of_work(engine) as s:
-        transfers.approve(s, manifest_id, actor="user:us.officer", party="USA")
+        transfers.approve(s, manifest_id, actor="user:us.officer", party=sending)
     return manifest_id
 
 
-def departed(engine: Engine, people: list[str]) -> tuple[str, list[str], list[dict[str, str]]]:
-    manifest_id = approved(engine, people)
+def departed(engine: Engine, people: list[str], sending: str = "USA"
+             ) -> tuple[str, list[str], list[dict[str, str]]]:
+    manifest_id = approved(engine, people, sending)
     with unit_of_work(engine) as s:
         boarded, removed = transfers.depart(s, manifest_id,
                                             departed_at=datetime.fromisoformat(DEPARTS),
-                                            actor="user:us.officer", party="USA")
+                                            actor="user:us.officer", party=sending)
     return manifest_id, boarded, removed
 
 
-def arrived(engine: Engine, people: list[str]) -> str:
-    manifest_id, _, _ = departed(engine, people)
+def arrived(engine: Engine, people: list[str], sending: str = "USA") -> str:
+    manifest_id, _, _ = departed(engine, people, sending)
     with unit_of_work(engine) as s:
         transfers.arrive(s, manifest_id, arrived_at=datetime.fromisoformat(LANDS),
                          actor="user:sv.warden", party="SLV")
     return manifest_id
 
 
-def handed_over(engine: Engine, people: list[str], **extra: Any) -> str:
-    manifest_id = arrived(engine, people)
+def handed_over(engine: Engine, people: list[str], sending: str = "USA", **extra: Any) -> str:
+    manifest_id = arrived(engine, people, sending)
     with unit_of_work(engine) as s:
         for public_id in people:
-            hand_over_both(s, manifest_id, handover(public_id, **extra))
+            hand_over_both(s, manifest_id, handover(public_id, **extra), sending)
     return manifest_id
 
 
@@ -103,11 +106,13 @@ def handover(public_id: str, **extra: Any) -> HandoverPartIn:
         "public_id": public_id, "handed_over_at": "2025-04-10T18:00:00+00:00", **extra})
 
 
-def hand_over_both(s: Session, manifest_id: str, part: HandoverPartIn) -> ManifestPerson:
+def hand_over_both(s: Session, manifest_id: str, part: HandoverPartIn, sending: str = "USA"
+                   ) -> ManifestPerson:
     """hand_over_both: each state records its own part (DESIGN.md §12.1) — the sending
-    state's officer hands (with the biometric reference, if any), the facility's takes."""
+    state's officer (SENDING's) hands (with the biometric reference, if any), the
+    facility's takes."""
     transfers.hand_over(s, manifest_id, part, officer=SENDING_OFFICER,
-                        actor="user:us.officer", party="USA")
+                        actor="user:us.officer", party=sending)
     taking = part.model_copy(update={"biometric_reference_sha256": None})
     return transfers.hand_over(s, manifest_id, taking, officer=RECEIVING_OFFICER,
                                actor="user:sv.warden", party="SLV")

@@ -179,7 +179,7 @@ def order_returns(session: Session, hold: Hold, *, actor: str, party: str | None
             select(Prisoner, NominationRecord)
             .join(NominationRecord, NominationRecord.public_id == Prisoner.public_id)
             .where(Prisoner.status.in_(PRESENT), Prisoner.kind == "transferee")).all():
-        if not hold.scope.matches(Nomination.model_validate(nomination.data)):
+        if not hold.binds(Nomination.model_validate(nomination.data), nomination.sending_party):
             continue
         events.append(NewEvent(
             type="custody.return_ordered", actor=actor, party=party, subject=prisoner.public_id,

@@ -2,9 +2,10 @@
 
 Most events name the person as their `subject`. A few concern them without naming
 them, because they are about many people at once: the steps of a manifest that
-listed them (`transfer.planned` … `transfer.arrived`) and the court orders whose
-scope matches their nomination (`hold.registered`, `hold.lifted`). Those are found
-through the manifests and orders (few per person), never by reading every event.
+listed them (`transfer.planned` … `transfer.arrived`) and the court orders that bind
+them — their scope matches the nomination, and it is their issuing state's
+(`hold.registered`, `hold.lifted`). Those are found through the manifests and orders
+(few per person), never by reading every event.
 
 Each entry says whether the latest signed checkpoint already includes it (DESIGN.md
 §6): an event is provable once a checkpoint of a larger size is signed.
@@ -25,6 +26,7 @@ from habeas.holds.service import as_hold
 from habeas.i18n import N_
 from habeas.ledger import service as ledger
 from habeas.ledger.models import Event
+from habeas.nominations.models import NominationRecord
 from habeas.nominations.schemas import Nomination
 from habeas.transfers.models import ManifestPerson
 
@@ -91,15 +93,19 @@ def _manifest_seqs(session: Session, public_id: str) -> dict[int, Via]:
     return found
 
 
-def _hold_seqs(session: Session, data: dict[str, Any] | None) -> dict[int, Via]:
+def _hold_seqs(session: Session, public_id: str, data: dict[str, Any] | None
+               ) -> dict[int, Via]:
     if not data:
         return {}
     try:
         nomination = Nomination.model_validate(data)
     except ValidationError:
         return {}
+    # An order binds its issuing state's people only: Costa Rica's "X" is not the US "X".
+    sending_party = session.scalar(select(NominationRecord.sending_party).where(
+        NominationRecord.public_id == public_id))
     matched = {r.hold_ref: r.registered_seq for r in session.scalars(select(HoldRecord))
-               if as_hold(r).scope.matches(nomination)}
+               if as_hold(r).binds(nomination, sending_party)}
     if not matched:
         return {}
     found = {seq: Via(COURT_ORDER, ref) for ref, seq in matched.items()}
@@ -112,9 +118,9 @@ def _hold_seqs(session: Session, data: dict[str, Any] | None) -> dict[int, Via]:
 def related(session: Session, public_id: str, nomination: dict[str, Any] | None
             ) -> dict[int, Via]:
     """related: the events that concern PUBLIC_ID without naming them, by seq, each with
-    why — the manifests that listed them and the court orders whose scope matches their
+    why — the manifests that listed them and the court orders that bind their
     NOMINATION (its stored data; None for a domestic prisoner)."""
-    return {**_manifest_seqs(session, public_id), **_hold_seqs(session, nomination)}
+    return {**_manifest_seqs(session, public_id), **_hold_seqs(session, public_id, nomination)}
 
 
 def pages_for(total: int, per_page: int = PER_PAGE) -> int:

@@ -47,7 +47,11 @@ class Scope(BaseModel):
         return self
 
     def matches(self, nomination: Nomination) -> bool:
-        """matches: the person by external_ref, or every class field this scope names."""
+        """matches: the person by external_ref, or every class field this scope names.
+
+        The scope alone: an external_ref is unique only within a sending state (DESIGN.md
+        §4), so whether an order names a nomination is `Hold.binds`, which adds the state.
+        """
         if self.external_ref is not None:
             return self.external_ref == nomination.external_ref
         person = nomination.person
@@ -71,6 +75,9 @@ class Hold(BaseModel):
     scope: Scope
     bars_removal_to: Literal["any"] | list[CountryCode]
     lifted_on: date | None = Field(default=None, description="set by a later hold.lifted")
+    party: CountryCode | None = Field(default=None, description=(
+        "the issuing state: the sending state whose people the order names, recorded when "
+        "it is registered (none on an order registered before issue 17 without one)"))
 
     @model_validator(mode="after")
     def _expires_after_issue(self) -> Hold:
@@ -83,6 +90,21 @@ class Hold(BaseModel):
         if day < self.issued or (self.expires is not None and day > self.expires):
             return False
         return self.lifted_on is None or day < self.lifted_on
+
+    def binds(self, nomination: Nomination, sending_party: str | None) -> bool:
+        """binds: this order names NOMINATION, made by SENDING_PARTY — its scope matches and
+        the nomination is the issuing state's.
+
+        A court binds the state before it: a US court's stay for US reference "X" says
+        nothing of Costa Rica's "X" (an external_ref is unique only per sending party,
+        DESIGN.md §4), and a class it names is that state's class. An order with no
+        recorded state (registered before the state was recorded), or a nomination whose
+        state is not known, is matched by scope alone: when in doubt, the order binds.
+        """
+        if (self.party is not None and sending_party is not None
+                and self.party != sending_party):
+            return False
+        return self.scope.matches(nomination)
 
     def bars_removal_to_country(self, country: str) -> bool:
         return self.bars_removal_to == "any" or country in self.bars_removal_to

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from habeas import clock
+from habeas.agreements.models import Agreement
 from habeas.auth.models import Role
 from habeas.auth.service import Principal
 from habeas.errors import (
@@ -43,7 +44,8 @@ def as_hold(record: HoldRecord) -> Hold:
     return Hold.model_validate({
         "hold_ref": record.hold_ref, "court": record.court, "kind": record.kind,
         "issued": record.issued, "expires": record.expires, "scope": record.scope,
-        "bars_removal_to": record.bars_removal_to, "lifted_on": record.lifted_on})
+        "bars_removal_to": record.bars_removal_to, "lifted_on": record.lifted_on,
+        "party": record.party})
 
 
 def all_holds(session: Session) -> list[Hold]:
@@ -115,22 +117,53 @@ def register_by(session: Session, hold: Hold, *, by: Principal, as_of: date,
     return register(session, hold, actor=by.actor, party=party, as_of=as_of)
 
 
+def issuing_state(session: Session, hold: Hold) -> str | None:
+    """issuing_state: the sending state whose people an order registered without one names
+    (the trusted entry: an import, the demo) — the one state that nominated its person, or,
+    for a class or a person not nominated yet, the one state that sends under any agreement.
+
+    Never a guess: an external_ref is unique only per sending state (DESIGN.md §4), so if
+    several states could be meant the order must say whose it is (`party`), or it would
+    bind (and its lift free) another state's people. None only with no agreement at all.
+    """
+    ref = hold.scope.external_ref
+    states = {n.sending_party for n in _nominated(session, ref)} if ref is not None else set()
+    if not states:
+        states = set(session.scalars(select(Agreement.sending_party).distinct()))
+    if len(states) > 1:
+        named = f"{ref!r} is nominated by" if ref is not None else "the order's class is sent by"
+        raise field_error("party", f"{named} several states ({', '.join(sorted(states))}); "
+                          "say whose order it is")
+    return next(iter(states), None)
+
+
 def register(session: Session, hold: Hold, *, actor: str, party: str | None,
              as_of: date) -> tuple[str, int]:
-    """register records a court order and re-screens every nomination it matches.
+    """register records a court order and re-screens every nomination it binds.
 
     The trusted entry (imports, the demo's simulation): faces call register_by. PARTY is
-    the sending state whose people the order names; for a person-scoped order it defaults
-    to that person's. Returns ("registered" | "unchanged", number of decisions changed).
+    the issuing state, the sending state whose people the order names (DESIGN.md §12.1);
+    without it, the order's own `party`, else `issuing_state`. It is recorded on the
+    order (`Hold.party`, the event's party): the order binds that state's nominations
+    only. Returns ("registered" | "unchanged", number of decisions changed).
     """
     from habeas.nominations import service as nominations  # both domains screen
 
-    if party is None and hold.scope.external_ref is not None:
-        named = _nominated(session, hold.scope.external_ref)
-        party = named[0].sending_party if named else None
+    if party is not None and hold.party is not None and hold.party != party:
+        raise Forbidden(f"an order registered by {party} names {party}'s people, not "
+                        f"{hold.party}'s", code=ErrorCode.WRONG_PARTY,
+                        details={"field": "party", "owner": party})
+    party = party or hold.party or issuing_state(session, hold)
+    if party is not None and not session.scalar(
+            select(Agreement.ref).where(Agreement.sending_party == party).limit(1)):
+        raise field_error("party", f"no agreement names {party} as its sending state")
+    hold = hold.model_copy(update={"party": party})
     existing = session.get(HoldRecord, hold.hold_ref)
     if existing is not None:
-        if as_hold(existing).model_copy(update={"lifted_on": None}) == hold:
+        # An order recorded before its state was has none to compare.
+        known = as_hold(existing).model_copy(update={
+            "lifted_on": None, "party": existing.party if existing.party else party})
+        if known == hold:
             return "unchanged", 0
         raise Conflict(f"hold_ref: {hold.hold_ref!r} is registered with different terms",
                        details={"field": "hold_ref"})
@@ -138,8 +171,7 @@ def register(session: Session, hold: Hold, *, actor: str, party: str | None,
         raise field_error("lifted_on", "a new order cannot arrive lifted; lift it afterwards")
     record(session, NewEvent(type="hold.registered", payload=HoldRegistered(hold=hold),
                              actor=actor, party=party))
-    changed = nominations.rescreen(session, actor=actor, as_of=as_of,
-                                   only=lambda n: hold.scope.matches(n))
+    changed = nominations.rescreen(session, actor=actor, as_of=as_of, only=hold.binds)
     from habeas.transfers import service as transfers  # people in the air are protected too
 
     changed += len(transfers.mark_return_required(session, hold, actor=actor, party=party,
@@ -215,5 +247,5 @@ def lift(session: Session, hold_ref: str, *, reason: str, document: str, lifted_
                              payload=HoldLifted(hold_ref=hold_ref, lifted_on=lifted_on,
                                                 reason=reason.strip(),
                                                 document=document.strip())))
-    return nominations.rescreen(session, actor=actor, as_of=lifted_on,
-                                only=lambda n: hold.scope.matches(n))
+    # Only the issuing state's people were bound; only theirs are screened again.
+    return nominations.rescreen(session, actor=actor, as_of=lifted_on, only=hold.binds)

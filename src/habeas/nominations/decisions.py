@@ -91,6 +91,18 @@ def nominated_at(session: Session, record: NominationRecord) -> datetime:
     return session.get_one(Event, record.received_seq).recorded_at
 
 
+def accepted_at(session: Session, record: NominationRecord) -> datetime | None:
+    """accepted_at: when the receiving state accepted RECORD — the `nomination.accepted`
+    event's occurred_at (its latest, if ever several); None if it never was.
+
+    The second fact of a custody story: no movement of the person is planned or made
+    before it (DESIGN.md §12.2: nomination ≤ acceptance ≤ planned ≤ departed).
+    """
+    return session.scalar(select(Event.occurred_at).where(
+        Event.type == "nomination.accepted", Event.subject == record.public_id)
+        .order_by(Event.seq.desc()).limit(1))
+
+
 def claimed_day(session: Session, record: NominationRecord, day: date, field: str) -> None:
     """claimed_day: a day claimed for a step of RECORD's story lies between the day the
     nomination was recorded and today (DESIGN.md §12.2: nomination ≤ notice ≤ departure;

@@ -113,7 +113,7 @@ def context_for(agreement: Agreement, as_of: date, all_holds: list[Hold]) -> Con
     params = {rule: {k: v for k, v in s.items() if isinstance(v, int) and not isinstance(v, bool)}
               for rule, s in agreement.rules.items()}
     return Context(as_of=as_of, receiving_party=agreement.receiving_party, params=params,
-                   holds=all_holds)
+                   holds=all_holds, sending_party=agreement.sending_party)
 
 
 def screened_event(public_id: str, outcome: Screening, as_of: date, actor: str,
@@ -238,14 +238,15 @@ def _ref_of(data: Any) -> str | None:
 
 
 def rescreen(session: Session, *, actor: str, as_of: date,
-             only: Callable[[Nomination], bool]) -> int:
-    """rescreen screens again the nominations ONLY selects; an event per changed decision."""
+             only: Callable[[Nomination, str], bool]) -> int:
+    """rescreen screens again the nominations ONLY selects (by the nomination and the state
+    that made it); an event per changed decision."""
     all_holds = holds.all_holds(session)
     events: list[NewEvent] = []
     contexts: dict[str, tuple[Agreement, Context]] = {}
     for record in session.scalars(select(NominationRecord).order_by(NominationRecord.received_seq)):
         nomination = Nomination.model_validate(record.data)
-        if not only(nomination):
+        if not only(nomination, record.sending_party):
             continue
         if record.agreement_ref not in contexts:
             agreement = session.get_one(Agreement, record.agreement_ref)

@@ -48,6 +48,9 @@ class Context:
     params: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     holds: Sequence[Hold] = ()
     offence_table: Mapping[str, str] | None = None  # sending code → receiving offence
+    # The state that nominated the person: a court order binds only its issuing state's
+    # people (Hold.binds). None: not known, and every order matching by scope binds.
+    sending_party: str | None = None
 
 
 def _result(rule: str, outcome: Outcome, message: str) -> RuleResult:
@@ -192,7 +195,7 @@ def identity(n: Nomination, ctx: Context) -> RuleResult:
 def _barring_holds(n: Nomination, ctx: Context, protection: bool) -> list[Hold]:
     return [h for h in ctx.holds
             if (h.kind in PROTECTION_KINDS) == protection and h.active_on(ctx.as_of)
-            and h.scope.matches(n) and h.bars_removal_to_country(ctx.receiving_party)]
+            and h.binds(n, ctx.sending_party) and h.bars_removal_to_country(ctx.receiving_party)]
 
 
 def no_legal_hold(n: Nomination, ctx: Context) -> RuleResult:

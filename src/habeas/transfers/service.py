@@ -170,16 +170,11 @@ def plan(session: Session, body: ManifestIn, *, actor: str, party: str | None) -
                  not_found=f"agreement {agreement.ref!r} not found")
     refuse_if_listed(session, body.people)
     _within_term(agreement, body.departs_at, "legs.0.departs_at")
-    for i, public_id in enumerate(body.people):
-        # nomination ≤ acceptance ≤ planned (DESIGN.md §12.2): no flight for a person
-        # leaves before habeas knew of them.
-        since = decisions.nominated_at(session, records[public_id])
-        if body.departs_at < since:
-            raise ValidationFailed(
-                f"legs.0.departs_at: before people.{i} ({public_id}) was nominated "
-                f"({since.isoformat()})", code=ErrorCode.OUT_OF_ORDER,
-                details={"field": "legs.0.departs_at", "public_id": public_id,
-                         "nominated_at": since.isoformat()})
+    # nomination ≤ acceptance ≤ planned (DESIGN.md §12.2): no flight for a person leaves
+    # before the receiving state accepted them. The legs are in order, so the first is
+    # the earliest.
+    _not_before_acceptance(session, [records[p] for p in body.people], body.departs_at,
+                           "legs.0.departs_at", indexed=True)
     # Everyone accepted already holds a booked place; a booking the facility can no
     # longer honour (its population grew, its capacity fell) is refused (DESIGN.md §7).
     outlook = facilities.forecast(session, agreement.facility_code, body.departs_at.date())
@@ -324,10 +319,14 @@ def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: 
         # Nobody is sent after the term; going home is never barred by it.
         _within_term(agreement, departed_at, "departed_at")
     if departed_at.date() < manifest.departure_date:
+        # planned ≤ departed (DESIGN.md §12.2).
         raise field_error("departed_at", f"before the planned departure date "
-                          f"{manifest.departure_date}; re-plan the transfer")
+                          f"{manifest.departure_date}; re-plan the transfer",
+                          ErrorCode.OUT_OF_ORDER)
     all_holds = holds.all_holds(session)
-    _after_nominations(session, manifest_id, departed_at, "departed_at")
+    # The planned day may be the acceptance's: the time of day still counts.
+    _not_before_acceptance(session, [r for e, r in people_on(session, manifest_id)
+                                     if e.status == "listed"], departed_at, "departed_at")
     events: list[NewEvent] = []
     boarded: list[Boarded] = []
     removed: list[dict[str, str]] = []
@@ -367,21 +366,26 @@ def depart(session: Session, manifest_id: str, *, departed_at: datetime, actor: 
     return [b.public_id for b in boarded], removed
 
 
-def _after_nominations(session: Session, manifest_id: str, moment: datetime,
-                       field: str) -> None:
-    """_after_nominations: nobody departs before they were nominated (DESIGN.md §12.2:
-    nomination ≤ acceptance ≤ planned ≤ departed) — the nomination is the one step
-    with no claimed time, so the claim is held against its recording."""
-    for entry, record_ in people_on(session, manifest_id):
-        if entry.status != "listed":
-            continue
-        since = decisions.nominated_at(session, record_)
+def _not_before_acceptance(session: Session, people: Sequence[NominationRecord],
+                           moment: datetime, field: str, *, indexed: bool = False) -> None:
+    """_not_before_acceptance: MOMENT, claimed for a movement of PEOPLE (a planned leg, a
+    departure), is after each was accepted — and so after each was nominated
+    (DESIGN.md §12.2: nomination ≤ acceptance ≤ planned ≤ departed). The acceptance
+    counts from its event's occurred_at; the nomination, the one step with no claimed
+    time, from its recording. A refusal names FIELD and the person (`out_of_order`) — as
+    `people.N` too if INDEXED (PEOPLE are the request's, in its order)."""
+    for i, record_ in enumerate(people):
+        step, since = "nominated", decisions.nominated_at(session, record_)
+        accepted = decisions.accepted_at(session, record_)
+        if accepted is not None and accepted > since:
+            step, since = "accepted", accepted
         if moment < since:
+            who = f"people.{i} ({record_.public_id})" if indexed else record_.public_id
             raise ValidationFailed(
-                f"{field}: before {record_.public_id} was nominated ({since.isoformat()})",
-                code=ErrorCode.OUT_OF_ORDER, details={"field": field,
-                                                      "public_id": record_.public_id,
-                                                      "nominated_at": since.isoformat()})
+                f"{field}: before {who} was {step} "
+                f"({since.isoformat()})", code=ErrorCode.OUT_OF_ORDER,
+                details={"field": field, "public_id": record_.public_id,
+                         f"{step}_at": since.isoformat()})
 
 
 def arrive(session: Session, manifest_id: str, *, arrived_at: datetime, actor: str,
@@ -559,7 +563,7 @@ def mark_return_required(session: Session, hold: Hold, *, actor: str, party: str
     for entry, manifest, record_ in in_flight:
         nomination = Nomination.model_validate(record_.data)
         agreement = session.get_one(Agreement, manifest.agreement_ref)
-        if not (hold.scope.matches(nomination)
+        if not (hold.binds(nomination, record_.sending_party)
                 and hold.bars_removal_to_country(agreement.receiving_party)):
             continue
         reason = (f"{hold.kind.value} {hold.hold_ref} ({hold.court}) issued {hold.issued} "
