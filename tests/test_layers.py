@@ -7,8 +7,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 from habeas import events, projections
 
 
@@ -199,7 +197,6 @@ def _imports_below_the_faces() -> dict[str, set[str]]:
 
 
 class TestNoCycle:
-    @pytest.mark.xfail(reason="holds.service <-> nominations, transfers: removed next", strict=True)
     def test_no_import_cycle_among_the_modules_below_the_faces(self) -> None:
         assert _cycles(_imports_below_the_faces()) == []
 

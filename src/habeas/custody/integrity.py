@@ -29,7 +29,7 @@ from habeas.events import record as record_event
 from habeas.facilities import capacity as standards
 from habeas.facilities.models import Cell, Facility
 from habeas.facilities.service import PRESENT, occupancy_by_cell
-from habeas.holds import service as holds
+from habeas.holds import reads as holds
 from habeas.holds.models import HoldRecord
 from habeas.holds.schemas import Hold
 from habeas.i18n import N_

@@ -24,7 +24,7 @@ from habeas.custody.projections import HandedBack, HandedOver, ReturnedFromTrans
 from habeas.errors import Conflict, ErrorCode, Forbidden, NotFound, ValidationFailed, field_error
 from habeas.events import NewEvent, check_claim, record, record_many
 from habeas.facilities import service as facilities
-from habeas.holds import service as holds
+from habeas.holds import reads as holds
 from habeas.holds.schemas import Hold
 from habeas.i18n import N_
 from habeas.nominations import decisions
