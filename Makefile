@@ -40,10 +40,11 @@ system-libs:
 system-deps:
 	@scripts/ensure-system.sh --browser
 
-## lint: ruff and mypy
+## lint: ruff, mypy and the layering contract (pyproject.toml [tool.importlinter], ADR 0024)
 lint: dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # with_postgres runs a command with PostgreSQL started (or loudly absent) for the tests.
 with_postgres = pg_url=$$(scripts/ensure-postgres.sh) || exit 1; \

@@ -76,13 +76,15 @@ from common import finish, machine, say, yes
 from sqlalchemy import Engine, Table, column, insert, select, table, text, update
 from sqlalchemy.engine import Connection
 
+import habeas.projections  # noqa: F401 - installs every projector, as each entry point does
 from habeas import demo
 from habeas.agreements.models import Agreement, FeeSchedule
 from habeas.billing import service
 from habeas.custody.models import Alert, Contact, Death, IntakeRecord, Prisoner, Solitary
 from habeas.db import make_engine, read_session, unit_of_work
-from habeas.events import canonical_json, log_size, payload_digest
+from habeas.events import log_size
 from habeas.facilities.models import Cell, Facility
+from habeas.ledger.leaf import canonical_json, payload_digest
 from habeas.ledger.models import Event, LogHead
 from habeas.migrate import upgrade
 from habeas.nominations.models import NominationRecord, Notice

@@ -32,6 +32,7 @@ from typing import Any
 
 from common import machine, say, yes
 
+import habeas.projections  # noqa: F401 - installs every projector, as each entry point does
 from habeas import demo
 from habeas.custody import integrity, service
 from habeas.custody.projections import (

@@ -39,11 +39,13 @@ from common import Key, Spec, cumtime, edge, finish, machine, say, yes
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
+import habeas.projections  # noqa: F401 - installs every projector, as each entry point does
 from habeas.agreements.schemas import FacilityInfo
 from habeas.db import make_engine, read_session, unit_of_work
-from habeas.events import NewEvent, canonical_envelope, event_row, format_time, record_many
+from habeas.events import NewEvent, event_row, record_many
 from habeas.facilities.projections import FacilityRegistered
 from habeas.ledger import merkle, store, tiles
+from habeas.ledger.leaf import canonical_envelope, format_time
 from habeas.ledger.models import Event
 from habeas.ledger.note import CheckpointBody, generate_signer, sign_note
 from habeas.ledger.verify import DirSource, verify

@@ -76,6 +76,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from sqlalchemy import create_engine, make_url, select, text
 
+import habeas.projections
 from habeas.auth import service as auth
 from habeas.auth.models import User
 from habeas.db import make_engine, unit_of_work, utcnow

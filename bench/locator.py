@@ -50,6 +50,7 @@ from _serve import Connection, Phase, free_port, serve
 from common import cumtime, finish, machine, say, yes
 from sqlalchemy import Engine, insert
 
+import habeas.projections  # noqa: F401 - installs every projector, as each entry point does
 from habeas import demo
 from habeas.config import get_settings
 from habeas.db import make_engine, unit_of_work, utcnow

@@ -11,7 +11,7 @@
    commands `habeas init --profile bilateral-fee-2025` and `habeas demo` (CECOT and its 14,532
    domestic prisoners, 400 nominations, two flights, a year of custody and billing, the demo
    users, a cosigned checkpoint), with the log key in a temporary HABEAS_DATA_DIR.
-2. The application (habeas.api.app.create_app) runs in this process behind Starlette's
+2. The application (habeas.app.create_app) runs in this process behind Starlette's
    TestClient: no network, no server process. Each demo user logs in through the real /login
    form (its CSRF cookie, the demo password). Real ids are read from the database: a
    transferred person in custody, their cell, the largest manifest, the largest invoice, an
@@ -215,7 +215,7 @@ def run(url: str, data_dir: Path, runs: int) -> list[Row]:
                        "HABEAS_LOCATOR_RATE_LIMIT": "0", "HABEAS_NOTIFY_WORKER": "false"})
     from fastapi.testclient import TestClient
 
-    from habeas.api.app import create_app
+    from habeas.app import create_app
     from habeas.auth.permissions import allowed
     from habeas.config import get_settings
     from habeas.db import make_engine

@@ -49,6 +49,7 @@ from common import Key, Spec, cumtime, edge, finish, machine, say, yes
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+import habeas.projections  # noqa: F401 - installs every projector, as each entry point does
 from habeas import cli
 from habeas.agreements import service as agreements
 from habeas.agreements.models import Agreement

@@ -27,6 +27,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+import habeas.projections  # noqa: F401 - installs every projector, as each entry point does
 from habeas.config import get_settings
 from habeas.db import make_engine, unit_of_work
 from habeas.ledger import service
@@ -261,7 +262,7 @@ def lived(migrated: tuple[str, str], lived_template: Engine,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Engine]]:
     """lived: the lived demo replayed into this engine and a client of it, shared by a
     module's tests (which read, or count what their writes change)."""
-    from habeas.api.app import create_app
+    from habeas.app import create_app
     from habeas.replay import rebuild
 
     with fresh_database(migrated, tmp_path_factory.mktemp("lived-db")) as url:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import uvicorn
 from sqlalchemy import Engine
 
-from habeas.api.app import create_app
+from habeas.app import create_app
 
 
 def _free_port() -> int:

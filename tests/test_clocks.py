@@ -18,14 +18,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from habeas.agreements.models import Agreement
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.clock import simulated, utcnow
 from habeas.config import get_settings
 from habeas.custody import integrity
 from habeas.db import read_session, unit_of_work
 from habeas.errors import ValidationFailed
-from habeas.events import check_claim, envelope, leaf_bytes
+from habeas.events import check_claim
 from habeas.holds import service as holds
+from habeas.ledger.leaf import envelope, leaf_bytes
 from habeas.ledger.models import Event
 from habeas.nominations import decisions
 from habeas.nominations import service as nominations

@@ -22,9 +22,9 @@ from habeas.agreements.models import Agreement
 from habeas.custody.models import Prisoner
 from habeas.db import read_session, unit_of_work
 from habeas.errors import DomainError
-from habeas.events import leaf_bytes
 from habeas.facilities import assign, housing
 from habeas.ledger import merkle, store
+from habeas.ledger.leaf import leaf_bytes
 from habeas.ledger.models import Event
 from habeas.nominations import decisions
 from habeas.nominations import service as nominations

@@ -13,9 +13,10 @@ from sqlalchemy.exc import DatabaseError
 from habeas.agreements.schemas import FacilityInfo
 from habeas.db import read_session, unit_of_work
 from habeas.errors import DomainError, ErrorCode, ValidationFailed
-from habeas.events import NewEvent, envelope, leaf_bytes, log_size, record
+from habeas.events import NewEvent, log_size, record
 from habeas.facilities.models import Facility
 from habeas.facilities.projections import FacilityRegistered
+from habeas.ledger.leaf import envelope, leaf_bytes
 from habeas.ledger.models import Event
 
 FACILITY = FacilityInfo(code="F1", name="Test prison", country="SLV",

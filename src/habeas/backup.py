@@ -33,6 +33,7 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from habeas import projections
 from habeas.config import get_settings
 from habeas.db import engine_for, make_engine, read_session, unit_of_work
 from habeas.errors import DomainError, ErrorCode, Unavailable, ValidationFailed
@@ -408,6 +409,7 @@ def guard(engine_url: str, *, accept: str | None, actor: str, what: str,
     moves to that checkpoint. Otherwise, when the log holds the mark, the mark is
     moved up to the database's latest checkpoint if a crash left it behind.
     """
+    projections.install()  # it may record ledger.rollback_accepted
     engine = engine_for(engine_url)
     verifier = log_verifier()
     with read_session(engine) as session:

@@ -22,6 +22,7 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from habeas import demo as demo_scenario
+from habeas import projections
 from habeas.agreements import service as agreements
 from habeas.auth import service as auth
 from habeas.auth.models import Role
@@ -140,7 +141,7 @@ def serve(
     (a restored old backup) unless --accept-rollback records why (ADR 0017)."""
     import uvicorn
 
-    from habeas.api.app import create_app, server_config
+    from habeas.app import create_app, server_config
     from habeas.backup import guard
     from habeas.notify.cli import start_background
 
@@ -397,6 +398,7 @@ def users_token(
 
 def main() -> None:
     """main runs the CLI, turning every failure into one line and an exit code."""
+    projections.install()
     try:
         app()
     except DomainError as exc:

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from habeas import projections
 from habeas.agreements import service as agreements
 from habeas.auth import service as auth
 from habeas.auth.models import Role, User
@@ -79,6 +80,7 @@ def _story(session: Session, at: datetime) -> Iterator[SimulatedClock]:
     """_story: the story's clock, from AT — or from the last recorded event, if later, so
     that recording times follow the log's order across steps — never past the wall clock
     (nothing is recorded before it happens). Inside another step's story, that clock."""
+    projections.install()  # every chapter of the story starts here
     clock = active()
     if clock is not None:
         clock.set(min(at, _wall()))

@@ -1,4 +1,4 @@
-"""One error hierarchy, mapped once to HTTP (api/app.py) and to the CLI (cli.py).
+"""One error hierarchy, mapped once to HTTP (api/errors.py) and to the CLI (cli.py).
 
 Codes are an append-only enum served at /api/v1/constants: once published, a
 code's name and meaning never change (cf. HMPPS ErrorCode.kt). The published list is

@@ -6,21 +6,19 @@ sequence number, appends the event (its payload committed by a salted
 SHA-256), and applies it to the current-state tables through the projector
 registered for its type. Nothing else writes domain state, so replaying the
 events (habeas.replay) rebuilds the state exactly.
+
+This module knows no domain: projectors register themselves with `projector` and
+`reaction`, and an entry point installs them all through habeas.projections.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import importlib
-import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-import rfc8785
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -31,29 +29,15 @@ from habeas.config import get_settings
 from habeas.db import utcnow
 from habeas.errors import DomainError, ErrorCode, ValidationFailed
 from habeas.ledger import merkle, store
+from habeas.ledger.leaf import (
+    ENVELOPE_VERSION,
+    SALT_BYTES,
+    format_time,
+    leaf_bytes,
+    payload_digest,
+)
 from habeas.ledger.models import Event, LogHead
 
-ENVELOPE_VERSION = 1
-SALT_BYTES = 16
-
-# Domain modules whose projectors must be registered before any event is
-# recorded or replayed. Append a module here when a domain adds event types.
-PROJECTION_MODULES = (
-    "habeas.agreements.projections",
-    "habeas.facilities.projections",
-    "habeas.auth.projections",
-    "habeas.ledger.projections",
-    "habeas.nominations.projections",
-    "habeas.holds.projections",
-    "habeas.counsel.projections",
-    "habeas.custody.projections",
-    "habeas.transfers.projections",
-    "habeas.oversight.projections",
-    "habeas.billing.projections",
-    "habeas.locator.reactions",
-    "habeas.notify.projections",
-    "habeas.notify.reactions",
-)
 
 @dataclass(frozen=True, slots=True)
 class RecordedEvent:
@@ -78,7 +62,7 @@ class RecordedEvent:
     late_reason: str | None = None
 
 
-EventFacts = Event | RecordedEvent  # what projectors and the leaf format read
+EventFacts = Event | RecordedEvent  # what projectors read (the leaf format: ledger/leaf.py)
 Applier = Callable[[Session, Any, EventFacts], None]
 T = TypeVar("T")
 
@@ -93,6 +77,7 @@ class EventType:
 
 
 _registry: dict[str, EventType] = {}
+_parts: dict[str, list[Applier]] = {}
 _reactions: dict[str, list[Applier]] = {}
 
 
@@ -106,6 +91,21 @@ def projector(name: str, payload: type[BaseModel]) -> Callable[[Applier], Applie
         if name in _registry:
             raise ValueError(f"event type {name!r} registered twice")
         _registry[name] = EventType(name, payload, func)
+        return func
+
+    return register
+
+
+def part(*names: str) -> Callable[[Applier], Applier]:
+    """part registers FUNC as another domain's share of applying each event type in NAMES:
+    what the event changes in *that domain's own* tables (a handover, registered by
+    custody, also moves the manifest's entry and the nomination's status). Every table has
+    one owner, and only its owner's projectors and parts write it. Parts run after the
+    projector and before any reaction, in the same transaction, and again on replay."""
+
+    def register(func: Applier) -> Applier:
+        for name in names:
+            _parts.setdefault(name, []).append(func)
         return func
 
     return register
@@ -127,6 +127,8 @@ def reaction(*names: str) -> Callable[[Applier], Applier]:
 
 def _apply(session: Session, kind: EventType, payload: BaseModel, event: EventFacts) -> None:
     kind.apply(session, payload, event)
+    for share in _parts.get(kind.name, ()):
+        share(session, payload, event)
     for react in _reactions.get(kind.name, ()):
         react(session, payload, event)
 
@@ -156,21 +158,44 @@ def rerun_reactions(session: Session, appliers: Mapping[str, Applier], *,
     return count
 
 
-@functools.cache
-def _load_domains() -> None:
-    for module in PROJECTION_MODULES:
-        importlib.import_module(module)
+class NotInstalled(RuntimeError):
+    """NotInstalled: an event was recorded, replayed or listed before an entry point
+    installed the projectors (habeas.projections.install). A defect, never a user's error."""
+
+
+_installed: list[tuple[str, ...]] = []  # the modules whose registrations were installed
+
+
+def install(modules: Sequence[str]) -> None:
+    """install opens the write path once MODULES (every domain's projectors and reactions,
+    named) have registered their event types. habeas.projections is the one caller."""
+    if not _registry:
+        raise NotInstalled(f"no projector is registered after importing {', '.join(modules)}")
+    orphans = sorted(set(_reactions) - set(_registry))
+    if orphans:
+        raise NotInstalled(f"reactions to event types no projector registers: {orphans}")
+    orphans = sorted(set(_parts) - set(_registry))
+    if orphans:
+        raise NotInstalled(f"parts of event types no projector registers: {orphans}")
+    if tuple(modules) not in _installed:
+        _installed.append(tuple(modules))
+
+
+def _registered() -> dict[str, EventType]:
+    if not _installed:
+        raise NotInstalled(
+            "no projectors are installed: the entry point must call "
+            "habeas.projections.install() before recording or replaying an event (ADR 0024)")
+    return _registry
 
 
 def event_types() -> dict[str, EventType]:
-    """event_types returns every registered event type, loading the domains first."""
-    _load_domains()
-    return dict(_registry)
+    """event_types returns every registered event type (once the projectors are installed)."""
+    return dict(_registered())
 
 
 def _event_type(name: str) -> EventType:
-    _load_domains()
-    kind = _registry.get(name)
+    kind = _registered().get(name)
     if kind is None:
         raise DomainError(f"type: unknown event type {name!r}", code=ErrorCode.UNKNOWN_EVENT_TYPE)
     return kind
@@ -192,108 +217,6 @@ class NewEvent:
 
 
 LATE_REASON_MAX = 500
-
-
-def canonical_json(value: Any) -> bytes:
-    """canonical_json is the RFC 8785 (JCS) serialisation used for payload commitments.
-
-    Values made only of null, booleans, safe integers, strings and objects with
-    ASCII keys take the fast path: for them JCS is exactly sorted-key compact
-    JSON without ASCII escaping (RFC 8785 §3.2; property-tested against the
-    rfc8785 package). Anything else — floats, non-ASCII keys, whose ordering
-    is by UTF-16 code units — takes the package's path.
-    """
-    if _plain_json(value):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"),
-                          ensure_ascii=False).encode()
-    return bytes(rfc8785.dumps(value))
-
-
-_SAFE_INT = 2**53
-
-
-def _plain_json(value: Any) -> bool:
-    # Iterative, pushing only containers: this runs for every payload recorded.
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        kind = type(node)
-        if kind is dict:
-            for key, item in node.items():
-                if type(key) is not str or not key.isascii():
-                    return False
-                item_kind = type(item)
-                if item_kind is dict or item_kind is list:
-                    stack.append(item)
-                elif not _plain_scalar(item, item_kind):
-                    return False
-        elif kind is list:
-            for item in node:
-                item_kind = type(item)
-                if item_kind is dict or item_kind is list:
-                    stack.append(item)
-                elif not _plain_scalar(item, item_kind):
-                    return False
-        elif not _plain_scalar(node, kind):
-            return False
-    return True
-
-
-def _plain_scalar(item: Any, kind: type) -> bool:
-    if kind is str or kind is bool or item is None:
-        return True
-    return kind is int and -_SAFE_INT < item < _SAFE_INT
-
-
-def payload_digest(salt: bytes, payload: Mapping[str, Any]) -> str:
-    """payload_digest is hex SHA-256(salt ‖ JCS(payload)): a commitment that can be opened later.
-
-    Disclosing payload and salt proves the payload; without the salt a guess
-    of a low-entropy payload (a name, a date of birth) cannot be confirmed.
-    """
-    return hashlib.sha256(salt + canonical_json(payload)).hexdigest()
-
-
-def format_time(moment: datetime) -> str:
-    """format_time renders a UTC instant as RFC 3339 with microseconds and 'Z'."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def envelope(event: EventFacts) -> dict[str, Any]:
-    """envelope is the ledger leaf's content: no personal data, only the payload's digest.
-
-    `late_reason` is a key only when the event has one: every leaf recorded before
-    it existed, and every act recorded in time, keeps its exact bytes, so verifiers
-    (ours, Go's sumdb/tlog) check old leaves unchanged (DESIGN.md §12.2). It is in the
-    leaf, not the salted payload, because it is about the record, not the person:
-    why the state wrote it late is public accountability.
-    """
-    env = {
-        "v": event.v,
-        "seq": event.seq,
-        "type": event.type,
-        "occurred_at": format_time(event.occurred_at),
-        "recorded_at": format_time(event.recorded_at),
-        "actor": event.actor,
-        "party": event.party,
-        "subject": event.subject,
-        "facility": event.facility,
-        "payload_sha256": event.payload_sha256,
-    }
-    late_reason = getattr(event, "late_reason", None)
-    if late_reason is not None:
-        env["late_reason"] = late_reason
-    return env
-
-
-def canonical_envelope(env: Mapping[str, Any]) -> bytes:
-    """canonical_envelope is RFC 8785 JCS of an envelope (ASCII keys, ints, strings, nulls)."""
-    return canonical_json(dict(env))
-
-
-def leaf_bytes(event: EventFacts) -> bytes:
-    """leaf_bytes is the exact byte string hashed into the Merkle log for EVENT."""
-    return canonical_envelope(envelope(event))
 
 
 def _validated_payload(kind: EventType, payload: BaseModel | Mapping[str, Any]) -> BaseModel:
@@ -442,15 +365,24 @@ def record_many(
     head.size = first + len(events)
     session.execute(insert(Event), [event_row(e) for e in events])
     store.append_leaves(session, first, leaves)
-    try:
-        with session.no_autoflush:
-            for (kind, _, payload), event in zip(prepared, events, strict=True):
-                _apply(session, kind, payload, event)
-        session.flush()
-    finally:
-        session.info.pop(_STAGED, None)
+    _apply_in_order(session, [(kind, payload, event) for (kind, _, payload), event
+                               in zip(prepared, events, strict=True)])
     faults.crash_point("events", len(events))
     return events
+
+
+def _apply_in_order(session: Session,
+                    applied: Sequence[tuple[EventType, BaseModel, EventFacts]]) -> None:
+    # One way to apply events, live (record_many) and in replay (apply_many): in log order,
+    # flushed after each one, so a projector's query sees the same rows however the events
+    # were batched (tests/test_batches.py).
+    try:
+        with session.no_autoflush:
+            for kind, payload, event in applied:
+                _apply(session, kind, payload, event)
+                session.flush()
+    finally:
+        session.info.pop(_STAGED, None)
 
 
 _EVENT_COLUMNS = tuple(c.name for c in Event.__table__.columns)
@@ -465,11 +397,12 @@ _STAGED = "habeas_staged"
 
 
 def stage(session: Session, obj: Any, key: Any) -> None:
-    """stage adds a row a projector creates, so a later event of the same batch finds it.
+    """stage adds a row a projector creates, so a later part of the same event finds it.
 
-    Within one record_many the rows are not flushed between projectors (one
-    flush per batch, not one per event), so every projector creates rows with
-    `stage` and reads rows by key with `staged`, which looks here first.
+    Events are applied with autoflush off and flushed after each one (live and in
+    replay alike), so within one event a row just added is not yet in the database:
+    projectors create rows with `stage` and read rows by key with `staged`, which
+    looks here first.
     """
     session.add(obj)
     session.info.setdefault(_STAGED, {})[(type(obj), key)] = obj
@@ -481,11 +414,12 @@ def staged(session: Session, model: type[T], key: Any) -> T | None:
     return found if found is not None else session.get(model, key)
 
 
-def apply_recorded(session: Session, event: Event) -> None:
-    """apply_recorded re-applies an already recorded EVENT (used by replay)."""
-    kind = _event_type(event.type)
-    _apply(session, kind, kind.payload.model_validate(event.payload), event)
-    session.flush()
+def apply_many(session: Session, recorded: Sequence[Event]) -> None:
+    """apply_many re-applies already recorded events, in order, as record_many applied them
+    (replay, and the test that a batch equals its events one by one)."""
+    kinds = [_event_type(event.type) for event in recorded]
+    _apply_in_order(session, [(kind, kind.payload.model_validate(event.payload), event)
+                              for kind, event in zip(kinds, recorded, strict=True)])
 
 
 def log_size(session: Session) -> int:

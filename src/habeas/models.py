@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData, Table
 
+from habeas import idempotency
 from habeas.agreements import models as agreements
-from habeas.api import idempotency
 from habeas.auth import models as auth
 from habeas.billing import models as billing
 from habeas.counsel import models as counsel

@@ -19,9 +19,11 @@ from typing import Any
 from sqlalchemy import Engine, Table, insert, select
 from sqlalchemy.orm import Session
 
+from habeas import projections
 from habeas.db import make_engine, unit_of_work
-from habeas.events import apply_recorded, event_row, leaf_bytes
+from habeas.events import apply_many, event_row
 from habeas.ledger import merkle, store
+from habeas.ledger.leaf import leaf_bytes
 from habeas.ledger.models import Event, LedgerHash, LogHead
 from habeas.migrate import upgrade
 from habeas.models import metadata, projection_tables
@@ -99,14 +101,14 @@ def _events(live: Engine) -> Iterator[list[Event]]:
 
 def rebuild(live: Engine, scratch: Engine, progress: Callable[[int], None] | None = None) -> int:
     """rebuild replays LIVE's events into the empty, migrated SCRATCH database."""
+    projections.install()
     count = 0
     for batch in _events(live):
         with unit_of_work(scratch) as session:
             session.execute(insert(Event), [event_row(e) for e in batch])
             store.append_leaves(session, batch[0].seq,
                                 [merkle.leaf_hash(leaf_bytes(e)) for e in batch])
-            for event in batch:
-                apply_recorded(session, event)
+            apply_many(session, batch)
             session.get_one(LogHead, 1).size = batch[-1].seq + 1
         count += len(batch)
         if progress is not None:

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.demo import DEMO_USERS
 from tests.factories import a_token
 

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from habeas.api.app import create_app, server_config
 from habeas.api.body import MAX_JSON_DEPTH, too_deep
+from habeas.app import create_app, server_config
 from habeas.billing.models import Invoice
 from habeas.config import Settings, get_settings
 from habeas.custody import records

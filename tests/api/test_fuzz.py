@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import Engine
 
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.auth.permissions import allowed
 from habeas.db import make_engine
 from habeas.demo import DEMO_USERS

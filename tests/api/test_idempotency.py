@@ -17,11 +17,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from habeas import replay
-from habeas.api.idempotency import HEADER, KEY_LIFETIME, IdempotencyKey, request_digest
+from habeas.api.idempotency import HEADER, KEY_LIFETIME, request_digest
 from habeas.auth.models import User
 from habeas.auth.permissions import allowed
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.facilities.models import Facility
+from habeas.idempotency import IdempotencyKey
 from tests.api.conftest import bearer
 from tests.api.test_permissions import ALL_ROUTES, ROLE_OF, _concrete
 from tests.factories import counsel_of_record, event_count

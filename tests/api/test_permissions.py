@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 from starlette.routing import Mount
 
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.auth.models import Role
 from habeas.auth.permissions import PERMISSIONS, Action, allowed
 from habeas.demo import DEMO_USERS

@@ -16,7 +16,7 @@ from habeas.billing.arithmetic import Fee, custody_days, line_amount
 from habeas.billing.schemas import InvoiceLine
 from habeas.custody import records
 from habeas.db import read_session, unit_of_work
-from habeas.events import canonical_json
+from habeas.ledger.leaf import canonical_json
 from tests.api.conftest import bearer
 from tests.custody.test_intake import intake, take_in
 from tests.factories import refused

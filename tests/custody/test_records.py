@@ -149,11 +149,11 @@ class TestTermsAndReleaseDates:
                                      release_date=date(2029, 12, 31), working=["w"], actor="x",
                                      party="SLV")
         assert line(demo_engine, "past_agreement_term", after_term).count == 1
-        refused(demo_engine, lambda s: records.renew_term(
+        refused(demo_engine, lambda s: agreements.renew_term(
             s, transferee, until=date(2031, 1, 1), reason="notes", actor="x", party="SLV"),
             "validation_failed")  # never past the release date
         with unit_of_work(demo_engine) as s:
-            proposal = records.renew_term(s, transferee, until=date(2027, 3, 14),
+            proposal = agreements.renew_term(s, transferee, until=date(2027, 3, 14),
                                           reason="exchange of notes 2026-03-01", actor="x",
                                           party="SLV").seq
         # Proposed by one state only: the person is still held past the term (§12.1).

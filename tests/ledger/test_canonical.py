@@ -6,7 +6,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from habeas.events import canonical_envelope, canonical_json
+from habeas.ledger.leaf import canonical_envelope, canonical_json
 
 value = st.one_of(st.none(), st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1),
                   st.text())

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.db import read_session, unit_of_work
 from habeas.events import record_many
 from habeas.ledger import merkle, service, store

@@ -7,8 +7,9 @@ import threading
 from sqlalchemy import Engine, select
 
 from habeas.db import read_session, unit_of_work
-from habeas.events import leaf_bytes, record_many
+from habeas.events import record_many
 from habeas.ledger import merkle, store
+from habeas.ledger.leaf import leaf_bytes
 from habeas.ledger.models import Event
 from tests.ledger.test_store import facilities
 

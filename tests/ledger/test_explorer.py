@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.db import unit_of_work
 from habeas.events import record_many
 from habeas.ledger.note import ALG_COSIGNATURE_V1, cosign, generate_signer, split_note

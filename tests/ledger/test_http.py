@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.ledger.note import ALG_COSIGNATURE_V1, generate_signer
 from habeas.ledger.witness import cosign_latest
 from tests.api.conftest import bearer

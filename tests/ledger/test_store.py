@@ -7,9 +7,10 @@ from sqlalchemy import Engine, func, select
 
 from habeas.agreements.schemas import FacilityInfo
 from habeas.db import read_session, unit_of_work
-from habeas.events import NewEvent, leaf_bytes, record_many
+from habeas.events import NewEvent, record_many
 from habeas.facilities.projections import FacilityRegistered
 from habeas.ledger import merkle, store
+from habeas.ledger.leaf import leaf_bytes
 from habeas.ledger.models import Event, LedgerHash
 
 

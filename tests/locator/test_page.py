@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.config import get_settings
 from tests.locator.conftest import World
 from tests.locator.test_api import RIVERA, searches, secrets_of

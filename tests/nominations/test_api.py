@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.auth.models import ReadAudit, Role
 from habeas.db import read_session
 from tests.api.conftest import bearer

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from habeas.agreements import service as agreements
 from habeas.agreements.models import Agreement
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.auth.models import Role
 from habeas.clock import simulated
 from habeas.db import unit_of_work

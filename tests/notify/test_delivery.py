@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.auth.models import Role
 from habeas.custody import records
 from habeas.db import read_session, unit_of_work

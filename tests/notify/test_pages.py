@@ -9,7 +9,7 @@ from datetime import date
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.db import read_session
 from habeas.locator.models import LocatorEntry
 from habeas.notify import tokens

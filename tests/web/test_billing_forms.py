@@ -19,7 +19,7 @@ from httpx2 import Response
 from sqlalchemy import Engine, func, select
 
 from habeas import i18n
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.billing import document, report
 from habeas.billing import service as billing
 from habeas.billing.models import Payment

@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.custody import service as custody
 from habeas.db import read_session, unit_of_work
 from habeas.transfers.models import Manifest, ManifestPerson

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 
 from habeas import i18n
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.auth.models import Role
 from habeas.auth.service import Principal
 from habeas.custody import service as custody

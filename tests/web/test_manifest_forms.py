@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.db import read_session, unit_of_work
 from habeas.ledger.models import Event
 from habeas.transfers import service as transfers

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from habeas.agreements.models import Agreement
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.clock import simulated
 from habeas.db import unit_of_work, utcnow
 from habeas.holds.schemas import Hold, HoldKind, Scope

@@ -21,7 +21,7 @@ from babel.messages.extract import extract_from_file
 from fastapi.testclient import TestClient
 
 from habeas import i18n
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.custody import integrity
 from habeas.db import read_session
 from habeas.i18n import format_day, gettext

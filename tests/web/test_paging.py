@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from starlette.requests import Request
 
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.db import unit_of_work
 from habeas.holds import service as holds
 from habeas.oversight import service as oversight

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.custody import service as custody
 from habeas.db import unit_of_work
 from habeas.i18n import untranslated

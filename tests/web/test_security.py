@@ -23,8 +23,8 @@ from sqlalchemy.engine import make_url
 
 from habeas import demo, i18n
 from habeas.agreements import service as agreements
-from habeas.api.app import create_app
 from habeas.api.deps import SESSION_COOKIE
+from habeas.app import create_app
 from habeas.auth import service as auth
 from habeas.auth.models import LoginAttempt, Role, WebSession
 from habeas.auth.permissions import allowed

@@ -25,6 +25,8 @@ from habeas.agreements.projections import (
 from habeas.agreements.schemas import AgreementFile
 from habeas.agreements.schemas import FeeSchedule as FeeScheduleIn
 from habeas.billing.models import Invoice
+from habeas.custody import records
+from habeas.custody.models import Prisoner
 from habeas.errors import (
     Conflict,
     DomainError,
@@ -265,9 +267,32 @@ def propose_quota(session: Session, ref: str, *, quota: int | None, basis: str, 
 def propose_person_term(session: Session, agreement: Agreement, public_id: str, *,
                         until: date, basis: str, actor: str, party: str) -> AgreementChange:
     """propose_person_term: holding one person past the agreement's term extends their
-    detention, so it is a proposal too (custody.records checks the person first)."""
+    detention, so it is a proposal too (renew_term checks the person first)."""
     return _propose(session, agreement, kind="person_term", subject=public_id,
                     terms={"until": until.isoformat()}, basis=basis, actor=actor, party=party)
+
+
+def renew_term(session: Session, public_id: str, *, until: date, reason: str, actor: str,
+               party: str | None) -> AgreementChange:
+    """renew_term proposes holding one person past the agreement's term, until a date.
+
+    It extends a detention, so one state alone never does it (DESIGN.md §12.1, as for
+    renewing the agreement): either state of the person's agreement proposes, the other
+    accepts (accept_change). Another agreement's state gets the 404 an unknown id gets.
+    """
+    missing = f"person {public_id!r} not found"
+    prisoner = session.get(Prisoner, public_id)
+    agreement = records.agreement_of(session, prisoner) if prisoner is not None else None
+    if prisoner is None or agreement is None:
+        # A domestic prisoner is held under no agreement: there is no term to renew.
+        raise NotFound(missing)
+    proposer = as_a_party(agreement, party, act="proposing a term renewal",
+                          not_found=missing)
+    if not reason.strip():
+        raise field_error("reason", "say on what authority the term is renewed")
+    records.check_term(session, public_id, until)
+    return propose_person_term(session, agreement, public_id, until=until,
+                               basis=reason.strip(), actor=actor, party=proposer)
 
 
 def get_change(session: Session, ref: str, seq: int, *, party: str | None) -> AgreementChange:
@@ -363,8 +388,6 @@ def _effect(session: Session, agreement: Agreement, change: AgreementChange, *, 
         return NewEvent(type="agreement.quota_changed", actor=actor, party=party,
                         payload=QuotaChanged(ref=agreement.ref, quota=quota,
                                              basis=change.basis, proposal=change.seq))
-    from habeas.custody import records
-
     assert change.kind == "person_term" and change.subject is not None
     return records.term_renewed_event(session, change.subject,
                                       until=date.fromisoformat(change.terms["until"]),

@@ -27,9 +27,9 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Index, Integer, String, Text, delete
+from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -37,8 +37,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from habeas import faults
 from habeas.api.errors import error_response
-from habeas.db import Base, UTCDateTime, read_session, unit_of_work, utcnow
+from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import Conflict, DomainError, ErrorCode
+from habeas.idempotency import MAX_KEY_LENGTH, IdempotencyKey
 
 log = logging.getLogger("habeas.api")
 
@@ -46,35 +47,10 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 API_PREFIX = "/api/v1/"
 KEY_LIFETIME = timedelta(hours=24)
-MAX_KEY_LENGTH = 200
 # Visible ASCII but no quotes, backslash or comma: a UUID, a ULID, base64 all fit.
 _KEY_CHARS = re.compile(r"[A-Za-z0-9!#$%&'*+./:;<=>?@^_`|~()\[\]{}-]+")
 ANONYMOUS = "anonymous"
 STATE_NAME = "idempotent_unit_of_work"  # request.state attribute read by api.deps.writer
-
-
-class IdempotencyKey(Base):
-    """IdempotencyKey is a POST's stored response under the key its client sent.
-
-    Operational, not a projection (ADR 0019): it is written with the request's
-    events but is not rebuilt by replay, and rows older than KEY_LIFETIME are deleted.
-    """
-
-    __tablename__ = "idempotency_key"
-    __table_args__ = (Index("ix_idempotency_key_created_at", "created_at"),
-                      {"info": {"kind": "log"}})
-
-    principal: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), primary_key=True)
-    method: Mapped[str] = mapped_column(String(8))
-    path: Mapped[str] = mapped_column(String(500))
-    # SHA-256 of method, path, query string and body: what "the same request" means.
-    request_sha256: Mapped[str] = mapped_column(String(64))
-    status: Mapped[int] = mapped_column(Integer)
-    body: Mapped[str] = mapped_column(Text)
-    content_type: Mapped[str | None] = mapped_column(String(200))
-    location: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 def key_problem(values: list[str]) -> str | None:

@@ -19,7 +19,6 @@ to belong to the invoice's agreement when handed over at its facility.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,7 +28,7 @@ from typing import Any
 from habeas.billing import arithmetic, invoicing
 from habeas.billing.arithmetic import BillingError, Fee
 from habeas.billing.schemas import InvoiceLine
-from habeas.events import canonical_json
+from habeas.ledger.leaf import payload_digest
 from habeas.ledger.note import Verifier
 from habeas.ledger.verify import Verified, source_for, verify
 
@@ -135,8 +134,8 @@ def opens(document: Document, envelope: Envelope) -> bool:
         salt = bytes.fromhex(document.salt)
     except ValueError:
         return False
-    digest = hashlib.sha256(salt + canonical_json(document.payload)).hexdigest()
-    return envelope.type == "invoice.issued" and digest == envelope.payload_sha256
+    return (envelope.type == "invoice.issued"
+            and payload_digest(salt, document.payload) == envelope.payload_sha256)
 
 
 def _terms(document: Document) -> tuple[invoicing.Terms, str]:

@@ -36,8 +36,9 @@ from habeas.billing.projections import (
 from habeas.billing.schemas import InvoiceLine
 from habeas.custody.models import Prisoner
 from habeas.errors import Conflict, ErrorCode, NotFound, field_error
-from habeas.events import NewEvent, canonical_json, lock_log, record, record_many
+from habeas.events import NewEvent, lock_log, record, record_many
 from habeas.facilities.models import Facility
+from habeas.ledger.leaf import canonical_json
 from habeas.ledger.models import Event
 from habeas.transfers.models import Manifest, ManifestPerson
 

@@ -24,15 +24,16 @@ from habeas.custody.models import Death, Prisoner, Solitary
 from habeas.custody.projections import IntegrityRecorded
 from habeas.custody.records import PROLONGED_SOLITARY_DAYS
 from habeas.db import utcnow
-from habeas.events import NewEvent, canonical_json
+from habeas.events import NewEvent
 from habeas.events import record as record_event
 from habeas.facilities import capacity as standards
 from habeas.facilities.models import Cell, Facility
 from habeas.facilities.service import PRESENT, occupancy_by_cell
-from habeas.holds import service as holds
+from habeas.holds import reads as holds
 from habeas.holds.models import HoldRecord
 from habeas.holds.schemas import Hold
 from habeas.i18n import N_
+from habeas.ledger.leaf import canonical_json
 from habeas.ledger.models import Event
 from habeas.nominations import identity
 from habeas.nominations.models import NominationRecord, Notice

@@ -1,10 +1,12 @@
-"""How custody events change state: admissions, intake, return orders and alerts.
-The only writer of the prisoner rows' identity and status, the intake table and alerts."""
+"""How custody events change state: admissions, intake, handovers and handbacks, return
+orders and alerts. The only writer of the prisoner rows, the intake table and alerts: a
+prisoner's share of a transfer event is a `part` here, and what custody events change in
+manifests and nominations is written by their owners' parts."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -19,8 +21,11 @@ from habeas.custody.models import (
     Solitary,
 )
 from habeas.custody.schemas import DomesticPrisoner, IntakeIn
-from habeas.events import EventFacts, projector, stage, staged
+from habeas.events import EventFacts, part, projector, stage, staged
+from habeas.transfers.schemas import HandoverIn
 
+if TYPE_CHECKING:  # a payload type only: transfers registers it, and imports this module
+    from habeas.transfers.projections import TransferDeparted
 
 class PopulationAdmitted(BaseModel):
     """PopulationAdmitted: a domestic prisoner counted and housed at the facility."""
@@ -102,16 +107,7 @@ def raise_alerts(session: Session, event: EventFacts, parties: list[str], kind: 
 
 @projector("custody.return_required", ReturnRequired)
 def apply_return_required(session: Session, p: ReturnRequired, event: EventFacts) -> None:
-    from habeas.nominations.models import NominationRecord
-    from habeas.transfers.models import ManifestPerson
-
-    nomination = staged(session, NominationRecord, p.public_id)
-    assert nomination is not None
-    nomination.status, nomination.status_reason = "return_required", p.reason
-    if p.manifest_id is not None:
-        entry = staged(session, ManifestPerson, (p.manifest_id, p.public_id))
-        assert entry is not None
-        entry.status, entry.reason = "return_required", p.reason
+    # The nomination's status and the manifest's entry: their owners' parts.
     prisoner = staged(session, Prisoner, p.public_id)
     if prisoner is not None:
         prisoner.status = "return_required"
@@ -353,3 +349,83 @@ class IntegrityRecorded(BaseModel):
 def apply_integrity_recorded(session: Session, p: IntegrityRecorded, event: EventFacts) -> None:
     session.add(IntegrityRun(seq=event.seq, as_of=p.as_of, recorded_at=event.recorded_at,
                              counts=dict(p.counts), sha256=p.sha256))
+
+
+class HandedOver(BaseModel):
+    """HandedOver: both states' officers have recorded their parts; the receiving state
+    holds the person from now (physical custodian), the sending state stays the legal one."""
+
+    manifest_id: str
+    handover: HandoverIn
+    legal_custodian: str
+    physical_custodian: str
+
+
+@projector("custody.handed_over", HandedOver)
+def apply_handed_over(session: Session, p: HandedOver, event: EventFacts) -> None:
+    from habeas.nominations.models import NominationRecord
+
+    h = p.handover
+    record = staged(session, NominationRecord, h.public_id)
+    assert record is not None
+    person = record.data["person"]
+    affiliation = record.data.get("affiliation") or {}
+    stage(session, Prisoner(
+        public_id=h.public_id, facility_code=p.physical_custodian, kind="transferee",
+        local_ref=record.external_ref, family_name=record.family_name,
+        given_names=record.given_names, date_of_birth=record.date_of_birth, sex=person["sex"],
+        legal_status="convicted", affiliation_group=affiliation.get("group"),
+        affiliation_basis=affiliation.get("basis", "none"), affiliation_source="sending state",
+        security_level=None, legal_custodian=p.legal_custodian,
+        physical_custodian=p.physical_custodian, status="handed_over", building_code=None,
+        cell_code=None, admitted_on=h.handed_over_at.date(), admitted_seq=event.seq,
+        intake_seq=None, release_date=None), h.public_id)
+
+
+class HandedBack(BaseModel):
+    """HandedBack: the sending state's officer receipts the person (legal custodian again)."""
+
+    manifest_id: str
+    handover: HandoverIn
+    outcome: str  # released | returned
+
+
+@projector("custody.released", HandedBack)
+def apply_handed_back(session: Session, p: HandedBack, event: EventFacts) -> None:
+    h = p.handover
+    prisoner = staged(session, Prisoner, h.public_id)
+    assert prisoner is not None
+    prisoner.status, prisoner.physical_custodian = p.outcome, prisoner.legal_custodian
+    prisoner.left_at, prisoner.left_seq = h.handed_over_at, event.seq
+
+
+class ReturnedFromTransit(BaseModel):
+    """ReturnedFromTransit: someone a court order stopped in transit is taken back home,
+    never having been handed over."""
+
+    manifest_id: str
+    public_id: str
+    returned_at: datetime
+    officer: str
+
+
+@projector("custody.returned", ReturnedFromTransit)
+def apply_returned(session: Session, p: ReturnedFromTransit, event: EventFacts) -> None:
+    """Never handed over, the person has no prisoner row here: custody's tables do not
+    change (the manifest's entry and the nomination do, by their owners' parts)."""
+
+
+@part("transfer.departed")
+def leaves_for_home(session: Session, p: TransferDeparted, event: EventFacts) -> None:
+    """A prisoner on a manifest home leaves the facility: no longer part of its population."""
+    from habeas.transfers.models import Manifest
+
+    manifest = staged(session, Manifest, p.manifest_id)
+    assert manifest is not None
+    if manifest.direction == "outbound":
+        return
+    for person in p.boarded:
+        prisoner = staged(session, Prisoner, person.public_id)
+        assert prisoner is not None
+        prisoner.status = "returning"
+        prisoner.building_code = prisoner.cell_code = None

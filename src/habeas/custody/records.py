@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from habeas import clock
 from habeas.agreements.authority import Side, require_side
-from habeas.agreements.models import Agreement, AgreementChange
+from habeas.agreements.models import Agreement
 from habeas.custody.models import Death, Prisoner, Solitary
 from habeas.custody.projections import (
     ContactRecorded,
@@ -131,33 +131,8 @@ def set_release_date(session: Session, public_id: str, *, sentence_expiry: date 
                                  release_date=release_date, working=working)))
 
 
-def renew_term(session: Session, public_id: str, *, until: date, reason: str, actor: str,
-               party: str | None) -> AgreementChange:
-    """renew_term proposes holding one person past the agreement's term, until a date.
-
-    It extends a detention, so one state alone never does it (DESIGN.md §12.1, as for
-    renewing the agreement): either state of the person's agreement proposes, the other
-    accepts (agreements.service.accept_change). Another agreement's state gets the 404
-    an unknown id gets.
-    """
-    from habeas.agreements import service as agreements
-
-    missing = f"person {public_id!r} not found"
-    prisoner = session.get(Prisoner, public_id)
-    agreement = agreement_of(session, prisoner) if prisoner is not None else None
-    if prisoner is None or agreement is None:
-        # A domestic prisoner is held under no agreement: there is no term to renew.
-        raise NotFound(missing)
-    proposer = agreements.as_a_party(agreement, party, act="proposing a term renewal",
-                                     not_found=missing)
-    if not reason.strip():
-        raise field_error("reason", "say on what authority the term is renewed")
-    _check_term(session, public_id, until)
-    return agreements.propose_person_term(session, agreement, public_id, until=until,
-                                          basis=reason.strip(), actor=actor, party=proposer)
-
-
-def _check_term(session: Session, public_id: str, until: date) -> Prisoner:
+def check_term(session: Session, public_id: str, until: date) -> Prisoner:
+    """check_term: PUBLIC_ID is in custody and UNTIL is not past their release date."""
     prisoner = session.get_one(Prisoner, public_id)
     if prisoner.status not in PRESENT:
         raise Conflict(f"{public_id} is {prisoner.status.replace('_', ' ')}, not in custody",
@@ -172,7 +147,7 @@ def term_renewed_event(session: Session, public_id: str, *, until: date, reason:
                        proposal: int, actor: str, party: str | None) -> NewEvent:
     """term_renewed_event: the accepted renewal of one person's term, checked again now
     (they may have left custody, or had a release date set, since it was proposed)."""
-    prisoner = _check_term(session, public_id, until)
+    prisoner = check_term(session, public_id, until)
     return NewEvent(type="custody.term_renewed", actor=actor, party=party, subject=public_id,
                     facility=prisoner.facility_code, payload=TermRenewed(
                         public_id=public_id, until=until, reason=reason, proposal=proposal))

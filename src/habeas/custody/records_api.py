@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from habeas.agreements import service as agreements
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.api.params import Day, Seq
@@ -60,7 +61,7 @@ def renew_term(public_id: str, body: RenewalIn, write: Writer, principal: Renewe
     """Propose letting one person be held past the agreement's term, until a date; in force
     once the other state of the agreement accepts it (DESIGN.md §12.1)."""
     with write() as db:
-        change = records.renew_term(db, public_id, until=body.until, reason=body.reason,
+        change = agreements.renew_term(db, public_id, until=body.until, reason=body.reason,
                                     actor=principal.actor, party=principal.party_code)
     return Done(public_id=public_id, recorded="agreement.change_proposed", seq=change.seq)
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from habeas.config import get_settings
 from habeas.holds.models import HoldRecord
-from habeas.holds.service import as_hold
+from habeas.holds.reads import as_hold
 from habeas.i18n import N_
 from habeas.ledger import service as ledger
 from habeas.ledger.models import Event

@@ -15,7 +15,7 @@ from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
 from habeas.db import utcnow
 from habeas.errors import field_error
-from habeas.holds import service
+from habeas.holds import reads, service
 from habeas.holds.schemas import Hold
 
 router = APIRouter(prefix="/holds", tags=["holds"])
@@ -59,7 +59,7 @@ def register_hold(write: Writer, principal: Registrar,
 @router.get("", responses=documented(401, 403))
 def list_holds(db: ReadDB, _: Reader) -> list[Hold]:
     """Every court order, with when it was lifted if it was."""
-    return service.all_holds(db)
+    return reads.all_holds(db)
 
 
 @router.post("/{hold_ref}/lift", responses=documented(401, 403, 404, 409, 422))

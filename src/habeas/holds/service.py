@@ -1,4 +1,9 @@
-"""Court-order use cases: register (and re-screen everyone it matches), lift, list."""
+"""Court-order use cases: register (and re-screen everyone it matches) and lift.
+
+Above the domains it coordinates — nominations, transfers and custody screen against
+the orders (holds/reads.py) and this module re-screens their people when an order is
+registered or lifted — so none of them imports it (ADR 0024).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from habeas import clock
 from habeas.agreements.models import Agreement
 from habeas.auth.models import Role
 from habeas.auth.service import Principal
+from habeas.counsel import service as counsel
+from habeas.custody import records
 from habeas.errors import (
     Conflict,
     ErrorCode,
@@ -23,8 +30,11 @@ from habeas.errors import (
 from habeas.events import NewEvent, record
 from habeas.holds.models import HoldRecord
 from habeas.holds.projections import HoldLifted, HoldRegistered
+from habeas.holds.reads import as_hold
 from habeas.holds.schemas import Hold
+from habeas.nominations import service as nominations
 from habeas.nominations.models import NominationRecord
+from habeas.transfers import service as transfers
 from habeas.validation import all_problems, first_problem
 
 
@@ -37,27 +47,6 @@ def parse_hold(data: object) -> Hold:
         raise ValidationFailed(f"{field}: {problem}",
                                details={"field": field, "problem": problem,
                                         "errors": all_problems(exc)}) from None
-
-
-def as_hold(record: HoldRecord) -> Hold:
-    """as_hold is the stored order in the form the screening rules read."""
-    return Hold.model_validate({
-        "hold_ref": record.hold_ref, "court": record.court, "kind": record.kind,
-        "issued": record.issued, "expires": record.expires, "scope": record.scope,
-        "bars_removal_to": record.bars_removal_to, "lifted_on": record.lifted_on,
-        "party": record.party})
-
-
-def all_holds(session: Session) -> list[Hold]:
-    """all_holds: every registered order; the rules decide which are active on a date."""
-    return [as_hold(r) for r in session.scalars(select(HoldRecord).order_by(HoldRecord.issued))]
-
-
-def list_holds(session: Session, *, limit: int | None = None, offset: int = 0) -> list[Hold]:
-    """list_holds: registered orders, the latest issued first, a page at a time."""
-    return [as_hold(r) for r in session.scalars(
-        select(HoldRecord).order_by(HoldRecord.issued.desc(), HoldRecord.hold_ref)
-        .limit(limit).offset(offset))]
 
 
 def _nominated(session: Session, external_ref: str, party: str | None = None
@@ -77,8 +66,6 @@ def authorize_registration(session: Session, hold: Hold, *, by: Principal,
 
     A person the actor may not act for reads as a person who does not exist (404).
     """
-    from habeas.counsel import service as counsel
-
     ref = hold.scope.external_ref
     if by.role is Role.SENDING and by.party_code is not None:
         # A US order names US people: the person must be one of this state's nominations.
@@ -147,8 +134,6 @@ def register(session: Session, hold: Hold, *, actor: str, party: str | None,
     order (`Hold.party`, the event's party): the order binds that state's nominations
     only. Returns ("registered" | "unchanged", number of decisions changed).
     """
-    from habeas.nominations import service as nominations  # both domains screen
-
     if party is not None and hold.party is not None and hold.party != party:
         raise Forbidden(f"an order registered by {party} names {party}'s people, not "
                         f"{hold.party}'s", code=ErrorCode.WRONG_PARTY,
@@ -172,12 +157,10 @@ def register(session: Session, hold: Hold, *, actor: str, party: str | None,
     record(session, NewEvent(type="hold.registered", payload=HoldRegistered(hold=hold),
                              actor=actor, party=party))
     changed = nominations.rescreen(session, actor=actor, as_of=as_of, only=hold.binds)
-    from habeas.transfers import service as transfers  # people in the air are protected too
-
+    # people in the air are protected too
     changed += len(transfers.mark_return_required(session, hold, actor=actor, party=party,
                                                   as_of=as_of))
-    from habeas.custody import records  # a return order reaches people already held
-
+    # a return order reaches people already held
     changed += len(records.order_returns(session, hold, actor=actor, party=party, as_of=as_of))
     return "registered", changed
 
@@ -225,8 +208,6 @@ def lift(session: Session, hold_ref: str, *, reason: str, document: str, lifted_
     in the future, is refused (DESIGN.md §12.1-§12.2). Whatever LIFTED_ON says, the
     integrity report counts the lift from when it is recorded.
     """
-    from habeas.nominations import service as nominations
-
     existing = session.get(HoldRecord, hold_ref)
     if existing is None:
         raise NotFound(_order_not_found(hold_ref))

@@ -22,9 +22,10 @@ from habeas.api.params import MAX_BIGINT
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
 from habeas.errors import NotFound, field_error
-from habeas.events import envelope, log_size
+from habeas.events import log_size
 from habeas.ledger import publish, service, store
 from habeas.ledger.keys import load_log_key
+from habeas.ledger.leaf import envelope
 from habeas.ledger.models import Checkpoint, Event
 from habeas.ledger.tiles import Tile, TileError, is_tile_of, parse_path
 

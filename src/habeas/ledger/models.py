@@ -1,7 +1,7 @@
 """The append-only event table and the log head that hands out sequence numbers.
 
 The ledger leaf of an event is the RFC 8785 canonical JSON of its envelope
-(habeas.events.envelope); the Merkle hashes over the leaves live in their own
+(habeas.ledger.leaf.envelope); the Merkle hashes over the leaves live in their own
 table, so adding them needs no change to this one (ADR 0003).
 """
 

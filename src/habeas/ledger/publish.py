@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from habeas.events import leaf_bytes
 from habeas.ledger import merkle, store
+from habeas.ledger.leaf import leaf_bytes
 from habeas.ledger.models import Checkpoint, Event
 from habeas.ledger.service import served_note
 from habeas.ledger.tiles import (

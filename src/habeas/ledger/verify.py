@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from habeas.ledger import merkle
+from habeas.ledger.leaf import SEQ_KEY
 from habeas.ledger.note import (
     CheckpointBody,
     NoteError,
@@ -42,9 +43,9 @@ from habeas.ledger.tiles import (
 )
 
 FETCH_TIMEOUT_S = 30
-_SEQ = b'"seq":'
+_SEQ = SEQ_KEY  # the leaf format's (ledger/leaf.py)
 # In canonical JSON a '"' inside a string is escaped, so this only matches the key.
-_SEQ_RE = re.compile(rb'"seq":(\d+)[,}]')
+_SEQ_RE = re.compile(re.escape(SEQ_KEY) + rb'(\d+)[,}]')
 
 
 class Discrepancy(Exception):

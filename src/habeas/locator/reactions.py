@@ -18,19 +18,21 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from habeas.custody.projections import DeathRecorded, Escaped, Recaptured
+from habeas.custody.projections import (
+    DeathRecorded,
+    Escaped,
+    HandedBack,
+    HandedOver,
+    Recaptured,
+    ReturnedFromTransit,
+)
 from habeas.events import Applier, EventFacts, reaction, stage, staged
 from habeas.facilities.models import Facility
 from habeas.locator.models import LocatorDocument, LocatorEntry
 from habeas.locator.normalise import identifier_key, name_key
 from habeas.nominations.models import NominationRecord
 from habeas.transfers.models import Manifest
-from habeas.transfers.projections import (
-    HandedBack,
-    HandedOver,
-    ReturnedFromTransit,
-    TransferDeparted,
-)
+from habeas.transfers.projections import TransferDeparted
 
 
 def local_day(session: Session, facility_code: str, moment: datetime) -> date:

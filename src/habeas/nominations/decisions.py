@@ -18,7 +18,7 @@ from habeas.errors import Conflict, ErrorCode, NotFound, ValidationFailed, field
 from habeas.events import NewEvent, record_many
 from habeas.facilities import service as facilities
 from habeas.facilities.models import Facility
-from habeas.holds import service as holds
+from habeas.holds import reads as holds
 from habeas.ledger.models import Event
 from habeas.nominations import identity, notice_text
 from habeas.nominations.models import NominationRecord, Notice

@@ -1,17 +1,28 @@
-"""How nomination events change the nomination table. The only writer of that table."""
+"""How nomination events change the nomination table. The only writer of that table: a
+transferee's status from departure on is this domain's part of the transfer and custody
+events that move them (registered by transfers and custody)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from habeas.events import EventFacts, projector, stage, staged
+from habeas.events import EventFacts, part, projector, stage, staged
 from habeas.nominations.models import NominationRecord, Notice
 from habeas.nominations.schemas import Nomination
 
+if TYPE_CHECKING:  # payload types only: those domains sit above this one
+    from habeas.custody.projections import (
+        HandedBack,
+        HandedOver,
+        ReturnedFromTransit,
+        ReturnRequired,
+    )
+    from habeas.transfers.projections import PersonRemoved, TransferDeparted
 
 class NominationReceived(BaseModel):
     public_id: str
@@ -112,3 +123,42 @@ def apply_accepted(session: Session, p: NominationDecided, event: EventFacts) ->
 @projector("nomination.rejected", NominationDecided)
 def apply_rejected(session: Session, p: NominationDecided, event: EventFacts) -> None:
     _decide(session, p, "rejected")
+
+
+def _moved(session: Session, public_id: str, status: str | None, reason: str) -> None:
+    record = staged(session, NominationRecord, public_id)
+    assert record is not None, f"{public_id} was nominated first"
+    if status is not None:
+        record.status = status
+    record.status_reason = reason
+
+
+@part("transfer.person_removed")
+def taken_off(session: Session, p: PersonRemoved, event: EventFacts) -> None:
+    _moved(session, p.public_id, None, f"taken off {p.manifest_id}: {p.reason}")
+
+
+@part("transfer.departed")
+def departed(session: Session, p: TransferDeparted, event: EventFacts) -> None:
+    for person in p.boarded:
+        _moved(session, person.public_id, "in_transit", f"on {p.manifest_id}")
+
+
+@part("custody.handed_over")
+def handed_over(session: Session, p: HandedOver, event: EventFacts) -> None:
+    _moved(session, p.handover.public_id, "in_custody", f"handed over from {p.manifest_id}")
+
+
+@part("custody.released")
+def handed_back(session: Session, p: HandedBack, event: EventFacts) -> None:
+    _moved(session, p.handover.public_id, p.outcome, f"handed back from {p.manifest_id}")
+
+
+@part("custody.returned")
+def returned(session: Session, p: ReturnedFromTransit, event: EventFacts) -> None:
+    _moved(session, p.public_id, "returned", f"returned from {p.manifest_id} by order")
+
+
+@part("custody.return_required")
+def return_required(session: Session, p: ReturnRequired, event: EventFacts) -> None:
+    _moved(session, p.public_id, "return_required", p.reason)

@@ -19,7 +19,7 @@ from habeas.agreements.authority import Side, require_side
 from habeas.agreements.models import Agreement
 from habeas.errors import NotFound, ValidationFailed
 from habeas.events import NewEvent, record_many
-from habeas.holds import service as holds
+from habeas.holds import reads as holds
 from habeas.holds.schemas import Hold
 from habeas.i18n import N_
 from habeas.nominations.models import NominationRecord

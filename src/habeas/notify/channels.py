@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from habeas import __version__
-from habeas.events import canonical_json
+from habeas.ledger.leaf import canonical_json
 from habeas.notify import tokens
 from habeas.notify.models import Notification
 from habeas.notify.templates import Message, revoke_url

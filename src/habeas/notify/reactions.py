@@ -33,9 +33,12 @@ from habeas.custody.models import IntakeRecord, Prisoner
 from habeas.custody.projections import (
     DeathRecorded,
     Escaped,
+    HandedBack,
+    HandedOver,
     IntakeRecorded,
     MedicalEmergency,
     Recaptured,
+    ReturnedFromTransit,
 )
 from habeas.events import EventFacts, reaction, staged
 from habeas.facilities.models import Facility
@@ -46,12 +49,7 @@ from habeas.notify import outbox
 from habeas.notify.models import Consulate, Subscription
 from habeas.notify.outbox import Draft
 from habeas.transfers.models import Manifest
-from habeas.transfers.projections import (
-    HandedBack,
-    HandedOver,
-    ReturnedFromTransit,
-    TransferDeparted,
-)
+from habeas.transfers.projections import TransferDeparted
 
 LOCALES = ("en", "es")  # the languages the templates speak (habeas.notify.templates)
 

@@ -20,11 +20,11 @@ from habeas.agreements.authority import Side, is_party_to, require_party_to, req
 from habeas.agreements.models import Agreement
 from habeas.agreements.terms import term_end
 from habeas.clock import utcnow
-from habeas.custody.projections import ReturnRequired
+from habeas.custody.projections import HandedBack, HandedOver, ReturnedFromTransit, ReturnRequired
 from habeas.errors import Conflict, ErrorCode, Forbidden, NotFound, ValidationFailed, field_error
 from habeas.events import NewEvent, check_claim, record, record_many
 from habeas.facilities import service as facilities
-from habeas.holds import service as holds
+from habeas.holds import reads as holds
 from habeas.holds.schemas import Hold
 from habeas.i18n import N_
 from habeas.nominations import decisions
@@ -36,7 +36,6 @@ from habeas.screening.rules import Outcome, RuleResult
 from habeas.transfers.models import HandoverPart, Manifest, ManifestPerson
 from habeas.transfers.projections import (
     Boarded,
-    HandedOver,
     HandoverPartRecorded,
     ManifestStep,
     PersonRemoved,
@@ -615,7 +614,6 @@ def hand_back(session: Session, manifest_id: str, body: HandoverPartIn, *, offic
         # A stay ends after it began: custody days and bills depend on it (DESIGN.md §8).
         raise field_error("handed_over_at", f"before {body.public_id} was handed over to the "
                           f"facility ({came.isoformat()})")
-    from habeas.transfers.projections import HandedBack
 
     def custody(handover: HandoverIn, at: datetime) -> NewEvent:
         return NewEvent(
@@ -651,7 +649,6 @@ def return_from_transit(session: Session, manifest_id: str, public_id: str, *,
     moment = returned_at.astimezone(UTC)
     if manifest.departed_at is not None and moment < manifest.departed_at:
         raise field_error("returned_at", "before the departure", ErrorCode.OUT_OF_ORDER)
-    from habeas.transfers.projections import ReturnedFromTransit
 
     record(session, NewEvent(
         type="custody.returned", actor=actor, party=party, subject=public_id,

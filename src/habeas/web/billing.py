@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Agreement
 from habeas.api.deps import engine_of
-from habeas.api.idempotency import KEY_LIFETIME, IdempotencyKey, key_problem, request_digest
+from habeas.api.idempotency import KEY_LIFETIME, key_problem, request_digest
 from habeas.auth import service as auth
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
@@ -50,6 +50,7 @@ from habeas.config import get_settings
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import Conflict, DomainError, NotFound, field_error
 from habeas.i18n import DEFAULT, N_, gettext, locale_of
+from habeas.idempotency import IdempotencyKey
 from habeas.ledger.models import Event
 from habeas.web.common import (
     Problem,

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from habeas.api.deps import engine_of
 from habeas.db import read_session
 from habeas.errors import DomainError
-from habeas.events import envelope, leaf_bytes
 from habeas.i18n import N_
 from habeas.ledger import merkle, service, store
 from habeas.ledger.keys import load_log_key
+from habeas.ledger.leaf import envelope, leaf_bytes
 from habeas.ledger.models import Checkpoint, Cosignature, Event
 from habeas.web.common import navigation, page_principal, templates
 

@@ -26,6 +26,7 @@ from habeas.auth import service as auth
 from habeas.auth.service import Principal
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError, field_error
+from habeas.holds import reads as hold_reads
 from habeas.holds import service as holds
 from habeas.holds.schemas import Hold, HoldKind
 from habeas.i18n import N_, format_day, format_number, gettext, locale_of
@@ -459,7 +460,7 @@ class Done:
 def _holds_page(request: Request, principal: Principal, *, problem: Problem | None = None,
                 done: Done | None = None, entered: dict[str, str] | None = None) -> Response:
     with read_session(engine_of(request)) as db:
-        orders = paginate(request, lambda limit, offset: holds.list_holds(
+        orders = paginate(request, lambda limit, offset: hold_reads.list_holds(
             db, limit=limit, offset=offset), path="/holds")
         stopped = stopped_by(db, orders.items, principal.scope)
     return templates.TemplateResponse(request, "holds.html", _context(

@@ -84,8 +84,8 @@ def _backfill_ledger_hashes() -> None:
     # migration may use the same functions that record new events.
     from sqlalchemy.orm import Session
 
-    from habeas.events import leaf_bytes
     from habeas.ledger import merkle, store
+    from habeas.ledger.leaf import leaf_bytes
     from habeas.ledger.models import Event
 
     session = Session(bind=op.get_bind())
@@ -93,7 +93,7 @@ def _backfill_ledger_hashes() -> None:
     # late_reason) that the table does not have yet here; the leaf reads them only
     # when present.
     known = [c for c in Event.__table__.columns if c.name != "late_reason"]
-    leaves = [merkle.leaf_hash(leaf_bytes(e))  # type: ignore[arg-type]
+    leaves = [merkle.leaf_hash(leaf_bytes(e))
               for e in session.execute(sa.select(*known).order_by(Event.seq))]
     store.append_leaves(session, 0, leaves)
     session.flush()

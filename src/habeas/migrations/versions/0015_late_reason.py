@@ -7,7 +7,7 @@ Create Date: 2026-12-07
 A nullable column added in place (ALTER TABLE ADD COLUMN on both engines), so the
 event table keeps its append-only triggers and no row is rewritten. Leaves carry
 `late_reason` only when it is set: every leaf recorded before this revision keeps
-its bytes (habeas.events.envelope).
+its bytes (habeas.ledger.leaf.envelope).
 """
 from __future__ import annotations
 

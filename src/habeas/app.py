@@ -1,4 +1,5 @@
-"""The FastAPI application: /api/v1, /healthz, the web pages and static files."""
+"""The whole application assembled: the JSON API (/api/v1), /healthz, the web pages and static
+files — the one module that knows every face. `api/` holds only the JSON API's shared plumbing."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from habeas import __version__, i18n
+from habeas import __version__, i18n, projections
 from habeas.agreements.api import router as agreements_router
 from habeas.api.body import BodyLimits
 from habeas.api.errors import documented, error_response, install
@@ -129,6 +130,7 @@ def server_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
 
 def create_app(engine: Engine | None = None) -> FastAPI:
     """create_app builds the application bound to ENGINE (default: HABEAS_DATABASE_URL)."""
+    projections.install()
     app = FastAPI(
         title="habeas", version=__version__,
         description="Custody you can prove: nomination to release on a verifiable ledger.",
