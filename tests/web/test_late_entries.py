@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from habeas.api.app import create_app
+from habeas.app import create_app
 from habeas.config import get_settings
 from habeas.custody.models import Prisoner
 from habeas.db import read_session

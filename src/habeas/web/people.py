@@ -26,7 +26,6 @@ from habeas.auth.models import Role
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
 from habeas.counsel import service as counsel
-from habeas.custody import records
 from habeas.custody import service as custody
 from habeas.custody import timeline as timelines
 from habeas.custody.models import Contact, Death, Prisoner, Solitary
@@ -270,7 +269,7 @@ def grievance_form(request: Request, public_id: str, filed_by_role: str = Form("
 def term_form(request: Request, public_id: str, until: str = Form(""),
               reason: str = Form(""), csrf: str = Form("")) -> Response:
     """term_form: a state of the person's agreement proposes holding them past its term,
-    until a day; in force once the other state accepts (habeas.custody.records.renew_term
+    until a day; in force once the other state accepts (habeas.agreements.service.renew_term
     says who may; another agreement's state reads the person as not found)."""
     principal = form_principal(request, "/people/{public_id}/renewal", csrf)
     if isinstance(principal, Response):
@@ -278,7 +277,7 @@ def term_form(request: Request, public_id: str, until: str = Form(""),
     entered = {"until": until, "term_reason": reason}
     try:
         with unit_of_work(engine_of(request)) as db:
-            records.renew_term(db, public_id, until=day_of(until, "until"),
+            agreements.renew_term(db, public_id, until=day_of(until, "until"),
                                reason=reason.strip(), actor=principal.actor,
                                party=principal.party_code)
     except NotFound as exc:
