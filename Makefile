@@ -50,9 +50,13 @@ lint: dev
 with_postgres = pg_url=$$(scripts/ensure-postgres.sh) || exit 1; \
 	if [ -n "$$pg_url" ]; then export HABEAS_TEST_PG_URL="$$pg_url" HABEAS_REQUIRE_PG=1; fi;
 
-## test: install, make sure chromium and PostgreSQL are there, lint, run every test
+## test: install, make sure chromium and PostgreSQL are there, lint, run every test with
+##       branch coverage (the run fails under COVERAGE_FLOOR per cent; docs/testing.md)
+COVERAGE_FLOOR ?= 80
 test: dev system-deps lint
-	@$(with_postgres) $(BIN)/pytest -n auto --dist loadscope --durations=20
+	@$(with_postgres) $(BIN)/pytest -n auto --dist worksteal --durations=20 \
+		--cov=habeas --cov-branch --cov-report=term:skip-covered \
+		--cov-fail-under=$(COVERAGE_FLOOR)
 
 ## fuzz: the API fuzzed deeper than `make test` does (FUZZ_EXAMPLES per operation and
 ##       kind of input, on SQLite and PostgreSQL)
@@ -65,4 +69,5 @@ load: dev
 	@$(with_postgres) $(BIN)/python bench/load.py
 
 clean:
-	rm -rf $(VENV) habeas.db habeas.db-wal habeas.db-shm .habeas .pytest_cache .mypy_cache
+	rm -rf $(VENV) habeas.db habeas.db-wal habeas.db-shm .habeas .pytest_cache .mypy_cache \
+		.coverage .coverage.*

@@ -1,12 +1,20 @@
-"""Test fixtures: every database test runs on SQLite and on PostgreSQL.
+"""Test fixtures: every database test runs on SQLite; the tests where the engine matters
+run on PostgreSQL too (docs/testing.md).
 
-The schema is migrated once per engine per session (`alembic upgrade head`,
-as warehouse does); each test then gets a fresh copy (SQLite: a copied file;
-PostgreSQL: the tables emptied). PostgreSQL is found at HABEAS_TEST_PG_URL, or
-127.0.0.1:5432 as postgres, or the local Unix socket as the current user. If
-none answers, the PostgreSQL half is skipped with a loud reason — unless
-HABEAS_REQUIRE_PG=1 (set by `make test` wherever PostgreSQL is installed),
-when it fails.
+The rule: a test runs on SQLite only, unless it (or its class or module) is marked
+`@pytest.mark.both_engines` — the write path, concurrency, migrations, replay, backup,
+crash safety, the SQL-heavy queries and the fuzzer are. HABEAS_TEST_ENGINES=both runs
+every database test on both engines anyway (to check the rule itself).
+
+The schema is migrated once per engine per session (`alembic upgrade head`, as warehouse
+does). SQLite: each test gets a copy of a template file (milliseconds) — the empty
+migrated schema, or the demo, the lived demo or the locator's world, each built once
+through the services. PostgreSQL: the worker's one database, into which the template's
+events are replayed (which exercises replay there), emptied by DELETE after each test.
+PostgreSQL is found at HABEAS_TEST_PG_URL, or 127.0.0.1:5432 as postgres, or the local
+Unix socket as the current user. If none answers, the PostgreSQL half is skipped with a loud reason —
+unless HABEAS_REQUIRE_PG=1 (set by `make test` wherever PostgreSQL is installed), when it
+fails.
 """
 
 from __future__ import annotations
@@ -70,6 +78,10 @@ def _data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     # get a window of ten years; the tests of the window itself (tests/test_clocks.py)
     # set it back with `late_window`, and the demo runs on its own simulated clock.
     patch.setenv("HABEAS_LATE_WINDOW_HOURS", str(24 * 366 * 10))
+    # Passwords hashed with argon2's cheapest parameters: the hashes the tests make and
+    # check are real argon2id, just not costly (production never sets this; the
+    # setting's own tests are in tests/auth/test_service.py).
+    patch.setenv("HABEAS_INSECURE_FAST_PASSWORD_HASHING", "true")
     get_settings.cache_clear()
     yield folder
     patch.undo()
@@ -89,20 +101,43 @@ def postgres_admin_url() -> str:
     return url
 
 
+BOTH_ENGINES = "both_engines"
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A database test runs on SQLite; one marked both_engines runs on PostgreSQL as well
+    (tests/conftest.py's docstring; docs/testing.md says which and why)."""
+    if "migrated" not in metafunc.fixturenames:
+        return
+    both = (metafunc.definition.get_closest_marker(BOTH_ENGINES) is not None
+            or os.environ.get("HABEAS_TEST_ENGINES") == "both")
+    metafunc.parametrize("migrated", ENGINES if both else ENGINES[:1], indirect=True,
+                         scope="session")
+
+
 def _pg_database(admin_url: str, name: str) -> str:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def _settle(engine: Engine) -> None:
+    """_settle writes a SQLite template's WAL back into its file, so a copy of the file alone
+    is the whole database."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+@pytest.fixture(scope="session")
 def migrated(request: pytest.FixtureRequest,
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """migrated is (kind, url) of a database migrated to head once per session."""
+    """migrated is (kind, url) of a database migrated to head once per session (SQLite: the
+    template file each test copies; PostgreSQL: the worker's database, emptied after each
+    test)."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("template") / "template.db"
         engine = make_engine(f"sqlite:///{path}")
         upgrade(engine)
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        _settle(engine)
         engine.dispose()
         yield "sqlite", str(path)
         return
@@ -124,42 +159,78 @@ def migrated(request: pytest.FixtureRequest,
 
 
 def _empty_postgres(engine: Engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    """_empty_postgres deletes every row and restarts the sequences: ~0.1 s, where TRUNCATE
+    (new files for every table, flushed) took 1-2 s, and a database per test longer still
+    on a busy machine (DROP DATABASE waits for a checkpoint)."""
     with engine.begin() as conn:
-        # Bypass the append-only triggers: this is the test harness resetting, not a rewrite.
+        # Bypass the append-only triggers (and the foreign keys' triggers): this is the
+        # test harness resetting, not a rewrite.
         conn.execute(text("SET LOCAL session_replication_role = replica"))
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(text(f'DELETE FROM "{table.name}"'))
+        sequences = conn.execute(text(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename)"
+            " FROM pg_sequences WHERE schemaname = current_schema()")).scalars().all()
+        for sequence in sequences:
+            conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
         conn.execute(text("INSERT INTO log_head (id, size) VALUES (1, 0)"))
 
 
 @contextmanager
-def fresh_database(migrated: tuple[str, str], folder: Path) -> Iterator[str]:
-    """fresh_database: the URL of an empty migrated database (SQLite: a copy of the
-    template in FOLDER; PostgreSQL: the session's database, emptied afterwards)."""
+def fresh_database(migrated: tuple[str, str], folder: Path,
+                   template: Engine | None = None) -> Iterator[str]:
+    """fresh_database: the URL of a database of the caller's own — empty and migrated, or
+    holding what the SQLite TEMPLATE holds. SQLite: a copy of the template file in FOLDER
+    (milliseconds); PostgreSQL: the session's database, the template's events replayed into
+    it (which exercises replay there), emptied afterwards."""
     kind, source = migrated
     if kind == "sqlite":
         target = folder / "habeas.db"
+        if template is not None:
+            assert template.url.database is not None
+            _settle(template)
+            source = template.url.database
         shutil.copyfile(source, target)
         yield f"sqlite:///{target}"
         return
-    yield source
     engine = make_engine(source)
     try:
-        _empty_postgres(engine)
+        if template is not None:
+            from habeas.replay import rebuild
+
+            rebuild(template, engine)
+        yield source
     finally:
-        engine.dispose()
+        try:
+            _empty_postgres(engine)
+        finally:
+            engine.dispose()
+
+
+# The fixtures that give a test a database already holding a story, and the session
+# template each is copied from: a test that asks for one gets its `database_url`/`engine`
+# made from that template (a copy, milliseconds) instead of empty.
+SEEDED = {"world": "world_template", "demo_engine": "demo_template"}
 
 
 @pytest.fixture
-def database_url(migrated: tuple[str, str], tmp_path: Path) -> Iterator[str]:
-    """database_url is a freshly migrated, empty database for one test."""
-    with fresh_database(migrated, tmp_path) as url:
+def database_url(request: pytest.FixtureRequest, migrated: tuple[str, str],
+                 tmp_path: Path) -> Iterator[str]:
+    """database_url is a database of the test's own: freshly migrated and empty, or holding
+    the demo (or the locator's world) when the test asks for demo_engine (or world)."""
+    template: Engine | None = None
+    for fixture, template_fixture in SEEDED.items():
+        if fixture in request.fixturenames:
+            value = request.getfixturevalue(template_fixture)
+            template = value if isinstance(value, Engine) else value[0]
+            break
+    with fresh_database(migrated, tmp_path, template) as url:
         yield url
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    """engine is an engine on a fresh database, disposed after the test."""
+    """engine is an engine on the test's own database, disposed after the test."""
     eng = make_engine(database_url)
     yield eng
     eng.dispose()
@@ -174,20 +245,15 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     eng = make_engine(f"sqlite:///{path}")
     upgrade(eng)
     with_demo(eng)
+    _settle(eng)
     yield eng
     eng.dispose()
 
 
 @pytest.fixture
-def demo_engine(engine: Engine, demo_template: Engine) -> Engine:
-    """demo_engine is a fresh database holding the demo, rebuilt from the template's events.
-
-    Replaying the events (rather than re-running the demo) skips the
-    deliberately slow password hashing and exercises replay on both engines.
-    """
-    from habeas.replay import rebuild
-
-    rebuild(demo_template, engine)
+def demo_engine(engine: Engine) -> Engine:
+    """demo_engine is the test's own database holding the demo: a copy of demo_template
+    (on PostgreSQL, of the demo replayed there once per session)."""
     return engine
 
 
@@ -253,6 +319,7 @@ def lived_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]
         scenario.transfer(s)
         scenario.simulate(s, until=date(2025, 7, 31))
         second_agreement(s)
+    _settle(engine)
     yield engine
     engine.dispose()
 
@@ -260,14 +327,12 @@ def lived_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]
 @pytest.fixture(scope="module")
 def lived(migrated: tuple[str, str], lived_template: Engine,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Engine]]:
-    """lived: the lived demo replayed into this engine and a client of it, shared by a
+    """lived: a copy of the lived demo on this engine and a client of it, shared by a
     module's tests (which read, or count what their writes change)."""
     from habeas.app import create_app
-    from habeas.replay import rebuild
 
-    with fresh_database(migrated, tmp_path_factory.mktemp("lived-db")) as url:
+    with fresh_database(migrated, tmp_path_factory.mktemp("lived-db"), lived_template) as url:
         engine = make_engine(url)
-        rebuild(lived_template, engine)
         with TestClient(create_app(engine), raise_server_exceptions=False) as client:
             yield client, engine
         engine.dispose()

@@ -25,6 +25,9 @@ from habeas.replay import check as replay_check
 from tests.conftest import Ledger
 from tests.test_cli import assert_one_line_error, habeas
 
+# backup and restore (engine-specific dumps) (docs/testing.md)
+pytestmark = pytest.mark.both_engines
+
 
 def append(engine: Engine, count: int, tag: str = "a") -> None:
     """append records COUNT events through the one write path."""

@@ -14,6 +14,42 @@ import pytest
 
 def habeas(*args: str, url: str, data_dir: Path, stdin: str | None = None,
            ) -> subprocess.CompletedProcess[str]:
+    """habeas runs the command in this process (habeas.cli.main, as the `habeas` script
+    does, its environment set for the call alone): what a process would print and exit
+    with, without a process's ~1 s start. habeas_process runs a real one."""
+    from click.testing import CliRunner
+
+    from habeas import cli, console
+    from habeas.config import get_settings
+    from habeas.db import engine_for
+
+    env = {"HABEAS_DATABASE_URL": url, "HABEAS_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    widths = console.out.width, console.err.width
+    argv = sys.argv
+    code: int = 0
+    with CliRunner().isolation(input=stdin, env=env) as (stdout, stderr, _):
+        sys.argv = ["habeas", *args]
+        console.out.width = console.err.width = 200
+        get_settings.cache_clear()
+        try:
+            cli.main()
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+        finally:
+            sys.argv = argv
+            console.out.width, console.err.width = widths
+            engine_for(url).dispose()
+            engine_for.cache_clear()
+            get_settings.cache_clear()
+        return subprocess.CompletedProcess(["habeas", *args], code,
+                                           stdout.getvalue().decode(),
+                                           stderr.getvalue().decode())
+
+
+def habeas_process(*args: str, url: str, data_dir: Path, stdin: str | None = None,
+                   ) -> subprocess.CompletedProcess[str]:
+    """habeas_process runs `python -m habeas ARGS` as an operator would: a real process (one
+    smoke test per command group; crash tests have their own)."""
     env = {**os.environ, "HABEAS_DATABASE_URL": url, "HABEAS_DATA_DIR": str(data_dir),
            "COLUMNS": "200"}
     return subprocess.run([sys.executable, "-m", "habeas", *args], capture_output=True,
@@ -73,7 +109,7 @@ class TestInit:
                               "agreement.receiving_party", "ISO 3166-1 alpha-3")
 
     def test_a_database_that_cannot_be_reached(self, tmp_path: Path) -> None:
-        result = habeas("init", url="postgresql+psycopg://nobody@127.0.0.1:1/none",
+        result = habeas_process("init", url="postgresql+psycopg://nobody@127.0.0.1:1/none",
                         data_dir=tmp_path)
         assert_one_line_error(result, "cannot be reached")
 
@@ -181,3 +217,33 @@ class TestLedgerCommands:
                      "--state", state)
         assert caught.returncode == 1
         assert caught.stderr.startswith("FAIL leaf 6: entry hashes to")
+
+
+GROUPS = ("users", "nominations", "holds", "ledger", "facilities", "population", "sentence",
+          "billing", "notify")
+
+
+class TestRealProcesses:
+    """The rest of the suite runs the command in-process (habeas above); these run the real
+    `python -m habeas`, one smoke test per command group, as an operator would."""
+
+    def test_init_then_read_commands_in_real_processes(self, database_url: str,
+                                                       tmp_path: Path) -> None:
+        def real(*args: str) -> subprocess.CompletedProcess[str]:
+            return habeas_process(*args, url=database_url, data_dir=tmp_path / "data")
+
+        assert real("init", "--profile", "bilateral-fee-2025").returncode == 0
+        assert json.loads(real("users", "list", "--json").stdout) == []
+        replay = real("replay", "--check")
+        assert replay.returncode == 0 and replay.stdout.startswith("replay OK"), replay.stderr
+        exported = real("ledger", "export", str(tmp_path / "log"), "--json")
+        assert exported.returncode == 0, exported.stderr
+        assert json.loads(exported.stdout)["size"] > 0
+        assert_one_line_error(real("init", "--profile", "nope"), "unknown profile 'nope'")
+
+    @pytest.mark.parametrize("group", GROUPS)
+    def test_each_group_starts_in_a_real_process(self, group: str, tmp_path: Path) -> None:
+        result = habeas_process(group, "--help", url=f"sqlite:///{tmp_path}/none.db",
+                                data_dir=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "Commands" in result.stdout and "Traceback" not in result.stderr

@@ -35,6 +35,9 @@ from tests.facilities.test_layout import layout, load
 from tests.nominations.test_decisions import client, nominate, small_agreement
 from tests.screening.factories import nomination
 
+# the write path under concurrent writers (locking differs) (docs/testing.md)
+pytestmark = pytest.mark.both_engines
+
 __all__ = ["client", "small_agreement"]
 WINDOW_S = 0.3
 

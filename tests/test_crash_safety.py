@@ -41,6 +41,9 @@ from habeas.transfers.models import Manifest
 from tests.factories import a_token
 from tests.transfers.factories import DEPARTS, accepted_people, approved, handed_over
 
+# crash safety: durability of a killed process's commits (docs/testing.md)
+pytestmark = pytest.mark.both_engines
+
 AS_OF = "2025-03-01"
 ROWS = 2_000  # four chunks of IMPORT_CHUNK (500)
 KILLED = -signal.SIGKILL

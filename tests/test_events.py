@@ -19,6 +19,9 @@ from habeas.facilities.projections import FacilityRegistered
 from habeas.ledger.leaf import envelope, leaf_bytes
 from habeas.ledger.models import Event
 
+# the write path: one commit, the log's head and hashes (docs/testing.md)
+pytestmark = pytest.mark.both_engines
+
 FACILITY = FacilityInfo(code="F1", name="Test prison", country="SLV",
                         timezone="America/El_Salvador", address="Somewhere", phone="+503 1",
                         signed_capacity=100)

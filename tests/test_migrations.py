@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -9,6 +10,8 @@ from sqlalchemy import Engine, inspect
 
 from habeas.migrate import alembic_config, current_revision, head_revision, upgrade
 from habeas.models import metadata
+
+pytestmark = pytest.mark.both_engines  # migrations: DDL differs per engine (docs/testing.md)
 
 
 def test_upgrade_is_idempotent(engine: Engine) -> None:

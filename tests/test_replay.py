@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine, text
 
 from habeas import replay
 from tests.factories import DEMO_EVENTS, with_demo
+
+# replay: rebuilding projections from the log (docs/testing.md)
+pytestmark = pytest.mark.both_engines
 
 
 class TestReplayCheck:

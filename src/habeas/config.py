@@ -82,6 +82,9 @@ class Settings(BaseSettings):
                             "sink and delivers mail there (the demo; never in production)")
     mail_sink_port: int = Field(default=8025, ge=0, le=65535,
                                 description="the mail sink's port (0: any free port)")
+    insecure_fast_password_hashing: bool = Field(
+        default=False, description="hash passwords with argon2's cheapest parameters "
+        "(the test suite only; never in production)")
     subscribe_rate_limit: int = Field(
         default=10, ge=0, description="subscription requests per address per window (0: off)")
     subscribe_rate_window_s: int = Field(

@@ -33,11 +33,13 @@ from habeas.auth.permissions import allowed
 from habeas.db import make_engine
 from habeas.demo import DEMO_USERS
 from habeas.ledger.keys import ensure_log_key
-from habeas.replay import rebuild
 from tests.api.conftest import bearer
 from tests.api.test_permissions import ALL_ROUTES
 from tests.conftest import fresh_database
 from tests.factories import a_token
+
+# the fuzzer: whatever input reaches each engine's SQL (docs/testing.md)
+pytestmark = pytest.mark.both_engines
 
 EXAMPLES = int(os.environ.get("HABEAS_FUZZ_EXAMPLES", "8"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -76,9 +78,8 @@ class Fuzzed:
 def fuzzed(migrated: tuple[str, str], demo_template: Engine,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
     ensure_log_key()  # signing a checkpoint needs the log's key (in the tests' data dir)
-    with fresh_database(migrated, tmp_path_factory.mktemp("fuzz")) as url:
+    with fresh_database(migrated, tmp_path_factory.mktemp("fuzz"), demo_template) as url:
         engine = make_engine(url)
-        rebuild(demo_template, engine)
         yield Fuzzed(schemathesis.openapi.from_asgi("/openapi.json", create_app(engine)),
                      {u.username: a_token(engine, u.username) for u in DEMO_USERS})
         engine.dispose()

@@ -35,6 +35,9 @@ from tests.transfers.factories import (
     handed_over,
 )
 
+# the write path: idempotency keys under races (unique constraints) (docs/testing.md)
+pytestmark = pytest.mark.both_engines
+
 POST_ROUTES = [(p, a) for m, p, a in ALL_ROUTES if m == "POST" and p.startswith("/api/v1/")]
 
 

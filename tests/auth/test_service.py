@@ -10,6 +10,7 @@ from sqlalchemy.exc import DatabaseError
 
 from habeas.auth import service
 from habeas.auth.models import ApiToken, ReadAudit, Role, User
+from habeas.config import Settings, get_settings
 from habeas.db import read_session, unit_of_work
 from habeas.errors import Conflict, ErrorCode, Unauthenticated, ValidationFailed
 from tests.factories import PASSWORD, a_user, with_agreement
@@ -19,6 +20,41 @@ from tests.factories import PASSWORD, a_user, with_agreement
 def agreed(engine: Engine) -> Engine:
     with_agreement(engine)
     return engine
+
+
+class TestHashParameters:
+    """The suite hashes cheaply (tests/conftest.py sets HABEAS_INSECURE_FAST_PASSWORD_HASHING);
+    without the setting — production — the hash has argon2's recommended cost."""
+
+    @staticmethod
+    def cost(hashed: str) -> str:
+        return hashed.split("$")[3]  # $argon2id$v=19$m=...,t=...,p=...$salt$hash
+
+    def test_production_hashes_with_the_recommended_parameters(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import argon2
+
+        monkeypatch.delenv("HABEAS_INSECURE_FAST_PASSWORD_HASHING", raising=False)
+        get_settings.cache_clear()
+        try:
+            hashed = service._hasher.hash(PASSWORD)
+            assert self.cost(hashed) == (f"m={argon2.DEFAULT_MEMORY_COST},"
+                                         f"t={argon2.DEFAULT_TIME_COST},"
+                                         f"p={argon2.DEFAULT_PARALLELISM}")
+            assert self.cost(service._hasher.dummy()) == self.cost(hashed)
+            assert service._hasher.verify(PASSWORD, hashed)
+        finally:
+            get_settings.cache_clear()
+
+    def test_the_suite_hashes_cheaply_and_a_cheap_hash_still_checks_the_password(
+            self) -> None:
+        hashed = service._hasher.hash(PASSWORD)
+        assert hashed.startswith("$argon2id$") and self.cost(hashed) == "m=8,t=1,p=1"
+        assert service._hasher.verify(PASSWORD, hashed)
+        assert not service._hasher.verify(PASSWORD + "!", hashed)
+
+    def test_the_setting_is_off_by_default(self) -> None:
+        assert Settings.model_fields["insecure_fast_password_hashing"].default is False
 
 
 class TestAddUser:

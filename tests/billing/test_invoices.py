@@ -22,6 +22,9 @@ from tests.custody.test_intake import intake, take_in
 from tests.factories import refused
 from tests.transfers.factories import accepted_people, arrived, hand_over_both, handover
 
+# SQL-heavy: billing queries (custody days, money sums) (docs/testing.md)
+pytestmark = pytest.mark.both_engines
+
 REF = "USA-SLV-2025"
 TZ = "America/El_Salvador"
 FEES = [Fee(effective_from=date(2025, 3, 15), currency="USD", annual_rate_minor=2_000_000,

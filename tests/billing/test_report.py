@@ -37,6 +37,9 @@ from tests.factories import refused
 from tests.test_cli import habeas
 from tests.transfers.factories import accepted_people, arrived, hand_over_both, handover
 
+# SQL-heavy: billing reports (sums and date ranges) (docs/testing.md)
+pytestmark = pytest.mark.both_engines
+
 REF = "USA-SLV-2025"
 A_HANDOVER = datetime.fromisoformat("2025-04-10T18:00:00+00:00")
 B_HANDOVER = datetime.fromisoformat("2025-04-11T03:00:00+00:00")

@@ -7,6 +7,7 @@ On the lived demo (tests/conftest.py), shared by this module's tests, which only
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
@@ -16,6 +17,8 @@ from tests.api.conftest import bearer
 from tests.conftest import OTHER_OFFICER as OTHER
 from tests.conftest import log_in_as
 from tests.factories import a_token
+
+pytestmark = pytest.mark.both_engines  # SQL-heavy: the scope report (aggregates) (docs/testing.md)
 
 
 def _readers(client: TestClient, engine: Engine) -> dict[str, dict[str, object]]:

@@ -21,6 +21,9 @@ from tests.api.conftest import bearer
 from tests.conftest import OTHER_OFFICER as OTHER
 from tests.factories import a_token
 
+# SQL-heavy: the dashboard's aggregates by day (docs/testing.md)
+pytestmark = pytest.mark.both_engines
+
 World = tuple[TestClient, Engine]
 
 

@@ -26,6 +26,9 @@ from tests.factories import DEMO_EVENTS, a_token
 from tests.ledger.conftest import Ledger, reprotect, unprotect
 from tests.ledger.test_store import facilities
 
+# the write path: signing checkpoints over the log's head (docs/testing.md)
+pytestmark = pytest.mark.both_engines
+
 
 class TestSigning:
     def test_checkpoint_is_a_signed_note_over_the_current_root(self, ledger: Ledger) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import Engine, select
 
 from habeas.db import read_session, unit_of_work
@@ -12,6 +13,9 @@ from habeas.ledger import merkle, store
 from habeas.ledger.leaf import leaf_bytes
 from habeas.ledger.models import Event
 from tests.ledger.test_store import facilities
+
+# concurrent appends to the log (locking differs) (docs/testing.md)
+pytestmark = pytest.mark.both_engines
 
 WRITERS = 4
 BATCHES = 5

@@ -13,6 +13,9 @@ from habeas.ledger import merkle, store
 from habeas.ledger.leaf import leaf_bytes
 from habeas.ledger.models import Event, LedgerHash
 
+# the ledger's hash store (SQL over the tree's levels) (docs/testing.md)
+pytestmark = pytest.mark.both_engines
+
 
 def facilities(start: int, count: int) -> list[NewEvent]:
     return [NewEvent(type="facility.registered", actor="test", party="SLV",

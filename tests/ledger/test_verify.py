@@ -18,6 +18,9 @@ from tests.factories import DEMO_EVENTS
 from tests.ledger.conftest import Ledger, reprotect, unprotect
 from tests.ledger.test_store import facilities
 
+# SQL-heavy: integrity verification over the whole log (docs/testing.md)
+pytestmark = pytest.mark.both_engines
+
 
 def export(ledger: Ledger, folder: Path) -> Path:
     with unit_of_work(ledger.engine) as s:

@@ -1,6 +1,6 @@
 """A world for the locator: transferees in every state, a domestic namesake, a nomination
-that never left — built once on SQLite through the services, then replayed into a fresh
-database (SQLite and PostgreSQL) for each test, reactions and all."""
+that never left — built once on SQLite through the services, then copied for each test
+(on PostgreSQL: replayed there once, reactions and all, and copied by the server)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from habeas.db import make_engine, unit_of_work
 from habeas.facilities import housing
 from habeas.holds import service as holds
 from habeas.migrate import upgrade
-from habeas.replay import rebuild
 from habeas.transfers import service as transfers
 from tests.custody.test_intake import intake, take_in
 from tests.custody.test_population import admit, row
@@ -142,7 +141,6 @@ def world_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[E
 
 @pytest.fixture
 def world(engine: Engine, world_template: tuple[Engine, World]) -> World:
-    """world: the locator's people, replayed from the template's events into ENGINE."""
-    template, people = world_template
-    rebuild(template, engine)
-    return people
+    """world: the locator's people; ENGINE's database is a copy of the template (made by
+    tests/conftest.py's database_url, which sees that the test asks for the world)."""
+    return world_template[1]

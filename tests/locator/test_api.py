@@ -20,6 +20,9 @@ from habeas.nominations.models import NominationRecord
 from habeas.notify.tokens import person_for, subscribe_token
 from tests.locator.conftest import World
 
+# the locator's writes (a SQLite-only writer lock) and its search (docs/testing.md)
+pytestmark = pytest.mark.both_engines
+
 RIVERA = {"family_name": "RIVERA LOPEZ", "given_names": "JOSE ANTONIO",
           "country_of_birth": "SLV"}
 FIELDS = ("identifier", "country_of_birth", "family_name", "given_names", "date_of_birth")

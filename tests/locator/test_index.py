@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, select
 
@@ -14,6 +15,8 @@ from habeas.locator.models import LocatorDocument, LocatorEntry
 from habeas.migrate import alembic_config, current_revision, head_revision, upgrade
 from habeas.replay import check
 from tests.locator.conftest import World
+
+pytestmark = pytest.mark.both_engines  # a migration fills the locator's index (docs/testing.md)
 
 
 def index(engine: Engine) -> dict[str, Any]:

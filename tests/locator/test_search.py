@@ -15,6 +15,8 @@ from habeas.locator.models import LocatorEntry
 from habeas.locator.schemas import LocatedPerson
 from tests.locator.conftest import AFTER_RELEASES, RELEASED_LONG_AGO, RELEASED_RECENTLY, World
 
+pytestmark = pytest.mark.both_engines  # SQL-heavy: the locator's name search (docs/testing.md)
+
 TODAY = date(2025, 9, 15)
 CECOT = {"name": "Centro de Confinamiento del Terrorismo (CECOT)",
          "address": "Carretera a Tecoluca, San Vicente, El Salvador", "phone": "+503 2500 0000"}

@@ -11,6 +11,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from habeas import replay
@@ -19,6 +20,8 @@ from habeas.ledger.models import Event
 from habeas.nominations.csvfile import write_nominations
 from habeas.nominations.models import NominationRecord
 from habeas.nominations.synthetic import nominations
+
+pytestmark = pytest.mark.both_engines  # crash safety: an import killed midway (docs/testing.md)
 
 AS_OF = date(2025, 3, 1)
 

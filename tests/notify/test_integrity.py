@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import Engine
 
 from habeas.custody import integrity
 from habeas.db import read_session
 from habeas.notify import worker
 from tests.notify.conftest import Clock, SmtpServer, admitted, delivery, rows
+
+pytestmark = pytest.mark.both_engines  # SQL-heavy: the outbox's integrity checks (docs/testing.md)
 
 
 def late(engine: Engine, at: Clock) -> integrity.Line:

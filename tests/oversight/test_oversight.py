@@ -28,6 +28,8 @@ from tests.custody.test_population import admit, row
 from tests.factories import a_user, counsel_of_record
 from tests.transfers.factories import accepted_people, handed_over
 
+pytestmark = pytest.mark.both_engines  # SQL-heavy: oversight reports (aggregates) (docs/testing.md)
+
 VISIT = date(2025, 3, 10)
 TODAY = date(2025, 6, 1)
 WARDEN_NAME = "Carlos Menjívar"  # sv.warden's display name, without its affiliation

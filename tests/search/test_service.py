@@ -17,6 +17,9 @@ from habeas.search import service
 from tests.conftest import OTHER_OFFICER as OTHER
 from tests.conftest import log_in_as as log_in
 
+# SQL-heavy: search (SQLite and PostgreSQL take different paths) (docs/testing.md)
+pytestmark = pytest.mark.both_engines
+
 World = tuple[TestClient, Engine]
 
 

@@ -159,6 +159,7 @@ def test_an_amount_is_read_as_the_readers_language_writes_it(demo_engine: Engine
 # --- a payment form posted twice ---------------------------------------------------------
 
 
+@pytest.mark.both_engines  # two writers race (docs/testing.md)
 def test_the_same_payment_form_posted_twice_records_one_payment(demo_engine: Engine,
                                                                 april: int) -> None:
     client = _client(demo_engine, "us.officer")

@@ -12,8 +12,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -50,10 +52,41 @@ MAX_PASSWORD_LENGTH = 1024  # a passphrase fits; a megabyte to hash does not
 TOKEN_PREFIX = "hbs_"  # noqa: S105 - a prefix, not a secret
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
-_hasher = PasswordHash.recommended()  # argon2id with the library's current parameters
-# A hash of nothing, checked when the user is unknown so a wrong name and a
-# wrong password take the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+class _Hasher:
+    """_Hasher is argon2id with the library's current parameters — or, when the test suite
+    sets HABEAS_INSECURE_FAST_PASSWORD_HASHING, with the cheapest ones. Both are chosen at
+    the first use, not at import: a CLI run that checks no password computes no hash."""
+
+    @staticmethod
+    def _current() -> PasswordHash:
+        return _password_hash(get_settings().insecure_fast_password_hashing)
+
+    def hash(self, password: str) -> str:
+        return self._current().hash(password)
+
+    def verify(self, password: str, hashed: str) -> bool:
+        return self._current().verify(password, hashed)
+
+    def dummy(self) -> str:
+        """dummy is a hash of nothing, checked when the user is unknown so a wrong name and
+        a wrong password take the same time."""
+        return _dummy_hash(get_settings().insecure_fast_password_hashing)
+
+
+@lru_cache(maxsize=2)
+def _password_hash(cheap: bool) -> PasswordHash:
+    if cheap:
+        return PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+    return PasswordHash.recommended()
+
+
+@lru_cache(maxsize=2)
+def _dummy_hash(cheap: bool) -> str:
+    return _password_hash(cheap).hash(secrets.token_hex(16))
+
+
+_hasher = _Hasher()
 
 
 @dataclass(frozen=True)
@@ -159,7 +192,7 @@ def authenticate(session: Session, username: str, password: str) -> User:
     """authenticate returns the active user with these credentials or raises."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
-        _hasher.verify(password, _DUMMY_HASH)
+        _hasher.verify(password, _hasher.dummy())
         raise Unauthenticated("wrong user name or password", code=ErrorCode.INVALID_CREDENTIALS)
     if not _hasher.verify(password, user.password_hash):
         raise Unauthenticated("wrong user name or password", code=ErrorCode.INVALID_CREDENTIALS)
@@ -457,7 +490,7 @@ def assess_login(session: Session, username: str, password: str, *, client: str,
     user = session.scalar(select(User).where(User.username == name))
     until = locked_until(session, name, now, policy, user)
     if user is None or not user.active or until is not None:
-        _hasher.verify(password, _DUMMY_HASH)
+        _hasher.verify(password, _hasher.dummy())
         outcome = (Outcome.LOCKED if until is not None else
                    Outcome.UNKNOWN_USER if user is None else Outcome.INACTIVE)
         return LoginDecision(name, key, outcome, user.id if user else None)
