@@ -26,6 +26,9 @@ from tests.screening.factories import nomination
 from tests.transfers.factories import manifest_body
 from tests.transfers.test_api import plan_body
 
+# Issue 17's reproductions, on both engines: the causal order gates the write path.
+pytestmark = pytest.mark.both_engines
+
 NOMINATED = datetime(2025, 3, 5, 12, tzinfo=UTC)
 ACCEPTED = datetime(2025, 3, 10, 12, tzinfo=UTC)
 
