@@ -12,9 +12,9 @@ migrated schema, or the demo, the lived demo or the locator's world, each built 
 through the services. PostgreSQL: the worker's one database, into which the template's
 events are replayed (which exercises replay there), emptied by DELETE after each test.
 PostgreSQL is found at HABEAS_TEST_PG_URL, or 127.0.0.1:5432 as postgres, or the local
-Unix socket as the current user. If none answers, the PostgreSQL half is skipped with a loud reason —
-unless HABEAS_REQUIRE_PG=1 (set by `make test` wherever PostgreSQL is installed), when it
-fails.
+Unix socket as the current user. If none answers, the PostgreSQL half is skipped with a
+loud reason — unless HABEAS_REQUIRE_PG=1 (set by `make test` wherever PostgreSQL is
+installed), when it fails.
 """
 
 from __future__ import annotations
