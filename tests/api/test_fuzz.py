@@ -80,7 +80,10 @@ def fuzzed(migrated: tuple[str, str], demo_template: Engine,
     ensure_log_key()  # signing a checkpoint needs the log's key (in the tests' data dir)
     with fresh_database(migrated, tmp_path_factory.mktemp("fuzz"), demo_template) as url:
         engine = make_engine(url)
-        yield Fuzzed(schemathesis.openapi.from_asgi("/openapi.json", create_app(engine)),
+        # The schema's load waits as long as the suite's hang guard, not schemathesis' 10 s:
+        # on a busy machine (and under coverage) building it has taken longer.
+        yield Fuzzed(schemathesis.openapi.from_asgi("/openapi.json", create_app(engine),
+                                                    timeout=300),
                      {u.username: a_token(engine, u.username) for u in DEMO_USERS})
         engine.dispose()
 
