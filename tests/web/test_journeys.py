@@ -97,15 +97,20 @@ def _nominate(db: Session, rows: list[dict[str, object]], *, accept: bool) -> li
             nominations.Row(i + 1, r) for i, r in enumerate(rows)], as_of=date(2025, 3, 1),
             actor="user:us.officer")
     ids = [r.public_id for r in results]
-    for public_id in ids:
-        record = db.get_one(NominationRecord, public_id)
-        assert record.decision == "eligible", record.decision
-        decisions.serve_notice(db, record, served_on=NOTICE_ON, language="es",
-                               method="in_person", acknowledged=True,
-                               actor="user:us.officer", party="USA")
-        if accept:
-            decisions.accept(db, record, on=ACCEPT_ON, actor="user:sv.warden",
-                             party="SLV")
+    records = [db.get_one(NominationRecord, public_id) for public_id in ids]
+    assert all(r.decision == "eligible" for r in records), [r.decision for r in records]
+    with simulated(datetime(2025, 3, 2, 12, tzinfo=UTC)):
+        for record in records:
+            decisions.serve_notice(db, record, served_on=NOTICE_ON, language="es",
+                                   method="in_person", acknowledged=True,
+                                   actor="user:us.officer", party="USA")
+    # Accepted on its day, so a flight planned after it follows it (nomination ≤
+    # acceptance ≤ planned: DESIGN.md §12.2).
+    if accept:
+        with simulated(datetime(2025, 3, 20, 12, tzinfo=UTC)):
+            for record in records:
+                decisions.accept(db, record, on=ACCEPT_ON, actor="user:sv.warden",
+                                 party="SLV")
     return [i for i in ids if i]
 
 

@@ -85,15 +85,17 @@ def fly_in(db: Session, nomination: dict[str, Any]) -> str:
     and housing, as the services do it; its public id."""
     agreement = db.get_one(Agreement, "USA-SLV-2025")
     # Nominated on 15 April 2025 and recorded that day (DESIGN.md §12.2 causal order).
+    # Accepted and served notice that day too: nomination ≤ acceptance ≤ planned.
     with simulated(datetime(2025, 4, 15, 9, tzinfo=UTC)):
         [row] = nominations.import_rows(db, agreement, [nominations.Row(1, nomination)],
                                         as_of=date(2025, 4, 15), actor="user:us.officer")
-    assert row.decision == "eligible" and row.public_id is not None, row
-    record = decisions.get(db, row.public_id)
-    decisions.accept(db, record, on=date(2025, 4, 15), actor="user:sv.warden", party="SLV")
-    decisions.serve_notice(db, record, served_on=date(2025, 4, 15), language="es",
-                           method="in_person", acknowledged=True, actor="user:us.officer",
-                           party="USA")
+        assert row.decision == "eligible" and row.public_id is not None, row
+        record = decisions.get(db, row.public_id)
+        decisions.accept(db, record, on=date(2025, 4, 15), actor="user:sv.warden",
+                         party="SLV")
+        decisions.serve_notice(db, record, served_on=date(2025, 4, 15), language="es",
+                               method="in_person", acknowledged=True,
+                               actor="user:us.officer", party="USA")
     manifest = transfers.plan(db, ManifestIn.model_validate({"legs": [{
         "mode": "flight", "carrier": "GlobalX Airlines (ICE Air)", "number": "GXA 6150",
         "origin": "Harlingen, TX (HRL)", "destination": "San Salvador (SAL)",

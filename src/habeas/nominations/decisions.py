@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Literal
 
 from pydantic import ValidationError
@@ -22,7 +22,12 @@ from habeas.holds import reads as holds
 from habeas.ledger.models import Event
 from habeas.nominations import identity, notice_text
 from habeas.nominations.models import NominationRecord, Notice
-from habeas.nominations.projections import NominationAmended, NominationDecided, NoticeServed
+from habeas.nominations.projections import (
+    NominationAccepted,
+    NominationAmended,
+    NominationDecided,
+    NoticeServed,
+)
 from habeas.nominations.schemas import Nomination
 from habeas.nominations.service import context_for, data_digest, screened_event
 from habeas.screening import rules
@@ -92,15 +97,25 @@ def nominated_at(session: Session, record: NominationRecord) -> datetime:
 
 
 def accepted_at(session: Session, record: NominationRecord) -> datetime | None:
-    """accepted_at: when the receiving state accepted RECORD — the `nomination.accepted`
-    event's occurred_at (its latest, if ever several); None if it never was.
+    """accepted_at: when the receiving state accepted RECORD (its latest acceptance, if ever
+    several) — the day it claims, from its start, if recorded after that day, else the
+    event's occurred_at; None if it never was.
 
     The second fact of a custody story: no movement of the person is planned or made
     before it (DESIGN.md §12.2: nomination ≤ acceptance ≤ planned ≤ departed).
     """
-    return session.scalar(select(Event.occurred_at).where(
+    row = session.execute(select(Event.occurred_at, Event.payload).where(
         Event.type == "nomination.accepted", Event.subject == record.public_id)
-        .order_by(Event.seq.desc()).limit(1))
+        .order_by(Event.seq.desc()).limit(1)).first()
+    if row is None:
+        return None
+    occurred: datetime = row[0]
+    claimed = row[1].get("on")
+    # An acceptance recorded after its day (a paper decision entered later) claims that
+    # day, from its start; one recorded on its day, the moment it was recorded.
+    if claimed and date.fromisoformat(claimed) < occurred.date():
+        return datetime.combine(date.fromisoformat(claimed), time.min, UTC)
+    return occurred
 
 
 def claimed_day(session: Session, record: NominationRecord, day: date, field: str) -> None:
@@ -211,8 +226,8 @@ def accept(session: Session, record: NominationRecord, *, on: date, actor: str,
                            details={"rule": gate.rule, "citation": gate.citation})
     record_many(session, [NewEvent(
         type="nomination.accepted", actor=actor, party=party, subject=record.public_id,
-        payload=NominationDecided(public_id=record.public_id,
-                                  reason=f"accepted on {on.isoformat()}"))])
+        payload=NominationAccepted(public_id=record.public_id,
+                                   reason=f"accepted on {on.isoformat()}", on=on))])
 
 
 def reject(session: Session, record: NominationRecord, *, reason: str, actor: str,

@@ -88,6 +88,13 @@ class NominationDecided(BaseModel):
     reason: str
 
 
+class NominationAccepted(NominationDecided):
+    """NominationAccepted: the day the receiving state says it accepted (None in events
+    recorded before the day was kept apart from the reason's text)."""
+
+    on: date | None = None
+
+
 @projector("nomination.amended", NominationAmended)
 def apply_amended(session: Session, p: NominationAmended, event: EventFacts) -> None:
     record = staged(session, NominationRecord, p.public_id)
@@ -115,8 +122,8 @@ def _decide(session: Session, p: NominationDecided, status: str) -> None:
     record.status_reason = p.reason
 
 
-@projector("nomination.accepted", NominationDecided)
-def apply_accepted(session: Session, p: NominationDecided, event: EventFacts) -> None:
+@projector("nomination.accepted", NominationAccepted)
+def apply_accepted(session: Session, p: NominationAccepted, event: EventFacts) -> None:
     _decide(session, p, "accepted")
 
 
