@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from importlib import resources
 
 from alembic import command
@@ -36,12 +37,44 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     """upgrade brings the schema to head; returns (before, after). Idempotent."""
     check_reachable(engine)
     before = current_revision(engine)
-    config = alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-        _after_upgrade(conn, config.attributes.get("after_upgrade", []))
+    _run(engine, lambda config: command.upgrade(config, "head"))
     return before, current_revision(engine)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """downgrade takes the schema back to REVISION (tests of a migration on a database
+    full of events use it, then upgrade again)."""
+    _run(engine, lambda config: command.downgrade(config, revision))
+
+
+def _run(engine: Engine, step: Callable[[Config], None]) -> None:
+    config = alembic_config()
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        # SQLite changes a constraint by copying the table (batch mode); with foreign keys
+        # on, dropping the old copy fails on every row that references it. SQLite's own
+        # procedure (sqlite.org/lang_altertable.html, "other kinds of table schema
+        # changes"): keys off outside the transaction, foreign_key_check before commit.
+        if sqlite:
+            _sqlite_foreign_keys(conn, on=False)
+        try:
+            with conn.begin():
+                config.attributes["connection"] = conn
+                step(config)
+                _after_upgrade(conn, config.attributes.get("after_upgrade", []))
+                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("a migration left rows referencing nothing "
+                                       "(PRAGMA foreign_key_check); nothing was committed")
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(conn, on=True)
+
+
+def _sqlite_foreign_keys(conn: Connection, *, on: bool) -> None:
+    # On the driver's connection: through SQLAlchemy the statement would open a
+    # transaction first, inside which SQLite ignores this pragma.
+    conn.connection.driver_connection.execute(  # type: ignore[union-attr]
+        f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 def _after_upgrade(conn: Connection, steps: list[str]) -> None:

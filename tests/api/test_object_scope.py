@@ -89,7 +89,9 @@ def _url(path: str, demo: Demo) -> str:
 # invoice, a grievance, an agreement's money, its proposed changes): another party's id is
 # "not found".
 PARTY_OBJECTS = re.compile(r"\{(public_id|manifest_id)\}|/invoices/\{seq\}|/grievances/\{seq\}"
-                           r"|/billing/(charges|preview)$|/agreements/\{ref\}/changes$")
+                           r"|/billing/(charges|preview)$|/agreements/\{ref\}/changes$"
+                           # an agreement's page: its proposals are its two states' alone
+                           r"|^/agreements/\{ref\}$")
 # Ids that name shared things (the agreement's prison, its cells, inspections, ledger
 # entries) may be read, but must not show another party's people.
 SKIPPED = {"/api/v1/agreements/{ref}", "/api/v1/users/{user_id}", "/events/{seq}",

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, inspect, select
 
 from habeas.db import read_session, unit_of_work
 from habeas.locator import service
 from habeas.locator.models import LocatorDocument, LocatorEntry
-from habeas.migrate import alembic_config, current_revision, head_revision, upgrade
+from habeas.migrate import current_revision, downgrade, head_revision, upgrade
 from habeas.replay import check
 from tests.locator.conftest import World
 
@@ -53,10 +52,7 @@ def test_rebuild_index_gives_the_rows_the_reactions_wrote(engine: Engine,
 def test_migrating_a_database_with_events_fills_the_index(engine: Engine,
                                                           world: World) -> None:
     live = index(engine)
-    config = alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0008")
+    downgrade(engine, "0008")
     assert "locator_entry" not in inspect(engine).get_table_names()
     assert upgrade(engine) == ("0008", head_revision())
     assert current_revision(engine) == head_revision()

@@ -7,7 +7,8 @@ Create Date: 2026-12-07
 A transferee's local reference is the sending state's external_ref, unique only within
 that state (DESIGN.md §12.1): two agreements sending to one prison may each hold an "X".
 The prison's own references (domestic prisoners) stay unique under its own state. The
-prisoner table is a projection, so SQLite's batch copy of it rewrites no ledger row.
+prisoner table is a projection, so SQLite's batch copy of it rewrites no ledger row
+(habeas.migrate turns SQLite's foreign keys off around it, as SQLite prescribes).
 """
 from __future__ import annotations
 
