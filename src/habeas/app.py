@@ -50,6 +50,7 @@ from habeas.sentences.api import router as sentences_router
 from habeas.transfers.api import router as transfers_router
 from habeas.web.agreements import router as agreement_pages
 from habeas.web.billing import router as billing_pages
+from habeas.web.common import install_page_handlers
 from habeas.web.counsel import router as counsel_pages
 from habeas.web.custody import router as custody_pages
 from habeas.web.intake import router as intake_pages
@@ -140,6 +141,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine or default_engine()
     settings = get_settings()
     install(app)
+    install_page_handlers(app)
     app.add_middleware(IdempotencyMiddleware)  # inside the security headers (ADR 0019)
     app.add_middleware(RefuseNul)  # before anything stores the request's text
     # Before anything reads the body at all: its size and its JSON nesting are bounded.

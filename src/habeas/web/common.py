@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
+from typing import Annotated
 from urllib.parse import quote, urlencode, urlsplit
 
-from fastapi import Request
+from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
@@ -293,3 +294,98 @@ def form_principal(request: Request, path: str, csrf: str) -> Principal | Respon
             request, "error.html", {"principal": principal, "nav": navigation(principal),
                                     "message": N_("Your role may not do this.")}, status_code=403)
     return principal
+
+
+# --- Who may open a page or post a form, as FastAPI dependencies that raise (ADR 0024) ---
+# A handler declares `principal: PageUser` or `principal: FormUser`; the action it needs is
+# looked up from the route it serves (PAGE_ACTIONS / FORM_ACTIONS), so a path is typed once,
+# in its decorator. A refusal raises; one handler per exception turns it into HTML.
+
+
+class LoginRequired(Exception):
+    """LoginRequired: nobody (or an expired session) is logged in; back to NEXT after."""
+
+    def __init__(self, next_path: str | None) -> None:
+        super().__init__("login required")
+        self.next_path = next_path
+
+
+class PageRefused(Exception):
+    """PageRefused: the logged-in PRINCIPAL may not open this page or post this form."""
+
+    def __init__(self, principal: Principal, message: str) -> None:
+        super().__init__(message)
+        self.principal = principal
+        self.message = message
+
+
+def _route_path(request: Request) -> str:
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    if not isinstance(path, str):  # pragma: no cover - every page is served by a route
+        raise RuntimeError("no route for " + request.url.path)
+    return path
+
+
+def page_user(request: Request) -> Principal:
+    """page_user is who is logged in, if their role may open this route's page."""
+    principal = _live_principal(request)
+    if principal is None:
+        raise LoginRequired(_here(request))
+    if not allowed(principal.role, PAGE_ACTIONS[_route_path(request)]):
+        raise PageRefused(principal, N_("Your role may not open this page."))
+    return principal
+
+
+def form_user(request: Request, csrf: str = Form("")) -> Principal:
+    """form_user is who is logged in, if their form carries the session's CSRF token and
+    their role may post to this route."""
+    principal = _live_principal(request)
+    if principal is None:
+        raise LoginRequired(_came_from(request))
+    if not principal.csrf_token or not same_secret(csrf, principal.csrf_token):
+        raise PageRefused(principal, N_("Your form expired. Go back, reload the page and"
+                                        " try again."))
+    if not allowed(principal.role, FORM_ACTIONS[_route_path(request)]):
+        raise PageRefused(principal, N_("Your role may not do this."))
+    return principal
+
+
+PageUser = Annotated[Principal, Depends(page_user)]
+FormUser = Annotated[Principal, Depends(form_user)]
+
+
+def context(request: Request, principal: Principal, **values: object) -> dict[str, object]:
+    """context is what every signed-in page's template needs (who, the navigation), and
+    VALUES."""
+    return {"principal": principal, "nav": navigation(principal), **values}
+
+
+def page(request: Request, principal: Principal, template: str, status_code: int = 200,
+         **values: object) -> Response:
+    """page renders TEMPLATE for PRINCIPAL with VALUES."""
+    return templates.TemplateResponse(request, template, context(request, principal, **values),
+                                      status_code=status_code)
+
+
+def error_page(request: Request, principal: Principal, message: str,
+               status_code: int) -> Response:
+    """error_page is the signed-in error page saying MESSAGE (already the reader's words or
+    a catalogue message)."""
+    return page(request, principal, "error.html", status_code=status_code, message=message)
+
+
+async def _to_login(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    return to_login(exc.next_path)
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageRefused)
+    return error_page(request, exc.principal, exc.message, 403)
+
+
+def install_page_handlers(app: FastAPI) -> None:
+    """install_page_handlers turns the page dependencies' refusals into HTML, once."""
+    app.add_exception_handler(LoginRequired, _to_login)
+    app.add_exception_handler(PageRefused, _refused)
