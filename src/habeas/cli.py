@@ -110,13 +110,8 @@ def demo(
     upgrade(engine)
     signer, _ = ensure_log_key()
     with unit_of_work(engine) as session:
-        steps = demo_scenario.load(session, seed=seed)
-        steps += demo_scenario.nominate(session, seed=seed)
-        steps += demo_scenario.populate(session, seed=seed, count=population)
-        steps += demo_scenario.consulates(session)  # before admissions (VCCR art. 36)
-        steps += demo_scenario.transfer(session)
-        steps += demo_scenario.simulate(session, until=day_option("--until", until))
-        steps += demo_scenario.witness(session, signer, seed=seed)
+        steps = demo_scenario.tell(session, signer, seed=seed, population=population,
+                                   until=day_option("--until", until))
     logins = [{"username": u.username, "role": u.role.value, "password":
                demo_scenario.DEMO_PASSWORD} for u in demo_scenario.DEMO_USERS]
     lines = [*steps, "", "Demo logins (password for all: "
