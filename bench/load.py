@@ -77,8 +77,8 @@ from rich.table import Table
 from sqlalchemy import create_engine, make_url, select, text
 
 import habeas.projections
-from habeas.auth import service as auth
 from habeas.auth.models import User
+from habeas.auth.tokens import issue_token
 from habeas.db import make_engine, unit_of_work, utcnow
 from habeas.locator.normalise import name_key
 
@@ -353,7 +353,7 @@ def issue_tokens(url: str) -> dict[str, str]:
                 user = session.scalar(select(User).where(User.username == username))
                 if user is None:
                     raise RuntimeError(f"the demo has no user {username}")
-                _, tokens[username] = auth.issue_token(session, user, name="bench/load.py",
+                _, tokens[username] = issue_token(session, user, name="bench/load.py",
                                                        actor="user:admin")
     finally:
         engine.dispose()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from habeas import demo
 from habeas.agreements import service as agreements
 from habeas.auth import service as auth
+from habeas.auth import tokens
 from habeas.auth.models import Role, User
 from habeas.db import unit_of_work
 from habeas.errors import DomainError
@@ -41,7 +42,7 @@ def a_token(engine: Engine, username: str) -> str:
 
     with unit_of_work(engine) as session:
         user = session.scalars(select(User).where(User.username == username)).one()
-        return auth.issue_token(session, user, name="tests", actor="test")[1]
+        return tokens.issue_token(session, user, name="tests", actor="test")[1]
 
 
 def event_count(engine: Engine) -> int:
@@ -74,7 +75,7 @@ def counsel_of_record(engine: Engine, public_id: str, username: str = "counsel",
     seq of `counsel.appeared`): from then on that counsel acts for the person."""
     from sqlalchemy import select
 
-    from habeas.auth.service import Principal
+    from habeas.auth.principal import Principal
     from habeas.counsel import service as counsel
     from habeas.counsel.schemas import AppearanceIn, Basis
 

@@ -25,6 +25,7 @@ from habeas import demo as demo_scenario
 from habeas import projections
 from habeas.agreements import service as agreements
 from habeas.auth import service as auth
+from habeas.auth import throttle, tokens
 from habeas.auth.models import Role
 from habeas.billing.cli import billing_app
 from habeas.config import ENVIRONMENT_HELP, get_settings
@@ -346,7 +347,7 @@ def users_unlock(
     require_current(engine)
     with unit_of_work(engine) as session:
         user = auth.user_named(session, username)
-        auth.unlock_user(session, user, actor=actor())
+        throttle.unlock_user(session, user, actor=actor())
     emit(as_json, {"username": user.username, "unlocked": True},
          [f"user {user.username} unlocked"])
 
@@ -386,7 +387,7 @@ def users_token(
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             raise DomainError(f"username: no user named {username!r}", code=ErrorCode.NOT_FOUND)
-        token, secret = auth.issue_token(session, user, name=name, actor=actor())
+        token, secret = tokens.issue_token(session, user, name=name, actor=actor())
     emit(as_json, {"id": token.id, "token": secret},
           [f"token {token.id} for {username} (shown once):", secret])
 

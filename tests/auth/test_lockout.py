@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DatabaseError
 
-from habeas.auth import service
+from habeas.auth import passwords, service, sessions, throttle, tokens
 from habeas.auth.models import LoginAttempt, Role, User, WebSession
-from habeas.auth.service import LoginDecision, LoginPolicy, Outcome
+from habeas.auth.throttle import LoginDecision, LoginPolicy, Outcome
 from habeas.db import read_session, unit_of_work
 from habeas.errors import ValidationFailed
 from habeas.ledger.models import Event
@@ -35,10 +35,10 @@ def attempt(engine: Engine, username: str, password: str, at: datetime,
             client: str = HOME) -> LoginDecision:
     """attempt is one POST /login as the page makes it: decide, then write it down."""
     with read_session(engine) as s:
-        decision = service.assess_login(s, username, password, client=client, now=at,
+        decision = throttle.assess_login(s, username, password, client=client, now=at,
                                         policy=POLICY)
     with unit_of_work(engine) as s:
-        service.record_login(s, decision, lifetime=timedelta(hours=8), now=at)
+        throttle.record_login(s, decision, lifetime=timedelta(hours=8), now=at)
     return decision
 
 
@@ -127,7 +127,7 @@ class TestUnlock:
                                                             admin: User) -> None:
         at = fail(engine, 5, T0)
         with unit_of_work(engine) as s:
-            service.unlock_user(s, s.get(User, admin.id), actor="user:root")  # type: ignore[arg-type]
+            throttle.unlock_user(s, s.get(User, admin.id), actor="user:root")  # type: ignore[arg-type]
         with read_session(engine) as s:
             event = s.scalars(select(Event).where(Event.type == "user.unlocked")).one()
             assert event.actor == "user:root"
@@ -187,8 +187,8 @@ class TestThrottle:
         with read_session(engine) as s:
             row = s.scalars(select(LoginAttempt)).one()
         assert HOME not in row.client_key and len(row.client_key) == 64
-        assert row.client_key == service.client_key(HOME)
-        assert row.client_key != service.sha256_hex(HOME)
+        assert row.client_key == throttle.client_key(HOME)
+        assert row.client_key != tokens.sha256_hex(HOME)
 
     def test_the_log_cannot_be_rewritten(self, engine: Engine, admin: User) -> None:
         attempt(engine, "admin", WRONG, T0)
@@ -207,17 +207,17 @@ class TestPasswordPolicy:
     ])
     def test_common_and_easy_passwords_are_refused(self, password: str) -> None:
         with pytest.raises(ValidationFailed) as caught:
-            service.check_password_policy(password, "someone")
+            passwords.check_password_policy(password, "someone")
         assert caught.value.details["field"] == "password"
 
     @pytest.mark.parametrize("password", [PASSWORD, "cecot-demo-2025", "tangerine-orbit-47"])
     def test_ordinary_passphrases_pass(self, password: str) -> None:
-        service.check_password_policy(password, "someone")
+        passwords.check_password_policy(password, "someone")
 
     def test_a_change_obeys_the_policy_and_ends_the_sessions(self, engine: Engine,
                                                               admin: User) -> None:
         with unit_of_work(engine) as s:
-            secret = service.start_session(s, admin, lifetime=timedelta(hours=8))
+            secret = sessions.start_session(s, admin, lifetime=timedelta(hours=8))
         for weak, problem in (("short", "at least 12"), ("my-admin-password", "user name"),
                               ("Password2024!", "too common")):
             with pytest.raises(ValidationFailed, match=problem) as caught, \
@@ -229,7 +229,7 @@ class TestPasswordPolicy:
             service.change_password(s, s.get(User, admin.id), "tangerine-orbit-47",  # type: ignore[arg-type]
                                     actor="test")
         with read_session(engine) as s:
-            assert s.get(WebSession, service.sha256_hex(secret)).ended_at is not None  # type: ignore[union-attr]
-            assert service.principal_from_session(s, secret) is None
+            assert s.get(WebSession, tokens.sha256_hex(secret)).ended_at is not None  # type: ignore[union-attr]
+            assert sessions.principal_from_session(s, secret) is None
         assert attempt(engine, "admin", PASSWORD, T0).outcome is Outcome.WRONG_PASSWORD
         assert attempt(engine, "admin", "tangerine-orbit-47", T0).outcome is Outcome.OK

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DatabaseError
 
-from habeas.auth import service
+from habeas.auth import audit, passwords, principal, service, sessions, tokens
 from habeas.auth.models import ApiToken, ReadAudit, Role, User
 from habeas.config import Settings, get_settings
 from habeas.db import read_session, unit_of_work
@@ -37,21 +37,21 @@ class TestHashParameters:
         monkeypatch.delenv("HABEAS_INSECURE_FAST_PASSWORD_HASHING", raising=False)
         get_settings.cache_clear()
         try:
-            hashed = service._hasher.hash(PASSWORD)
+            hashed = passwords.hasher.hash(PASSWORD)
             assert self.cost(hashed) == (f"m={argon2.DEFAULT_MEMORY_COST},"
                                          f"t={argon2.DEFAULT_TIME_COST},"
                                          f"p={argon2.DEFAULT_PARALLELISM}")
-            assert self.cost(service._hasher.dummy()) == self.cost(hashed)
-            assert service._hasher.verify(PASSWORD, hashed)
+            assert self.cost(passwords.hasher.dummy()) == self.cost(hashed)
+            assert passwords.hasher.verify(PASSWORD, hashed)
         finally:
             get_settings.cache_clear()
 
     def test_the_suite_hashes_cheaply_and_a_cheap_hash_still_checks_the_password(
             self) -> None:
-        hashed = service._hasher.hash(PASSWORD)
+        hashed = passwords.hasher.hash(PASSWORD)
         assert hashed.startswith("$argon2id$") and self.cost(hashed) == "m=8,t=1,p=1"
-        assert service._hasher.verify(PASSWORD, hashed)
-        assert not service._hasher.verify(PASSWORD + "!", hashed)
+        assert passwords.hasher.verify(PASSWORD, hashed)
+        assert not passwords.hasher.verify(PASSWORD + "!", hashed)
 
     def test_the_setting_is_off_by_default(self) -> None:
         assert Settings.model_fields["insecure_fast_password_hashing"].default is False
@@ -108,40 +108,40 @@ class TestTokens:
     def test_token_secret_is_shown_once_and_stored_hashed(self, agreed: Engine) -> None:
         user = a_user(agreed, "admin", Role.ADMIN)
         with unit_of_work(agreed) as s:
-            token, secret = service.issue_token(s, user, name="ci", actor="test")
+            token, secret = tokens.issue_token(s, user, name="ci", actor="test")
         with read_session(agreed) as s:
             stored = s.get(ApiToken, token.id)
             assert stored is not None and secret not in stored.secret_sha256
-            assert service.principal_from_token(s, secret).username == "admin"
+            assert tokens.principal_from_token(s, secret).username == "admin"
 
     def test_revoked_expired_and_unknown_tokens_are_refused_with_their_codes(
             self, agreed: Engine) -> None:
         user = a_user(agreed, "admin", Role.ADMIN)
         now = datetime(2026, 1, 1, tzinfo=UTC)
         with unit_of_work(agreed) as s:
-            to_revoke, revoked = service.issue_token(s, user, name="a", actor="test")
-            expiring, expired = service.issue_token(
+            to_revoke, revoked = tokens.issue_token(s, user, name="a", actor="test")
+            expiring, expired = tokens.issue_token(
                 s, user, name="b", actor="test", expires_at=now + timedelta(hours=1), now=now)
         with unit_of_work(agreed) as s:
-            service.revoke_token(s, service.principal_for(user, "token"), to_revoke.id)
+            tokens.revoke_token(s, principal.principal_for(user, "token"), to_revoke.id)
         with read_session(agreed) as s:
             cases = [(revoked, now, ErrorCode.TOKEN_REVOKED),
                      (expired, now + timedelta(hours=2), ErrorCode.TOKEN_EXPIRED),
                      ("hbs_nonsense", now, ErrorCode.UNAUTHENTICATED)]
             for secret, at, code in cases:
                 with pytest.raises(Unauthenticated) as caught:
-                    service.principal_from_token(s, secret, now=at)
+                    tokens.principal_from_token(s, secret, now=at)
                 assert caught.value.code is code
-            assert service.principal_from_token(s, expired, now=now).username == "admin"
+            assert tokens.principal_from_token(s, expired, now=now).username == "admin"
             assert expiring.expires_at == now + timedelta(hours=1)
 
     def test_another_users_token_cannot_be_revoked(self, agreed: Engine) -> None:
         owner = a_user(agreed, "alice", Role.MONITOR)
         other = a_user(agreed, "bob", Role.COUNSEL)
         with unit_of_work(agreed) as s:
-            token, _ = service.issue_token(s, owner, name="mine", actor="test")
+            token, _ = tokens.issue_token(s, owner, name="mine", actor="test")
         with pytest.raises(Exception, match="not found"), unit_of_work(agreed) as s:
-            service.revoke_token(s, service.principal_for(other, "token"), token.id)
+            tokens.revoke_token(s, principal.principal_for(other, "token"), token.id)
 
 
 class TestSessions:
@@ -149,25 +149,25 @@ class TestSessions:
         user = a_user(agreed, "admin", Role.ADMIN)
         now = datetime(2026, 1, 1, tzinfo=UTC)
         with unit_of_work(agreed) as s:
-            secret = service.start_session(s, user, lifetime=timedelta(hours=8), now=now)
+            secret = sessions.start_session(s, user, lifetime=timedelta(hours=8), now=now)
         with unit_of_work(agreed) as s:  # in use until then: the idle timeout does not end it
-            service.touch_session(s, secret, now=now + timedelta(hours=6, minutes=50))
+            sessions.touch_session(s, secret, now=now + timedelta(hours=6, minutes=50))
         with read_session(agreed) as s:
-            live = service.principal_from_session(s, secret, now=now + timedelta(hours=7))
+            live = sessions.principal_from_session(s, secret, now=now + timedelta(hours=7))
             assert live is not None and live.csrf_token
-            assert service.principal_from_session(s, secret, now=now + timedelta(hours=8)) is None
+            assert sessions.principal_from_session(s, secret, now=now + timedelta(hours=8)) is None
         with unit_of_work(agreed) as s:
-            service.end_session(s, secret)
+            sessions.end_session(s, secret)
         with read_session(agreed) as s:
-            assert service.principal_from_session(s, secret, now=now) is None
+            assert sessions.principal_from_session(s, secret, now=now) is None
 
 
 class TestReadAudit:
     def test_reads_are_logged_and_the_log_cannot_be_rewritten(self, agreed: Engine) -> None:
         user = a_user(agreed, "monitor", Role.MONITOR)
-        who = service.principal_for(user, "token")
+        who = principal.principal_for(user, "token")
         with unit_of_work(agreed) as s:
-            service.record_read(s, who, kind="user", record_id=user.id, channel="api",
+            audit.record_read(s, who, kind="user", record_id=user.id, channel="api",
                                 purpose="inspection")
         with read_session(agreed) as s:
             row = s.scalars(select(ReadAudit)).one()

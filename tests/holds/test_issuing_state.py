@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from habeas.auth.models import Role
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.custody import timeline
 from habeas.custody.models import Prisoner
 from habeas.db import read_session, unit_of_work

@@ -14,9 +14,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from habeas import replay
-from habeas.auth import service as auth
 from habeas.auth.models import ReadAudit, Role, User
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal, principal_for
 from habeas.db import read_session, unit_of_work
 from habeas.errors import DomainError
 from habeas.ledger.models import Event
@@ -55,7 +54,7 @@ def refused(engine: Engine, action: Callable[[Session], object], code: str) -> D
 def who(engine: Engine, username: str) -> Principal:
     with read_session(engine) as s:
         user = s.scalars(select(User).where(User.username == username)).one()
-        return auth.principal_for(user, "token")
+        return principal_for(user, "token")
 
 
 def inspection(**changes: Any) -> InspectionIn:

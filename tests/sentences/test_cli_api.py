@@ -18,7 +18,7 @@ from habeas.api.deps import current_principal
 from habeas.api.errors import install
 from habeas.auth.models import Role
 from habeas.auth.permissions import Action
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.errors import DomainError, ValidationFailed
 from habeas.sentences.api import router
 from habeas.sentences.cli import sentence_app

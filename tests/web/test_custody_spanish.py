@@ -15,7 +15,7 @@ from starlette.requests import Request
 from habeas import i18n
 from habeas.app import create_app
 from habeas.auth.models import Role
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.custody import service as custody
 from habeas.db import read_session
 from habeas.transfers.models import Manifest

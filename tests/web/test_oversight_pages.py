@@ -23,9 +23,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from habeas import demo
-from habeas.auth import service as auth
 from habeas.auth.models import ReadAudit, User
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal, principal_for
 from habeas.custody import integrity
 from habeas.custody import service as custody
 from habeas.custody.models import IntegrityRun, Prisoner, Solitary
@@ -71,7 +70,7 @@ class Site(Records):
 
 def _as(db: Session, username: str) -> Principal:
     user = db.scalars(select(User).where(User.username == username)).one()
-    return auth.principal_for(user, "session")
+    return principal_for(user, "session")
 
 
 def _oversight(db: Session) -> Records:

@@ -25,6 +25,7 @@ from habeas import demo, i18n
 from habeas.agreements import service as agreements
 from habeas.api.deps import SESSION_COOKIE
 from habeas.app import create_app
+from habeas.auth import passwords, tokens
 from habeas.auth import service as auth
 from habeas.auth.models import LoginAttempt, Role, WebSession
 from habeas.auth.permissions import allowed
@@ -516,7 +517,7 @@ def _age_session(site: Site, client: TestClient, **columns: Any) -> None:
     secret = client.cookies[SESSION_COOKIE]
     with unit_of_work(site.engine) as db:
         db.execute(WebSession.__table__.update().where(  # type: ignore[attr-defined]
-            WebSession.id_sha256 == auth.sha256_hex(secret)).values(**columns))
+            WebSession.id_sha256 == tokens.sha256_hex(secret)).values(**columns))
 
 
 class TestSessionExpiry:
@@ -543,7 +544,7 @@ class TestSessionExpiry:
         _age_session(site, client, last_seen_at=utcnow() - timedelta(minutes=25))
         assert client.get(self.PAGE, follow_redirects=False).status_code == 200  # touched
         with read_session(site.engine) as db:
-            web = db.get(WebSession, auth.sha256_hex(client.cookies[SESSION_COOKIE]))
+            web = db.get(WebSession, tokens.sha256_hex(client.cookies[SESSION_COOKIE]))
             assert web is not None and web.last_seen_at is not None
             assert utcnow() - web.last_seen_at < timedelta(minutes=1)
         _age_session(site, client, expires_at=utcnow() - timedelta(seconds=1))
@@ -589,13 +590,13 @@ def _answer(response: Any) -> tuple[int, str]:
 def test_wrong_unknown_and_locked_answer_alike(site: Site, client: TestClient,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     hashes: list[str] = []
-    verify = auth._hasher.verify
+    verify = passwords.hasher.verify
 
     def counted(password: str, hashed: str) -> bool:
         hashes.append(hashed)
         return verify(password, hashed)
 
-    monkeypatch.setattr(auth._hasher, "verify", counted)
+    monkeypatch.setattr(passwords.hasher, "verify", counted)
     answers = {}
     answers["unknown"] = _answer(log_in(client, "no.such.user", "whatever-password"))
     answers["wrong"] = _answer(log_in(client, "counsel", "whatever-password"))

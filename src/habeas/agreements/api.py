@@ -16,7 +16,7 @@ from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.api.params import Seq
 from habeas.auth.permissions import Action
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.codes import CurrencyCode
 
 router = APIRouter(prefix="/agreements", tags=["agreements"])

@@ -10,9 +10,9 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from habeas.auth import service as auth
+from habeas.auth import sessions, tokens
 from habeas.auth.permissions import Action, allowed
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.db import read_session, unit_of_work
 from habeas.errors import ErrorCode, Forbidden, Unauthenticated
 
@@ -55,10 +55,10 @@ def optional_principal(request: Request) -> Principal | None:
             scheme, _, secret = header.partition(" ")
             if scheme.lower() != "bearer" or not secret:
                 raise Unauthenticated("Authorization: use 'Bearer <token>'")
-            return auth.principal_from_token(session, secret.strip())
+            return tokens.principal_from_token(session, secret.strip())
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
-            return auth.principal_from_session(session, cookie)
+            return sessions.principal_from_session(session, cookie)
     return None
 
 

@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict
 
 from habeas.api.deps import ReadDB, Writer, current_principal, require
 from habeas.api.errors import documented
-from habeas.auth import service
+from habeas.auth import audit, service, throttle, tokens
 from habeas.auth.permissions import Action
+from habeas.auth.principal import Principal
 from habeas.auth.schemas import IssuedToken, TokenIn, TokenOut, UserIn, UserOut
-from habeas.auth.service import Principal
 
 router = APIRouter(tags=["auth"])
 Me = Annotated[Principal, Depends(current_principal)]
@@ -50,7 +50,7 @@ def get_user(user_id: str, write: Writer, principal: UserReader) -> UserOut:
     """One user's account record; the read is logged."""
     with write() as db:
         user = service.get_user(db, user_id)
-        service.record_read(db, principal, kind="user", record_id=user.id, channel="api",
+        audit.record_read(db, principal, kind="user", record_id=user.id, channel="api",
                             purpose="user administration")
         return UserOut.model_validate(user)
 
@@ -59,7 +59,7 @@ def get_user(user_id: str, write: Writer, principal: UserReader) -> UserOut:
 def unlock_user(user_id: str, write: Writer, principal: UserManager) -> Response:
     """Lift a user's login lockout (`user.unlocked`); earlier failed logins stop counting."""
     with write() as db:
-        service.unlock_user(db, service.get_user(db, user_id), actor=principal.actor)
+        throttle.unlock_user(db, service.get_user(db, user_id), actor=principal.actor)
     return Response(status_code=204)
 
 
@@ -83,14 +83,14 @@ def login_attempts(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[LoginAttemptOut]:
     """Recent login attempts, newest first (admin only): failed ones unless asked."""
-    return [LoginAttemptOut.model_validate(a) for a in service.recent_attempts(
+    return [LoginAttemptOut.model_validate(a) for a in throttle.recent_attempts(
         db, failed_only=failed_only, username=username, limit=limit)]
 
 
 @router.get("/tokens", responses=documented(401, 403))
 def list_tokens(db: ReadDB, principal: TokenOwner) -> list[TokenOut]:
     """Your API tokens (never their secrets)."""
-    return [TokenOut.model_validate(t) for t in service.list_tokens(db, principal.user_id)]
+    return [TokenOut.model_validate(t) for t in tokens.list_tokens(db, principal.user_id)]
 
 
 @router.post("/tokens", status_code=201, responses=documented(401, 403, 422))
@@ -98,7 +98,7 @@ def issue_token(body: TokenIn, write: Writer, principal: TokenOwner) -> IssuedTo
     """Issue yourself an API token; the secret is in this response only."""
     with write() as db:
         user = service.get_user(db, principal.user_id)
-        token, secret = service.issue_token(db, user, name=body.name, actor=principal.actor,
+        token, secret = tokens.issue_token(db, user, name=body.name, actor=principal.actor,
                                             expires_at=body.expires_at)
         return IssuedToken(**TokenOut.model_validate(token).model_dump(), token=secret)
 
@@ -107,5 +107,5 @@ def issue_token(body: TokenIn, write: Writer, principal: TokenOwner) -> IssuedTo
 def revoke_token(token_id: str, write: Writer, principal: TokenOwner) -> Response:
     """Revoke one of your tokens; it stops working at once."""
     with write() as db:
-        service.revoke_token(db, principal, token_id)
+        tokens.revoke_token(db, principal, token_id)
     return Response(status_code=204)

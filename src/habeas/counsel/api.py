@@ -10,7 +10,7 @@ from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.api.params import Offset, Seq
 from habeas.auth.permissions import Action
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.counsel import service
 from habeas.counsel.models import Appearance
 from habeas.counsel.schemas import AppearanceIn, AppearanceOut, WithdrawalIn

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from habeas.auth.models import Role
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.counsel.models import Appearance
 from habeas.counsel.projections import CounselAppeared, CounselWithdrew
 from habeas.counsel.schemas import AppearanceIn, Basis

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.api.params import Offset, Seq
-from habeas.auth import service as auth
+from habeas.auth import audit
 from habeas.auth.models import Role
 from habeas.auth.permissions import Action
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.custody import service
 from habeas.custody.models import Prisoner
 from habeas.custody.schemas import IntakeIn
@@ -99,7 +99,7 @@ def get_person(public_id: str, write: Writer, principal: FileReader) -> PersonDe
     (Mandela Rule 9)."""
     with write() as db:
         prisoner = service.get_file(db, public_id, principal)
-        auth.record_read(db, principal, kind="prisoner", record_id=public_id, channel="api",
+        audit.record_read(db, principal, kind="prisoner", record_id=public_id, channel="api",
                          purpose="custody file")
         return PersonDetail.model_validate({
             **PersonOut.model_validate(prisoner, from_attributes=True).model_dump(),

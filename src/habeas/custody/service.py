@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.custody import records
 from habeas.custody.models import Alert, IntakeRecord, Prisoner
 from habeas.custody.projections import IntakeRecorded, PopulationAdmitted

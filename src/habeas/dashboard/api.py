@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query
 from habeas.api.deps import ReadDB, require
 from habeas.api.errors import documented
 from habeas.auth.permissions import Action
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.custody.integrity import scope_of
 from habeas.dashboard import service
 from habeas.db import utcnow

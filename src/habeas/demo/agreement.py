@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from habeas.agreements import service as agreements
 from habeas.auth import service as auth
 from habeas.auth.models import Role, User
+from habeas.auth.principal import Principal, principal_for
 from habeas.errors import Conflict, ErrorCode
 from habeas.facilities import service as facilities
 from habeas.facilities.schemas import FacilityFile
@@ -101,8 +102,8 @@ def _add_users(session: Session, seed: int) -> list[str]:
     return done
 
 
-def principal(session: Session, username: str) -> auth.Principal:
+def principal(session: Session, username: str) -> Principal:
     """principal: the demo user USERNAME acting through the API (with a token)."""
     user = session.scalar(select(User).where(User.username == username))
     assert user is not None, "load() adds the demo users first"
-    return auth.principal_for(user, "token")
+    return principal_for(user, "token")

@@ -12,7 +12,7 @@ from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.api.params import Day, Seq
 from habeas.auth.permissions import Action
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.custody import service as custody
 from habeas.db import utcnow
 from habeas.errors import NotFound, field_error

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.auth.permissions import Action
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.db import utcnow
 from habeas.errors import field_error
 from habeas.holds import reads, service

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from habeas import clock
 from habeas.agreements.models import Agreement
 from habeas.auth.models import Role
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.counsel import service as counsel
 from habeas.custody import records
 from habeas.errors import (

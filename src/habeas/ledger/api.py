@@ -20,7 +20,7 @@ from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.api.params import MAX_BIGINT
 from habeas.auth.permissions import Action
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.errors import NotFound, field_error
 from habeas.events import log_size
 from habeas.ledger import publish, service, store

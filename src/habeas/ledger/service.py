@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from habeas.auth.models import Role
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.db import utcnow
 from habeas.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound, field_error
 from habeas.events import NewEvent, log_size, record

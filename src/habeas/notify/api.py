@@ -10,7 +10,7 @@ from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import ErrorBody, documented, error_response
 from habeas.api.params import Offset
 from habeas.auth.permissions import Action
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.config import get_settings
 from habeas.db import utcnow
 from habeas.locator.api import client_of

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Query
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.api.params import Day, Offset, Seq
-from habeas.auth import service as auth
+from habeas.auth import audit
 from habeas.auth.permissions import Action
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.db import utcnow
 from habeas.oversight import service
 from habeas.oversight.models import Finding, Grievance, Inspection
@@ -156,7 +156,7 @@ def get_grievance(seq: Seq, write: Writer, principal: Reader) -> GrievanceOut:
     """One grievance in full; the read is logged (Mandela Rule 9)."""
     with write() as db:
         grievance = service.get_grievance(db, seq, principal.scope)
-        auth.record_read(db, principal, kind="grievance", record_id=str(seq), channel="api",
+        audit.record_read(db, principal, kind="grievance", record_id=str(seq), channel="api",
                          purpose="grievance")
         return GrievanceOut.model_validate(grievance, from_attributes=True)
 

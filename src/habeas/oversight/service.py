@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from habeas.auth.models import Role
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.custody.models import Prisoner
 from habeas.errors import Conflict, ErrorCode, Forbidden, NotFound, field_error
 from habeas.events import NewEvent, record

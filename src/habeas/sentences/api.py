@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends
 from habeas.api.deps import require
 from habeas.api.errors import documented
 from habeas.auth.permissions import Action
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.errors import field_error
 from habeas.sentences.release import compute_document, people_of, require_one_computed
 from habeas.sentences.schemas import ComputeResponse
