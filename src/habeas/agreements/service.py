@@ -8,7 +8,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,7 +38,7 @@ from habeas.errors import (
 from habeas.events import NewEvent, lock_log, record, record_many
 from habeas.facilities import service as facilities
 from habeas.ledger.models import Event
-from habeas.validation import all_problems, first_problem
+from habeas.validation import parse_or_422
 
 Outcome = Literal["registered", "unchanged"]
 
@@ -72,14 +71,11 @@ def parse_agreement(text: str, source: str) -> AgreementFile:
             details={"file": source, "problem": str(exc)},
         ) from None
     try:
-        return AgreementFile.model_validate(data)
-    except ValidationError as exc:
-        field, problem = first_problem(exc)
-        raise ValidationFailed(
-            f"{source}: {field}: {problem}", code=ErrorCode.INVALID_AGREEMENT,
-            details={"file": source, "field": field, "problem": problem,
-                     "errors": all_problems(exc)},
-        ) from None
+        return parse_or_422(AgreementFile, data)
+    except ValidationFailed as exc:
+        # The file it came from leads the message and the details.
+        raise ValidationFailed(f"{source}: {exc.message}", code=ErrorCode.INVALID_AGREEMENT,
+                               details={"file": source, **exc.details}) from None
 
 
 def load_agreement_file(path: Path) -> AgreementFile:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from habeas.api.deps import ReadDB, Writer, require
@@ -20,9 +20,8 @@ from habeas.custody import service
 from habeas.custody.models import Prisoner
 from habeas.custody.schemas import IntakeIn
 from habeas.db import utcnow
-from habeas.errors import ValidationFailed
 from habeas.facilities import housing
-from habeas.validation import all_problems
+from habeas.validation import parse_or_422
 
 router = APIRouter(tags=["custody"])
 Reader = Annotated[Principal, Depends(require(Action.READ_CUSTODY))]
@@ -129,13 +128,7 @@ def record_intake(public_id: str, write: Writer, principal: IntakeOfficer,
                       "in the ledger leaf: name no person")] = None,
                   ) -> IntakeOut:
     """Take a handed-over person in: identity verified, injuries, property, contacts, class."""
-    try:
-        intake = IntakeIn.model_validate(body)
-    except ValidationError as exc:
-        problems = all_problems(exc)
-        raise ValidationFailed(f"{problems[0]['field']}: {problems[0]['problem']}",
-                               details={"field": problems[0]["field"], "errors": problems}
-                               ) from None
+    intake = parse_or_422(IntakeIn, body)
     with write() as db:
         record = service.record_intake(db, public_id, intake, officer=principal.display_name,
                                        actor=principal.actor, party=principal.party_code,

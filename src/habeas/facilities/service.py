@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -42,7 +41,7 @@ from habeas.facilities.projections import (
 from habeas.facilities.rules import FACILITY_NUMBER, SEPARATION_NUMBER
 from habeas.facilities.schemas import BuildingIn, CellIn, FacilityFile, Separation
 from habeas.nominations.models import NominationRecord
-from habeas.validation import first_problem
+from habeas.validation import parse_or_422
 
 # People physically at a facility (DESIGN.md §3): handed over, taken in, housed, or held
 # there awaiting a court-ordered return.
@@ -89,11 +88,7 @@ def parse_facility_file(path: Path) -> FacilityFile:
 
 
 def parse_facility(data: object) -> FacilityFile:
-    try:
-        return FacilityFile.model_validate(data)
-    except ValidationError as exc:
-        field, problem = first_problem(exc)
-        raise field_error(field, problem) from None
+    return parse_or_422(FacilityFile, data)
 
 
 def _check_cell(building: str, cell: CellIn, occupants: int) -> None:

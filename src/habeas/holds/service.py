@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,7 +23,6 @@ from habeas.errors import (
     ErrorCode,
     Forbidden,
     NotFound,
-    ValidationFailed,
     field_error,
 )
 from habeas.events import NewEvent, record
@@ -35,18 +33,12 @@ from habeas.holds.schemas import Hold
 from habeas.nominations import service as nominations
 from habeas.nominations.models import NominationRecord
 from habeas.transfers import service as transfers
-from habeas.validation import all_problems, first_problem
+from habeas.validation import parse_or_422
 
 
 def parse_hold(data: object) -> Hold:
     """parse_hold validates one court order, naming the first bad field."""
-    try:
-        return Hold.model_validate(data)
-    except ValidationError as exc:
-        field, problem = first_problem(exc)
-        raise ValidationFailed(f"{field}: {problem}",
-                               details={"field": field, "problem": problem,
-                                        "errors": all_problems(exc)}) from None
+    return parse_or_422(Hold, data)
 
 
 def _nominated(session: Session, external_ref: str, party: str | None = None

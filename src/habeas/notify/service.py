@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -31,7 +30,7 @@ from habeas.notify.projections import (
     subscription_id_for,
 )
 from habeas.notify.schemas import ConsulateFile, NotificationOut
-from habeas.validation import all_problems
+from habeas.validation import parse_or_422
 
 ACTOR = "public"  # who requests, confirms and revokes a subscription: anyone
 CONFIRM_WITHIN = timedelta(days=7)
@@ -251,11 +250,7 @@ def parse_consulates(path: Path) -> ConsulateFile:
         data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise _bad("file", f"{path}: {exc}") from None
-    try:
-        return ConsulateFile.model_validate(data)
-    except ValidationError as exc:
-        first = all_problems(exc)[0]
-        raise _bad(first["field"], first["problem"]) from None
+    return parse_or_422(ConsulateFile, data)
 
 
 def load_consulates(session: Session, directory: ConsulateFile, *, actor: str,
