@@ -28,25 +28,6 @@ def _agreement_ref(session: Any, ref: str | None) -> str:
     return nominations.choose_agreement(session, None, ref).ref
 
 
-def _read_rows(path: Path) -> list[Any]:
-    from habeas.nominations import service as nominations
-
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            if path.suffix.lower() == ".csv":
-                from habeas.nominations.csvfile import CsvFormatError, read_nominations
-
-                try:
-                    return [nominations.Row(n.lines[0], n.data, [
-                        {"field": e.field, "message": e.message} for e in n.errors])
-                        for n in read_nominations(stream)]
-                except CsvFormatError as exc:
-                    raise DomainError(f"{path}: {exc}") from None
-            return list(nominations.read_jsonl(stream))
-    except OSError as exc:
-        raise DomainError(f"{path}: cannot read: {exc.strerror}") from None
-
-
 @nominations_app.command("import")
 def nominations_import(
     file: Annotated[Path, typer.Argument(help="a .jsonl or .csv nomination file")],
@@ -57,10 +38,11 @@ def nominations_import(
     as_json: JsonFlag = False,
 ) -> None:
     """Import nominations: each line validated, screened and recorded; bad lines reported."""
+    from habeas.nominations import files
     from habeas.nominations import service as nominations
 
     day = day_option("--as-of", as_of)
-    rows = _read_rows(file)
+    rows = files.read_path(file)
     engine = default_engine()
     require_current(engine)
     with read_session(engine) as session:
@@ -97,14 +79,15 @@ def holds_import(
 ) -> None:
     """Register court orders; everyone an order matches is screened again."""
     from habeas.holds import service as holds
+    from habeas.nominations import files
 
     day = day_option("--as-of", as_of)
     if file.suffix.lower() == ".csv":
         raise DomainError(f"{file}: court orders come as .jsonl (DESIGN.md §4)")
-    rows = _read_rows(file)
+    rows = files.read_jsonl_path(file)
     engine = default_engine()
     require_current(engine)
-    results = []
+    results: list[dict[str, Any]] = []
     for row in rows:
         if row.errors:
             results.append({"line": row.line, "outcome": "invalid", "errors": row.errors})

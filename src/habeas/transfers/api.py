@@ -8,13 +8,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from habeas.agreements.models import Agreement
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
-from habeas.custody.models import Prisoner
-from habeas.transfers import service
+from habeas.transfers import reads, service
 from habeas.transfers.models import Manifest
 from habeas.transfers.schemas import HandoverPartIn, ManifestIn
 
@@ -123,7 +121,9 @@ def depart_transfer(manifest_id: str, body: DepartIn, write: Writer,
         boarded, removed = service.depart(db, manifest_id, departed_at=body.departed_at,
                                           actor=principal.actor, party=principal.party_code,
                                           late_reason=body.late_reason)
-        return DepartOut(manifest=_detail(db, db.get_one(Manifest, manifest_id)),
+        # The service checked the officer's state against the manifest: read it as theirs.
+        manifest = service.get_manifest(db, manifest_id, principal.party_code)
+        return DepartOut(manifest=_detail(db, manifest),
                          boarded=boarded, removed=removed)
 
 
@@ -173,12 +173,7 @@ class HandoverOut(BaseModel):
 
 
 def _handover_out(db: Any, manifest_id: str, entry: Any, public_id: str) -> HandoverOut:
-    prisoner = db.get(Prisoner, public_id)
-    if prisoner is not None:
-        legal, physical = prisoner.legal_custodian, prisoner.physical_custodian
-    else:  # not yet taken in: still with the sending state's escort
-        manifest = db.get_one(Manifest, manifest_id)
-        legal = physical = db.get_one(Agreement, manifest.agreement_ref).sending_party
+    legal, physical = reads.custodians(db, manifest_id, public_id)
     return HandoverOut(manifest_id=manifest_id, public_id=public_id, status=entry.status,
                        legal_custodian=legal, physical_custodian=physical,
                        parts=service.recorded_parts(db, manifest_id, public_id))

@@ -51,13 +51,23 @@ ACTIVE = ("planned", "approved", "departed")
 DEPARTURE_GATES = ("NOTICE", "NO_LEGAL_HOLD", "NON_REFOULEMENT", "IDENTITY")
 
 
+def manifest_of(session: Session, manifest_id: str, party: str | None
+                ) -> tuple[Manifest, Agreement]:
+    """manifest_of: manifest MANIFEST_ID and its agreement, fetched once for every read and
+    step; a state (PARTY) that is not one of the agreement's two reads the 404 of a manifest
+    that does not exist (DESIGN.md §12.1). PARTY None (a monitor, the operator) sees all."""
+    missing = f"manifest {manifest_id!r} not found"
+    manifest = session.get(Manifest, manifest_id)
+    if manifest is None:
+        raise NotFound(missing)
+    agreement = session.get_one(Agreement, manifest.agreement_ref)
+    require_party_to(agreement, party, not_found=missing)
+    return manifest, agreement
+
+
 def get_manifest(session: Session, manifest_id: str, party: str | None = None) -> Manifest:
     """get_manifest; a sending state (PARTY) sees only manifests of its own agreements."""
-    manifest = session.get(Manifest, manifest_id)
-    if manifest is None or (party is not None and _sending_party(session, manifest) != party
-                            and _receiving_party(session, manifest) != party):
-        raise NotFound(f"manifest {manifest_id!r} not found")
-    return manifest
+    return manifest_of(session, manifest_id, party)[0]
 
 
 def owned_manifest(session: Session, manifest_id: str, party: str | None, side: Side, *,
@@ -65,12 +75,9 @@ def owned_manifest(session: Session, manifest_id: str, party: str | None, side: 
     """owned_manifest: manifest MANIFEST_ID, if ACT on it is PARTY's as SIDE of its agreement
     (DESIGN.md §12.1); another agreement's state reads the 404 of a manifest that does not
     exist, the other side of this one 403 wrong_party."""
-    missing = f"manifest {manifest_id!r} not found"
-    manifest = session.get(Manifest, manifest_id)
-    if manifest is None:
-        raise NotFound(missing)
-    agreement = session.get_one(Agreement, manifest.agreement_ref)
-    require_side(agreement, party, side, act=act, not_found=missing)
+    manifest, agreement = manifest_of(session, manifest_id, party)
+    require_side(agreement, party, side, act=act,
+                 not_found=f"manifest {manifest_id!r} not found")
     return manifest, agreement
 
 
@@ -88,14 +95,6 @@ def _the_agreements_people(session: Session, people: Sequence[str], party: str |
                 party is not None and not is_party_to(agreement, party)):
             raise NotFound(f"people.{i}: nomination {public_id!r} not found",
                            details={"field": f"people.{i}"})
-
-
-def _sending_party(session: Session, manifest: Manifest) -> str:
-    return session.get_one(Agreement, manifest.agreement_ref).sending_party
-
-
-def _receiving_party(session: Session, manifest: Manifest) -> str:
-    return session.get_one(Agreement, manifest.agreement_ref).receiving_party
 
 
 def people_on(session: Session, manifest_id: str, *, status: str | None = None,
@@ -407,9 +406,8 @@ def arrive(session: Session, manifest_id: str, *, arrived_at: datetime, actor: s
     return manifest
 
 
-def _side_of(agreement: Agreement, party: str | None, *, act: str, not_found: str) -> Side:
-    """_side_of: which side of AGREEMENT PARTY acts for (another agreement's: not found)."""
-    require_party_to(agreement, party, not_found=not_found)
+def _side_of(agreement: Agreement, party: str | None, *, act: str) -> Side:
+    """_side_of: which side of AGREEMENT PARTY, one of its states, acts for."""
     if party is None:
         raise Forbidden(f"{act} is done by an officer of one of the states of "
                         f"{agreement.ref}, each for its own side", code=ErrorCode.WRONG_PARTY,
@@ -422,12 +420,8 @@ def _handover_side(session: Session, manifest_id: str, party: str | None, *, act
                    ) -> tuple[Manifest, Agreement, Side]:
     """_handover_side: the manifest, its agreement and the side PARTY records its part of
     ACT for (another agreement's state: the manifest's own 404), its claimed time checked."""
-    missing = f"manifest {manifest_id!r} not found"
-    manifest = session.get(Manifest, manifest_id)
-    if manifest is None:
-        raise NotFound(missing)
-    agreement = session.get_one(Agreement, manifest.agreement_ref)
-    side = _side_of(agreement, party, act=act, not_found=missing)
+    manifest, agreement = manifest_of(session, manifest_id, party)
+    side = _side_of(agreement, party, act=act)
     check_claim("transfer.handover_part", at, late_reason, field="handed_over_at")
     return manifest, agreement, side
 

@@ -8,17 +8,15 @@ the refusal next to the field it names (habeas.web.common.Problem).
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from habeas.api.deps import engine_of
@@ -28,27 +26,21 @@ from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError, field_error
 from habeas.holds import reads as hold_reads
 from habeas.holds import service as holds
-from habeas.holds.schemas import Hold, HoldKind
+from habeas.holds.schemas import HoldKind
 from habeas.i18n import N_, format_day, format_number, gettext, locale_of
-from habeas.nominations import decisions, service
-from habeas.nominations.models import NominationRecord
+from habeas.nominations import decisions, files, service
 from habeas.screening.rules import PERSON_RULES
-from habeas.transfers.models import Manifest, ManifestPerson
+from habeas.transfers import reads as transfer_reads
 from habeas.web import labels
-from habeas.web.common import (
-    Problem,
-    form_principal,
-    navigation,
-    page_principal,
-    problem_of,
-    templates,
-)
+from habeas.web.common import FormUser, PageUser, Problem, page, problem_of, refusal_page
 from habeas.web.labels import Labels
 from habeas.web.paging import paginate
 
+if TYPE_CHECKING:  # the record a form's use case acts on, as decisions.get returns it
+    from habeas.nominations.models import NominationRecord
+
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 DECISIONS = Labels({"eligible": N_("eligible"), "ineligible": N_("ineligible"),
@@ -174,22 +166,23 @@ def decided_text(lang: str, status: str, reason: str | None) -> str:
     return gettext(lang, N_("on %(day)s")) % _in(lang, found) if found else reason or ""
 
 
-def _context(principal: Principal, **extra: Any) -> dict[str, Any]:
-    return {"principal": principal, "nav": navigation(principal), "labels": LABELS, **extra}
+def _page(request: Request, principal: Principal, template: str, status_code: int = 200,
+          **values: object) -> Response:
+    """_page renders one of this group's pages, its stored codes shown through LABELS."""
+    return page(request, principal, template, status_code=status_code, labels=LABELS,
+                **values)
 
 
 @router.get("/nominations", response_class=HTMLResponse)
 def nominations_page(
     request: Request,
+    principal: PageUser,
     decision: str | None = Query(default=None, pattern="^(eligible|ineligible|review)?$"),
     status: str | None = Query(default=None, pattern="^(nominated|accepted|rejected)?$"),
     rule: str | None = Query(default=None, pattern="^[A-Z_]*$"),
     nationality: str | None = Query(default=None, pattern="^[A-Z]{0,3}$"),
     page: int = Query(default=1, ge=1),
 ) -> Response:
-    principal = page_principal(request, "/nominations")
-    if isinstance(principal, Response):
-        return principal
     filters = service.Filters(party=principal.scope, decision=decision or None,
                               status=status or None, failed_rule=rule or None,
                               nationality=nationality or None)
@@ -200,18 +193,13 @@ def nominations_page(
     pages = max(1, -(-total // PAGE_SIZE))
     query = {k: v for k, v in (("decision", decision), ("status", status), ("rule", rule),
                                ("nationality", nationality)) if v}
-    return templates.TemplateResponse(request, "nominations.html", _context(
-        principal, rows=rows, total=total, page=page, pages=pages, query=query,
-        rules=list(PERSON_RULES), filters=filters))
+    return _page(request, principal, "nominations.html", rows=rows, total=total, page=page,
+                 pages=pages, query=query, rules=list(PERSON_RULES), filters=filters)
 
 
 # --- importing a file -------------------------------------------------------------------
 
-# What the import form says of a file it cannot read (translated where shown).
 NOT_A_DAY = N_("not a date: write it as YYYY-MM-DD")
-TOO_LARGE = N_("larger than 50 MB; use `habeas nominations import`")
-NOT_UTF8 = N_("not UTF-8 text")
-NOT_JSONL_OR_CSV = N_("choose a .jsonl or .csv file")
 
 
 def _import_page(request: Request, principal: Principal, *,
@@ -223,63 +211,35 @@ def _import_page(request: Request, principal: Principal, *,
     with read_session(engine_of(request)) as db:
         # A choice only where there is one to make (service.choose_agreement's rule).
         choices = [a.ref for a in service.sending_agreements(db, principal.party_code)]
-    return templates.TemplateResponse(request, "nominations_import.html", _context(
-        principal, report=report, reasons=reasons, problem=problem,
-        form={"as_of": as_of, "agreement": agreement},
-        agreements=choices if len(choices) > 1 else []),
-        status_code=problem.status if problem else 200)
+    return _page(request, principal, "nominations_import.html",
+                 status_code=problem.status if problem else 200, report=report,
+                 reasons=reasons, problem=problem, form={"as_of": as_of, "agreement": agreement},
+                 agreements=choices if len(choices) > 1 else [])
 
 
 @router.get("/nominations/import", response_class=HTMLResponse)
-def import_page(request: Request) -> Response:
-    principal = page_principal(request, "/nominations/import")
-    if isinstance(principal, Response):
-        return principal
+def import_page(request: Request, principal: PageUser) -> Response:
     return _import_page(request, principal)
 
 
-def read_rows(name: str, raw: bytes) -> list[service.Row]:
-    """read_rows: the nominations of an uploaded file NAME (.jsonl or .csv), or the
-    refusal naming the form's `file` field."""
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise field_error("file", TOO_LARGE)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise field_error("file", NOT_UTF8) from None
-    if name.endswith(".csv"):
-        from habeas.nominations.csvfile import CsvFormatError, read_nominations
-
-        try:
-            return [service.Row(n.lines[0], n.data, [{"field": e.field, "message": e.message}
-                                                     for e in n.errors])
-                    for n in read_nominations(io.StringIO(text, newline=""))]
-        except CsvFormatError as exc:
-            raise field_error("file", str(exc)) from None
-    if name.endswith((".jsonl", ".json", ".ndjson")):
-        return list(service.read_jsonl(io.StringIO(text)))
-    raise field_error("file", NOT_JSONL_OR_CSV)
-
-
 @router.post("/nominations/import", response_class=HTMLResponse)
-def import_file(request: Request, file: UploadFile = File(...), as_of: str = Form(""),
-                agreement: str = Form(""), csrf: str = Form("")) -> Response:
-    principal = form_principal(request, "/nominations/import", csrf)
-    if isinstance(principal, Response):
-        return principal
+def import_file(request: Request, principal: FormUser, file: UploadFile = File(...),
+                as_of: str = Form(""), agreement: str = Form("")) -> Response:
     try:
         try:
             day = date.fromisoformat(as_of) if as_of else utcnow().date()
         except ValueError:
             raise field_error("as_of", NOT_A_DAY) from None
-        rows = read_rows((file.filename or "").lower(), file.file.read(MAX_UPLOAD_BYTES + 1))
+        # One byte past the limit is enough to refuse the file as too large.
+        rows = files.read_upload(file.filename or "",
+                                 file.file.read(files.MAX_UPLOAD_BYTES + 1))
         with unit_of_work(engine_of(request)) as db:
             chosen = service.choose_agreement(db, principal.party_code, agreement or None)
             report = service.ImportReport(service.import_rows(db, chosen, rows, as_of=day,
                                                               actor=principal.actor))
     except DomainError as exc:
         problem = problem_of("import", exc)
-        if exc.details.get("problem") == TOO_LARGE:
+        if exc.details.get("problem") == files.TOO_LARGE:
             problem = replace(problem, status=413)
         return _import_page(request, principal, problem=problem, as_of=as_of,
                             agreement=agreement)
@@ -307,44 +267,36 @@ def _nomination_page(request: Request, principal: Principal, public_id: str, *,
         try:
             record = decisions.get(db, public_id, principal.scope)
         except DomainError as exc:
-            return templates.TemplateResponse(request, "error.html", _context(
-                principal, message=exc.message, code=exc.code.value,
-                title=N_("Not found")), status_code=exc.status)
+            return refusal_page(request, principal, exc)
         auth.record_read(db, principal, kind="nomination", record_id=public_id,
                          channel="web", purpose="nomination file")
         notice = decisions.latest_notice(db, public_id)
         person = record.data["person"]
         today = utcnow().date().isoformat()
-        return templates.TemplateResponse(request, "nomination.html", _context(
-            principal, n=record, person=person, data=record.data, notice=notice,
+        return _page(
+            request, principal, "nomination.html", status_code=problem.status if problem else 200,
+            n=record, person=person, data=record.data, notice=notice,
             reasons=findings(lang, [r["message"] for r in record.results]),
             decided=decided_text(lang, record.status, record.status_reason),
             problem=problem, form=entered or {
                 "served_on": today, "language": person["language"], "method": "in_person",
-                "acknowledged": "yes", "on": today, "reason": ""}),
-            status_code=problem.status if problem else 200)
+                "acknowledged": "yes", "on": today, "reason": ""})
 
 
 @router.get("/nominations/{public_id}", response_class=HTMLResponse)
-def nomination_page(request: Request, public_id: str) -> Response:
-    principal = page_principal(request, "/nominations/{public_id}")
-    if isinstance(principal, Response):
-        return principal
+def nomination_page(request: Request, principal: PageUser, public_id: str) -> Response:
     return _nomination_page(request, principal, public_id)
 
 
-def _nomination_form(request: Request, public_id: str, path: str, csrf: str, form: str,
+def _nomination_form(request: Request, principal: Principal, public_id: str, form: str,
                      entered: dict[str, str],
-                     act: Callable[[Session, NominationRecord, Principal], None]) -> Response:
+                     act: Callable[[Session, NominationRecord], None]) -> Response:
     """_nomination_form runs one form's use case, then shows the nomination again: at once
     on success, or with what was entered and the refusal by the field it names."""
-    principal = form_principal(request, path, csrf)
-    if isinstance(principal, Response):
-        return principal
     try:
         with unit_of_work(engine_of(request)) as db:
             record = decisions.get(db, public_id, principal.scope)
-            act(db, record, principal)
+            act(db, record)
     except DomainError as exc:  # a nomination not found shows as such, with its status
         return _nomination_page(request, principal, public_id, problem=problem_of(form, exc),
                                 entered=entered)
@@ -363,83 +315,55 @@ def served_day(text: str, today: date) -> date:
 
 
 @router.post("/nominations/{public_id}/notice")
-def notice_form(request: Request, public_id: str, served_on: str = Form(""),
-                language: str = Form(""), method: str = Form(""),
-                acknowledged: str = Form(""), csrf: str = Form("")) -> Response:
+def notice_form(request: Request, principal: FormUser, public_id: str,
+                served_on: str = Form(""), language: str = Form(""), method: str = Form(""),
+                acknowledged: str = Form("")) -> Response:
     entered = {"served_on": served_on, "language": language, "method": method,
                "acknowledged": acknowledged, "on": "", "reason": ""}
 
-    def act(db: Session, record: NominationRecord, who: Principal) -> None:
+    def act(db: Session, record: NominationRecord) -> None:
         day = served_day(served_on, utcnow().date())
         if method not in METHODS:
             raise field_error("method", NOT_A_METHOD)
         decisions.serve_notice(db, record, served_on=day, language=language.strip(),
                                method=method,  # type: ignore[arg-type]
-                               acknowledged=acknowledged == "yes", actor=who.actor,
-                               party=who.party_code)
+                               acknowledged=acknowledged == "yes", actor=principal.actor,
+                               party=principal.party_code)
 
-    return _nomination_form(request, public_id, "/nominations/{public_id}/notice", csrf,
-                            "notice", entered, act)
+    return _nomination_form(request, principal, public_id, "notice", entered, act)
 
 
 @router.post("/nominations/{public_id}/accept")
-def accept_form(request: Request, public_id: str, on: str = Form(""),
-                csrf: str = Form("")) -> Response:
+def accept_form(request: Request, principal: FormUser, public_id: str,
+                on: str = Form("")) -> Response:
     entered = {"on": on, "reason": "", "served_on": "", "language": "", "method": "",
                "acknowledged": ""}
 
-    def act(db: Session, record: NominationRecord, who: Principal) -> None:
+    def act(db: Session, record: NominationRecord) -> None:
         try:
             day = date.fromisoformat(on.strip()) if on.strip() else utcnow().date()
         except ValueError:
             raise field_error("on", NOT_AN_ACCEPTANCE_DAY) from None
-        decisions.accept(db, record, on=day, actor=who.actor, party=who.party_code)
+        decisions.accept(db, record, on=day, actor=principal.actor,
+                         party=principal.party_code)
 
-    return _nomination_form(request, public_id, "/nominations/{public_id}/accept", csrf,
-                            "accept", entered, act)
+    return _nomination_form(request, principal, public_id, "accept", entered, act)
 
 
 @router.post("/nominations/{public_id}/reject")
-def reject_form(request: Request, public_id: str, reason: str = Form(""),
-                csrf: str = Form("")) -> Response:
+def reject_form(request: Request, principal: FormUser, public_id: str,
+                reason: str = Form("")) -> Response:
     entered = {"reason": reason, "on": "", "served_on": "", "language": "", "method": "",
                "acknowledged": ""}
 
-    def act(db: Session, record: NominationRecord, who: Principal) -> None:
-        decisions.reject(db, record, reason=reason, actor=who.actor, party=who.party_code)
+    def act(db: Session, record: NominationRecord) -> None:
+        decisions.reject(db, record, reason=reason, actor=principal.actor,
+                         party=principal.party_code)
 
-    return _nomination_form(request, public_id, "/nominations/{public_id}/reject", csrf,
-                            "reject", entered, act)
+    return _nomination_form(request, principal, public_id, "reject", entered, act)
 
 
 # --- court orders -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Stopped:
-    """Stopped: one person an order took off a manifest at its departure gates."""
-
-    manifest_id: str
-    departure_date: date
-    external_ref: str
-
-
-def stopped_by(db: Session, orders: Sequence[Hold], scope: str | None
-               ) -> dict[str, list[Stopped]]:
-    """stopped_by: per order, the people its departure gate took off a manifest (the gate's
-    reason names the order: "barred by tro 1:25-cv-…"); a state sees only its own people."""
-    query = (select(ManifestPerson.reason, Manifest.id, Manifest.departure_date,
-                    NominationRecord.external_ref)
-             .join(Manifest, Manifest.id == ManifestPerson.manifest_id)
-             .join(NominationRecord, NominationRecord.public_id == ManifestPerson.public_id)
-             .where(ManifestPerson.status == "removed")
-             .order_by(Manifest.departure_date, NominationRecord.external_ref))
-    if scope is not None:
-        query = query.where(NominationRecord.sending_party == scope)
-    removed = db.execute(query).all() if orders else []
-    return {h.hold_ref: [Stopped(m, day, ref) for reason, m, day, ref in removed
-                         if f"{h.kind.value} {h.hold_ref}" in (reason or "")]
-            for h in orders}
 
 
 HOLD_FIELDS = ("hold_ref", "court", "kind", "issued", "expires", "scope_field", "scope_value",
@@ -462,32 +386,25 @@ def _holds_page(request: Request, principal: Principal, *, problem: Problem | No
     with read_session(engine_of(request)) as db:
         orders = paginate(request, lambda limit, offset: hold_reads.list_holds(
             db, limit=limit, offset=offset), path="/holds")
-        stopped = stopped_by(db, orders.items, principal.scope)
-    return templates.TemplateResponse(request, "holds.html", _context(
-        principal, orders=orders.items, listed=orders, kinds=list(HoldKind), problem=problem,
-        fields=HOLD_FIELDS, done=done, stopped=stopped,
-        form=entered or {"issued": utcnow().date().isoformat(), "bars_removal_to": "any",
-                         "scope_field": "external_ref"}),
-        status_code=problem.status if problem else 200)
+        stopped = transfer_reads.stopped_by(db, orders.items, principal.scope)
+    return _page(request, principal, "holds.html", status_code=problem.status if problem else 200,
+                 orders=orders.items, listed=orders, kinds=list(HoldKind), problem=problem,
+                 fields=HOLD_FIELDS, done=done, stopped=stopped,
+                 form=entered or {"issued": utcnow().date().isoformat(),
+                                  "bars_removal_to": "any", "scope_field": "external_ref"})
 
 
 @router.get("/holds", response_class=HTMLResponse)
-def holds_page(request: Request) -> Response:
-    principal = page_principal(request, "/holds")
-    if isinstance(principal, Response):
-        return principal
+def holds_page(request: Request, principal: PageUser) -> Response:
     return _holds_page(request, principal)
 
 
 @router.post("/holds", response_class=HTMLResponse)
-def hold_form(request: Request, hold_ref: str = Form(""), court: str = Form(""),
-              kind: str = Form(""), issued: str = Form(""), expires: str = Form(""),
-              scope_field: str = Form(""), scope_value: str = Form(""),
-              bars_removal_to: str = Form("any"), case_number: str = Form(""),
-              csrf: str = Form("")) -> Response:
-    principal = form_principal(request, "/holds", csrf)
-    if isinstance(principal, Response):
-        return principal
+def hold_form(request: Request, principal: FormUser, hold_ref: str = Form(""),
+              court: str = Form(""), kind: str = Form(""), issued: str = Form(""),
+              expires: str = Form(""), scope_field: str = Form(""),
+              scope_value: str = Form(""), bars_removal_to: str = Form("any"),
+              case_number: str = Form("")) -> Response:
     entered = {"hold_ref": hold_ref, "court": court, "kind": kind, "issued": issued,
                "expires": expires, "scope_field": scope_field, "scope_value": scope_value,
                "bars_removal_to": bars_removal_to, "case_number": case_number}
@@ -524,14 +441,10 @@ def hold_field(exc: DomainError) -> str:
 
 
 @router.post("/holds/{hold_ref}/lift", response_class=HTMLResponse)
-def lift_form(request: Request, hold_ref: str, reason: str = Form(""),
-              document: str = Form(""), lifted_on: str = Form(""),
-              csrf: str = Form("")) -> Response:
+def lift_form(request: Request, principal: FormUser, hold_ref: str, reason: str = Form(""),
+              document: str = Form(""), lifted_on: str = Form("")) -> Response:
     """lift_form: whoever registered the order, or the sending state, lifts it citing the
     court document, dated between its issue and today (DESIGN.md §12.1)."""
-    principal = form_principal(request, "/holds/{hold_ref}/lift", csrf)
-    if isinstance(principal, Response):
-        return principal
     try:
         try:
             on = date.fromisoformat(lifted_on.strip()) if lifted_on.strip() \

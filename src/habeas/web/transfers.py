@@ -20,27 +20,21 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from pydantic import ValidationError
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from habeas.agreements.authority import is_party_to
-from habeas.agreements.models import Agreement
 from habeas.api.deps import engine_of
 from habeas.auth import service as auth
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
-from habeas.custody.models import Prisoner
 from habeas.db import read_session, unit_of_work
 from habeas.errors import DomainError, NotFound, field_error
 from habeas.i18n import N_, format_day, gettext, locale_of
-from habeas.nominations.models import NominationRecord
+from habeas.transfers import reads
 from habeas.transfers import service as transfers
-from habeas.transfers.models import Manifest, ManifestPerson
 from habeas.transfers.schemas import HandoverPartIn, ManifestIn
-from habeas.validation import describe
-from habeas.web.common import Problem, form_principal, page_principal, problem_of, templates
-from habeas.web.custody import LABELS, error_page, page_context, without
+from habeas.validation import parse_or_422
+from habeas.web.common import FormUser, PageUser, Problem, page, problem_of, refusal_page
+from habeas.web.custody import LABELS, without
 from habeas.web.labels import HOLD_KIND, OUTCOME
 from habeas.web.nominations import finding_text, findings
 from habeas.web.paging import paginate
@@ -72,23 +66,11 @@ NO_ONE_CHOSEN = N_("choose at least one accepted person")
 NOT_A_MOMENT = N_("give the date and time in UTC, YYYY-MM-DD HH:MM")
 
 
-def people_counts(db: Session, manifests: list[str]) -> dict[str, dict[str, int]]:
-    """people_counts: per manifest, how many people stand at each status (one query)."""
-    counts: dict[str, dict[str, int]] = {m: {} for m in manifests}
-    if manifests:
-        for manifest, status, n in db.execute(
-                select(ManifestPerson.manifest_id, ManifestPerson.status, func.count())
-                .where(ManifestPerson.manifest_id.in_(manifests))
-                .group_by(ManifestPerson.manifest_id, ManifestPerson.status)):
-            counts[manifest][status] = n
-    return counts
-
-
-def failed_gates(lang: str, entry: ManifestPerson) -> Markup | None:
-    """failed_gates: a person taken off, as the gates they failed (the reason stored is
+def failed_gates(lang: str, gates: list[dict[str, str]], reason: str | None) -> Markup | None:
+    """failed_gates: a person taken off, as the GATES they failed (the REASON stored is
     "RULE: finding; …"), each finding in LANG; None when the reason says something else."""
-    failed = [g for g in entry.gates if g.get("outcome") == "fail"]
-    if not failed or entry.reason != "; ".join(f"{g['rule']}: {g['message']}" for g in failed):
+    failed = [g for g in gates if g.get("outcome") == "fail"]
+    if not failed or reason != "; ".join(f"{g['rule']}: {g['message']}" for g in failed):
         return None
     return Markup("; ").join(Markup("{}: {}").format(g["rule"], finding_text(lang, g["message"]))
                              for g in failed)
@@ -108,22 +90,11 @@ def sent_back(lang: str, reason: str) -> str | None:
         "status": gettext(lang, status) if status else said["status"]}
 
 
-def reason_text(lang: str, entry: ManifestPerson) -> Markup | str:
-    """reason_text: why a person was taken off a manifest or sent back, in LANG; what the
-    page cannot read (a person's own words) is shown as it was written."""
-    reason = entry.reason or ""
-    return failed_gates(lang, entry) or sent_back(lang, reason) or reason
-
-
-def ready_to_plan(db: Session, party: str | None) -> list[NominationRecord]:
-    """ready_to_plan: accepted people on no active manifest, the earliest nominated first."""
-    listed = select(ManifestPerson.public_id).join(Manifest).where(
-        ManifestPerson.status == "listed", Manifest.status.in_(transfers.ACTIVE))
-    query = select(NominationRecord).where(NominationRecord.status == "accepted",
-                                           NominationRecord.public_id.not_in(listed))
-    if party is not None:
-        query = query.where(NominationRecord.sending_party == party)
-    return list(db.scalars(query.order_by(NominationRecord.received_seq).limit(READY_SHOWN)))
+def reason_text(lang: str, gates: list[dict[str, str]], reason: str | None) -> Markup | str:
+    """reason_text: why a person was taken off a manifest or sent back (their departure
+    GATES and the REASON stored), in LANG; what the page cannot read (a person's own words)
+    is shown as it was written."""
+    return failed_gates(lang, gates, reason) or sent_back(lang, reason or "") or reason or ""
 
 
 def when(text: str, name: str) -> datetime:
@@ -157,22 +128,20 @@ def _manifests_page(request: Request, principal: Principal, *, problem: Problem 
     with read_session(engine_of(request)) as db:
         listed = paginate(request, lambda limit, offset: transfers.list_manifests(
             db, principal.scope, limit=limit, offset=offset), path="/transfers")
-        counts = people_counts(db, [m.id for m in listed.items])
-        ready = ready_to_plan(db, principal.scope) if may_plan else []
+        counts = reads.people_counts(db, [m.id for m in listed.items])
+        ready = reads.ready_to_plan(db, principal.scope, limit=READY_SHOWN) if may_plan \
+            else []
     form = entered or {"people": [], "mode": "flight", "carrier": "", "number": "",
                        "origin": "", "destination": "", "departs_at": "", "arrives_at": ""}
-    return templates.TemplateResponse(request, "manifests.html", page_context(
-        principal, manifests=listed.items, listed=listed, counts=counts, may_plan=may_plan,
-        ready=ready, shown=READY_SHOWN, problem=problem, form=form, labels=TRANSFER_LABELS),
-        status_code=problem.status if problem else 200)
+    return page(request, principal, "manifests.html",
+                status_code=problem.status if problem else 200, manifests=listed.items,
+                listed=listed, counts=counts, may_plan=may_plan, ready=ready,
+                shown=READY_SHOWN, problem=problem, form=form, labels=TRANSFER_LABELS)
 
 
 @router.get("/transfers", response_class=HTMLResponse)
-def manifests_page(request: Request) -> Response:
+def manifests_page(request: Request, principal: PageUser) -> Response:
     """manifests_page lists the manifests this principal may see, and the planning form."""
-    principal = page_principal(request, "/transfers")
-    if isinstance(principal, Response):
-        return principal
     return _manifests_page(request, principal)
 
 
@@ -188,33 +157,26 @@ def manifest_body(people: list[str], leg: dict[str, str]) -> dict[str, Any]:
         "arrives_at": when(leg["arrives_at"], "arrives_at")}]}
 
 
-def _validation(exc: ValidationError) -> DomainError:
-    error = exc.errors()[0]
-    path, problem = describe(error)
-    loc = [str(p) for p in error["loc"]]
-    if loc[:2] == ["legs", "0"] and len(loc) > 2:
-        return field_error(loc[2], problem)
-    if loc[:1] == ["legs"]:  # the leg as a whole: it arrives before it leaves
-        return field_error("arrives_at", problem)
-    return field_error(path, problem)
+def leg_field(path: str) -> str:
+    """leg_field: the planning form's field for a ManifestIn error at PATH. The form has one
+    leg: legs.0.carrier → carrier; the leg as a whole (it arrives before it leaves) →
+    arrives_at."""
+    parts = path.split(".")
+    if parts[:2] == ["legs", "0"] and len(parts) > 2:
+        return parts[2]
+    return "arrives_at" if parts[:1] == ["legs"] else path
 
 
 @router.post("/transfers", response_class=HTMLResponse)
-def plan_form(request: Request, people: list[str] = Form(default=[]), mode: str = Form(""),
-              carrier: str = Form(""), number: str = Form(""), origin: str = Form(""),
-              destination: str = Form(""), departs_at: str = Form(""),
-              arrives_at: str = Form(""), csrf: str = Form("")) -> Response:
+def plan_form(request: Request, principal: FormUser, people: list[str] = Form(default=[]),
+              mode: str = Form(""), carrier: str = Form(""), number: str = Form(""),
+              origin: str = Form(""), destination: str = Form(""),
+              departs_at: str = Form(""), arrives_at: str = Form("")) -> Response:
     """plan_form plans a manifest of the people ticked, on one leg."""
-    principal = form_principal(request, "/transfers", csrf)
-    if isinstance(principal, Response):
-        return principal
     leg = {"mode": mode, "carrier": carrier, "number": number, "origin": origin,
            "destination": destination, "departs_at": departs_at, "arrives_at": arrives_at}
     try:
-        try:
-            body = ManifestIn.model_validate(manifest_body(people, leg))
-        except ValidationError as exc:
-            raise _validation(exc) from None
+        body = parse_or_422(ManifestIn, manifest_body(people, leg), rename=leg_field)
         with unit_of_work(engine_of(request)) as db:
             manifest = transfers.plan(db, body, actor=principal.actor,
                                       party=principal.party_code)
@@ -233,16 +195,16 @@ def _manifest_page(request: Request, principal: Principal, manifest_id: str, *,
                    done: str | None = None) -> Response:
     with unit_of_work(engine_of(request)) as db:
         try:
-            manifest = transfers.get_manifest(db, manifest_id, principal.scope)
+            view = reads.manifest_view(db, manifest_id, scope=principal.scope,
+                                       party=principal.party_code)
         except DomainError as exc:
-            return error_page(request, principal, exc)
+            return refusal_page(request, principal, exc)
+        manifest = view.manifest
         listed = without(paginate(request, lambda limit, offset: transfers.people_on(
             db, manifest_id, limit=limit, offset=offset),
             path=f"/transfers/{quote(manifest_id)}"), "done")
         people = list(listed.items)
-        awaiting = set(db.scalars(select(Prisoner.public_id).where(
-            Prisoner.public_id.in_([e.public_id for e, _ in people]),
-            Prisoner.status == "handed_over"))) if people else set()
+        awaiting = reads.awaiting_intake(db, [e.public_id for e, _ in people])
         lang = locale_of(request)
         # The manifest names people and the court orders that stopped them (Mandela Rule 9).
         auth.record_read(db, principal, kind="manifest", record_id=manifest_id, channel="web",
@@ -253,14 +215,14 @@ def _manifest_page(request: Request, principal: Principal, manifest_id: str, *,
             "arrived_at": legs[-1]["arrives_at"][:16] if legs else "",
             "handed_over_at": local(manifest.arrived_at), "public_id": "",
             "biometric_reference_sha256": "", "reason": "", "late_reason": ""}
-        agreement = db.get_one(Agreement, manifest.agreement_ref)
-        return templates.TemplateResponse(request, "manifest.html", page_context(
-            principal, m=manifest, people=people, listed=listed, awaiting=awaiting,
-            reasons={e.public_id: reason_text(lang, e) for e, _ in people},
+        return page(
+            request, principal, "manifest.html", status_code=problem.status if problem else 200,
+            m=manifest, people=people, listed=listed, awaiting=awaiting,
+            reasons={e.public_id: reason_text(lang, e.gates, e.reason) for e, _ in people},
             gates=findings(lang, [g["message"] for e, _ in people for g in e.gates]),
             cancelled=gettext(lang, CANCELLED[manifest.cancel_reason])
             if manifest.cancel_reason in CANCELLED else manifest.cancel_reason,
-            counts=people_counts(db, [manifest_id])[manifest_id],
+            counts=reads.people_counts(db, [manifest_id])[manifest_id],
             may_intake=allowed(principal.role, Action.RECORD_INTAKE),
             may_approve=allowed(principal.role, Action.APPROVE_TRANSFERS),
             may_depart=allowed(principal.role, Action.DEPART_TRANSFERS),
@@ -268,27 +230,20 @@ def _manifest_page(request: Request, principal: Principal, manifest_id: str, *,
             # Each state records its own part of a handover (DESIGN.md §12.1).
             may_hand_over=allowed(principal.role, Action.HAND_OVER
                                   if manifest.direction == "outbound" else Action.RELEASE)
-            and is_party_to(agreement, principal.party_code),
-            my_side="sending" if principal.party_code == agreement.sending_party
-            else "receiving",
+            and view.party_to,
+            my_side=view.side.value,
             may_cancel=allowed(principal.role, Action.PLAN_TRANSFERS),
             # The handover form: everyone who departed and whose part this state has not
             # recorded yet.
-            to_hand_over=[(e, n) for e, n in transfers.people_on(db, manifest_id,
-                                                                 status="departed")
-                          if principal.party_code is None or my_part_missing(
-                              db, manifest_id, e.public_id, principal, agreement)]
+            to_hand_over=reads.to_hand_over(db, view, principal.party_code)
             if manifest.status == "arrived" else [],
-            problem=problem, form=form, done=done, labels=TRANSFER_LABELS),
-            status_code=problem.status if problem else 200)
+            problem=problem, form=form, done=done, labels=TRANSFER_LABELS)
 
 
 @router.get("/transfers/{manifest_id}", response_class=HTMLResponse)
-def manifest_page(request: Request, manifest_id: str, done: str | None = None) -> Response:
+def manifest_page(request: Request, principal: PageUser, manifest_id: str,
+                  done: str | None = None) -> Response:
     """manifest_page: legs, each person with their gates and handover, and the next step."""
-    principal = page_principal(request, "/transfers/{manifest_id}")
-    if isinstance(principal, Response):
-        return principal
     return _manifest_page(request, principal, manifest_id,
                           done=done if done in STEPS else None)
 
@@ -296,32 +251,22 @@ def manifest_page(request: Request, manifest_id: str, done: str | None = None) -
 STEPS = ("approved", "departed", "arrived", "handed_over", "cancelled")
 
 
-def _step(request: Request, manifest_id: str, path: str, csrf: str, form: str,
-          entered: dict[str, str], act: Callable[[Session, Principal], None]) -> Response:
+def _step(request: Request, principal: Principal, manifest_id: str, form: str,
+          entered: dict[str, str], act: Callable[[Session], None]) -> Response:
     """_step runs one step of the manifest in a unit of work, then shows the manifest: with
     what was done, or with the error named in the step's form."""
-    principal = form_principal(request, path, csrf)
-    if isinstance(principal, Response):
-        return principal
     try:
         with unit_of_work(engine_of(request)) as db:
             # The service checks the user's state against the manifest's agreement and the
             # step's owner (DESIGN.md §12.1): another agreement's manifest is not found.
-            act(db, principal)
+            act(db)
     except NotFound as exc:
-        return error_page(request, principal, exc)
+        return refusal_page(request, principal, exc)
     except DomainError as exc:
         return _manifest_page(request, principal, manifest_id, problem=_problem(form, exc),
                               entered=entered)
     return RedirectResponse(f"/transfers/{quote(manifest_id)}?done={form}#{form}",
                             status_code=303)
-
-
-def my_part_missing(db: Session, manifest_id: str, public_id: str, principal: Principal,
-                    agreement: Agreement) -> bool:
-    """my_part_missing: the user's state has not yet recorded its part of this handover."""
-    side = "sending" if principal.party_code == agreement.sending_party else "receiving"
-    return side not in transfers.recorded_parts(db, manifest_id, public_id)
 
 
 def _entered(**values: str) -> dict[str, str]:
@@ -331,56 +276,54 @@ def _entered(**values: str) -> dict[str, str]:
 
 
 @router.post("/transfers/{manifest_id}/approve", response_class=HTMLResponse)
-def approve_form(request: Request, manifest_id: str, csrf: str = Form("")) -> Response:
+def approve_form(request: Request, principal: FormUser, manifest_id: str) -> Response:
     """approve_form: the sending state approves a planned manifest."""
-    def act(db: Session, who: Principal) -> None:
-        transfers.approve(db, manifest_id, actor=who.actor, party=who.party_code)
+    def act(db: Session) -> None:
+        transfers.approve(db, manifest_id, actor=principal.actor, party=principal.party_code)
 
-    return _step(request, manifest_id, "/transfers/{manifest_id}/approve", csrf, "approved",
-                 _entered(), act)
+    return _step(request, principal, manifest_id, "approved", _entered(), act)
 
 
 @router.post("/transfers/{manifest_id}/cancel", response_class=HTMLResponse)
-def cancel_form(request: Request, manifest_id: str, reason: str = Form(""),
-                csrf: str = Form("")) -> Response:
+def cancel_form(request: Request, principal: FormUser, manifest_id: str,
+                reason: str = Form("")) -> Response:
     """cancel_form: the receiving state cancels a manifest before it departs, saying why."""
-    def act(db: Session, who: Principal) -> None:
-        transfers.cancel(db, manifest_id, reason=reason.strip(), actor=who.actor,
-                         party=who.party_code)
+    def act(db: Session) -> None:
+        transfers.cancel(db, manifest_id, reason=reason.strip(), actor=principal.actor,
+                         party=principal.party_code)
 
-    return _step(request, manifest_id, "/transfers/{manifest_id}/cancel", csrf, "cancelled",
-                 _entered(reason=reason), act)
+    return _step(request, principal, manifest_id, "cancelled", _entered(reason=reason), act)
 
 
 @router.post("/transfers/{manifest_id}/depart", response_class=HTMLResponse)
-def depart_form(request: Request, manifest_id: str, departed_at: str = Form(""),
-                late_reason: str = Form(""), csrf: str = Form("")) -> Response:
+def depart_form(request: Request, principal: FormUser, manifest_id: str,
+                departed_at: str = Form(""), late_reason: str = Form("")) -> Response:
     """depart_form: wheels up — every gate is checked again; who fails is taken off. A
     departure entered past its late window says why (DESIGN.md §12.2)."""
-    def act(db: Session, who: Principal) -> None:
+    def act(db: Session) -> None:
         transfers.depart(db, manifest_id, departed_at=when(departed_at, "departed_at"),
-                         actor=who.actor, party=who.party_code,
+                         actor=principal.actor, party=principal.party_code,
                          late_reason=late_reason.strip() or None)
 
-    return _step(request, manifest_id, "/transfers/{manifest_id}/depart", csrf, "departed",
+    return _step(request, principal, manifest_id, "departed",
                  _entered(departed_at=departed_at, late_reason=late_reason), act)
 
 
 @router.post("/transfers/{manifest_id}/arrive", response_class=HTMLResponse)
-def arrive_form(request: Request, manifest_id: str, arrived_at: str = Form(""),
-                late_reason: str = Form(""), csrf: str = Form("")) -> Response:
+def arrive_form(request: Request, principal: FormUser, manifest_id: str,
+                arrived_at: str = Form(""), late_reason: str = Form("")) -> Response:
     """arrive_form: the manifest reached the facility (entered late: with why)."""
-    def act(db: Session, who: Principal) -> None:
+    def act(db: Session) -> None:
         transfers.arrive(db, manifest_id, arrived_at=when(arrived_at, "arrived_at"),
-                         actor=who.actor, party=who.party_code,
+                         actor=principal.actor, party=principal.party_code,
                          late_reason=late_reason.strip() or None)
 
-    return _step(request, manifest_id, "/transfers/{manifest_id}/arrive", csrf, "arrived",
+    return _step(request, principal, manifest_id, "arrived",
                  _entered(arrived_at=arrived_at, late_reason=late_reason), act)
 
 
-def _part(manifest_id: str, path: str, csrf: str, public_id: str, handed_over_at: str,
-          biometric_reference_sha256: str, late_reason: str, request: Request,
+def _part(request: Request, principal: Principal, manifest_id: str, public_id: str,
+          handed_over_at: str, biometric_reference_sha256: str, late_reason: str,
           record: Callable[..., object]) -> Response:
     """_part: the user's state records its own part of one person's handover or handback
     (RECORD), the user named as its officer (never a name typed for the other state); a
@@ -389,37 +332,32 @@ def _part(manifest_id: str, path: str, csrf: str, public_id: str, handed_over_at
                        biometric_reference_sha256=biometric_reference_sha256,
                        late_reason=late_reason)
 
-    def act(db: Session, who: Principal) -> None:
+    def act(db: Session) -> None:
         moment = when(handed_over_at, "handed_over_at")
-        try:
-            body = HandoverPartIn.model_validate({
-                "public_id": public_id, "handed_over_at": moment,
-                "biometric_reference_sha256":
-                    biometric_reference_sha256.strip().lower() or None})
-        except ValidationError as exc:
-            path_, problem = describe(exc.errors()[0])
-            raise field_error(path_, problem) from None
-        record(db, manifest_id, body, officer=who.display_name, actor=who.actor,
-               party=who.party_code, late_reason=late_reason.strip() or None)
+        body = parse_or_422(HandoverPartIn, {
+            "public_id": public_id, "handed_over_at": moment,
+            "biometric_reference_sha256": biometric_reference_sha256.strip().lower() or None})
+        record(db, manifest_id, body, officer=principal.display_name, actor=principal.actor,
+               party=principal.party_code, late_reason=late_reason.strip() or None)
 
-    return _step(request, manifest_id, path, csrf, "handed_over", entered, act)
+    return _step(request, principal, manifest_id, "handed_over", entered, act)
 
 
 @router.post("/transfers/{manifest_id}/handover", response_class=HTMLResponse)
-def handover_form(request: Request, manifest_id: str, public_id: str = Form(""),
-                  handed_over_at: str = Form(""), biometric_reference_sha256: str = Form(""),
-                  late_reason: str = Form(""), csrf: str = Form("")) -> Response:
+def handover_form(request: Request, principal: FormUser, manifest_id: str,
+                  public_id: str = Form(""), handed_over_at: str = Form(""),
+                  biometric_reference_sha256: str = Form(""),
+                  late_reason: str = Form("")) -> Response:
     """handover_form: the user's state records its own part of one person's handover."""
-    return _part(manifest_id, "/transfers/{manifest_id}/handover", csrf, public_id,
-                 handed_over_at, biometric_reference_sha256, late_reason, request,
-                 transfers.hand_over)
+    return _part(request, principal, manifest_id, public_id, handed_over_at,
+                 biometric_reference_sha256, late_reason, transfers.hand_over)
 
 
 @router.post("/transfers/{manifest_id}/handback", response_class=HTMLResponse)
-def handback_form(request: Request, manifest_id: str, public_id: str = Form(""),
-                  handed_over_at: str = Form(""), late_reason: str = Form(""),
-                  csrf: str = Form("")) -> Response:
+def handback_form(request: Request, principal: FormUser, manifest_id: str,
+                  public_id: str = Form(""), handed_over_at: str = Form(""),
+                  late_reason: str = Form("")) -> Response:
     """handback_form: on arrival home, the facility's escort hands the person back and the
     sending state's officer receipts them — each state its own part."""
-    return _part(manifest_id, "/transfers/{manifest_id}/handback", csrf, public_id,
-                 handed_over_at, "", late_reason, request, transfers.hand_back)
+    return _part(request, principal, manifest_id, public_id, handed_over_at, "", late_reason,
+                 transfers.hand_back)
