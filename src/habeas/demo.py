@@ -813,7 +813,7 @@ def _billing(session: Session, agenda: _Agenda, erroneous: Any, patients: list[A
     2025 (credited on the next invoice); medical pass-through charges in August, one
     disputed and credited, one custody line disputed and rejected (hospital days are
     custody days, DESIGN.md §8). Returns what to say once the agenda has run."""
-    from habeas.billing import service as billing
+    from habeas.billing import charges, issuing, payments
     from habeas.custody import records
 
     ref = "USA-SLV-2025"
@@ -845,7 +845,7 @@ def _billing(session: Session, agenda: _Agenda, erroneous: Any, patients: list[A
             for person, amount, what in ((patients[0], 85_000, "emergency appendectomy"),
                                          (patients[1], 42_000, "tuberculosis treatment")):
                 agenda.at(_on(date(2025, 8, 12), 17), functools.partial(
-                    billing.record_charge, session, ref, person.public_id, kind="medical",
+                    charges.record_charge, session, ref, person.public_id, kind="medical",
                     incurred_on=date(2025, 8, 12), amount_minor=amount,
                     description=f"{what}, Hospital Nacional Rosales",
                     reference=f"HNR-2025-{amount}", actor="user:sv.warden", party="SLV"))
@@ -853,7 +853,7 @@ def _billing(session: Session, agenda: _Agenda, erroneous: Any, patients: list[A
 
         def issue(period: str = period, today: date = today,
                   invoices: dict[str, Any] = invoices) -> None:
-            invoices["issued"] = billing.issue_invoice(session, ref, period,
+            invoices["issued"] = issuing.issue_invoice(session, ref, period,
                                                        actor="user:sv.warden", party="SLV",
                                                        today=today)
             issued.append(invoices["issued"])
@@ -867,7 +867,7 @@ def _billing(session: Session, agenda: _Agenda, erroneous: Any, patients: list[A
             def pay(paid_on: date = paid_on, invoices: dict[str, Any] = invoices) -> None:
                 invoice = invoices["issued"]
                 session.refresh(invoice)
-                billing.record_payment(session, invoice.seq, invoice.balance_minor,
+                payments.record_payment(session, invoice.seq, invoice.balance_minor,
                                        paid_on=paid_on, reference=f"Fedwire {invoice.number}",
                                        actor="user:us.officer", party="USA")
 
@@ -888,7 +888,7 @@ def _billing(session: Session, agenda: _Agenda, erroneous: Any, patients: list[A
 
 def _disputes(session: Session, agenda: _Agenda, invoices: dict[str, Any],
               patients: list[Any], on: date) -> None:
-    from habeas.billing import service as billing
+    from habeas.billing import disputes
 
     opened: dict[str, Any] = {}
 
@@ -898,20 +898,20 @@ def _disputes(session: Session, agenda: _Agenda, invoices: dict[str, Any],
                        and x["public_id"] == patients[0].public_id)
         custody = next(x for x in invoice.lines if x["kind"] == "custody"
                        and x["public_id"] == patients[1].public_id)
-        opened["paid"] = billing.open_dispute(
+        opened["paid"] = disputes.open_dispute(
             session, invoice.number, medical["line"], actor="user:us.officer", party="USA",
             reason="Already paid directly by the ICE Health Service Corps (receipt "
                    "IHSC-2025-117)", today=on)
-        opened["days"] = billing.open_dispute(
+        opened["days"] = disputes.open_dispute(
             session, invoice.number, custody["line"], actor="user:us.officer", party="USA",
             reason="Ten days in Hospital Nacional Rosales are not days at CECOT", today=on)
 
     def decide_both() -> None:
-        billing.decide_dispute(session, opened["paid"].seq, accept=True,
+        disputes.decide_dispute(session, opened["paid"].seq, accept=True,
                                actor="user:sv.warden", party="SLV",
                                reason="Confirmed: IHSC paid the hospital directly",
                                today=on + timedelta(days=4))
-        billing.decide_dispute(session, opened["days"].seq, accept=False,
+        disputes.decide_dispute(session, opened["days"].seq, accept=False,
                                actor="user:sv.warden", party="SLV",
                                today=on + timedelta(days=4),
                                reason="Days in hospital outside the facility are custody "
