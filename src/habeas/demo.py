@@ -868,8 +868,8 @@ def _billing(session: Session, agenda: _Agenda, erroneous: Any, patients: list[A
                 invoice = invoices["issued"]
                 session.refresh(invoice)
                 payments.record_payment(session, invoice.seq, invoice.balance_minor,
-                                       paid_on=paid_on, reference=f"Fedwire {invoice.number}",
-                                       actor="user:us.officer", party="USA")
+                                        paid_on=paid_on, reference=f"Fedwire {invoice.number}",
+                                        actor="user:us.officer", party="USA")
 
             agenda.at(_on(paid_on, 16), pay)
         month = after
@@ -908,14 +908,14 @@ def _disputes(session: Session, agenda: _Agenda, invoices: dict[str, Any],
 
     def decide_both() -> None:
         disputes.decide_dispute(session, opened["paid"].seq, accept=True,
-                               actor="user:sv.warden", party="SLV",
-                               reason="Confirmed: IHSC paid the hospital directly",
-                               today=on + timedelta(days=4))
+                                actor="user:sv.warden", party="SLV",
+                                reason="Confirmed: IHSC paid the hospital directly",
+                                today=on + timedelta(days=4))
         disputes.decide_dispute(session, opened["days"].seq, accept=False,
-                               actor="user:sv.warden", party="SLV",
-                               today=on + timedelta(days=4),
-                               reason="Days in hospital outside the facility are custody "
-                                      "days under the agreement")
+                                actor="user:sv.warden", party="SLV",
+                                today=on + timedelta(days=4),
+                                reason="Days in hospital outside the facility are custody "
+                                       "days under the agreement")
 
     agenda.at(_on(on), open_both)
     agenda.at(_on(on + timedelta(days=4)), decide_both)

@@ -236,7 +236,7 @@ def ours(world: tuple[TestClient, Demo, Engine]) -> Ours:
         finding = s.scalars(select(Finding.seq).order_by(Finding.seq)).first()
         invoice = reads.get_invoice(s, demo.invoice)
         dispute = disputes.open_dispute(s, invoice.number, 1, "not ours", actor="x",
-                                       party="USA", today=invoice.issued_on).seq
+                                        party="USA", today=invoice.issued_on).seq
     assert finding is not None
     return Ours(held[0].public_id, other.public_id, proposal, apart, finding, dispute,
                 invoice.number)

@@ -16,6 +16,7 @@ from habeas.billing.arithmetic import Fee, custody_days, line_amount
 from habeas.billing.schemas import InvoiceLine
 from habeas.custody import records
 from habeas.db import read_session, unit_of_work
+from habeas.events import log_size
 from habeas.ledger.leaf import canonical_json
 from tests.api.conftest import bearer
 from tests.custody.test_intake import intake, take_in
@@ -136,7 +137,7 @@ class TestPayments:
         assert error.details["field"] == "amount_minor"
         with unit_of_work(demo_engine) as s:
             payments.record_payment(s, seq, 1000, paid_on=date(2025, 5, 10),
-                                   reference="wire 1", actor="user:us.officer", party="USA")
+                                    reference="wire 1", actor="user:us.officer", party="USA")
         with read_session(demo_engine) as s:
             invoice = reads.get_invoice(s, seq)
             assert invoice.balance_minor == total - 1000
@@ -147,7 +148,7 @@ class TestPayments:
             party="USA"), "validation_failed")
         with unit_of_work(demo_engine) as s:
             payments.record_payment(s, seq, total - 1000, paid_on=date(2025, 6, 3),
-                                   reference="wire 2", actor="user:us.officer", party="USA")
+                                    reference="wire 2", actor="user:us.officer", party="USA")
         with read_session(demo_engine) as s:
             invoice = reads.get_invoice(s, seq)
             assert invoice.balance_minor == 0
@@ -168,15 +169,15 @@ class TestDisputes:
             "wrong_party")
         with unit_of_work(demo_engine) as s:
             dispute = disputes.open_dispute(s, number, line["line"], "he died in custody",
-                                           actor="user:us.officer", party="USA",
-                                           today=ISSUED).seq
+                                            actor="user:us.officer", party="USA",
+                                            today=ISSUED).seq
         refused(demo_engine, lambda s: disputes.open_dispute(
             s, number, line["line"], "again", actor="x", party="USA", today=ISSUED),
             "not_disputable")
         with unit_of_work(demo_engine) as s:
             decided = disputes.decide_dispute(s, dispute, accept=True, reason="agreed",
-                                             actor="user:sv.warden", party="SLV",
-                                             today=ISSUED)
+                                              actor="user:sv.warden", party="SLV",
+                                              today=ISSUED)
             assert decided.status == "accepted" and decided.credit_note_seq is not None
             [note] = reads.credit_notes_of(s, seq)
             assert note.number == f"{REF}/CN-0001" and note.dispute_seq == dispute
@@ -198,13 +199,31 @@ class TestDisputes:
         with unit_of_work(demo_engine) as s:
             number = reads.get_invoice(s, seq).number
             dispute = disputes.open_dispute(s, number, 2, "too many days",
-                                           actor="user:us.officer", party="USA",
-                                           today=ISSUED)
+                                            actor="user:us.officer", party="USA",
+                                            today=ISSUED)
             rejected = disputes.decide_dispute(s, dispute.seq, accept=False,
-                                              reason="the count is right", actor="w",
-                                              party="SLV", today=ISSUED)
+                                               reason="the count is right", actor="w",
+                                               party="SLV", today=ISSUED)
             assert rejected.status == "rejected" and rejected.credit_note_seq is None
             assert reads.credit_notes_of(s, seq) == []
+
+    def test_deciding_answers_the_last_event_it_recorded(self, demo_engine: Engine) -> None:
+        # The page names this event as just recorded: the credit note when accepted.
+        _held(demo_engine)
+        seq = _issue(demo_engine, "2025-04")
+        with unit_of_work(demo_engine) as s:
+            number = reads.get_invoice(s, seq).number
+            first, second = (disputes.open_dispute(
+                s, number, line, "too many days", actor="user:us.officer", party="USA",
+                today=ISSUED).seq for line in (1, 2))
+        with unit_of_work(demo_engine) as s:
+            accepted, last = disputes.decide(s, first, accept=True, reason="agreed",
+                                             actor="w", party="SLV", today=ISSUED)
+            assert accepted.credit_note_seq == last == log_size(s) - 1
+        with unit_of_work(demo_engine) as s:
+            rejected, last = disputes.decide(s, second, accept=False, reason="right",
+                                             actor="w", party="SLV", today=ISSUED)
+            assert rejected.status == "rejected" and last == log_size(s) - 1
 
     def test_credit_notes_never_credit_more_than_the_line(self, demo_engine: Engine) -> None:
         _held(demo_engine)
@@ -213,7 +232,7 @@ class TestDisputes:
             amount = reads.get_invoice(s, seq).lines[0]["amount_minor"]
         with unit_of_work(demo_engine) as s:
             credit_notes.issue_credit_note(s, seq, {1: 100}, "rounding", actor="w", party="SLV",
-                                      today=ISSUED)
+                                           today=ISSUED)
         error = refused(demo_engine, lambda s: credit_notes.issue_credit_note(
             s, seq, {1: amount}, "too much", actor="w", party="SLV", today=ISSUED),
             "validation_failed")
@@ -227,11 +246,11 @@ class TestReplay:
         with unit_of_work(demo_engine) as s:
             number = reads.get_invoice(s, seq).number
             payments.record_payment(s, seq, 500, paid_on=ISSUED, reference="w",
-                                   actor="u", party="USA")
+                                    actor="u", party="USA")
             dispute = disputes.open_dispute(s, number, 1, "r", actor="u", party="USA",
-                                           today=ISSUED)
+                                            today=ISSUED)
             disputes.decide_dispute(s, dispute.seq, accept=True, reason="ok", actor="w",
-                                   party="SLV", today=ISSUED)
+                                    party="SLV", today=ISSUED)
         report = replay.check(demo_engine)
         assert report.differences == []
 

@@ -86,7 +86,7 @@ def invoiced(engine: Engine) -> int:
         seq = issuing.issue_invoice(s, REF, "2025-04", actor="user:sv.warden", party="SLV",
                                     today=ISSUED).seq
         credit_notes.issue_credit_note(s, seq, {1: CREDIT}, "rounding agreed", actor="w",
-                                  party="SLV", today=ISSUED)
+                                       party="SLV", today=ISSUED)
     return seq
 
 

@@ -90,8 +90,8 @@ class TestReturnRequired:
             invoice = reads.get_invoice(s, april)
             line = next(x for x in invoice.lines if x["public_id"] == b)
             credit_notes.issue_credit_note(s, april, {line["line"]: line["amount_minor"] - 100},
-                                      "goodwill", actor="w", party="SLV",
-                                      today=date(2025, 5, 3))
+                                           "goodwill", actor="w", party="SLV",
+                                           today=date(2025, 5, 3))
         _return_order(demo_engine, "T-2", date(2025, 4, 25))
         assert [x["amount_minor"] for x in _lines(demo_engine, "2025-05")] == [-100]
 

@@ -201,9 +201,9 @@ def issue_credit_note(seq: Seq, body: CreditNoteIn, write: Writer, principal: Is
         credits[c.line] = credits.get(c.line, 0) + c.amount_minor
     with write() as db:
         return _note(credit_notes.issue_credit_note(db, seq, credits, body.reason,
-                                               actor=principal.actor,
-                                               party=principal.party_code,
-                                               today=utcnow().date()))
+                                                    actor=principal.actor,
+                                                    party=principal.party_code,
+                                                    today=utcnow().date()))
 
 
 @router.post("/invoices/{seq}/payments", status_code=201,
@@ -221,9 +221,9 @@ def open_dispute(body: DisputeIn, write: Writer, principal: Disputer) -> Dispute
     """Dispute one invoice line, with a reason (the sending state)."""
     with write() as db:
         return _dispute(disputes.open_dispute(db, body.document, body.line, body.reason,
-                                             actor=principal.actor,
-                                             party=principal.party_code,
-                                             today=utcnow().date()))
+                                              actor=principal.actor,
+                                              party=principal.party_code,
+                                              today=utcnow().date()))
 
 
 @router.post("/disputes/{seq}/decision", responses=documented(401, 403, 404, 409, 422))
