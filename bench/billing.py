@@ -35,7 +35,7 @@ events (tried at 1,500 people); only the Merkle hashes (ledger_hash) differ: the
 not written, as invoicing never reads them.
 
 Then, in the same run, best of 3 each:
-- ours: habeas.billing.service.invoice_for(session, "USA-SLV-2025", PERIOD), its total
+- ours: habeas.billing.drafting.invoice_for(session, "USA-SLV-2025", PERIOD), its total
   and its custody days (the sum of `days` over lines of kind "custody");
 - the limit: one hand-written SQL aggregate over the same tables that counts the same
   custody days (local dates at the zone's fixed offset: the arrival date billed, the
@@ -79,7 +79,7 @@ from sqlalchemy.engine import Connection
 import habeas.projections  # noqa: F401 - installs every projector, as each entry point does
 from habeas import demo
 from habeas.agreements.models import Agreement, FeeSchedule
-from habeas.billing import service
+from habeas.billing import drafting
 from habeas.custody.models import Alert, Contact, Death, IntakeRecord, Prisoner, Solitary
 from habeas.db import make_engine, read_session, unit_of_work
 from habeas.events import log_size
@@ -707,7 +707,7 @@ def build(path: Path, people: int, events: int, period: str, seed: int
             select(Cell).where(Cell.facility_code == FACILITY, Cell.active)
             .order_by(Cell.building_code, Cell.code))]
     zone = ZoneInfo(facility.timezone)
-    first, last = service.period_bounds(period)
+    first, last = drafting.period_bounds(period)
     rng = random.Random(seed)
     world = World(rng, zone, first, last, datetime(last.year, last.month, last.day, tzinfo=zone)
                   .astimezone(UTC) + DAY, cells)
@@ -788,7 +788,7 @@ FROM line CROSS JOIN fee
 def limit_params(engine: Engine, period: str) -> dict[str, Any]:
     """limit_params: the month, the zone's offset in seconds (checked to be fixed over the
     data's span) and the checks that one fee schedule prices the whole month."""
-    first, last = service.period_bounds(period)
+    first, last = drafting.period_bounds(period)
     with read_session(engine) as session:
         agreement = session.get_one(Agreement, REF)
         zone = ZoneInfo(session.get_one(Facility, agreement.facility_code).timezone)
@@ -818,7 +818,7 @@ def time_ours(engine: Engine, period: str, repeats: int) -> dict[str, Any]:
         gc.collect()  # the built data are garbage now: never collect them inside a run
         with read_session(engine) as session:
             t0 = perf()
-            draft_ = service.invoice_for(session, REF, period)
+            draft_ = drafting.invoice_for(session, REF, period)
             runs.append(perf() - t0)
     assert draft_ is not None
     custody = [line for line in draft_.lines if line["kind"] == "custody"]
@@ -847,14 +847,14 @@ def time_limit(engine: Engine, params: dict[str, Any], repeats: int) -> dict[str
 def time_rows(engine: Engine, period: str, repeats: int) -> dict[str, Any]:
     """time_rows only reads the rows the invoice's lines come from (stays_of's query, no
     processing): what any per-person invoice must do and the aggregate does not."""
-    start, end = service.period_bounds(period)
+    start, end = drafting.period_bounds(period)
     runs = []
     count = 0
     for _ in range(repeats):
         gc.collect()
         with read_session(engine) as session:
             t0 = perf()
-            result = session.connection().execute(service.stays_query(REF, start, end))
+            result = session.connection().execute(drafting.stays_query(REF, start, end))
             count = len(result.cursor.fetchall())  # the driver's rows, no type processing
             runs.append(perf() - t0)
     return {"seconds": min(runs), "runs": runs, "rows": count}
@@ -866,7 +866,7 @@ def profile(engine: Engine, period: str, top: int) -> dict[str, Any]:
     gc.collect()
     with read_session(engine) as session:
         t0 = perf()
-        profiler.runcall(service.invoice_for, session, REF, period)
+        profiler.runcall(drafting.invoice_for, session, REF, period)
         total = perf() - t0
     say(f"\n== cProfile of one invoice_for ({total:.2f} s under the profiler)")
     found: dict[str, Any] = {"profiled_seconds": total}

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import Engine, func, select
 
 from habeas.auth.models import Role, User
-from habeas.billing import service as billing
+from habeas.billing import reads
 from habeas.db import read_session
 from habeas.demo import DEMO_USERS, cecot_layout
 from habeas.facilities import service as facilities
@@ -138,11 +138,11 @@ class TestDemoCustody:
     @staticmethod
     def _a_year_of_invoices(engine: Engine) -> None:
         with read_session(engine) as s:
-            invoices = billing.list_invoices(s)
-            disputes = [d for i in invoices for d in billing.disputes_of(s, i.seq)]
-            notes = [n for i in invoices for n in billing.credit_notes_of(s, i.seq)]
+            invoices = reads.list_invoices(s)
+            disputes = [d for i in invoices for d in reads.disputes_of(s, i.seq)]
+            notes = [n for i in invoices for n in reads.credit_notes_of(s, i.seq)]
             on = date(2026, 4, 30)
-            ageing = {i.period: billing.ageing(i, on) for i in invoices}
+            ageing = {i.period: reads.ageing(i, on) for i in invoices}
         assert [i.period for i in invoices] == [
             f"{y}-{m:02d}" for y, m in [(2025, m) for m in range(4, 13)]
             + [(2026, m) for m in range(1, 4)]]

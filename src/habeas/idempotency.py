@@ -1,8 +1,8 @@
 """The idempotency key table (ADR 0019): a POST's stored response under its client's key.
 
 A table in a models module, so `habeas.models` sees the whole schema without loading a
-middleware; the middleware that writes it is `habeas.api.idempotency` (and the billing
-forms' copy in web/billing.py).
+middleware; the middleware that writes it is `habeas.api.idempotency` (and a page's
+one-time form key, `habeas.api.form_once`).
 """
 
 from __future__ import annotations

@@ -210,7 +210,7 @@ def ours(world: tuple[TestClient, Demo, Engine]) -> Ours:
     """ours: the ids, and a receiving officer of Costa Rica (a state of another agreement)."""
     from habeas.agreements import service as agreements
     from habeas.auth import service as auth
-    from habeas.billing import service as billing
+    from habeas.billing import disputes, reads
     from habeas.custody.models import Prisoner as P
     from habeas.db import unit_of_work
     from habeas.demo import DEMO_PASSWORD
@@ -234,9 +234,9 @@ def ours(world: tuple[TestClient, Demo, Engine]) -> Ours:
             s, person_a=held[0].public_id, role_a="", person_b=other.public_id, role_b="",
             level="CELL", reason="witness", actor="user:sv.warden", party="SLV")
         finding = s.scalars(select(Finding.seq).order_by(Finding.seq)).first()
-        invoice = billing.get_invoice(s, demo.invoice)
-        dispute = billing.open_dispute(s, invoice.number, 1, "not ours", actor="x",
-                                       party="USA", today=invoice.issued_on).seq
+        invoice = reads.get_invoice(s, demo.invoice)
+        dispute = disputes.open_dispute(s, invoice.number, 1, "not ours", actor="x",
+                                        party="USA", today=invoice.issued_on).seq
     assert finding is not None
     return Ours(held[0].public_id, other.public_id, proposal, apart, finding, dispute,
                 invoice.number)

@@ -11,11 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from habeas import replay
-from habeas.billing import service as billing
+from habeas.billing import credit_notes, disputes, drafting, issuing, payments, reads
 from habeas.billing.arithmetic import Fee, custody_days, line_amount
 from habeas.billing.schemas import InvoiceLine
 from habeas.custody import records
 from habeas.db import read_session, unit_of_work
+from habeas.events import log_size
 from habeas.ledger.leaf import canonical_json
 from tests.api.conftest import bearer
 from tests.custody.test_intake import intake, take_in
@@ -52,7 +53,7 @@ def _held(engine: Engine) -> tuple[str, str]:
 
 def _issue(engine: Engine, period: str, today: date = ISSUED) -> int:
     with unit_of_work(engine) as s:
-        return billing.issue_invoice(s, REF, period, actor="user:sv.warden", party="SLV",
+        return issuing.issue_invoice(s, REF, period, actor="user:sv.warden", party="SLV",
                                      today=today).seq
 
 
@@ -61,7 +62,7 @@ class TestInvoiceFor:
             self, demo_engine: Engine) -> None:
         a, b = _held(demo_engine)
         with read_session(demo_engine) as s:
-            draft = billing.invoice_for(s, REF, "2025-04")
+            draft = drafting.invoice_for(s, REF, "2025-04")
         lines = [InvoiceLine.model_validate(line) for line in draft.lines]
         by_person = {line.public_id: line for line in lines}
         assert [line.kind for line in lines] == ["custody", "custody"]
@@ -82,15 +83,15 @@ class TestInvoiceFor:
         assert "2000000 USD" in by_person[a].rate
         assert draft.total_minor == sum(line.amount_minor for line in lines)
         with read_session(demo_engine) as s:
-            may = billing.invoice_for(s, REF, "2025-05")
+            may = drafting.invoice_for(s, REF, "2025-05")
         assert [(line["public_id"], line["days"]) for line in may.lines] == [(b, 31)]
 
     def test_a_period_without_a_fee_schedule_is_refused_naming_period(
             self, demo_engine: Engine) -> None:
-        error = refused(demo_engine, lambda s: billing.invoice_for(s, REF, "2025-02"),
+        error = refused(demo_engine, lambda s: drafting.invoice_for(s, REF, "2025-02"),
                         "validation_failed")
         assert error.status == 422 and error.details["field"] == "period"
-        bad = refused(demo_engine, lambda s: billing.invoice_for(s, REF, "2025-13"),
+        bad = refused(demo_engine, lambda s: drafting.invoice_for(s, REF, "2025-13"),
                       "validation_failed")
         assert bad.details["field"] == "period"
 
@@ -101,8 +102,8 @@ class TestIssue:
         april = _issue(demo_engine, "2025-04")
         may = _issue(demo_engine, "2025-05", today=date(2025, 6, 1))
         with read_session(demo_engine) as s:
-            first, second = billing.get_invoice(s, april), billing.get_invoice(s, may)
-            draft = billing.invoice_for(s, REF, "2025-04")
+            first, second = reads.get_invoice(s, april), reads.get_invoice(s, may)
+            draft = drafting.invoice_for(s, REF, "2025-04")
             document = {"number": first.number, **draft.as_json(),
                         "issued_on": "2025-05-02", "due_on": "2025-06-01"}
             assert first.lines == draft.lines
@@ -111,13 +112,13 @@ class TestIssue:
         assert (first.number, second.number) == (f"{REF}/0001", f"{REF}/0002")
         assert first.due_on == ISSUED + timedelta(days=30)
         assert first.document_sha256 == hashlib.sha256(canonical_json(document)).hexdigest()
-        error = refused(demo_engine, lambda s: billing.issue_invoice(
+        error = refused(demo_engine, lambda s: issuing.issue_invoice(
             s, REF, "2025-04", actor="x", party="SLV", today=ISSUED), "already_invoiced")
         assert error.status == 409
-        refused(demo_engine, lambda s: billing.issue_invoice(
+        refused(demo_engine, lambda s: issuing.issue_invoice(
             s, REF, "2025-06", actor="x", party="SLV", today=date(2025, 6, 15)),
             "validation_failed")
-        refused(demo_engine, lambda s: billing.issue_invoice(
+        refused(demo_engine, lambda s: issuing.issue_invoice(
             s, REF, "2025-06", actor="x", party="USA", today=date(2025, 7, 1)), "wrong_party")
 
 
@@ -126,32 +127,32 @@ class TestPayments:
         _held(demo_engine)
         seq = _issue(demo_engine, "2025-04")
         with read_session(demo_engine) as s:
-            invoice = billing.get_invoice(s, seq)
+            invoice = reads.get_invoice(s, seq)
             total = invoice.total_minor
-            assert billing.ageing(invoice, date(2025, 5, 20)) == "current"
-            assert billing.ageing(invoice, date(2025, 7, 15)) == "31-60"
-        error = refused(demo_engine, lambda s: billing.record_payment(
+            assert reads.ageing(invoice, date(2025, 5, 20)) == "current"
+            assert reads.ageing(invoice, date(2025, 7, 15)) == "31-60"
+        error = refused(demo_engine, lambda s: payments.record_payment(
             s, seq, total + 1, paid_on=date(2025, 5, 10), reference="wire 1", actor="x",
             party="USA"), "validation_failed")
         assert error.details["field"] == "amount_minor"
         with unit_of_work(demo_engine) as s:
-            billing.record_payment(s, seq, 1000, paid_on=date(2025, 5, 10),
-                                   reference="wire 1", actor="user:us.officer", party="USA")
+            payments.record_payment(s, seq, 1000, paid_on=date(2025, 5, 10),
+                                    reference="wire 1", actor="user:us.officer", party="USA")
         with read_session(demo_engine) as s:
-            invoice = billing.get_invoice(s, seq)
+            invoice = reads.get_invoice(s, seq)
             assert invoice.balance_minor == total - 1000
-            assert billing.ageing(invoice, date(2025, 6, 1)) == "0-30"
-            assert billing.ageing(invoice, date(2025, 9, 1)) == "90+"
-        refused(demo_engine, lambda s: billing.record_payment(
+            assert reads.ageing(invoice, date(2025, 6, 1)) == "0-30"
+            assert reads.ageing(invoice, date(2025, 9, 1)) == "90+"
+        refused(demo_engine, lambda s: payments.record_payment(
             s, seq, total - 999, paid_on=date(2025, 5, 10), reference="wire 2", actor="x",
             party="USA"), "validation_failed")
         with unit_of_work(demo_engine) as s:
-            billing.record_payment(s, seq, total - 1000, paid_on=date(2025, 6, 3),
-                                   reference="wire 2", actor="user:us.officer", party="USA")
+            payments.record_payment(s, seq, total - 1000, paid_on=date(2025, 6, 3),
+                                    reference="wire 2", actor="user:us.officer", party="USA")
         with read_session(demo_engine) as s:
-            invoice = billing.get_invoice(s, seq)
+            invoice = reads.get_invoice(s, seq)
             assert invoice.balance_minor == 0
-            assert billing.ageing(invoice, date(2025, 9, 1)) == "paid"
+            assert reads.ageing(invoice, date(2025, 9, 1)) == "paid"
 
 
 class TestDisputes:
@@ -160,34 +161,34 @@ class TestDisputes:
         a, _ = _held(demo_engine)
         seq = _issue(demo_engine, "2025-04")
         with read_session(demo_engine) as s:
-            invoice = billing.get_invoice(s, seq)
+            invoice = reads.get_invoice(s, seq)
             line = next(x for x in invoice.lines if x["public_id"] == a)
             number, total = invoice.number, invoice.total_minor
-        refused(demo_engine, lambda s: billing.open_dispute(
+        refused(demo_engine, lambda s: disputes.open_dispute(
             s, number, line["line"], "died", actor="x", party="SLV", today=ISSUED),
             "wrong_party")
         with unit_of_work(demo_engine) as s:
-            dispute = billing.open_dispute(s, number, line["line"], "he died in custody",
-                                           actor="user:us.officer", party="USA",
-                                           today=ISSUED).seq
-        refused(demo_engine, lambda s: billing.open_dispute(
+            dispute = disputes.open_dispute(s, number, line["line"], "he died in custody",
+                                            actor="user:us.officer", party="USA",
+                                            today=ISSUED).seq
+        refused(demo_engine, lambda s: disputes.open_dispute(
             s, number, line["line"], "again", actor="x", party="USA", today=ISSUED),
             "not_disputable")
         with unit_of_work(demo_engine) as s:
-            decided = billing.decide_dispute(s, dispute, accept=True, reason="agreed",
-                                             actor="user:sv.warden", party="SLV",
-                                             today=ISSUED)
+            decided = disputes.decide_dispute(s, dispute, accept=True, reason="agreed",
+                                              actor="user:sv.warden", party="SLV",
+                                              today=ISSUED)
             assert decided.status == "accepted" and decided.credit_note_seq is not None
-            [note] = billing.credit_notes_of(s, seq)
+            [note] = reads.credit_notes_of(s, seq)
             assert note.number == f"{REF}/CN-0001" and note.dispute_seq == dispute
             assert note.lines == [{"line": line["line"], "amount_minor": -line["amount_minor"],
                                    "description": note.lines[0]["description"]}]
-            assert billing.get_invoice(s, seq).balance_minor == total - line["amount_minor"]
+            assert reads.get_invoice(s, seq).balance_minor == total - line["amount_minor"]
             note_number = note.number
-        refused(demo_engine, lambda s: billing.decide_dispute(
+        refused(demo_engine, lambda s: disputes.decide_dispute(
             s, dispute, accept=False, reason="no", actor="x", party="SLV", today=ISSUED),
             "dispute_decided")
-        error = refused(demo_engine, lambda s: billing.open_dispute(
+        error = refused(demo_engine, lambda s: disputes.open_dispute(
             s, note_number, 1, "credit-note line", actor="x", party="USA", today=ISSUED),
             "not_disputable")
         assert error.details["field"] == "document"
@@ -196,25 +197,43 @@ class TestDisputes:
         _held(demo_engine)
         seq = _issue(demo_engine, "2025-04")
         with unit_of_work(demo_engine) as s:
-            number = billing.get_invoice(s, seq).number
-            dispute = billing.open_dispute(s, number, 2, "too many days",
-                                           actor="user:us.officer", party="USA",
-                                           today=ISSUED)
-            rejected = billing.decide_dispute(s, dispute.seq, accept=False,
-                                              reason="the count is right", actor="w",
-                                              party="SLV", today=ISSUED)
+            number = reads.get_invoice(s, seq).number
+            dispute = disputes.open_dispute(s, number, 2, "too many days",
+                                            actor="user:us.officer", party="USA",
+                                            today=ISSUED)
+            rejected = disputes.decide_dispute(s, dispute.seq, accept=False,
+                                               reason="the count is right", actor="w",
+                                               party="SLV", today=ISSUED)
             assert rejected.status == "rejected" and rejected.credit_note_seq is None
-            assert billing.credit_notes_of(s, seq) == []
+            assert reads.credit_notes_of(s, seq) == []
+
+    def test_deciding_answers_the_last_event_it_recorded(self, demo_engine: Engine) -> None:
+        # The page names this event as just recorded: the credit note when accepted.
+        _held(demo_engine)
+        seq = _issue(demo_engine, "2025-04")
+        with unit_of_work(demo_engine) as s:
+            number = reads.get_invoice(s, seq).number
+            first, second = (disputes.open_dispute(
+                s, number, line, "too many days", actor="user:us.officer", party="USA",
+                today=ISSUED).seq for line in (1, 2))
+        with unit_of_work(demo_engine) as s:
+            accepted, last = disputes.decide(s, first, accept=True, reason="agreed",
+                                             actor="w", party="SLV", today=ISSUED)
+            assert accepted.credit_note_seq == last == log_size(s) - 1
+        with unit_of_work(demo_engine) as s:
+            rejected, last = disputes.decide(s, second, accept=False, reason="right",
+                                             actor="w", party="SLV", today=ISSUED)
+            assert rejected.status == "rejected" and last == log_size(s) - 1
 
     def test_credit_notes_never_credit_more_than_the_line(self, demo_engine: Engine) -> None:
         _held(demo_engine)
         seq = _issue(demo_engine, "2025-04")
         with read_session(demo_engine) as s:
-            amount = billing.get_invoice(s, seq).lines[0]["amount_minor"]
+            amount = reads.get_invoice(s, seq).lines[0]["amount_minor"]
         with unit_of_work(demo_engine) as s:
-            billing.issue_credit_note(s, seq, {1: 100}, "rounding", actor="w", party="SLV",
-                                      today=ISSUED)
-        error = refused(demo_engine, lambda s: billing.issue_credit_note(
+            credit_notes.issue_credit_note(s, seq, {1: 100}, "rounding", actor="w", party="SLV",
+                                           today=ISSUED)
+        error = refused(demo_engine, lambda s: credit_notes.issue_credit_note(
             s, seq, {1: amount}, "too much", actor="w", party="SLV", today=ISSUED),
             "validation_failed")
         assert error.details["field"] == "amount_minor"
@@ -225,13 +244,13 @@ class TestReplay:
         _held(demo_engine)
         seq = _issue(demo_engine, "2025-04")
         with unit_of_work(demo_engine) as s:
-            number = billing.get_invoice(s, seq).number
-            billing.record_payment(s, seq, 500, paid_on=ISSUED, reference="w",
-                                   actor="u", party="USA")
-            dispute = billing.open_dispute(s, number, 1, "r", actor="u", party="USA",
-                                           today=ISSUED)
-            billing.decide_dispute(s, dispute.seq, accept=True, reason="ok", actor="w",
-                                   party="SLV", today=ISSUED)
+            number = reads.get_invoice(s, seq).number
+            payments.record_payment(s, seq, 500, paid_on=ISSUED, reference="w",
+                                    actor="u", party="USA")
+            dispute = disputes.open_dispute(s, number, 1, "r", actor="u", party="USA",
+                                            today=ISSUED)
+            disputes.decide_dispute(s, dispute.seq, accept=True, reason="ok", actor="w",
+                                    party="SLV", today=ISSUED)
         report = replay.check(demo_engine)
         assert report.differences == []
 

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from habeas.billing import reconcile
-from habeas.billing import service as billing
+from habeas.billing import reads, reconcile
 from habeas.db import read_session, unit_of_work
 from habeas.ledger import publish, service
 from habeas.transfers.models import ManifestPerson
@@ -31,7 +30,7 @@ def _export(ledger: Ledger, folder: Path) -> str:
 
 def _document(ledger: Ledger, seq: int) -> dict[str, Any]:
     with read_session(ledger.engine) as s:
-        return billing.invoice_document(s, billing.get_invoice(s, seq))
+        return reads.invoice_document(s, reads.get_invoice(s, seq))
 
 
 def _reconcile(ledger: Ledger, folder: str, period: str, *docs: dict[str, Any]

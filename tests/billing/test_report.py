@@ -24,8 +24,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from habeas.billing import report, sustain
-from habeas.billing import service as billing
+from habeas.billing import credit_notes, issuing, report, sustain
 from habeas.billing.arithmetic import BillingError
 from habeas.custody import records
 from habeas.custody import service as custody
@@ -84,10 +83,10 @@ def domestic(engine: Engine) -> list[str]:
 def invoiced(engine: Engine) -> int:
     """invoiced: April's invoice issued on 2 May, and a credit note of 10,000 on line 1."""
     with unit_of_work(engine) as s:
-        seq = billing.issue_invoice(s, REF, "2025-04", actor="user:sv.warden", party="SLV",
+        seq = issuing.issue_invoice(s, REF, "2025-04", actor="user:sv.warden", party="SLV",
                                     today=ISSUED).seq
-        billing.issue_credit_note(s, seq, {1: CREDIT}, "rounding agreed", actor="w",
-                                  party="SLV", today=ISSUED)
+        credit_notes.issue_credit_note(s, seq, {1: CREDIT}, "rounding agreed", actor="w",
+                                       party="SLV", today=ISSUED)
     return seq
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from habeas import replay
 from habeas.agreements import service as agreements
 from habeas.agreements.schemas import FeeSchedule as FeeScheduleIn
-from habeas.billing import service as billing
+from habeas.billing import credit_notes, drafting, lines, reads
 from habeas.billing.arithmetic import Fee, line_amount
 from habeas.billing.schemas import InvoiceLine
 from habeas.custody import records
@@ -31,7 +31,7 @@ def _days(first: date, last: date) -> list[date]:
 def _lines(engine: Engine, period: str) -> list[dict[str, object]]:
     with read_session(engine) as s:
         return [InvoiceLine.model_validate(line).model_dump()
-                for line in billing.invoice_for(s, REF, period).lines]
+                for line in drafting.invoice_for(s, REF, period).lines]
 
 
 def _new_fees(engine: Engine, **fees: object) -> list[Fee]:
@@ -41,7 +41,7 @@ def _new_fees(engine: Engine, **fees: object) -> list[Fee]:
         proposal = agreements.propose_fees(s, REF, body, basis="exchange of notes, 28 March "
                                            "2025", actor="user:sv.warden", party="SLV")
         agreements.accept_change(s, REF, proposal.seq, actor="user:us.officer", party="USA")
-        return billing.fees_of(s, REF)
+        return drafting.fees_of(s, REF)
 
 
 def _return_order(engine: Engine, external_ref: str, issued: date) -> None:
@@ -59,7 +59,7 @@ class TestReturnRequired:
         _, b = _held(demo_engine)
         april = _issue(demo_engine, "2025-04")
         with read_session(demo_engine) as s:
-            billed = next(x for x in billing.get_invoice(s, april).lines
+            billed = next(x for x in reads.get_invoice(s, april).lines
                           if x["public_id"] == b)
         assert billed["days"] == 21
         # The court orders the return on 25 April; it reaches the system in May.
@@ -78,8 +78,8 @@ class TestReturnRequired:
         _issue(demo_engine, "2025-05", today=date(2025, 6, 2))
         assert _lines(demo_engine, "2025-06") == []  # credited once, never again
         with read_session(demo_engine) as s:
-            invoice = billing.get_invoice(s, april)
-            assert billing.uncredited(s, invoice, billed["line"]) == \
+            invoice = reads.get_invoice(s, april)
+            assert lines.uncredited(s, invoice, billed["line"]) == \
                 billed["amount_minor"] + credit["amount_minor"]
         assert replay.check(demo_engine).differences == []
 
@@ -87,11 +87,11 @@ class TestReturnRequired:
         _, b = _held(demo_engine)
         april = _issue(demo_engine, "2025-04")
         with unit_of_work(demo_engine) as s:
-            invoice = billing.get_invoice(s, april)
+            invoice = reads.get_invoice(s, april)
             line = next(x for x in invoice.lines if x["public_id"] == b)
-            billing.issue_credit_note(s, april, {line["line"]: line["amount_minor"] - 100},
-                                      "goodwill", actor="w", party="SLV",
-                                      today=date(2025, 5, 3))
+            credit_notes.issue_credit_note(s, april, {line["line"]: line["amount_minor"] - 100},
+                                           "goodwill", actor="w", party="SLV",
+                                           today=date(2025, 5, 3))
         _return_order(demo_engine, "T-2", date(2025, 4, 25))
         assert [x["amount_minor"] for x in _lines(demo_engine, "2025-05")] == [-100]
 
@@ -103,7 +103,7 @@ class TestErroneousTransfer:
         a, b = _held(demo_engine)
         april = _issue(demo_engine, "2025-04")
         with read_session(demo_engine) as s:
-            kinds = [(x["kind"], x["public_id"]) for x in billing.get_invoice(s, april).lines]
+            kinds = [(x["kind"], x["public_id"]) for x in reads.get_invoice(s, april).lines]
         assert kinds == [("custody", a), ("custody", b), ("intake", a), ("intake", b)]
         path = f"/api/v1/people/{b}/erroneous-transfer"
         body = {"reason": "withholding of removal (2019) barred return to El Salvador"}
@@ -234,7 +234,7 @@ class TestFeeVersions:
         assert status == 409  # a version already takes effect that day
 
     def test_a_month_before_any_schedule_is_refused(self, demo_engine: Engine) -> None:
-        error = refused(demo_engine, lambda s: billing.invoice_for(s, REF, "2024-12"),
+        error = refused(demo_engine, lambda s: drafting.invoice_for(s, REF, "2024-12"),
                         "validation_failed")
         assert error.details["field"] == "period"
         assert "no fee schedule is in force" in error.message

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from habeas.billing import service as billing
+from habeas.billing import reads
 from habeas.billing.models import Invoice
 from habeas.custody.models import IntegrityRun, Prisoner
 from habeas.dashboard import service as dashboard
@@ -138,7 +138,7 @@ class TestMoney:
         today = utcnow().date()
         with read_session(lived[1]) as db:
             invoices = list(db.scalars(select(Invoice)))
-            late = [i for i in invoices if billing.ageing(i, today) not in ("current", "paid")]
+            late = [i for i in invoices if reads.ageing(i, today) not in ("current", "paid")]
         assert invoices, "the lived demo issues invoices"
         assert body["totals"] == [{
             "currency": "USD",

@@ -20,8 +20,7 @@ from sqlalchemy import Engine, func, select
 
 from habeas import i18n
 from habeas.app import create_app
-from habeas.billing import document, report
-from habeas.billing import service as billing
+from habeas.billing import document, issuing, reads, report
 from habeas.billing.models import Payment
 from habeas.db import read_session, unit_of_work
 from habeas.ledger.models import Event
@@ -40,7 +39,7 @@ def april(demo_engine: Engine) -> int:
     domestic(demo_engine)
     seq = invoiced(demo_engine)
     with unit_of_work(demo_engine) as s:
-        billing.issue_invoice(s, REF, "2025-05", actor="user:sv.warden", party="SLV",
+        issuing.issue_invoice(s, REF, "2025-05", actor="user:sv.warden", party="SLV",
                               today=date(2025, 6, 2))
     return seq
 
@@ -131,7 +130,7 @@ def _pay(client: TestClient, seq: int, form: dict[str, str], amount: str,
 
 def _payments(engine: Engine, seq: int) -> list[Payment]:
     with read_session(engine) as s:
-        return billing.payments_of(s, seq)
+        return reads.payments_of(s, seq)
 
 
 def _payment_events(engine: Engine) -> int:
@@ -239,7 +238,7 @@ def test_the_invoices_come_a_page_at_a_time(demo_engine: Engine, april: int,
     assert 'rel="prev" href="/billing/invoices"' in second
     # What is still owed is every page's, not only this one's.
     with read_session(demo_engine) as s:
-        owed = sum(i.balance_minor for i in billing.list_invoices(s))
+        owed = sum(i.balance_minor for i in reads.list_invoices(s))
     assert f'data-testid="owed">{document.money(owed, "USD")}<' in second
     assert "Still owed, all pages" in second
     # The filter is kept from page to page.

@@ -19,8 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, select
 
-from habeas.billing import document, report
-from habeas.billing import service as billing
+from habeas.billing import document, issuing, reads, report
 from habeas.billing.models import CreditNote, Invoice
 from habeas.custody import service as custody
 from habeas.db import read_session, unit_of_work, utcnow
@@ -52,9 +51,9 @@ def _build(template: Path, path: Path) -> Site:
     with unit_of_work(engine) as db:
         custody.import_population(db, "CECOT", rows, actor="user:sv.warden",
                                   on=date(2025, 4, 1))
-        april = billing.issue_invoice(db, REF, "2025-04", actor="user:sv.warden", party="SLV",
+        april = issuing.issue_invoice(db, REF, "2025-04", actor="user:sv.warden", party="SLV",
                                       today=date(2025, 5, 2)).seq
-        may = billing.issue_invoice(db, REF, "2025-05", actor="user:sv.warden", party="SLV",
+        may = issuing.issue_invoice(db, REF, "2025-05", actor="user:sv.warden", party="SLV",
                                     today=date(2025, 6, 1)).seq
     return Site("", engine, april, may)
 
@@ -69,7 +68,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, flights_template: Path) -> It
 
 def _invoice(site: Site, seq: int) -> Invoice:
     with read_session(site.engine) as db:
-        return billing.get_invoice(db, seq)
+        return reads.get_invoice(db, seq)
 
 
 def _status(page: Page, url: str) -> int:
@@ -96,7 +95,7 @@ def test_the_list_shows_each_invoice_with_balance_and_ageing(browser: Browser,
     expect(row).to_contain_text(usd(april.total_minor))
     expect(row.get_by_test_id("balance")).to_have_text(usd(april.balance_minor))
     expect(row.get_by_test_id("ageing")).to_contain_text(
-        billing.ageing(april, utcnow().date()))
+        reads.ageing(april, utcnow().date()))
     officer.get_by_label("Agreement").select_option(REF)
     officer.get_by_role("button", name="Show").click()
     expect(officer).to_have_url(re.compile(rf"agreement={REF}$"))
@@ -200,7 +199,7 @@ def test_a_disputed_line_accepted_becomes_a_credit_note(browser: Browser, site: 
 
 def _credit_notes(site: Site, seq: int) -> list[CreditNote]:
     with read_session(site.engine) as db:
-        return billing.credit_notes_of(db, seq)
+        return reads.credit_notes_of(db, seq)
 
 
 def test_the_pdf_downloads_as_the_same_invoice(browser: Browser, site: Site,

@@ -13,9 +13,9 @@ from habeas.api.errors import documented
 from habeas.api.params import Day, Seq
 from habeas.auth.permissions import Action
 from habeas.auth.service import Principal
-from habeas.billing import service
+from habeas.billing import charges, credit_notes, disputes, drafting, issuing, payments, reads
+from habeas.billing.charges import MAX_CHARGE_MINOR
 from habeas.billing.models import CreditNote, Dispute, Invoice, Payment
-from habeas.billing.service import MAX_CHARGE_MINOR
 from habeas.db import utcnow
 
 router = APIRouter(prefix="/billing", tags=["billing"])
@@ -133,7 +133,7 @@ def _invoice_out(invoice: Invoice, on: date) -> dict[str, Any]:
     return {**{c: getattr(invoice, c) for c in (
         "seq", "number", "agreement_ref", "period", "currency", "issued_on", "due_on",
         "total_minor", "credited_minor", "paid_minor", "balance_minor", "document_sha256")},
-        "ageing": service.ageing(invoice, on)}
+        "ageing": reads.ageing(invoice, on)}
 
 
 def _note(note: CreditNote) -> CreditNoteOut:
@@ -156,7 +156,7 @@ def list_invoices(db: ReadDB, principal: Reader,
                   ) -> list[InvoiceOut]:
     """Issued invoices, oldest first, with balance and ageing."""
     day = on or utcnow().date()
-    return [InvoiceOut.model_validate(_invoice_out(i, day)) for i in service.list_invoices(
+    return [InvoiceOut.model_validate(_invoice_out(i, day)) for i in reads.list_invoices(
         db, agreement=agreement, scope=principal.scope)]
 
 
@@ -164,20 +164,20 @@ def list_invoices(db: ReadDB, principal: Reader,
 def preview(db: ReadDB, principal: Reader, agreement: Annotated[str, Query(max_length=64)],
             period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]) -> DraftOut:
     """The invoice a period would get, computed and not recorded."""
-    service.get_agreement_for(db, agreement, scope=principal.scope)
-    return DraftOut.model_validate(service.invoice_for(db, agreement, period).as_json())
+    reads.get_agreement_for(db, agreement, scope=principal.scope)
+    return DraftOut.model_validate(drafting.invoice_for(db, agreement, period).as_json())
 
 
 @router.get("/invoices/{seq}", responses=documented(401, 403, 404, 422))
 def get_invoice(seq: Seq, db: ReadDB, principal: Reader,
                 on: Annotated[Day | None, Query()] = None) -> InvoiceDetail:
     """One invoice: its lines, credit notes, payments, disputes, balance and ageing."""
-    invoice = service.get_invoice(db, seq, scope=principal.scope)
+    invoice = reads.get_invoice(db, seq, scope=principal.scope)
     return InvoiceDetail.model_validate({
         **_invoice_out(invoice, on or utcnow().date()), "lines": invoice.lines,
-        "credit_notes": [_note(n) for n in service.credit_notes_of(db, seq)],
-        "payments": [_payment(p) for p in service.payments_of(db, seq)],
-        "disputes": [_dispute(d) for d in service.disputes_of(db, seq)]})
+        "credit_notes": [_note(n) for n in reads.credit_notes_of(db, seq)],
+        "payments": [_payment(p) for p in reads.payments_of(db, seq)],
+        "disputes": [_dispute(d) for d in reads.disputes_of(db, seq)]})
 
 
 @router.post("/invoices", status_code=201, responses=documented(401, 403, 404, 409, 422))
@@ -185,7 +185,7 @@ def issue_invoice(body: InvoiceIn, write: Writer, principal: Issuer) -> InvoiceO
     """Issue a month's invoice for an agreement (once per period; then credit notes)."""
     today = utcnow().date()
     with write() as db:
-        invoice = service.issue_invoice(db, body.agreement_ref, body.period,
+        invoice = issuing.issue_invoice(db, body.agreement_ref, body.period,
                                         actor=principal.actor, party=principal.party_code,
                                         today=today)
         return InvoiceOut.model_validate(_invoice_out(invoice, today))
@@ -200,10 +200,10 @@ def issue_credit_note(seq: Seq, body: CreditNoteIn, write: Writer, principal: Is
     for c in body.lines:
         credits[c.line] = credits.get(c.line, 0) + c.amount_minor
     with write() as db:
-        return _note(service.issue_credit_note(db, seq, credits, body.reason,
-                                               actor=principal.actor,
-                                               party=principal.party_code,
-                                               today=utcnow().date()))
+        return _note(credit_notes.issue_credit_note(db, seq, credits, body.reason,
+                                                    actor=principal.actor,
+                                                    party=principal.party_code,
+                                                    today=utcnow().date()))
 
 
 @router.post("/invoices/{seq}/payments", status_code=201,
@@ -211,7 +211,7 @@ def issue_credit_note(seq: Seq, body: CreditNoteIn, write: Writer, principal: Is
 def record_payment(seq: Seq, body: PaymentIn, write: Writer, principal: Payer) -> PaymentOut:
     """Record a payment: partial allowed, never more than the balance."""
     with write() as db:
-        return _payment(service.record_payment(
+        return _payment(payments.record_payment(
             db, seq, body.amount_minor, paid_on=body.paid_on, reference=body.reference,
             actor=principal.actor, party=principal.party_code))
 
@@ -220,10 +220,10 @@ def record_payment(seq: Seq, body: PaymentIn, write: Writer, principal: Payer) -
 def open_dispute(body: DisputeIn, write: Writer, principal: Disputer) -> DisputeOut:
     """Dispute one invoice line, with a reason (the sending state)."""
     with write() as db:
-        return _dispute(service.open_dispute(db, body.document, body.line, body.reason,
-                                             actor=principal.actor,
-                                             party=principal.party_code,
-                                             today=utcnow().date()))
+        return _dispute(disputes.open_dispute(db, body.document, body.line, body.reason,
+                                              actor=principal.actor,
+                                              party=principal.party_code,
+                                              today=utcnow().date()))
 
 
 @router.post("/disputes/{seq}/decision", responses=documented(401, 403, 404, 409, 422))
@@ -231,7 +231,7 @@ def decide_dispute(seq: Seq, body: DecisionIn, write: Writer, principal: Decider
                    ) -> DisputeOut:
     """Accept (a credit note for the line) or reject a dispute, with a reason."""
     with write() as db:
-        return _dispute(service.decide_dispute(
+        return _dispute(disputes.decide_dispute(
             db, seq, accept=body.decision == "accepted", reason=body.reason,
             actor=principal.actor, party=principal.party_code, today=utcnow().date()))
 
@@ -263,7 +263,7 @@ class ChargeOut(BaseModel):
 def record_charge(body: ChargeIn, write: Writer, principal: Charger) -> ChargeOut:
     """Record a pass-through charge (medical, repatriation), billed capped in its month."""
     with write() as db:
-        charge = service.record_charge(
+        charge = charges.record_charge(
             db, body.agreement_ref, body.public_id, kind=body.kind,
             incurred_on=body.incurred_on, amount_minor=body.amount_minor,
             description=body.description, reference=body.reference,
@@ -276,9 +276,9 @@ def list_charges(db: ReadDB, principal: Reader, agreement: Annotated[str, Query(
                  public_id: Annotated[str | None, Query(max_length=16)] = None
                  ) -> list[ChargeOut]:
     """Pass-through charges recorded under an agreement (optionally for one person)."""
-    service.get_agreement_for(db, agreement, scope=principal.scope)
+    reads.get_agreement_for(db, agreement, scope=principal.scope)
     return [ChargeOut.model_validate(c, from_attributes=True)
-            for c in service.charges_of(db, agreement, public_id=public_id)]
+            for c in reads.charges_of(db, agreement, public_id=public_id)]
 
 
 class DocumentOut(BaseModel):
@@ -294,5 +294,5 @@ def invoice_document(seq: Seq, db: ReadDB, principal: Reader) -> DocumentOut:
     """The issued invoice as the ledger committed to it: payload and salt, so that
     SHA-256(salt ‖ JCS(payload)) equals the leaf's payload_sha256. Feed it to
     `habeas billing reconcile`."""
-    invoice = service.get_invoice(db, seq, scope=principal.scope)
-    return DocumentOut.model_validate(service.invoice_document(db, invoice))
+    invoice = reads.get_invoice(db, seq, scope=principal.scope)
+    return DocumentOut.model_validate(reads.invoice_document(db, invoice))

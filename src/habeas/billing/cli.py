@@ -44,7 +44,7 @@ def invoice(
     as_json: JsonFlag = False,
 ) -> None:
     """Compute a month's invoice for an agreement; with --issue, record it."""
-    from habeas.billing import document, service
+    from habeas.billing import document, drafting, issuing
 
     day = day_option("--today", today)
     engine = default_engine()
@@ -52,7 +52,7 @@ def invoice(
     if issue:
         with unit_of_work(engine) as session:
             ref = _agreement_ref(session, agreement)
-            issued = service.issue_invoice(session, ref, period, actor=actor(), party=None,
+            issued = issuing.issue_invoice(session, ref, period, actor=actor(), party=None,
                                            today=day)
             data: dict[str, Any] = {
                 "number": issued.number, "seq": issued.seq, "agreement_ref": ref,
@@ -63,7 +63,7 @@ def invoice(
     else:
         with read_session(engine) as session:
             ref = _agreement_ref(session, agreement)
-            data = {"number": None, **service.invoice_for(session, ref, period).as_json()}
+            data = {"number": None, **drafting.invoice_for(session, ref, period).as_json()}
             doc = document.draft_document(session, ref, period) if pdf_path else None
     if csv_path is not None:
         _write_csv(csv_path, data["lines"])

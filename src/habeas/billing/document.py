@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from habeas import i18n
 from habeas.agreements.models import Agreement, Party
-from habeas.billing import service
+from habeas.billing import drafting, reads
 from habeas.facilities.models import Facility
 from habeas.i18n import N_
 from habeas.templating import install_language, lang_of
@@ -217,7 +217,7 @@ def issued_document(session: Session, seq: int, *, scope: str | None = None
                     ) -> InvoiceDocument:
     """issued_document: invoice SEQ as issued, with its credit notes and payments so far
     (SCOPE: a sending state sees only its own agreements' invoices)."""
-    invoice = service.get_invoice(session, seq, scope=scope)
+    invoice = reads.get_invoice(session, seq, scope=scope)
     agreement = session.get_one(Agreement, invoice.agreement_ref)
     return InvoiceDocument(
         **_heading(session, agreement), period=invoice.period, currency=invoice.currency,
@@ -228,15 +228,15 @@ def issued_document(session: Session, seq: int, *, scope: str | None = None
         credit_notes=[{"seq": n.seq, "number": n.number, "issued_on": n.issued_on,
                        "reason": n.reason, "lines": n.lines, "total_minor": n.total_minor,
                        "dispute_seq": n.dispute_seq}
-                      for n in service.credit_notes_of(session, seq)],
+                      for n in reads.credit_notes_of(session, seq)],
         payments=[{"seq": p.seq, "paid_on": p.paid_on, "reference": p.reference,
-                   "amount_minor": p.amount_minor} for p in service.payments_of(session, seq)])
+                   "amount_minor": p.amount_minor} for p in reads.payments_of(session, seq)])
 
 
 def draft_document(session: Session, agreement_ref: str, period: str) -> InvoiceDocument:
     """draft_document: what AGREEMENT_REF's invoice for PERIOD would say (not recorded)."""
-    draft = service.invoice_for(session, agreement_ref, period)
-    agreement = service.get_agreement(session, agreement_ref)
+    draft = drafting.invoice_for(session, agreement_ref, period)
+    agreement = reads.get_agreement(session, agreement_ref)
     data = draft.as_json()
     return InvoiceDocument(**_heading(session, agreement), period=period,
                            currency=draft.currency, lines=data["lines"],

@@ -1,7 +1,7 @@
 """A month's invoice lines from custody facts (pure; DESIGN.md §8).
 
 One computation serves both sides of the agreement: the receiving state's
-database (billing/service.py) and the sending state's reconciliation from a
+database (billing/drafting.py) and the sending state's reconciliation from a
 ledger export alone (billing/reconcile.py). Each gathers the same facts —
 stays bounded by ledger events, pass-through charges, earlier invoices'
 lines — and this module turns them into lines. It never reads a clock or a

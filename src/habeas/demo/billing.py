@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from habeas.billing import charges, disputes, issuing, payments
+
 from .flights import DEMO_RETURNED, fly_home
 from .story import Agenda, on_day
 
@@ -73,7 +75,6 @@ def _an_erroneous_transfer(session: Session, agenda: Agenda, erroneous: Any) -> 
 def _medical_charges(session: Session, agenda: Agenda, patients: list[Any]) -> None:
     """Serious illness: the family and the consulate are told (Mandela Rules 68-69); the
     hospital's bills are passed through to the sending state."""
-    from habeas.billing import service as billing
     from habeas.custody import records
 
     taken_ill = datetime(2025, 8, 11, 23, tzinfo=UTC)
@@ -86,7 +87,7 @@ def _medical_charges(session: Session, agenda: Agenda, patients: list[Any]) -> N
     for person, amount, what in ((patients[0], 85_000, "emergency appendectomy"),
                                  (patients[1], 42_000, "tuberculosis treatment")):
         agenda.at(on_day(date(2025, 8, 12), 17), functools.partial(
-            billing.record_charge, session, REF, person.public_id, kind="medical",
+            charges.record_charge, session, REF, person.public_id, kind="medical",
             incurred_on=date(2025, 8, 12), amount_minor=amount,
             description=f"{what}, Hospital Nacional Rosales",
             reference=f"HNR-2025-{amount}", actor="user:sv.warden", party="SLV"))
@@ -96,12 +97,11 @@ def _issue(session: Session, agenda: Agenda, period: str, today: date, issued: l
            ) -> dict[str, Any]:
     """The receiving state issues PERIOD's invoice on TODAY; returns where it will be once
     the agenda has run."""
-    from habeas.billing import service as billing
 
     invoices: dict[str, Any] = {}
 
     def issue() -> None:
-        invoices["issued"] = billing.issue_invoice(session, REF, period,
+        invoices["issued"] = issuing.issue_invoice(session, REF, period,
                                                    actor="user:sv.warden", party="SLV",
                                                    today=today)
         issued.append(invoices["issued"])
@@ -112,12 +112,11 @@ def _issue(session: Session, agenda: Agenda, period: str, today: date, issued: l
 
 def _pay(session: Session, agenda: Agenda, invoices: dict[str, Any], paid_on: date) -> None:
     """The sending state pays the invoice's balance by wire on PAID_ON."""
-    from habeas.billing import service as billing
 
     def pay() -> None:
         invoice = invoices["issued"]
         session.refresh(invoice)
-        billing.record_payment(session, invoice.seq, invoice.balance_minor,
+        payments.record_payment(session, invoice.seq, invoice.balance_minor,
                                paid_on=paid_on, reference=f"Fedwire {invoice.number}",
                                actor="user:us.officer", party="USA")
 
@@ -128,7 +127,6 @@ def _disputes(session: Session, agenda: Agenda, invoices: dict[str, Any],
               patients: list[Any], on: date) -> None:
     """The sending state disputes two lines on ON; four days later the receiving state
     credits the one already paid and rejects the other."""
-    from habeas.billing import service as billing
 
     opened: dict[str, Any] = {}
 
@@ -138,20 +136,20 @@ def _disputes(session: Session, agenda: Agenda, invoices: dict[str, Any],
                        and x["public_id"] == patients[0].public_id)
         custody = next(x for x in invoice.lines if x["kind"] == "custody"
                        and x["public_id"] == patients[1].public_id)
-        opened["paid"] = billing.open_dispute(
+        opened["paid"] = disputes.open_dispute(
             session, invoice.number, medical["line"], actor="user:us.officer", party="USA",
             reason="Already paid directly by the ICE Health Service Corps (receipt "
                    "IHSC-2025-117)", today=on)
-        opened["days"] = billing.open_dispute(
+        opened["days"] = disputes.open_dispute(
             session, invoice.number, custody["line"], actor="user:us.officer", party="USA",
             reason="Ten days in Hospital Nacional Rosales are not days at CECOT", today=on)
 
     def decide_both() -> None:
-        billing.decide_dispute(session, opened["paid"].seq, accept=True,
+        disputes.decide_dispute(session, opened["paid"].seq, accept=True,
                                actor="user:sv.warden", party="SLV",
                                reason="Confirmed: IHSC paid the hospital directly",
                                today=on + timedelta(days=4))
-        billing.decide_dispute(session, opened["days"].seq, accept=False,
+        disputes.decide_dispute(session, opened["days"].seq, accept=False,
                                actor="user:sv.warden", party="SLV",
                                today=on + timedelta(days=4),
                                reason="Days in hospital outside the facility are custody "

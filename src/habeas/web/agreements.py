@@ -25,11 +25,11 @@ from habeas.agreements.terms import term_end
 from habeas.api.deps import engine_of
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
+from habeas.billing.money import major, to_minor
 from habeas.db import read_session, unit_of_work
 from habeas.errors import DomainError, NotFound, field_error
 from habeas.i18n import N_, locale_of
 from habeas.validation import describe
-from habeas.web.billing import major, to_minor
 from habeas.web.common import (
     Problem,
     day_of,
@@ -130,7 +130,7 @@ def _post(request: Request, ref: str, path: str, csrf: str, form: str,
 
 
 def _minor(text: str, currency: str, lang: str, name: str) -> int:
-    """_minor: an amount of the form (habeas.web.billing.to_minor), its error at field NAME."""
+    """_minor: an amount of the form (habeas.billing.money.to_minor), its error at field NAME."""
     try:
         return to_minor(text, currency, lang)
     except DomainError as exc:
