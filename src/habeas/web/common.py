@@ -389,3 +389,11 @@ def install_page_handlers(app: FastAPI) -> None:
     """install_page_handlers turns the page dependencies' refusals into HTML, once."""
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(PageRefused, _refused)
+
+
+def refusal_page(request: Request, principal: Principal, exc: DomainError) -> Response:
+    """refusal_page is the signed-in error page for a domain refusal EXC: titled "Not found"
+    or "Refused", its message explained in the reader's language (explain)."""
+    return page(request, principal, "error.html", status_code=exc.status, message=exc.message,
+                code=exc.code.value,
+                title=N_("Not found") if exc.status == 404 else N_("Refused"))
