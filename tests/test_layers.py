@@ -65,7 +65,8 @@ class TestProjectorsInstalled:
 PURE_CORES = (
     "habeas.ledger.leaf", "habeas.ledger.merkle", "habeas.ledger.note", "habeas.ledger.tiles",
     "habeas.ledger.verify", "habeas.billing.arithmetic", "habeas.billing.invoicing",
-    "habeas.billing.money", "habeas.billing.reconcile", "habeas.billing.sustain", "habeas.screening.catalogue",
+    "habeas.billing.money", "habeas.billing.reconcile", "habeas.billing.sustain",
+    "habeas.screening.catalogue",
     "habeas.screening.engine", "habeas.screening.rules", "habeas.sentences.calendars",
     "habeas.sentences.expiry", "habeas.sentences.release", "habeas.facilities.assign",
     "habeas.facilities.capacity", "habeas.facilities.rules", "habeas.facilities.separation",

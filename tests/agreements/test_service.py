@@ -131,3 +131,12 @@ class TestTerm:
         assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
         assert add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
         assert add_months(date(2025, 11, 30), 3) == date(2026, 2, 28)
+
+
+def test_a_sending_state_lists_only_the_agreements_it_sends_under(demo_engine: Engine) -> None:
+    with read_session(demo_engine) as s:
+        every = service.list_agreements(s)
+        sender = every[0].sending_party
+        assert service.list_agreements(s, sending_party=sender) == [
+            a for a in every if a.sending_party == sender]
+        assert service.list_agreements(s, sending_party="ZZZ") == []

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from habeas.app import create_app
 from habeas.db import unit_of_work
 from habeas.events import record_many
+from habeas.ledger import reads
 from habeas.ledger.note import ALG_COSIGNATURE_V1, cosign, generate_signer, split_note
 from habeas.web import ledger as pages
 from tests.api.conftest import bearer
@@ -28,7 +29,7 @@ def client(ledger: Ledger) -> Iterator[TestClient]:
 
 
 def test_cosigned_time_is_the_cosignature_timestamp_in_utc() -> None:
-    assert pages.cosigned_time(1_790_000_000) == datetime(2026, 9, 21, 14, 13, 20, tzinfo=UTC)
+    assert reads.cosigned_time(1_790_000_000) == datetime(2026, 9, 21, 14, 13, 20, tzinfo=UTC)
 
 
 class TestCheckpoints:

@@ -130,9 +130,13 @@ def _as_payload(session: Session, agreement: Agreement) -> dict[str, Any]:
     return event.payload
 
 
-def list_agreements(session: Session) -> list[Agreement]:
-    """list_agreements returns every agreement, oldest first."""
-    return list(session.scalars(select(Agreement).order_by(Agreement.registered_seq)))
+def list_agreements(session: Session, *, sending_party: str | None = None) -> list[Agreement]:
+    """list_agreements returns every agreement, oldest first; with SENDING_PARTY (a sending
+    user's scope), only those under which that state sends people."""
+    query = select(Agreement).order_by(Agreement.registered_seq)
+    if sending_party is not None:
+        query = query.where(Agreement.sending_party == sending_party)
+    return list(session.scalars(query))
 
 
 def get_agreement(session: Session, ref: str) -> Agreement:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from habeas.agreements.models import Agreement
 from habeas.agreements.terms import term_end
 from habeas.config import get_settings
-from habeas.custody.models import Death, Prisoner, Solitary
+from habeas.custody.models import Death, IntegrityRun, Prisoner, Solitary
 from habeas.custody.projections import IntegrityRecorded
 from habeas.custody.records import PROLONGED_SOLITARY_DAYS
 from habeas.db import utcnow
@@ -679,3 +679,9 @@ def record_run(session: Session, result: Report, *, actor: str) -> int:
             sha256=hashlib.sha256(canonical_json(body)).hexdigest(),
             counts={line.check: line.count for line in result.lines})))
     return event.seq
+
+
+def recorded_runs(session: Session, limit: int | None = None) -> list[IntegrityRun]:
+    """recorded_runs: the runs recorded on the ledger, newest first (the latest LIMIT)."""
+    return list(session.scalars(select(IntegrityRun).order_by(IntegrityRun.seq.desc())
+                                .limit(limit)))

@@ -282,7 +282,5 @@ def record_integrity(write: Writer, principal: IntegrityRecorder) -> RunOut:
 @router.get("/integrity/runs", responses=documented(401, 403))
 def list_integrity_runs(db: ReadDB, _: IntegrityReader) -> list[RunOut]:
     """Every recorded run, newest first."""
-    from sqlalchemy import select
-
     return [RunOut.model_validate(r, from_attributes=True)
-            for r in db.scalars(select(IntegrityRun).order_by(IntegrityRun.seq.desc()))]
+            for r in integrity.recorded_runs(db)]

@@ -10,12 +10,10 @@ and a state accepting its own proposal is refused (403 wrong_party), said plainl
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from habeas.agreements import service as agreements
@@ -29,18 +27,17 @@ from habeas.billing.money import major, to_minor
 from habeas.db import read_session, unit_of_work
 from habeas.errors import DomainError, NotFound, field_error
 from habeas.i18n import N_, locale_of
-from habeas.validation import describe
+from habeas.validation import parse_or_422
 from habeas.web.common import (
+    FormUser,
+    PageUser,
     Problem,
     day_of,
-    form_principal,
-    navigation,
-    page_principal,
+    page,
     problem_of,
+    refusal_page,
     safe_next,
-    templates,
 )
-from habeas.web.custody import error_page
 from habeas.web.labels import CHANGE_KINDS, CHANGE_STATUS
 
 router = APIRouter(include_in_schema=False)
@@ -55,11 +52,6 @@ DONE = {"proposed": N_("Proposal recorded: it is in force only once the other st
         "accepted": N_("Proposal accepted: the change is in force from now."),
         "rejected": N_("Proposal rejected: nothing changes."),
         "withdrawn": N_("Proposal withdrawn: nothing changes.")}
-
-
-def _context(principal: Principal, **extra: Any) -> dict[str, Any]:
-    return {"principal": principal, "nav": navigation(principal), "kinds": CHANGE_KINDS,
-            "statuses": CHANGE_STATUS, "rate_kinds": RATE_KINDS, **extra}
 
 
 def blank_form(agreement: Agreement, fees: FeeSchedule | None, lang: str) -> dict[str, str]:
@@ -82,46 +74,41 @@ def _agreement_page(request: Request, principal: Principal, ref: str, *,
             # The service scopes the read: another agreement's state reads "not found".
             changes = agreements.list_changes(db, ref, party=principal.party_code)
         except DomainError as exc:
-            return error_page(request, principal, exc)
+            return refusal_page(request, principal, exc)
         agreement = agreements.get_agreement(db, ref)
         fees = agreements.current_fees(db, ref)
         times = agreements.change_times(db, changes)
     form = blank_form(agreement, fees, locale_of(request)) | (entered or {})
-    return templates.TemplateResponse(request, "agreement.html", _context(
-        principal, a=agreement, fees=fees,
+    return page(
+        request, principal, "agreement.html", status_code=problem.status if problem else 200,
+        kinds=CHANGE_KINDS, statuses=CHANGE_STATUS, rate_kinds=RATE_KINDS, a=agreement, fees=fees,
         ends_on=term_end(agreement.starts_on, agreement.term_months),
         pending=[c for c in changes if c.status == "proposed"],
         past=[c for c in changes if c.status != "proposed"], times=times,
         may_renew=allowed(principal.role, Action.RENEW_TERMS) and agreement.renewable,
         may_change=allowed(principal.role, Action.SCHEDULE_FEES),
         may_decide=allowed(principal.role, Action.DECIDE_AGREEMENT_CHANGES),
-        problem=problem, form=form, done=DONE.get(done or "")),
-        status_code=problem.status if problem else 200)
+        problem=problem, form=form, done=DONE.get(done or ""))
 
 
 @router.get("/agreements/{ref}", response_class=HTMLResponse)
-def agreement_page(request: Request, ref: str, done: str | None = None) -> Response:
+def agreement_page(request: Request, principal: PageUser, ref: str,
+                   done: str | None = None) -> Response:
     """agreement_page: the agreement, its pending and past proposals, and the forms."""
-    principal = page_principal(request, "/agreements/{ref}")
-    if isinstance(principal, Response):
-        return principal
     return _agreement_page(request, principal, ref, done=done)
 
 
-def _post(request: Request, ref: str, path: str, csrf: str, form: str,
+def _post(request: Request, principal: Principal, ref: str, form: str,
           entered: dict[str, str], act: Callable[[Session, Principal], object],
           done: str, fields: dict[str, str] | None = None, back: str = "") -> Response:
     """_post runs one form's use case in a unit of work, then goes back to the page it was
     posted from (BACK, if a page of this site) or the agreement: with what was done, or with
     the service's error next to the form's field (a 404 as the not-found page)."""
-    principal = form_principal(request, path, csrf)
-    if isinstance(principal, Response):
-        return principal
     try:
         with unit_of_work(engine_of(request)) as db:
             act(db, principal)
     except NotFound as exc:
-        return error_page(request, principal, exc)
+        return refusal_page(request, principal, exc)
     except DomainError as exc:
         return _agreement_page(request, principal, ref, problem=problem_of(form, exc, fields),
                                entered=entered)
@@ -138,18 +125,14 @@ def _minor(text: str, currency: str, lang: str, name: str) -> int:
         raise field_error(name, str(said or exc.message)) from None
 
 
-def _validated(fees: dict[str, Any]) -> FeeScheduleIn:
-    try:
-        return FeeScheduleIn.model_validate(fees)
-    except ValidationError as exc:
-        path, said = describe(exc.errors()[0])
-        raise field_error("rate" if path in ("annual_rate_minor", "per_diem_minor", "")
-                          else path, said) from None
+def _rate_field(path: str) -> str:
+    """_rate_field: the form's field for the fee schedule's field PATH (one rate box)."""
+    return "rate" if path in ("annual_rate_minor", "per_diem_minor", "") else path
 
 
 @router.post("/agreements/{ref}/renewals", response_class=HTMLResponse)
-def renewal_form(request: Request, ref: str, months: str = Form(""), basis: str = Form(""),
-                 csrf: str = Form("")) -> Response:
+def renewal_form(request: Request, principal: FormUser, ref: str, months: str = Form(""),
+                 basis: str = Form("")) -> Response:
     """renewal_form: a state proposes extending the agreement's term by MONTHS."""
     def act(db: Session, who: Principal) -> object:
         if not months.strip().isdigit():
@@ -157,14 +140,14 @@ def renewal_form(request: Request, ref: str, months: str = Form(""), basis: str 
         return agreements.propose_renewal(db, ref, months=int(months), basis=basis.strip(),
                                           actor=who.actor, party=who.party_code)
 
-    return _post(request, ref, "/agreements/{ref}/renewals", csrf, "renewal",
+    return _post(request, principal, ref, "renewal",
                  {"months": months, "basis": basis}, act, "proposed")
 
 
 @router.post("/agreements/{ref}/fees", response_class=HTMLResponse)
-def fees_form(request: Request, ref: str, effective_from: str = Form(""),
+def fees_form(request: Request, principal: FormUser, ref: str, effective_from: str = Form(""),
               rate_kind: str = Form(""), rate: str = Form(""), intake_fee: str = Form(""),
-              basis: str = Form(""), csrf: str = Form("")) -> Response:
+              basis: str = Form("")) -> Response:
     """fees_form: a state proposes new fees from a date; what the form does not change
     (proration, caps, billing convention) stays as in force now."""
     lang = locale_of(request)
@@ -181,24 +164,24 @@ def fees_form(request: Request, ref: str, effective_from: str = Form(""),
         if rate_kind not in RATE_KINDS:
             raise field_error("rate_kind", NO_RATE_KIND)
         amount = _minor(rate, agreement.currency, lang, "rate")
-        fees = _validated({**kept, "effective_from": day_of(effective_from, "effective_from"),
-                           "annual_rate_minor": amount if rate_kind == "annual" else None,
-                           "per_diem_minor": amount if rate_kind == "per_diem" else None,
-                           "intake_fee_minor": _minor(intake_fee, agreement.currency, lang,
-                                                      "intake_fee")
-                           if intake_fee.strip() else 0})
+        fees = parse_or_422(FeeScheduleIn, {
+            **kept, "effective_from": day_of(effective_from, "effective_from"),
+            "annual_rate_minor": amount if rate_kind == "annual" else None,
+            "per_diem_minor": amount if rate_kind == "per_diem" else None,
+            "intake_fee_minor": _minor(intake_fee, agreement.currency, lang, "intake_fee")
+            if intake_fee.strip() else 0}, rename=_rate_field)
         return agreements.propose_fees(db, ref, fees, basis=basis.strip(), actor=who.actor,
                                        party=who.party_code)
 
     entered = {"effective_from": effective_from, "rate_kind": rate_kind, "rate": rate,
                "intake_fee": intake_fee, "basis": basis}
-    return _post(request, ref, "/agreements/{ref}/fees", csrf, "fees", entered, act,
+    return _post(request, principal, ref, "fees", entered, act,
                  "proposed", fields={"intake_fee_minor": "intake_fee"})
 
 
 @router.post("/agreements/{ref}/quota", response_class=HTMLResponse)
-def quota_form(request: Request, ref: str, quota: str = Form(""), basis: str = Form(""),
-               csrf: str = Form("")) -> Response:
+def quota_form(request: Request, principal: FormUser, ref: str, quota: str = Form(""),
+               basis: str = Form("")) -> Response:
     """quota_form: a state proposes a new cap on the people the agreement covers (empty:
     no cap)."""
     def act(db: Session, who: Principal) -> object:
@@ -209,45 +192,44 @@ def quota_form(request: Request, ref: str, quota: str = Form(""), basis: str = F
                                         basis=basis.strip(), actor=who.actor,
                                         party=who.party_code)
 
-    return _post(request, ref, "/agreements/{ref}/quota", csrf, "quota",
+    return _post(request, principal, ref, "quota",
                  {"quota": quota, "basis": basis}, act, "proposed")
 
 
-def _decision(request: Request, ref: str, seq: int, verb: str, csrf: str, back: str,
-              act: Callable[[Session, Principal], AgreementChange], reason: str = ""
-              ) -> Response:
-    return _post(request, ref, f"/agreements/{{ref}}/changes/{{seq}}/{verb}", csrf,
-                 f"decide-{seq}", {f"reason-{seq}": reason}, act,
+def _decision(request: Request, principal: Principal, ref: str, seq: int, verb: str,
+              back: str, act: Callable[[Session, Principal], AgreementChange],
+              reason: str = "") -> Response:
+    return _post(request, principal, ref, f"decide-{seq}", {f"reason-{seq}": reason}, act,
                  {"accept": "accepted", "reject": "rejected", "withdraw": "withdrawn"}[verb],
                  fields={"reason": f"reason-{seq}"}, back=back)
 
 
 @router.post("/agreements/{ref}/changes/{seq}/accept", response_class=HTMLResponse)
-def accept_form(request: Request, ref: str, seq: int, back: str = Form(""),
-                csrf: str = Form("")) -> Response:
+def accept_form(request: Request, principal: FormUser, ref: str, seq: int,
+                back: str = Form("")) -> Response:
     """accept_form: the other state accepts a proposal; it is in force from now."""
     def act(db: Session, who: Principal) -> AgreementChange:
         return agreements.accept_change(db, ref, seq, actor=who.actor, party=who.party_code)
 
-    return _decision(request, ref, seq, "accept", csrf, back, act)
+    return _decision(request, principal, ref, seq, "accept", back, act)
 
 
 @router.post("/agreements/{ref}/changes/{seq}/reject", response_class=HTMLResponse)
-def reject_form(request: Request, ref: str, seq: int, reason: str = Form(""),
-                back: str = Form(""), csrf: str = Form("")) -> Response:
+def reject_form(request: Request, principal: FormUser, ref: str, seq: int,
+                reason: str = Form(""), back: str = Form("")) -> Response:
     """reject_form: the other state refuses a proposal, saying why."""
     def act(db: Session, who: Principal) -> AgreementChange:
         return agreements.reject_change(db, ref, seq, reason=reason.strip(), actor=who.actor,
                                         party=who.party_code)
 
-    return _decision(request, ref, seq, "reject", csrf, back, act, reason)
+    return _decision(request, principal, ref, seq, "reject", back, act, reason)
 
 
 @router.post("/agreements/{ref}/changes/{seq}/withdraw", response_class=HTMLResponse)
-def withdraw_form(request: Request, ref: str, seq: int, back: str = Form(""),
-                  csrf: str = Form("")) -> Response:
+def withdraw_form(request: Request, principal: FormUser, ref: str, seq: int,
+                  back: str = Form("")) -> Response:
     """withdraw_form: the proposing state takes its proposal back."""
     def act(db: Session, who: Principal) -> AgreementChange:
         return agreements.withdraw_change(db, ref, seq, actor=who.actor, party=who.party_code)
 
-    return _decision(request, ref, seq, "withdraw", csrf, back, act)
+    return _decision(request, principal, ref, seq, "withdraw", back, act)

@@ -41,6 +41,7 @@ from habeas.billing import (
 from habeas.billing.arithmetic import round_half_up
 from habeas.billing.money import major, to_minor, whole_number
 from habeas.config import get_settings
+from habeas.custody.file_reads import openable
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError, NotFound, field_error
 from habeas.i18n import N_, locale_of
@@ -54,7 +55,6 @@ from habeas.web.common import (
     templates,
 )
 from habeas.web.paging import paginate
-from habeas.web.people import openable
 from habeas.web.sustainability_chart import chart, percent
 
 router = APIRouter(include_in_schema=False)

@@ -266,36 +266,6 @@ def _live_principal(request: Request) -> Principal | None:
     return principal
 
 
-def page_principal(request: Request, path: str) -> Principal | Response:
-    principal = _live_principal(request)
-    if principal is None:
-        return to_login(_here(request))
-    if not allowed(principal.role, PAGE_ACTIONS[path]):
-        return templates.TemplateResponse(
-            request, "error.html", {"principal": principal, "nav": navigation(principal),
-                                    "message": N_("Your role may not open this page.")},
-            status_code=403)
-    return principal
-
-
-def form_principal(request: Request, path: str, csrf: str) -> Principal | Response:
-    """form_principal: the logged-in user, if their form carries the session's CSRF token
-    and their role may post to PATH."""
-    principal = _live_principal(request)
-    if principal is None:
-        return to_login(_came_from(request))
-    if not principal.csrf_token or not same_secret(csrf, principal.csrf_token):
-        return templates.TemplateResponse(
-            request, "error.html", {"principal": principal, "nav": navigation(principal),
-                                    "message": N_("Your form expired. Go back, reload the"
-                                                  " page and try again.")}, status_code=403)
-    if not allowed(principal.role, FORM_ACTIONS[path]):
-        return templates.TemplateResponse(
-            request, "error.html", {"principal": principal, "nav": navigation(principal),
-                                    "message": N_("Your role may not do this.")}, status_code=403)
-    return principal
-
-
 # --- Who may open a page or post a form, as FastAPI dependencies that raise (ADR 0024) ---
 # A handler declares `principal: PageUser` or `principal: FormUser`; the action it needs is
 # looked up from the route it serves (PAGE_ACTIONS / FORM_ACTIONS), so a path is typed once,

@@ -6,8 +6,6 @@ Thin, as the other pages: parse, call habeas.counsel.service, render.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -20,14 +18,7 @@ from habeas.db import read_session, unit_of_work
 from habeas.errors import DomainError, field_error
 from habeas.i18n import N_
 from habeas.validation import describe
-from habeas.web.common import (
-    Problem,
-    form_principal,
-    navigation,
-    page_principal,
-    problem_of,
-    templates,
-)
+from habeas.web.common import FormUser, PageUser, Problem, page, problem_of
 
 router = APIRouter(include_in_schema=False)
 APPEARANCE_FIELDS = ("public_id", "sending_party", "external_ref", "basis", "court",
@@ -40,34 +31,26 @@ def _page(request: Request, principal: Principal, *, problem: Problem | None = N
           entered: dict[str, str] | None = None, done: str | None = None) -> Response:
     with read_session(engine_of(request)) as db:
         appearances = counsel.list_appearances(db, by=principal, limit=200)
-    context: dict[str, Any] = {
-        "principal": principal, "nav": navigation(principal), "appearances": appearances,
-        "problem": problem, "fields": APPEARANCE_FIELDS, "basis_labels": BASIS_LABELS,
-        "done": done, "form": entered or {"basis": Basis.COURT_CASE.value}}
-    return templates.TemplateResponse(request, "counsel.html", context,
-                                      status_code=problem.status if problem else 200)
+    return page(request, principal, "counsel.html", status_code=problem.status if problem else 200,
+                appearances=appearances, problem=problem, fields=APPEARANCE_FIELDS,
+                basis_labels=BASIS_LABELS, done=done,
+                form=entered or {"basis": Basis.COURT_CASE.value})
 
 
 @router.get("/counsel", response_class=HTMLResponse)
-def counsel_page(request: Request) -> Response:
+def counsel_page(request: Request, principal: PageUser) -> Response:
     """counsel_page: counsel's appearances, the newest first, and the form to file one."""
-    principal = page_principal(request, "/counsel")
-    if isinstance(principal, Response):
-        return principal
     done = request.query_params.get("done")
     return _page(request, principal, done=done if done in ("appeared", "withdrew") else None)
 
 
 @router.post("/counsel/appearances", response_class=HTMLResponse)
-def appearance_form(request: Request, public_id: str = Form(""), sending_party: str = Form(""),
-                    external_ref: str = Form(""), basis: str = Form(""),
-                    court: str = Form(""), case_number: str = Form(""),
-                    engagement: str = Form(""), csrf: str = Form("")) -> Response:
+def appearance_form(request: Request, principal: FormUser, public_id: str = Form(""),
+                    sending_party: str = Form(""), external_ref: str = Form(""),
+                    basis: str = Form(""), court: str = Form(""), case_number: str = Form(""),
+                    engagement: str = Form("")) -> Response:
     """appearance_form: counsel files an appearance for a person, citing the case or the
     person's signed engagement."""
-    principal = form_principal(request, "/counsel/appearances", csrf)
-    if isinstance(principal, Response):
-        return principal
     entered = {"public_id": public_id, "sending_party": sending_party,
                "external_ref": external_ref, "basis": basis, "court": court,
                "case_number": case_number, "engagement": engagement}
@@ -76,6 +59,8 @@ def appearance_form(request: Request, public_id: str = Form(""), sending_party: 
             body = AppearanceIn.model_validate(
                 {k: v.strip() for k, v in entered.items() if v.strip()})
         except ValidationError as exc:
+            # Not parse_or_422: the model's own check says "field: problem" about the whole
+            # body, and any other path is not a field of the form; the page names a field.
             path, said = describe(exc.errors()[0])
             if ": " in said and path in ("", "body"):  # the model's own check names a field
                 path, said = said.split(": ", 1)
@@ -90,12 +75,9 @@ def appearance_form(request: Request, public_id: str = Form(""), sending_party: 
 
 
 @router.post("/counsel/appearances/{seq}/withdraw", response_class=HTMLResponse)
-def withdrawal_form(request: Request, seq: int, reason: str = Form(""),
-                    csrf: str = Form("")) -> Response:
+def withdrawal_form(request: Request, principal: FormUser, seq: int,
+                    reason: str = Form("")) -> Response:
     """withdrawal_form: counsel withdraws; the person's file closes to it at once."""
-    principal = form_principal(request, "/counsel/appearances/{seq}/withdraw", csrf)
-    if isinstance(principal, Response):
-        return principal
     try:
         with unit_of_work(engine_of(request)) as db:
             counsel.withdraw(db, seq, reason, by=principal)

@@ -8,30 +8,27 @@ to a sending user's own state (DESIGN.md §2).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar, get_args
+from typing import TypeVar, get_args
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from habeas.api.deps import engine_of
 from habeas.auth import service as auth
 from habeas.auth.permissions import Action, allowed
-from habeas.auth.service import Principal
 from habeas.custody import service as custody
-from habeas.custody.models import Prisoner
 from habeas.custody.schemas import SecurityLevel
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError, NotFound
+from habeas.facilities import cell_reads
 from habeas.facilities import service as facilities
 from habeas.facilities.capacity import STANDARDS
-from habeas.facilities.models import Building, NonAssociation
 from habeas.i18n import DEFAULT, N_, gettext, locale_of
 from habeas.nominations.schemas import AffiliationBasis
 from habeas.web import labels
-from habeas.web.common import navigation, page_principal, templates
+from habeas.web.common import PageUser, page, refusal_page
 from habeas.web.paging import Page, paginate
 
 router = APIRouter(include_in_schema=False)
@@ -60,20 +57,10 @@ LABELS = {"prisoner_status": labels.PRISONER_STATUS, "kind": labels.PRISONER_KIN
           "level": labels.SEPARATION_LEVEL, "verdict": VERDICT, "attribute": CELL_ATTRIBUTES}
 
 
-def page_context(principal: Principal, **extra: Any) -> dict[str, Any]:
-    return {"principal": principal, "nav": navigation(principal), "labels": LABELS, **extra}
-
-
-def without(page: Page[T], *notices: str) -> Page[T]:
-    """without: PAGE whose links leave out the query's one-time NOTICES (?done=, ?intake=),
-    so the next page does not say again what was just done."""
-    return replace(page, query=tuple((k, v) for k, v in page.query if k not in notices))
-
-
-def error_page(request: Request, principal: Principal, exc: DomainError) -> Response:
-    return templates.TemplateResponse(request, "error.html", page_context(
-        principal, message=exc.message, code=exc.code.value,
-        title=N_("Not found") if exc.status == 404 else N_("Refused")), status_code=exc.status)
+def without(listing: Page[T], *notices: str) -> Page[T]:
+    """without: LISTING whose links leave out the query's one-time NOTICES (?done=,
+    ?intake=), so the next page does not say again what was just done."""
+    return replace(listing, query=tuple((k, v) for k, v in listing.query if k not in notices))
 
 
 def affiliation_label(group: str | None, basis: str, lang: str = DEFAULT) -> str:
@@ -141,8 +128,7 @@ def square(code: str, view: facilities.CellView) -> Square:
 
 def blocks(db: Session, code: str) -> list[Block]:
     """blocks groups the facility's cells by building: one query for cells and counts."""
-    names = {b: name for b, name in db.execute(
-        select(Building.code, Building.name).where(Building.facility_code == code))}
+    names = cell_reads.building_names(db, code)
     found: dict[str, Block] = {}
     for view in facilities.cells(db, code):
         block = found.setdefault(view.building, Block(view.building,
@@ -154,40 +140,35 @@ def blocks(db: Session, code: str) -> list[Block]:
 
 
 @router.get("/facilities", response_class=HTMLResponse)
-def first_facility(request: Request) -> Response:
+def first_facility(request: Request, principal: PageUser) -> Response:
     """first_facility sends the user to the first facility's map (the nav's 'Facility')."""
-    principal = page_principal(request, "/facilities")
-    if isinstance(principal, Response):
-        return principal
     with read_session(engine_of(request)) as db:
         known = facilities.list_facilities(db)
     if not known:
-        return error_page(request, principal, NotFound("no facility is registered yet"))
+        return refusal_page(request, principal, NotFound("no facility is registered yet"))
     return RedirectResponse(f"/facilities/{quote(known[0].code)}", status_code=303)
 
 
 @router.get("/facilities/{code}", response_class=HTMLResponse)
-def facility_page(request: Request, code: str,
+def facility_page(request: Request, principal: PageUser, code: str,
                   intake: str | None = Query(default=None, pattern=PUBLIC_ID)) -> Response:
     """facility_page: capacity against the standards, cells coloured by use, intake queue."""
-    principal = page_principal(request, "/facilities/{code}")
-    if isinstance(principal, Response):
-        return principal
     with read_session(engine_of(request)) as db:
         try:
             facility = facilities.get_facility(db, code)
         except DomainError as exc:
-            return error_page(request, principal, exc)
+            return refusal_page(request, principal, exc)
         may_intake = allowed(principal.role, Action.RECORD_INTAKE)
         waiting = without(paginate(request, lambda limit, offset: custody.waiting_for_intake(
             db, code, limit=limit, offset=offset) if may_intake else []), "intake")
-        return templates.TemplateResponse(request, "facility.html", page_context(
-            principal, facility=facility, summary=facilities.capacity(db, code),
+        return page(
+            request, principal, "facility.html", labels=LABELS, facility=facility,
+            summary=facilities.capacity(db, code),
             forecast=facilities.forecast(db, code, utcnow().date()),
             by_status=custody.count_by_status(db, code), blocks=blocks(db, code),
             waiting=waiting.items, waiting_page=waiting,
             may_intake=may_intake, may_open=allowed(principal.role, Action.READ_CUSTODY),
-            standards=STANDARDS, bands=BANDS, marks=MARKS, taken_in=intake))
+            standards=STANDARDS, bands=BANDS, marks=MARKS, taken_in=intake)
 
 
 # --- a cell and who is in it ------------------------------------------------------------
@@ -201,71 +182,32 @@ def find_cell(db: Session, code: str, building: str, cell: str) -> facilities.Ce
     raise NotFound(f"cell {building}/{cell} not found in {code}")
 
 
-def in_cell(code: str, building: str, cell: str) -> ColumnElement[bool]:
-    """in_cell: the condition for a person present in the cell (as housing.occupants)."""
-    return and_(Prisoner.facility_code == code, Prisoner.building_code == building,
-                Prisoner.cell_code == cell, Prisoner.status.in_(facilities.PRESENT))
-
-
-def seen_by(place: ColumnElement[bool], scope: str | None) -> ColumnElement[bool]:
-    """seen_by: the people of PLACE that SCOPE may see: a sending state only the people in
-    its legal custody (DESIGN.md §2)."""
-    return place if scope is None else and_(place, Prisoner.legal_custodian == scope)
-
-
-def occupant_rows(db: Session, visible: ColumnElement[bool], limit: int,
-                  offset: int) -> list[Prisoner]:
-    """occupant_rows: one page of the people in a cell the reader may see (VISIBLE)."""
-    return list(db.scalars(select(Prisoner).where(visible).order_by(Prisoner.public_id)
-                           .limit(limit).offset(offset)))
-
-
-def hidden_from(db: Session, place: ColumnElement[bool], scope: str | None) -> int:
-    """hidden_from: how many people in the cell SCOPE may not see (another state's)."""
-    if scope is None:
-        return 0
-    return db.scalar(select(func.count()).select_from(Prisoner).where(
-        place, Prisoner.legal_custodian != scope)) or 0
-
-
-def open_bonds(db: Session, people: list[str]) -> list[NonAssociation]:
-    """open_bonds: the open non-associations naming any of PEOPLE, in one query."""
-    if not people:
-        return []
-    return list(db.scalars(select(NonAssociation).where(
-        NonAssociation.status == "open",
-        or_(NonAssociation.person_a.in_(people), NonAssociation.person_b.in_(people)))
-        .order_by(NonAssociation.seq)))
-
-
 @router.get("/facilities/{code}/cells/{building}/{cell}", response_class=HTMLResponse)
-def cell_page(request: Request, code: str, building: str, cell: str) -> Response:
-    """cell_page: a cell's figures, who is in it, and the non-associations binding them."""
-    principal = page_principal(request, "/facilities/{code}/cells/{building}/{cell}")
-    if isinstance(principal, Response):
-        return principal
+def cell_page(request: Request, principal: PageUser, code: str, building: str,
+              cell: str) -> Response:
+    """cell_page: a cell's figures, who is in it (as the reader may see them), and the
+    non-associations binding them."""
     with unit_of_work(engine_of(request)) as db:
         try:
             facility = facilities.get_facility(db, code)
             view = find_cell(db, code, building, cell)
         except DomainError as exc:
-            return error_page(request, principal, exc)
-        place = in_cell(code, building, cell)
-        visible = seen_by(place, principal.scope)
-        listed = paginate(request, lambda limit, offset: occupant_rows(
-            db, visible, limit, offset))
+            return refusal_page(request, principal, exc)
+        scope = principal.scope
+        listed = paginate(request, lambda limit, offset: cell_reads.occupants_seen(
+            db, code, building, cell, scope, limit=limit, offset=offset))
         shown = list(listed.items)
-        bonds = open_bonds(db, [p.public_id for p in shown])
+        bonds = cell_reads.open_bonds(db, [p.public_id for p in shown])
         # "in this cell" is said of anyone the reader may see in it, on this page or another.
         named = {n.person_a for n in bonds} | {n.person_b for n in bonds}
-        here = set(db.scalars(select(Prisoner.public_id).where(
-            visible, Prisoner.public_id.in_(named)))) if named else set()
+        here = cell_reads.seen_among(db, code, building, cell, scope, named)
         # Who is in which cell is personal data: the read is recorded (Mandela Rule 9).
         auth.record_read(db, principal, kind="cell", record_id=f"{code}/{building}/{cell}",
                          channel="web", purpose="cell occupants")
-        return templates.TemplateResponse(request, "cell.html", page_context(
-            principal, facility=facility, building=building, view=view,
+        return page(
+            request, principal, "cell.html", labels=LABELS, facility=facility,
+            building=building, view=view,
             verdict=verdict(view), people=[(p, affiliation_label(
                 p.affiliation_group, p.affiliation_basis, locale_of(request))) for p in shown],
-            listed=listed, hidden=hidden_from(db, place, principal.scope), bonds=bonds,
-            here=here, standards=STANDARDS))
+            listed=listed, hidden=cell_reads.hidden_in(db, code, building, cell, scope),
+            bonds=bonds, here=here, standards=STANDARDS)

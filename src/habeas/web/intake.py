@@ -16,11 +16,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from habeas.api.deps import engine_of
 from habeas.auth import service as auth
 from habeas.auth.service import Principal
+from habeas.custody import file_reads
 from habeas.custody import service as custody
 from habeas.custody.models import Prisoner
 from habeas.custody.schemas import IntakeIn
@@ -28,20 +28,10 @@ from habeas.db import unit_of_work, utcnow
 from habeas.errors import Conflict, DomainError, ErrorCode, NotFound, ValidationFailed, field_error
 from habeas.facilities import housing
 from habeas.i18n import DEFAULT, N_, SUPPORTED, gettext, locale_of
-from habeas.nominations.models import NominationRecord
-from habeas.transfers.models import ManifestPerson
 from habeas.validation import describe
 from habeas.web import labels
-from habeas.web.common import form_principal, page_principal, templates
-from habeas.web.custody import (
-    BASES,
-    FRIENDLY,
-    LABELS,
-    SECURITY_LEVELS,
-    affiliation_label,
-    error_page,
-    page_context,
-)
+from habeas.web.common import FormUser, PageUser, page, refusal_page
+from habeas.web.custody import BASES, FRIENDLY, LABELS, SECURITY_LEVELS, affiliation_label
 from habeas.web.transfers import when
 
 router = APIRouter(include_in_schema=False)
@@ -123,7 +113,11 @@ def intake_body(form: dict[str, str]) -> dict[str, Any]:
 
 
 def validation_error(exc: ValidationError) -> DomainError:
-    """validation_error names the form field of the first problem, as the page shows it."""
+    """validation_error names the form field of the first problem, as the page shows it.
+
+    Not parse_or_422: the page words three problems its own way: which item of a many-line
+    field is wrong ("item 2"), the group and its basis under the form's affiliation fields,
+    and a malformed biometric hash in plain words (FRIENDLY)."""
     error = exc.errors()[0]
     path, problem = describe(error)
     loc = [str(p) for p in error["loc"]] or ["form"]
@@ -167,36 +161,32 @@ def _intake_page(request: Request, principal: Principal, public_id: str,
         try:
             prisoner = custody.get_prisoner(db, public_id, principal.scope)
         except DomainError as exc:
-            return error_page(request, principal, exc)
-        nomination = db.get(NominationRecord, public_id)
+            return refusal_page(request, principal, exc)
+        nomination = file_reads.nomination_of(db, public_id)
         data = nomination.data if nomination is not None else {}
-        handover = db.scalars(select(ManifestPerson).where(
-            ManifestPerson.public_id == public_id,
-            ManifestPerson.status == "handed_over")).first()
+        handover = file_reads.handover_of(db, public_id)
         # Opening a person's file is recorded: who, when, why (Mandela Rule 9).
         auth.record_read(db, principal, kind="prisoner", record_id=public_id, channel="web",
                          purpose="intake")
-        return templates.TemplateResponse(request, "intake.html", page_context(
-            principal, p=prisoner, n=nomination, data=data, handover=handover,
+        return page(
+            request, principal, "intake.html", status_code=error.status if error else 200,
+            p=prisoner, n=nomination, data=data, handover=handover,
             said=affiliation_label((data.get("affiliation") or {}).get("group"),
                                    (data.get("affiliation") or {}).get("basis", "none"), lang),
             form=form or default_form(prisoner, data, lang), levels=SECURITY_LEVELS,
             bases=BASES, error=error, bad=error.details.get("field") if error else None,
-            labels={**LABELS, "document": DOCUMENT, "standing": labels.STANDING}),
-            status_code=error.status if error else 200)
+            labels={**LABELS, "document": DOCUMENT, "standing": labels.STANDING})
 
 
 @router.get("/people/{public_id}/intake", response_class=HTMLResponse)
-def intake_page(request: Request, public_id: str) -> Response:
+def intake_page(request: Request, principal: PageUser, public_id: str) -> Response:
     """intake_page shows what the sending state said and the intake form."""
-    principal = page_principal(request, "/people/{public_id}/intake")
-    if isinstance(principal, Response):
-        return principal
     return _intake_page(request, principal, public_id)
 
 
 @router.post("/people/{public_id}/intake", response_class=HTMLResponse)
-def intake_form(request: Request, public_id: str, document_checked: str = Form(""),
+def intake_form(request: Request, principal: FormUser, public_id: str,
+                document_checked: str = Form(""),
                 biometric_sha256: str = Form(""), visible_injuries: str = Form(""),
                 ill_treatment_complaint: str = Form(""), items: str = Form("", alias="property"),
                 contacts: str = Form(""), language: str = Form(""),
@@ -204,13 +194,9 @@ def intake_form(request: Request, public_id: str, document_checked: str = Form("
                 affiliation_group: str = Form(""), affiliation_basis: str = Form(""),
                 affiliation_source: str = Form(""), legal_status: str = Form(""),
                 do_not_notify: str = Form(""), do_not_notify_consulate: str = Form(""),
-                at: str = Form(""), late_reason: str = Form(""),
-                csrf: str = Form("")) -> Response:
+                at: str = Form(""), late_reason: str = Form("")) -> Response:
     """intake_form records the intake, taken now or at the time given (past its late window:
     with why, DESIGN.md §12.2); a bad field re-renders the form naming it."""
-    principal = form_principal(request, "/people/{public_id}/intake", csrf)
-    if isinstance(principal, Response):
-        return principal
     form = {"document_checked": document_checked, "biometric_sha256": biometric_sha256,
             "visible_injuries": visible_injuries, "ill_treatment_complaint":
             ill_treatment_complaint, "property": items, "contacts": contacts,
@@ -233,7 +219,7 @@ def intake_form(request: Request, public_id: str, document_checked: str = Form("
                                   at=when(at, "at") if at.strip() else utcnow(),
                                   late_reason=late_reason.strip() or None)
     except NotFound as exc:
-        return error_page(request, principal, exc)
+        return refusal_page(request, principal, exc)
     except DomainError as exc:
         return _intake_page(request, principal, public_id, form, exc)
     return RedirectResponse(f"/facilities/{quote(prisoner.facility_code)}?intake={public_id}",
@@ -270,21 +256,18 @@ def not_placed_page(request: Request, principal: Principal, exc: NotPlaced) -> R
     rule = SEPARATION_TEXTS.get(exc.rule)
     reason = escape(exc.reason) if lang == DEFAULT else \
         Markup('<span lang="en">{}</span>').format(exc.reason)
-    return templates.TemplateResponse(request, "error.html", page_context(
-        principal, title=N_("Not placed"),
+    return page(
+        request, principal, "error.html", status_code=exc.status, title=N_("Not placed"),
         message=N_("%(person)s could not be placed: %(rule)s, %(text)s — %(reason)s"),
         values={"person": exc.person, "rule": exc.rule, "reason": reason,
-                "text": gettext(lang, rule) if rule else ""}), status_code=exc.status)
+                "text": gettext(lang, rule) if rule else ""})
 
 
 @router.post("/facilities/{code}/housing", response_class=HTMLResponse)
-def house_form(request: Request, code: str, person: str = Form(""),
-               csrf: str = Form("")) -> Response:
+def house_form(request: Request, principal: FormUser, code: str,
+               person: str = Form("")) -> Response:
     """house_form places one person taken in, by the engine that places every group (DESIGN.md
     §7); posted twice, the second finds the person already in the cell and shows it again."""
-    principal = form_principal(request, "/facilities/{code}/housing", csrf)
-    if isinstance(principal, Response):
-        return principal
     try:
         with unit_of_work(engine_of(request)) as db:
             prisoner = custody.get_prisoner(db, person, principal.scope)
@@ -300,7 +283,7 @@ def house_form(request: Request, code: str, person: str = Form(""),
     except NotPlaced as exc:
         return not_placed_page(request, principal, exc)
     except DomainError as exc:
-        return error_page(request, principal, exc)
+        return refusal_page(request, principal, exc)
     building, cell = place.split("/", 1)
     return RedirectResponse(f"/facilities/{quote(code)}/cells/{quote(building)}/"
                             f"{quote(cell)}", status_code=303)

@@ -26,7 +26,7 @@ from habeas.locator.api import client_of
 from habeas.notify import service, tokens
 from habeas.notify.sink import received, running, sink_dir
 from habeas.timing import same_secret
-from habeas.web.common import form_principal, navigation, page_principal, templates
+from habeas.web.common import FormUser, PageUser, navigation, page, refusal_page, templates
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_CSRF_COOKIE = "habeas_public_csrf"
@@ -44,63 +44,48 @@ AUDIENCE_LABELS = {"family": N_("family"), "counsel": N_("counsel"),
 CHANNEL_LABELS = {"email": N_("email"), "webhook": N_("webhook")}
 
 
-def _context(principal: Principal, **extra: Any) -> dict[str, Any]:
-    return {"principal": principal, "nav": navigation(principal), **extra}
-
-
 # --- staff: the outbox ------------------------------------------------------------------
 
 
 @router.get("/notifications", response_class=HTMLResponse)
-def notifications_page(request: Request,
+def notifications_page(request: Request, principal: PageUser,
                        status: str | None = Query(default=None,
                                                   pattern="^(pending|delivered|dead|cancelled)$"),
                        retried: str | None = Query(default=None, max_length=32)) -> Response:
     """notifications_page: the outbox by status, newest first; status=dead lists the dead
     letters, each with its last error and a retry button."""
-    principal = page_principal(request, "/notifications")
-    if isinstance(principal, Response):
-        return principal
     with read_session(engine_of(request)) as db:
         counts = service.counts(db)
         rows = [service.shown_to_staff(r) for r in service.outbox(db, status=status,
                                                                   limit=SHOWN)]
-    return templates.TemplateResponse(request, "notifications.html", _context(
-        principal, counts=counts, rows=rows, status=status, retried=retried,
+    return page(
+        request, principal, "notifications.html", counts=counts, rows=rows, status=status,
+        retried=retried,
         may_retry=allowed(principal.role, Action.RETRY_NOTIFICATIONS),
         status_labels=STATUS_LABELS, reason_labels=REASON_LABELS, kind_labels=KIND_LABELS,
-        audience_labels=AUDIENCE_LABELS, channel_labels=CHANNEL_LABELS))
+        audience_labels=AUDIENCE_LABELS, channel_labels=CHANNEL_LABELS)
 
 
 @router.post("/notifications/{notification_id}/retry", response_class=HTMLResponse)
-def retry_notification(request: Request, notification_id: str,
-                       csrf: str = Form("")) -> Response:
+def retry_notification(request: Request, principal: FormUser,
+                       notification_id: str) -> Response:
     """retry_notification puts a dead letter back in the queue (notification.retried)."""
-    principal = form_principal(request, "/notifications/{notification_id}/retry", csrf)
-    if isinstance(principal, Response):
-        return principal
     try:
         with unit_of_work(engine_of(request)) as db:
             service.retry(db, notification_id, actor=principal.actor, now=utcnow())
     except DomainError as exc:
-        return templates.TemplateResponse(request, "error.html", _context(
-            principal, message=exc.message, code=exc.code.value,
-            title=N_("Not found") if exc.status == 404 else N_("Refused")),
-            status_code=exc.status)
+        return refusal_page(request, principal, exc)
     return RedirectResponse(f"/notifications?status=dead&retried={notification_id}",
                             status_code=303)
 
 
 @router.get("/notifications/mail", response_class=HTMLResponse)
-def mail_sink_page(request: Request) -> Response:
+def mail_sink_page(request: Request, principal: PageUser) -> Response:
     """mail_sink_page: what the demo's local mail sink received, newest first."""
-    principal = page_principal(request, "/notifications/mail")
-    if isinstance(principal, Response):
-        return principal
     settings = get_settings()
-    return templates.TemplateResponse(request, "mail_sink.html", _context(
-        principal, mails=received(sink_dir(settings.data_dir), limit=SHOWN),
-        running=running() is not None))
+    return page(request, principal, "mail_sink.html",
+                mails=received(sink_dir(settings.data_dir), limit=SHOWN),
+                running=running() is not None)
 
 
 # --- public: subscribe, confirm, revoke -------------------------------------------------

@@ -18,8 +18,6 @@ from typing import Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
-from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from habeas.api.deps import engine_of
@@ -27,28 +25,21 @@ from habeas.auth import service as auth
 from habeas.auth.permissions import Action, allowed
 from habeas.auth.service import Principal
 from habeas.custody import integrity
+from habeas.custody.file_reads import openable
 from habeas.custody.integrity import CHECK_TITLES
-from habeas.custody.models import IntegrityRun
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError, NotFound, field_error
 from habeas.i18n import DEFAULT, N_, format_day, format_moment, format_number, gettext, locale_of
 from habeas.oversight import service as oversight
 from habeas.oversight.models import Finding
 from habeas.oversight.schemas import FindingIn, Severity
-from habeas.validation import describe
+from habeas.validation import parse_or_422
 from habeas.web import labels
-from habeas.web.common import (
-    Problem,
-    form_principal,
-    navigation,
-    page_principal,
-    problem_of,
-    templates,
-)
+from habeas.web.common import FormUser, PageUser, Problem, page, problem_of, refusal_page
 from habeas.web.nominations import finding_text
 from habeas.web.notify import AUDIENCE_LABELS, REASON_LABELS, STATUS_LABELS
 from habeas.web.paging import paginate
-from habeas.web.people import FILER_LABELS, openable
+from habeas.web.people import FILER_LABELS
 
 router = APIRouter(include_in_schema=False)
 RUNS_SHOWN = 50
@@ -62,9 +53,6 @@ SEVERITY_LABELS = {"critical": N_("critical"), "high": N_("high"), "medium": N_(
 ANSWERED = {"accepted": N_("accepted on %(day)s by %(name)s"),
             "partially": N_("partially accepted on %(day)s by %(name)s"),
             "rejected": N_("rejected on %(day)s by %(name)s")}
-
-GRIEVANCE_LABELS = {"status_labels": labels.GRIEVANCE_STATUS,
-                    "category_labels": labels.GRIEVANCE_CATEGORY, "filer_labels": FILER_LABELS}
 
 
 @dataclass(frozen=True)
@@ -273,53 +261,38 @@ def say_note(lang: str, note: str) -> Markup:
     return Markup('<span lang="en">{}</span>').format(note)
 
 
-def _context(principal: Principal, **extra: Any) -> dict[str, Any]:
-    return {"principal": principal, "nav": navigation(principal), **extra}
-
-
-def _error(request: Request, principal: Principal, exc: DomainError) -> Response:
-    return templates.TemplateResponse(request, "error.html", _context(
-        principal, message=exc.message, code=exc.code.value,
-        title=N_("Not found") if exc.status == 404 else N_("Refused")), status_code=exc.status)
-
-
 # --- the integrity report ---------------------------------------------------------------
 
 
 @router.get("/integrity", response_class=HTMLResponse)
-def integrity_page(request: Request, on: date | None = Query(default=None),
+def integrity_page(request: Request, principal: PageUser,
+                   on: date | None = Query(default=None),
                    days: int = Query(default=integrity.FAMILY_CONTACT_DAYS, ge=1, le=365),
                    recorded: int | None = Query(default=None, ge=0)) -> Response:
     """integrity_page: every check as of ON, zeros shown, each line drilling down to the
     people and the ledger events behind it; and the runs recorded on the ledger."""
-    principal = page_principal(request, "/integrity")
-    if isinstance(principal, Response):
-        return principal
     today = utcnow().date()
     with read_session(engine_of(request)) as db:
         report = integrity.report(db, on or today, family_contact_days=days,
                                   scope=integrity.scope_of(db, principal.role,
                                                            principal.party_code))
         named = {person for line in report.lines for person in line.people}
-        runs = list(db.scalars(select(IntegrityRun).order_by(IntegrityRun.seq.desc())
-                               .limit(RUNS_SHOWN)))
+        runs = integrity.recorded_runs(db, RUNS_SHOWN)
         lang = locale_of(request)
-        return templates.TemplateResponse(request, "integrity.html", _context(
-            principal, report=report, on=report.as_of, today=today, days=days,
+        return page(
+            request, principal, "integrity.html", report=report, on=report.as_of, today=today,
+            days=days,
             may_open=openable(db, principal, named), runs=runs, recorded=recorded,
             may_record=allowed(principal.role, Action.RECORD_INTEGRITY), checks=CHECKS,
             check_short=CHECK_SHORT, severity_labels=SEVERITY_LABELS,
             notes={line.check: [say_note(lang, note) for note in line.notes]
-                   for line in report.lines}))
+                   for line in report.lines})
 
 
 @router.post("/integrity/runs", response_class=HTMLResponse)
-def record_integrity(request: Request, csrf: str = Form("")) -> Response:
+def record_integrity(request: Request, principal: FormUser) -> Response:
     """record_integrity puts today's report on the ledger (`integrity.recorded`), so what it
     said that day can be proven later."""
-    principal = form_principal(request, "/integrity/runs", csrf)
-    if isinstance(principal, Response):
-        return principal
     with unit_of_work(engine_of(request)) as db:
         seq = integrity.record_run(db, integrity.report(db, utcnow().date()),
                                    actor=principal.actor)
@@ -330,12 +303,9 @@ def record_integrity(request: Request, csrf: str = Form("")) -> Response:
 
 
 @router.get("/inspections", response_class=HTMLResponse)
-def inspections_page(request: Request) -> Response:
+def inspections_page(request: Request, principal: PageUser) -> Response:
     """inspections_page: the monitors' visits, the latest first, with their findings' state,
     and every finding whose answer is overdue (Mandela Rule 85)."""
-    principal = page_principal(request, "/inspections")
-    if isinstance(principal, Response):
-        return principal
     today = utcnow().date()
     with read_session(engine_of(request)) as db:
         visits = paginate(request, lambda limit, offset: oversight.list_inspections(
@@ -346,17 +316,16 @@ def inspections_page(request: Request) -> Response:
         for f in oversight.findings_of_inspections(db, list(tally)):
             state = "overdue" if f.overdue_on(today) else f.status
             tally[f.inspection_seq][state] = tally[f.inspection_seq].get(state, 0) + 1
-        return templates.TemplateResponse(request, "inspections.html", _context(
-            principal, inspections=visits.items, visits=visits, tally=tally, today=today,
-            overdue=overdue.items, overdue_page=overdue, severity_labels=SEVERITY_LABELS))
+        return page(
+            request, principal, "inspections.html", inspections=visits.items, visits=visits,
+            tally=tally, today=today,
+            overdue=overdue.items, overdue_page=overdue, severity_labels=SEVERITY_LABELS)
 
 
 @router.get("/inspections/{seq}", response_class=HTMLResponse)
-def inspection_page(request: Request, seq: int, recorded: int | None = None) -> Response:
+def inspection_page(request: Request, principal: PageUser, seq: int,
+                    recorded: int | None = None) -> Response:
     """inspection_page: one visit, its findings and recommendations, and the answers."""
-    principal = page_principal(request, "/inspections/{seq}")
-    if isinstance(principal, Response):
-        return principal
     return _inspection_page(request, principal, seq, recorded=recorded)
 
 
@@ -368,18 +337,18 @@ def _inspection_page(request: Request, principal: Principal, seq: int, *,
         try:
             inspection = oversight.get_inspection(db, seq)
         except DomainError as exc:
-            return _error(request, principal, exc)
+            return refusal_page(request, principal, exc)
         findings = oversight.findings_of(db, seq)
         named = {p for f in findings for p in f.people_concerned}
-        return templates.TemplateResponse(request, "inspection.html", _context(
-            principal, i=inspection, findings=findings, today=today,
+        return page(
+            request, principal, "inspection.html", status_code=problem.status if problem else 200,
+            i=inspection, findings=findings, today=today,
             may_open=openable(db, principal, named), recorded=recorded, problem=problem,
             may_record=allowed(principal.role, Action.RECORD_INSPECTIONS),
             severities=[s.value for s in Severity], severity_labels=SEVERITY_LABELS,
             answered=ANSWERED, form=entered or {
                 "text": "", "recommendation": "", "severity": "medium", "people": "",
-                "response_due": (today + timedelta(days=RESPONSE_DAYS)).isoformat()}),
-            status_code=problem.status if problem else 200)
+                "response_due": (today + timedelta(days=RESPONSE_DAYS)).isoformat()})
 
 
 # The administration's answer is asked for within this many days, unless the monitor says.
@@ -412,30 +381,23 @@ def same_finding(db: Session, seq: int, finding: FindingIn) -> Finding | None:
 
 
 @router.post("/inspections/{seq}/findings", response_class=HTMLResponse)
-def finding_form(request: Request, seq: int, text: str = Form(""),
+def finding_form(request: Request, principal: FormUser, seq: int, text: str = Form(""),
                  recommendation: str = Form(""), severity: str = Form(""),
-                 response_due: str = Form(""), people: str = Form(""),
-                 csrf: str = Form("")) -> Response:
+                 response_due: str = Form(""), people: str = Form("")) -> Response:
     """finding_form: a monitor records a finding and what it recommends (Mandela Rule 85)."""
-    principal = form_principal(request, "/inspections/{seq}/findings", csrf)
-    if isinstance(principal, Response):
-        return principal
     entered = {"text": text, "recommendation": recommendation, "severity": severity,
                "response_due": response_due, "people": people}
     try:
-        try:
-            finding = FindingIn.model_validate(finding_body(entered))
-        except ValidationError as exc:
-            path, problem = describe(exc.errors()[0])
-            raise field_error("people" if path.startswith("people_concerned") else path,
-                              problem) from None
+        # The form has one box for every person concerned.
+        finding = parse_or_422(FindingIn, finding_body(entered), rename=lambda path: (
+            "people" if path.startswith("people_concerned") else path))
         with unit_of_work(engine_of(request)) as db:
             oversight.get_inspection(db, seq)
             earlier = same_finding(db, seq, finding)
             recorded = earlier.seq if earlier is not None else oversight.record_finding(
                 db, seq, finding, actor=principal.actor).seq
     except NotFound as exc:
-        return _error(request, principal, exc)
+        return refusal_page(request, principal, exc)
     except DomainError as exc:
         return _inspection_page(request, principal, seq, entered=entered, problem=problem_of(
             "finding", exc, {"people_concerned": "people"}))
@@ -447,24 +409,19 @@ def finding_form(request: Request, seq: int, text: str = Form(""),
 
 
 @router.get("/grievances", response_class=HTMLResponse)
-def grievances_page(request: Request) -> Response:
+def grievances_page(request: Request, principal: PageUser) -> Response:
     """grievances_page: the newest first, without their text (reading that is recorded)."""
-    principal = page_principal(request, "/grievances")
-    if isinstance(principal, Response):
-        return principal
     with read_session(engine_of(request)) as db:
         grievances = paginate(request, lambda limit, offset: oversight.list_grievances(
             db, scope=principal.scope, limit=limit, offset=offset))
-    return templates.TemplateResponse(request, "grievances.html", _context(
-        principal, grievances=grievances.items, listed=grievances, **GRIEVANCE_LABELS))
+    return page(request, principal, "grievances.html", grievances=grievances.items,
+                listed=grievances, status_labels=labels.GRIEVANCE_STATUS,
+                category_labels=labels.GRIEVANCE_CATEGORY, filer_labels=FILER_LABELS)
 
 
 @router.get("/grievances/{seq}", response_class=HTMLResponse)
-def grievance_page(request: Request, seq: int) -> Response:
+def grievance_page(request: Request, principal: PageUser, seq: int) -> Response:
     """grievance_page: one grievance in full; the read is recorded (Mandela Rule 9)."""
-    principal = page_principal(request, "/grievances/{seq}")
-    if isinstance(principal, Response):
-        return principal
     return _grievance_page(request, principal, seq, done=request.query_params.get("done"))
 
 
@@ -475,30 +432,29 @@ def _grievance_page(request: Request, principal: Principal, seq: int, *,
         try:
             grievance = oversight.get_grievance(db, seq, principal.scope)
         except DomainError as exc:
-            return _error(request, principal, exc)
+            return refusal_page(request, principal, exc)
         auth.record_read(db, principal, kind="grievance", record_id=str(seq), channel="web",
                          purpose="grievance")
-        return templates.TemplateResponse(request, "grievance.html", _context(
-            principal, g=grievance, may_open=openable(db, principal, [grievance.public_id]),
+        return page(
+            request, principal, "grievance.html", status_code=problem.status if problem else 200,
+            g=grievance, may_open=openable(db, principal, [grievance.public_id]),
             may_handle=allowed(principal.role, Action.HANDLE_GRIEVANCES), problem=problem,
             form=entered or {"text": "", "reason": ""},
-            done=done if done in ("answered", "closed") else None, **GRIEVANCE_LABELS),
-            status_code=problem.status if problem else 200)
+            done=done if done in ("answered", "closed") else None,
+            status_labels=labels.GRIEVANCE_STATUS, category_labels=labels.GRIEVANCE_CATEGORY,
+            filer_labels=FILER_LABELS)
 
 
 @router.post("/grievances/{seq}/response", response_class=HTMLResponse)
-def grievance_answer_form(request: Request, seq: int, text: str = Form(""),
-                          csrf: str = Form("")) -> Response:
+def grievance_answer_form(request: Request, principal: FormUser, seq: int,
+                          text: str = Form("")) -> Response:
     """grievance_answer_form: a monitor (or the prison's staff it does not name) answers a
     grievance (Mandela Rule 57(1)-(2))."""
-    principal = form_principal(request, "/grievances/{seq}/response", csrf)
-    if isinstance(principal, Response):
-        return principal
     try:
         with unit_of_work(engine_of(request)) as db:
             oversight.respond_to_grievance(db, seq, text, by=principal)
     except NotFound as exc:
-        return _error(request, principal, exc)
+        return refusal_page(request, principal, exc)
     except DomainError as exc:
         return _grievance_page(request, principal, seq, entered={"text": text, "reason": ""},
                                problem=problem_of("answer", exc))
@@ -506,18 +462,15 @@ def grievance_answer_form(request: Request, seq: int, text: str = Form(""),
 
 
 @router.post("/grievances/{seq}/close", response_class=HTMLResponse)
-def grievance_close_form(request: Request, seq: int, reason: str = Form(""),
-                         csrf: str = Form("")) -> Response:
+def grievance_close_form(request: Request, principal: FormUser, seq: int,
+                         reason: str = Form("")) -> Response:
     """grievance_close_form: closes an answered grievance with a reason; an allegation of
     ill-treatment only by a monitor (Mandela Rule 57(3))."""
-    principal = form_principal(request, "/grievances/{seq}/close", csrf)
-    if isinstance(principal, Response):
-        return principal
     try:
         with unit_of_work(engine_of(request)) as db:
             oversight.close_grievance(db, seq, reason, by=principal)
     except NotFound as exc:
-        return _error(request, principal, exc)
+        return refusal_page(request, principal, exc)
     except DomainError as exc:
         return _grievance_page(request, principal, seq, entered={"text": "", "reason": reason},
                                problem=problem_of("close", exc))

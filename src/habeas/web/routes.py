@@ -34,8 +34,8 @@ from habeas.web.common import (
     LOGIN_CSRF_COOKIE,
     PAGE_ACTIONS,
     PUBLIC_PAGES,
-    navigation,
-    page_principal,
+    PageUser,
+    page,
     safe_next,
     templates,
 )
@@ -131,15 +131,11 @@ def logout(request: Request, csrf: str = Form("")) -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> Response:
-    principal = page_principal(request, "/")
-    if isinstance(principal, Response):
-        return principal
+def home(request: Request, principal: PageUser) -> Response:
     with read_session(engine_of(request)) as db:
         cards = []
-        for agreement in agreements.list_agreements(db):
-            if principal.role is Role.SENDING and agreement.sending_party != principal.party_code:
-                continue
+        # A sending state sees only its own agreements.
+        for agreement in agreements.list_agreements(db, sending_party=principal.scope):
             facility = facilities.get_facility(db, agreement.facility_code)
             cards.append({
                 "agreement": agreement,
@@ -165,14 +161,10 @@ def home(request: Request) -> Response:
                   if allowed(principal.role, Action.READ_ALERTS) else [])
         # Counsel's clients of record, with their files (DESIGN.md §12.1).
         clients = counsel.client_names(db, principal)
-        return templates.TemplateResponse(request, "home.html", {
-            "principal": principal, "nav": navigation(principal), "cards": cards,
-            "clients": clients,
-            "standards": STANDARDS, "alerts": alerts,
-            "panels": dashboard_panels(db, principal),
-            "rule_checks": RULE_CHECKS, "hold_kinds": labels.HOLD_KIND,
-            "alert_kinds": labels.ALERT_KIND,
-        })
+        return page(request, principal, "home.html", cards=cards, clients=clients,
+                    standards=STANDARDS, alerts=alerts, panels=dashboard_panels(db, principal),
+                    rule_checks=RULE_CHECKS, hold_kinds=labels.HOLD_KIND,
+                    alert_kinds=labels.ALERT_KIND)
 
 
 # Each role's first questions first (issue 9): the prison its population, the sending state
