@@ -9,7 +9,7 @@
 1. SQLite: 100,000 distinct valid nominations (seeded; a minority screens
    ineligible or review) are written as a .jsonl file (not timed), then imported
    exactly as the CLI does it (habeas.cli.nominations_import): the whole file is
-   read and JSON-parsed, then imported in chunks of cli.IMPORT_CHUNK rows, one
+   read and JSON-parsed, then imported in chunks of Settings.import_chunk rows (500 by default), one
    unit of work (one commit) per chunk, through nominations.import_rows —
    Pydantic validation, screening, events.record_many (event rows, Merkle stored
    hashes, projections). The limit, in the same run: the rows that import wrote
@@ -50,21 +50,22 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 import habeas.projections  # noqa: F401 - installs every projector, as each entry point does
-from habeas import cli
 from habeas.agreements import service as agreements
 from habeas.agreements.models import Agreement
+from habeas.config import get_settings
 from habeas.db import make_engine, read_session, unit_of_work
 from habeas.events import log_size
 from habeas.ledger import merkle
 from habeas.migrate import upgrade
 from habeas.models import metadata
+from habeas.nominations import files
 from habeas.nominations import service as nominations
 
 PROFILE = "bilateral-fee-2025"
 AGREEMENT = "USA-SLV-2025"
 AS_OF = date(2025, 3, 1)
 ACTOR = "bench"
-CHUNK = cli.IMPORT_CHUNK
+CHUNK = get_settings().import_chunk
 EVENTS_PER_NOMINATION = 2  # nomination.received + nomination.screened
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -274,7 +275,7 @@ def run_import(engine: Engine, path: Path) -> dict[str, Any]:
     """run_import times cli.nominations_import's work: read the file, then the chunks."""
     gc.collect()
     t0 = perf()
-    rows = cli._read_rows(path)  # the CLI's own reader: the whole file, json.loads per line
+    rows = files.read_path(path)  # the CLI's own reader: the whole file, parsed per line
     read_s = perf() - t0
     with read_session(engine) as session:
         ref = session.get_one(Agreement, AGREEMENT).ref
@@ -416,8 +417,8 @@ def profile_breakdown(profiler: cProfile.Profile) -> tuple[float, list[tuple[str
     screened = edge(stats, rm, (PJ, "apply_screened"))
     screened_get = edge(stats, (PJ, "apply_screened"), (SESSION, "get"))
     parts = [
-        ("read file + JSON parse (cli._read_rows)", cumtime(stats, ("habeas/cli.py",
-                                                                      "_read_rows"))),
+        ("read file + parse (nominations.files.read_path)",
+         cumtime(stats, ("habeas/nominations/files.py", "read_path"))),
         ("agreement lookup (get_one)", edge(stats, ("bench/screening.py", "import_chunk"),
                                              (SESSION, "get_one"))),
         ("screening context + court orders (SELECT)",
@@ -463,7 +464,7 @@ def profile_breakdown(profiler: cProfile.Profile) -> tuple[float, list[tuple[str
 
 def profiled_chunk(engine: Engine, path: Path) -> None:
     """profiled_chunk is what run_import does for a file of one chunk."""
-    rows = cli._read_rows(path)
+    rows = files.read_path(path)
     import_chunk(engine, AGREEMENT, rows)
 
 

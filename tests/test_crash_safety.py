@@ -45,7 +45,8 @@ from tests.transfers.factories import DEPARTS, accepted_people, approved, handed
 pytestmark = pytest.mark.both_engines
 
 AS_OF = "2025-03-01"
-ROWS = 2_000  # four chunks of IMPORT_CHUNK (500)
+CHUNK = 100  # rows per transaction here (Settings.import_chunk; 500 by default)
+ROWS = 400  # four chunks: the kill lands in the third
 KILLED = -signal.SIGKILL
 
 
@@ -58,7 +59,7 @@ class Habeas:
 
     def env(self, crash: str | None = None) -> dict[str, str]:
         env = {**os.environ, "HABEAS_DATABASE_URL": self.url, "HABEAS_DATA_DIR": str(self.data),
-               "COLUMNS": "200"}
+               "HABEAS_IMPORT_CHUNK": str(CHUNK), "COLUMNS": "200"}
         env.pop("HABEAS_CRASH_AFTER", None)
         if crash is not None:
             env["HABEAS_CRASH_AFTER"] = crash
@@ -131,7 +132,7 @@ def import_file(tmp: Path) -> Path:
     return path
 
 
-ORDERS = 40
+ORDERS = 20
 
 
 def orders_file(tmp: Path) -> Path:
@@ -177,11 +178,11 @@ class TestBulkImport:
         args = ("nominations", "import", str(path), "--as-of", AS_OF, "--json")
         # Killed with chunk 3 recorded but not committed: chunks 1 and 2 stay, whole.
         habeas.killed(*args, crash="nominations.import:3")
-        assert counts(engine) == (1_000, 1_000, 1_000)
+        assert counts(engine) == (2 * CHUNK, 2 * CHUNK, 2 * CHUNK)
         habeas.clean()
 
         report = json.loads(habeas.ok(*args))
-        assert report["summary"]["unchanged"] == 1_000
+        assert report["summary"]["unchanged"] == 2 * CHUNK
         assert counts(engine) == (ROWS, ROWS, ROWS)
         habeas.clean()
         assert whole(engine)["digest"] == uninterrupted["import"]["digest"]

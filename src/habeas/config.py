@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     locator_rate_window_s: int = Field(
         default=600, ge=1, description="the locator's rate-limit window in seconds"
     )
+    import_chunk: int = Field(
+        default=500, ge=1, le=100_000,
+        description="rows per transaction in `habeas nominations import`: a crash loses at "
+        "most the chunk in flight; a bigger chunk holds the write lock longer")
     # Notifications (habeas.notify, ADR 0016).
     public_url: str = Field(
         default="", description="the site's address in links sent by mail (default "

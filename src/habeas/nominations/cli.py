@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from habeas.config import get_settings
 from habeas.console import JsonFlag, actor, day_option, emit, err
 from habeas.db import default_engine, read_session, unit_of_work
 from habeas.errors import DomainError
@@ -17,7 +18,6 @@ nominations_app = typer.Typer(no_args_is_help=True, help="Nominations by the sen
 holds_app = typer.Typer(no_args_is_help=True, help="Court orders that bar transfers.")
 
 
-IMPORT_CHUNK = 500  # rows per transaction: a crash loses at most the chunk in flight
 
 
 def _agreement_ref(session: Any, ref: str | None) -> str:
@@ -52,8 +52,10 @@ def nominations_import(
                   TimeElapsedColumn(), console=err, transient=True,
                   disable=as_json or not err.is_terminal) as bar:
         task = bar.add_task("import", total=len(rows))
-        for start in range(0, len(rows), IMPORT_CHUNK):
-            chunk = rows[start:start + IMPORT_CHUNK]
+        # Whole chunks only, each its own transaction (Settings.import_chunk).
+        size = get_settings().import_chunk
+        for start in range(0, len(rows), size):
+            chunk = rows[start:start + size]
             with unit_of_work(engine) as session:
                 from habeas.agreements.models import Agreement
 
