@@ -44,6 +44,9 @@ from habeas.ledger.note import Signer
 from habeas.migrate import upgrade
 from habeas.models import metadata
 
+# Coverage is not traced on the PostgreSQL repeats (tests/coverage_scope.py).
+pytest_plugins = ("tests.coverage_scope",)
+
 PG_CANDIDATES = (
     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
     "postgresql+psycopg:///postgres?host=/var/run/postgresql",
