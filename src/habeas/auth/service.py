@@ -13,25 +13,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from habeas.agreements.models import Party
-from habeas.auth.audit import record_read
 from habeas.auth.models import PARTY_ROLES, Role, User, WebSession
 from habeas.auth.passwords import check_password_policy, hasher
-from habeas.auth.principal import Principal
 from habeas.auth.projections import PasswordChanged, UserAdded
-from habeas.auth.sessions import end_session, touch_session
-from habeas.auth.throttle import assess_login, normalise_username, record_login
+from habeas.auth.throttle import normalise_username
 from habeas.db import utcnow
 from habeas.errors import Conflict, ErrorCode, NotFound, Unauthenticated, field_error
 from habeas.events import NewEvent, record
-
-# Principal, record_read, the sessions' and the login's functions: the pages (habeas.web) and
-# the nominations, transfers and billing faces, which other work owns at present, still reach
-# them through this module; their homes are principal, audit, sessions and throttle.
-__all__ = [
-    "USERNAME", "Principal", "add_user", "assess_login", "authenticate", "change_password",
-    "end_session", "get_user", "list_users", "record_login", "record_read", "touch_session",
-    "user_named",
-]
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 

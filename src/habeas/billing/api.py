@@ -12,7 +12,7 @@ from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.api.params import Day, Seq
 from habeas.auth.permissions import Action
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.billing import charges, credit_notes, disputes, drafting, issuing, payments, reads
 from habeas.billing.charges import MAX_CHARGE_MINOR
 from habeas.billing.models import CreditNote, Dispute, Invoice, Payment

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from habeas.auth import service as auth
-from habeas.auth.service import Principal
+from habeas.auth import audit
+from habeas.auth.principal import Principal
 from habeas.billing.document import InvoiceDocument, issued_document
 from habeas.billing.models import Dispute, Invoice
 from habeas.billing.reads import disputes_of, get_invoice
@@ -32,6 +32,6 @@ def open_invoice(session: Session, seq: int, reader: Principal, *, channel: str,
     read recorded with its CHANNEL and PURPOSE."""
     doc = issued_document(session, seq, scope=reader.scope)
     opened = OpenedInvoice(doc, get_invoice(session, seq), disputes_of(session, seq))
-    auth.record_read(session, reader, kind="invoice", record_id=str(seq), channel=channel,
+    audit.record_read(session, reader, kind="invoice", record_id=str(seq), channel=channel,
                      purpose=purpose)
     return opened

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from habeas.api.deps import ReadDB, require
 from habeas.api.errors import documented
 from habeas.auth.permissions import Action
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.billing import report, sustain
 from habeas.db import utcnow
 

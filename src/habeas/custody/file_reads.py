@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from habeas.agreements.models import Agreement
 from habeas.auth.models import Role
 from habeas.auth.permissions import Action, allowed
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.counsel import service as counsel
 from habeas.custody.models import Contact, Death, Prisoner, Solitary
 from habeas.custody.records import PROLONGED_SOLITARY_DAYS

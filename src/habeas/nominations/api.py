@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
 from habeas.api.params import Day, Offset
-from habeas.auth import service as auth
+from habeas.auth import audit
 from habeas.auth.permissions import Action
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.db import utcnow
 from habeas.errors import field_error
 from habeas.nominations import decisions, service
@@ -115,7 +115,7 @@ def get_nomination(public_id: str, write: Writer, principal: Reader) -> Nominati
     """One nomination with its full rule trace; the read is logged (Mandela Rule 9)."""
     with write() as db:
         record = decisions.get(db, public_id, principal.scope)
-        auth.record_read(db, principal, kind="nomination", record_id=public_id, channel="api",
+        audit.record_read(db, principal, kind="nomination", record_id=public_id, channel="api",
                          purpose="nomination file")
         return NominationDetail.model_validate({**_out(record), "nomination": record.data})
 

@@ -22,7 +22,7 @@ from habeas.agreements.schemas import FeeSchedule as FeeScheduleIn
 from habeas.agreements.terms import term_end
 from habeas.api.deps import engine_of
 from habeas.auth.permissions import Action, allowed
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.billing.money import major, to_minor
 from habeas.db import read_session, unit_of_work
 from habeas.errors import DomainError, NotFound, field_error

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from habeas.api.deps import engine_of
 from habeas.api.form_once import FormOnce
 from habeas.auth.permissions import Action, allowed
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.billing import (
     disputes,
     document,

@@ -16,10 +16,10 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from habeas.api.deps import SESSION_COOKIE, engine_of, optional_principal
-from habeas.auth import service as auth
+from habeas.auth import sessions
 from habeas.auth.models import Role
 from habeas.auth.permissions import Action, allowed
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.db import unit_of_work, utcnow
 from habeas.errors import ERROR_DESCRIPTIONS, DomainError, ErrorCode, field_error
 from habeas.i18n import DEFAULT, N_, SUPPORTED, gettext, is_translated, locale_of
@@ -262,7 +262,7 @@ def _live_principal(request: Request) -> Principal | None:
         now = utcnow()
         if principal.seen_at is None or now - principal.seen_at >= TOUCH_EVERY:
             with unit_of_work(engine_of(request)) as db:
-                auth.touch_session(db, request.cookies.get(SESSION_COOKIE, ""), now)
+                sessions.touch_session(db, request.cookies.get(SESSION_COOKIE, ""), now)
     return principal
 
 

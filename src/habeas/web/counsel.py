@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from habeas.api.deps import engine_of
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.counsel import service as counsel
 from habeas.counsel.schemas import AppearanceIn, Basis
 from habeas.db import read_session, unit_of_work

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from habeas.api.deps import engine_of
-from habeas.auth import service as auth
+from habeas.auth import audit
 from habeas.auth.permissions import Action, allowed
 from habeas.custody import service as custody
 from habeas.custody.schemas import SecurityLevel
@@ -202,7 +202,7 @@ def cell_page(request: Request, principal: PageUser, code: str, building: str,
         named = {n.person_a for n in bonds} | {n.person_b for n in bonds}
         here = cell_reads.seen_among(db, code, building, cell, scope, named)
         # Who is in which cell is personal data: the read is recorded (Mandela Rule 9).
-        auth.record_read(db, principal, kind="cell", record_id=f"{code}/{building}/{cell}",
+        audit.record_read(db, principal, kind="cell", record_id=f"{code}/{building}/{cell}",
                          channel="web", purpose="cell occupants")
         return page(
             request, principal, "cell.html", labels=LABELS, facility=facility,

@@ -18,8 +18,8 @@ from markupsafe import Markup, escape
 from pydantic import ValidationError
 
 from habeas.api.deps import engine_of
-from habeas.auth import service as auth
-from habeas.auth.service import Principal
+from habeas.auth import audit
+from habeas.auth.principal import Principal
 from habeas.custody import file_reads
 from habeas.custody import service as custody
 from habeas.custody.models import Prisoner
@@ -166,7 +166,7 @@ def _intake_page(request: Request, principal: Principal, public_id: str,
         data = nomination.data if nomination is not None else {}
         handover = file_reads.handover_of(db, public_id)
         # Opening a person's file is recorded: who, when, why (Mandela Rule 9).
-        auth.record_read(db, principal, kind="prisoner", record_id=public_id, channel="web",
+        audit.record_read(db, principal, kind="prisoner", record_id=public_id, channel="web",
                          purpose="intake")
         return page(
             request, principal, "intake.html", status_code=error.status if error else 200,

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from habeas import i18n
 from habeas.api.deps import engine_of, optional_principal
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.db import utcnow
 from habeas.errors import DomainError, ValidationFailed
 from habeas.locator.api import client_of, run_search

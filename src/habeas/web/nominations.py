@@ -20,8 +20,8 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from habeas.api.deps import engine_of
-from habeas.auth import service as auth
-from habeas.auth.service import Principal
+from habeas.auth import audit
+from habeas.auth.principal import Principal
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError, field_error
 from habeas.holds import reads as hold_reads
@@ -268,7 +268,7 @@ def _nomination_page(request: Request, principal: Principal, public_id: str, *,
             record = decisions.get(db, public_id, principal.scope)
         except DomainError as exc:
             return refusal_page(request, principal, exc)
-        auth.record_read(db, principal, kind="nomination", record_id=public_id,
+        audit.record_read(db, principal, kind="nomination", record_id=public_id,
                          channel="web", purpose="nomination file")
         notice = decisions.latest_notice(db, public_id)
         person = record.data["person"]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from habeas.api.deps import engine_of, optional_principal
 from habeas.auth.permissions import Action, allowed
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.config import get_settings
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.errors import DomainError

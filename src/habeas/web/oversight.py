@@ -21,9 +21,9 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from habeas.api.deps import engine_of
-from habeas.auth import service as auth
+from habeas.auth import audit
 from habeas.auth.permissions import Action, allowed
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.custody import integrity
 from habeas.custody.file_reads import openable
 from habeas.custody.integrity import CHECK_TITLES
@@ -433,7 +433,7 @@ def _grievance_page(request: Request, principal: Principal, seq: int, *,
             grievance = oversight.get_grievance(db, seq, principal.scope)
         except DomainError as exc:
             return refusal_page(request, principal, exc)
-        auth.record_read(db, principal, kind="grievance", record_id=str(seq), channel="web",
+        audit.record_read(db, principal, kind="grievance", record_id=str(seq), channel="web",
                          purpose="grievance")
         return page(
             request, principal, "grievance.html", status_code=problem.status if problem else 200,

@@ -13,10 +13,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from habeas.agreements import service as agreements
 from habeas.agreements.terms import term_end
 from habeas.api.deps import engine_of
-from habeas.auth import service as auth
+from habeas.auth import audit
 from habeas.auth.models import Role
 from habeas.auth.permissions import Action, allowed
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.counsel import service as counsel
 from habeas.custody import file_reads
 from habeas.custody import service as custody
@@ -115,7 +115,7 @@ def _person_page(request: Request, principal: Principal, public_id: str, *,
         terms = agreements.list_changes(db, agreement.ref, party=principal.party_code,
                                         subject=public_id) if agreement else []
         # Opening a person's file is recorded: who, when, why (Mandela Rule 9).
-        auth.record_read(db, principal, kind="prisoner", record_id=public_id, channel="web",
+        audit.record_read(db, principal, kind="prisoner", record_id=public_id, channel="web",
                          purpose="custody file")
         return page(
             request, principal, "person.html", status_code=problem.status if problem else 200,

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from habeas.agreements import service as agreements
 from habeas.agreements.terms import term_end
 from habeas.api.deps import SESSION_COOKIE, engine_of, optional_principal
-from habeas.auth import service as auth
+from habeas.auth import sessions, throttle
 from habeas.auth.models import Role
 from habeas.auth.permissions import Action, allowed
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.config import get_settings
 from habeas.counsel import service as counsel
 from habeas.custody import service as custody
@@ -98,9 +98,9 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
     client = request.client.host if request.client else "unknown"
     # Decide outside the writer lock (the password hash is the slow part), then write.
     with read_session(engine) as db:
-        decision = auth.assess_login(db, username, password, client=client)
+        decision = throttle.assess_login(db, username, password, client=client)
     with unit_of_work(engine) as db:
-        secret = auth.record_login(db, decision,
+        secret = throttle.record_login(db, decision,
                                    lifetime=timedelta(hours=settings.session_hours))
     if decision.retry_after is not None:
         minutes = str(max(1, -(-decision.retry_after // 60)))
@@ -124,7 +124,7 @@ def logout(request: Request, csrf: str = Form("")) -> Response:
     if not principal.csrf_token or not same_secret(csrf, principal.csrf_token):
         return HTMLResponse(_said(request, LOGOUT_EXPIRED), 403)
     with unit_of_work(engine_of(request)) as db:
-        auth.end_session(db, secret)
+        sessions.end_session(db, secret)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -23,9 +23,9 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from habeas.api.deps import engine_of
-from habeas.auth import service as auth
+from habeas.auth import audit
 from habeas.auth.permissions import Action, allowed
-from habeas.auth.service import Principal
+from habeas.auth.principal import Principal
 from habeas.db import read_session, unit_of_work
 from habeas.errors import DomainError, NotFound, field_error
 from habeas.i18n import N_, format_day, gettext, locale_of
@@ -207,7 +207,7 @@ def _manifest_page(request: Request, principal: Principal, manifest_id: str, *,
         awaiting = reads.awaiting_intake(db, [e.public_id for e, _ in people])
         lang = locale_of(request)
         # The manifest names people and the court orders that stopped them (Mandela Rule 9).
-        auth.record_read(db, principal, kind="manifest", record_id=manifest_id, channel="web",
+        audit.record_read(db, principal, kind="manifest", record_id=manifest_id, channel="web",
                          purpose="transfer manifest")
         legs = manifest.legs
         form = entered or {
