@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -94,19 +96,45 @@ class Told:
     said: subprocess.CompletedProcess[str]
 
 
-@pytest.fixture(scope="module")
+@contextmanager
+def exclusive(lock: Path) -> Iterator[None]:
+    """exclusive holds LOCK (a file) against every other process of the session."""
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
 def told(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Told]:
-    """told: the demo told once per module; the tests that go on from it get a copy
-    (told_run), instead of each telling the three-thousand-event story again."""
+    """told: the demo told once per session, across xdist workers too (the first to come
+    tells it under a lock, in the directory the workers share, as pytest-xdist documents);
+    the tests that go on from it get a copy (told_run), instead of each telling the
+    three-thousand-event story again."""
     from habeas.db import make_engine
 
-    folder = tmp_path_factory.mktemp("told")
-    url, data_dir = f"sqlite:///{folder / 'habeas.db'}", folder / "data"
-    assert habeas("init", url=url, data_dir=data_dir).returncode == 0
-    said = habeas("demo", "--population", "300", "--until", "2025-04-13", "--json", url=url,
-                  data_dir=data_dir)
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    folder = root / "told"
+    url, data_dir, said = f"sqlite:///{folder / 'habeas.db'}", folder / "data", folder / "said"
+    with exclusive(root / "told.lock"):
+        if not said.exists():
+            folder.mkdir()
+            assert habeas("init", url=url, data_dir=data_dir).returncode == 0
+            demo = habeas("demo", "--population", "300", "--until", "2025-04-13", "--json",
+                          url=url, data_dir=data_dir)
+            engine = make_engine(url)
+            with engine.connect() as conn:  # the file alone is the database, for copying
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            engine.dispose()
+            said.write_text(json.dumps([demo.returncode, demo.stdout, demo.stderr]))
+    code, stdout, stderr = json.loads(said.read_text())
     engine = make_engine(url)
-    yield Told(engine, data_dir, said)
+    yield Told(engine, data_dir, subprocess.CompletedProcess(["habeas", "demo"], code, stdout,
+                                                             stderr))
     engine.dispose()
 
 
