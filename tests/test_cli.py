@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import pytest
+from sqlalchemy import Engine
+
+from tests.conftest import fresh_database
 
 
 def habeas(*args: str, url: str, data_dir: Path, stdin: str | None = None,
@@ -78,6 +86,77 @@ def run(database_url: str, tmp_path: Path) -> Run:
     return call
 
 
+@dataclass
+class Told:
+    """Told: the demo as `habeas demo` tells it on an empty log (after `init`, as `make demo`
+    does), its database (SQLite), the data dir whose log key signed it, and what it said."""
+
+    engine: Engine
+    data_dir: Path
+    said: subprocess.CompletedProcess[str]
+
+
+@contextmanager
+def exclusive(lock: Path) -> Iterator[None]:
+    """exclusive holds LOCK (a file) against every other process of the session."""
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def told(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Told]:
+    """told: the demo told once per session, across xdist workers too (the first to come
+    tells it under a lock, in the directory the workers share, as pytest-xdist documents);
+    the tests that go on from it get a copy (told_run), instead of each telling the
+    three-thousand-event story again."""
+    from habeas.db import make_engine
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    folder = root / "told"
+    url, data_dir, said = f"sqlite:///{folder / 'habeas.db'}", folder / "data", folder / "said"
+    with exclusive(root / "told.lock"):
+        if not said.exists():
+            folder.mkdir()
+            assert habeas("init", url=url, data_dir=data_dir).returncode == 0
+            demo = habeas("demo", "--population", "300", "--until", "2025-04-13", "--json",
+                          url=url, data_dir=data_dir)
+            engine = make_engine(url)
+            with engine.connect() as conn:  # the file alone is the database, for copying
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            engine.dispose()
+            said.write_text(json.dumps([demo.returncode, demo.stdout, demo.stderr]))
+    code, stdout, stderr = json.loads(said.read_text())
+    engine = make_engine(url)
+    yield Told(engine, data_dir, subprocess.CompletedProcess(["habeas", "demo"], code, stdout,
+                                                             stderr))
+    engine.dispose()
+
+
+@dataclass
+class ToldCopy:
+    """ToldCopy: the test's own copy of the told demo (its database and its data dir)."""
+
+    run: Run
+    url: str
+
+
+@pytest.fixture
+def told_run(told: Told, migrated: tuple[str, str], tmp_path: Path) -> Iterator[ToldCopy]:
+    """told_run: a copy of the told demo on the test's engine (SQLite: the file; PostgreSQL:
+    its events replayed) with a copy of its data dir, and `habeas` bound to them."""
+    shutil.copytree(told.data_dir, tmp_path / "data")
+    with fresh_database(migrated, tmp_path, told.engine) as url:
+        def call(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+            return habeas(*args, url=url, data_dir=tmp_path / "data", stdin=stdin)
+        yield ToldCopy(call, url)
+
+
 class TestInit:
     def test_init_is_idempotent_and_registers_the_profile(self, run: Run) -> None:
         first = run("init", "--profile", "bilateral-fee-2025", "--json")
@@ -120,8 +199,8 @@ class TestInit:
 
 
 class TestUsersAndReplay:
-    def test_demo_users_replay(self, run: Run) -> None:
-        demo = run("demo", "--population", "300", "--until", "2025-04-13", "--json")
+    def test_demo_users_replay(self, told: Told, told_run: ToldCopy) -> None:
+        demo, run = told.said, told_run.run
         assert demo.returncode == 0, demo.stderr
         assert {u["username"] for u in json.loads(demo.stdout)["logins"]} >= {"admin", "monitor"}
         signed = next(s for s in json.loads(demo.stdout)["steps"] if "checkpoint signed" in s)
@@ -147,16 +226,14 @@ class TestUsersAndReplay:
         assert replay.returncode == 0, replay.stderr
         assert replay.stdout.startswith(f"replay OK: {demo_events + 2} events")  # user, token
 
-    def test_replay_reports_a_mismatch_with_exit_code_1(self, run: Run, database_url: str) -> None:
+    def test_replay_reports_a_mismatch_with_exit_code_1(self, run: Run,
+                                                        demo_engine: Engine) -> None:
+        # The demo's first chapter (its layout) is story enough: one cell changed behind
+        # the log's back is the mismatch, whatever else the log holds.
         from sqlalchemy import text
 
-        from habeas.db import make_engine
-
-        assert run("demo", "--population", "0", "--until", "2025-04-13").returncode == 0
-        engine = make_engine(database_url)
-        with engine.begin() as conn:
+        with demo_engine.begin() as conn:
             conn.execute(text("UPDATE cell SET max_capacity = 500 WHERE code = '1-01'"))
-        engine.dispose()
         result = run("replay", "--check")
         assert result.returncode == 1
         assert "replay MISMATCH: 1 difference(s)" in result.stdout
@@ -181,12 +258,11 @@ class TestLedgerCommands:
         again = run("init", "--json")
         assert json.loads(again.stdout)["log_key"] == json.loads(result.stdout)["log_key"]
 
-    def test_export_verify_proof_and_a_tamper_caught(self, run: Run, tmp_path: Path,
-                                                     database_url: str) -> None:
-        # As `make demo` does it: the demo first, on an empty log, so its 2025 story is
-        # recorded in 2025 (DESIGN.md §12.2); the profile then is already registered.
-        assert run("init").returncode == 0
-        assert run("demo", "--population", "0", "--until", "2025-04-13").returncode == 0
+    def test_export_verify_proof_and_a_tamper_caught(self, told_run: ToldCopy,
+                                                     tmp_path: Path) -> None:
+        # As `make demo` does it (told): the demo first, on an empty log, so its 2025 story
+        # is recorded in 2025 (DESIGN.md §12.2); the profile then is already registered.
+        run, database_url = told_run.run, told_run.url
         assert run("init", "--profile", "bilateral-fee-2025").returncode == 0
         vkey = (tmp_path / "data" / "log.vkey").read_text().strip()
         exported = run("ledger", "export", str(tmp_path / "log"), "--json")
@@ -219,8 +295,8 @@ class TestLedgerCommands:
         assert caught.stderr.startswith("FAIL leaf 6: entry hashes to")
 
 
-GROUPS = ("users", "nominations", "holds", "ledger", "facilities", "population", "sentence",
-          "billing", "notify")
+# users and ledger start in real processes in the test above (users list, ledger export).
+GROUPS = ("nominations", "holds", "facilities", "population", "sentence", "billing", "notify")
 
 
 class TestRealProcesses:

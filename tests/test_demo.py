@@ -30,20 +30,18 @@ class TestLayout:
 
 
 class TestDemo:
-    def test_loads_facility_agreement_and_a_user_per_role(self, engine: Engine) -> None:
-        with_demo(engine)
-        with read_session(engine) as s:
+    def test_loads_facility_agreement_and_a_user_per_role(self, demo_engine: Engine) -> None:
+        with read_session(demo_engine) as s:
             assert {u.role for u in s.scalars(select(User))} == set(Role)
             assert s.scalar(select(func.count()).select_from(Cell)) == 256
             summary = facilities.capacity(s, "CECOT")
         assert summary.space_at_signed_m2 == 0.64
         assert summary.compliant == {"ICRC": 7424, "CPT": 6400}
 
-    def test_running_it_again_changes_nothing(self, engine: Engine) -> None:
-        with_demo(engine)
-        again = with_demo(engine)
+    def test_running_it_again_changes_nothing(self, demo_engine: Engine) -> None:
+        again = with_demo(demo_engine)  # demo_engine: the demo loaded once already
         assert all(line.endswith("unchanged") for line in again), again
-        with read_session(engine) as s:
+        with read_session(demo_engine) as s:
             # agreement and facility registered (3 events), then its separation and layout.
             assert s.scalar(select(func.count()).select_from(Event)) == 4 + len(DEMO_USERS)
 
@@ -58,15 +56,15 @@ class TestDemo:
 
 
 class TestDemoNominations:
-    def test_400_people_with_the_2025_failure_modes_screened_out(self, engine: Engine) -> None:
+    def test_400_people_with_the_2025_failure_modes_screened_out(self,
+                                                                 demo_engine: Engine) -> None:
         from habeas import demo
         from habeas.db import unit_of_work
         from habeas.nominations.models import NominationRecord
 
-        with_demo(engine)
-        with unit_of_work(engine) as s:
+        with unit_of_work(demo_engine) as s:
             demo.nominate(s)
-        with read_session(engine) as s:
+        with read_session(demo_engine) as s:
             records = list(s.scalars(select(NominationRecord)))
         assert len(records) == 400
         by_ref = {r.external_ref: r for r in records}

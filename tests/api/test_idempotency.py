@@ -23,8 +23,9 @@ from habeas.auth.permissions import allowed
 from habeas.db import read_session, unit_of_work, utcnow
 from habeas.facilities.models import Facility
 from habeas.idempotency import IdempotencyKey
+from tests.api import test_permissions
 from tests.api.conftest import bearer
-from tests.api.test_permissions import ALL_ROUTES, ROLE_OF, _concrete
+from tests.api.test_permissions import ALL_ROUTES, ROLE_OF, SharedApp, _concrete
 from tests.factories import counsel_of_record, event_count
 from tests.screening.factories import nomination
 from tests.transfers.factories import (
@@ -37,6 +38,9 @@ from tests.transfers.factories import (
 
 # the write path: idempotency keys under races (unique constraints) (docs/testing.md)
 pytestmark = pytest.mark.both_engines
+
+# The app and database the route test's cases share (found by pytest in this namespace).
+shared_app, shared = test_permissions.shared_app, test_permissions.shared
 
 POST_ROUTES = [(p, a) for m, p, a in ALL_ROUTES if m == "POST" and p.startswith("/api/v1/")]
 
@@ -68,10 +72,13 @@ def test_every_api_post_route_is_checked() -> None:
 
 
 @pytest.mark.parametrize(("path", "action"), POST_ROUTES, ids=[p for p, _ in POST_ROUTES])
-def test_every_post_route_honours_the_key(client: TestClient, tokens: dict[str, str],
-                                          engine: Engine, path: str, action: Any) -> None:
+def test_every_post_route_honours_the_key(shared: SharedApp, path: str, action: Any) -> None:
     """A key already used on a route answers for it: a different body is 422 and runs
-    nothing; the same body is the stored response, replayed without running anything."""
+    nothing; the same body is the stored response, replayed without running anything.
+    The routes share one app and database: each route's key is its own (keys are unique
+    per principal), and nothing is run."""
+    client, tokens, engine = shared.client, shared.tokens, shared.engine
+    key = f"k-{POST_ROUTES.index((path, action))}"
     username = _who_may(action)
     url = _concrete(path)
     with read_session(engine) as s:
@@ -80,17 +87,17 @@ def test_every_post_route_honours_the_key(client: TestClient, tokens: dict[str, 
                          User.username == username)).one())
     with unit_of_work(engine) as s:
         s.add(IdempotencyKey(
-            principal=principal, key="k-1", method="POST", path=url,
+            principal=principal, key=key, method="POST", path=url,
             request_sha256=request_digest("POST", url, b"", b'{"first":"request"}'),
             status=201, body='{"stored":true}', content_type="application/json",
             location=None, created_at=utcnow()))
     before = event_count(engine)
     token = tokens[username] if username else None
-    other = _post(client, url, {"second": "request"}, "k-1", token)
+    other = _post(client, url, {"second": "request"}, key, token)
     _assert_header_error(other, 422)
     assert other.json()["error"]["code"] == "validation_failed"
     same = client.post(url, content=b'{"first":"request"}', headers={
-        HEADER: "k-1", "Content-Type": "application/json",
+        HEADER: key, "Content-Type": "application/json",
         **(bearer(token) if token else {})})
     assert same.status_code == 201 and same.content == b'{"stored":true}'
     assert same.headers["Idempotent-Replayed"] == "true"

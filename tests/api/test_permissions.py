@@ -8,22 +8,31 @@ who may use them.
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from starlette.routing import Mount
 
 from habeas.app import create_app
 from habeas.auth.models import Role
 from habeas.auth.permissions import PERMISSIONS, Action, allowed
+from habeas.db import make_engine
 from habeas.demo import DEMO_USERS
 from habeas.web.common import FORM_ACTIONS
 from habeas.web.routes import PAGE_ACTIONS, PUBLIC_PAGES
 from tests.api.conftest import bearer
+from tests.conftest import fresh_database
+from tests.factories import a_token
 
 PUBLIC = {
     ("GET", "/healthz"), ("GET", "/api/v1/constants"), ("GET", "/openapi.json"),
@@ -80,6 +89,68 @@ ALL_ROUTES = routes()
 GUARDED = [(m, p, a) for m, p, a in ALL_ROUTES if a is not None]
 
 
+@contextmanager
+def database_of_its_own(migrated: tuple[str, str], folder: Path, template: Engine,
+                        request: pytest.FixtureRequest) -> Iterator[str]:
+    """database_of_its_own: a copy of TEMPLATE that outlives one test. SQLite: a file copy,
+    as for a test; PostgreSQL: a database of its own (the worker's one database is each
+    test's, emptied after it), migrated, the template's events replayed into it, dropped
+    afterwards."""
+    if migrated[0] == "sqlite":
+        with fresh_database(migrated, folder, template) as url:
+            yield url
+        return
+    from habeas.migrate import upgrade
+    from habeas.replay import rebuild
+
+    admin = create_engine(request.getfixturevalue("postgres_admin_url"),
+                          isolation_level="AUTOCOMMIT")
+    name = f"habeas_shared_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin.url).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        rebuild(template, engine)
+        yield url
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@dataclass
+class SharedApp:
+    """SharedApp: one app on one copy of the demo, and a token per demo user."""
+
+    client: TestClient
+    tokens: dict[str, str]
+    engine: Engine
+
+
+@pytest.fixture(scope="module")
+def shared_app(migrated: tuple[str, str], demo_template: Engine, request: pytest.FixtureRequest,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedApp]:
+    """shared_app serves a module's tests that only ask who may do what (or write nothing
+    another test reads): one app and database for all of them, where each had its own."""
+    with database_of_its_own(migrated, tmp_path_factory.mktemp("shared-app"), demo_template,
+                             request) as url:
+        engine = make_engine(url)
+        with TestClient(create_app(engine), raise_server_exceptions=False) as client:
+            yield SharedApp(client, {u.username: a_token(engine, u.username)
+                                     for u in DEMO_USERS}, engine)
+        engine.dispose()
+
+
+@pytest.fixture
+def shared(shared_app: SharedApp) -> SharedApp:
+    """shared: the module's app, anonymous again (no session left by the test before)."""
+    shared_app.client.cookies.clear()
+    return shared_app
+
+
 def test_every_route_declares_who_may_use_it() -> None:
     unlisted = [
         (m, p) for m, p, a in ALL_ROUTES
@@ -104,8 +175,9 @@ def _concrete(path: str) -> str:
 
 @pytest.mark.parametrize(("method", "path", "action"), GUARDED,
                          ids=[f"{m} {p}" for m, p, _ in GUARDED])
-def test_route_matrix(client: TestClient, tokens: dict[str, str], method: str, path: str,
-                      action: Action) -> None:
+def test_route_matrix(shared: SharedApp, method: str, path: str, action: Action) -> None:
+    # Allowed users' empty bodies may write; no write changes who may use a route.
+    client, tokens = shared.client, shared.tokens
     url = _concrete(path)
     anonymous = client.request(method, url, json={})
     assert anonymous.status_code == 401, (method, path)
@@ -137,7 +209,8 @@ def _concrete_page(path: str) -> str:
 
 
 @pytest.mark.parametrize("page", sorted(PAGE_ACTIONS))
-def test_page_matrix(client: TestClient, page: str) -> None:
+def test_page_matrix(shared: SharedApp, page: str) -> None:
+    client = shared.client
     concrete = _concrete_page(page)
     # Anonymous: to the login page, which brings them back here afterwards.
     location = client.get(concrete, follow_redirects=False).headers["location"]
@@ -153,7 +226,8 @@ def test_page_matrix(client: TestClient, page: str) -> None:
 
 
 @pytest.mark.parametrize("form", sorted(p for p in FORM_ACTIONS if ":path" not in p))
-def test_form_matrix(client: TestClient, form: str) -> None:
+def test_form_matrix(shared: SharedApp, form: str) -> None:
+    client = shared.client
     concrete = _concrete_page(form)
     assert client.post(concrete, data={}, follow_redirects=False).status_code in (303, 422)
     for user in DEMO_USERS:

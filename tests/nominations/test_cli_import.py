@@ -20,17 +20,20 @@ from habeas.ledger.models import Event
 from habeas.nominations.csvfile import write_nominations
 from habeas.nominations.models import NominationRecord
 from habeas.nominations.synthetic import nominations
+from tests.test_cli import habeas as in_process
 
 pytestmark = pytest.mark.both_engines  # crash safety: an import killed midway (docs/testing.md)
 
 AS_OF = date(2025, 3, 1)
+# The killed import: four chunks of 500, so the kill (as soon as the first chunk is
+# committed) lands with chunks still to come.
+COUNT = 2000
 
 
 def habeas(url: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HABEAS_DATABASE_URL": url, "HABEAS_DATA_DIR": str(tmp / "data"),
-           "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "habeas", *args], capture_output=True,
-                          text=True, env=env, timeout=300, check=False)
+    """habeas runs the command in this process (tests/test_cli.py's habeas): only the kill
+    needs a real process, and the nominations group has its real-process smoke test there."""
+    return in_process(*args, url=url, data_dir=tmp / "data")
 
 
 def write_jsonl(path: Path, records: list[dict[str, object]], bad: dict[int, str]) -> Path:
@@ -74,7 +77,7 @@ def test_a_kill_mid_import_leaves_nothing_half_written(database_url: str,
                                                        tmp_path: Path) -> None:
     assert habeas(database_url, tmp_path, "init", "--profile",
                   "bilateral-fee-2025").returncode == 0
-    people = nominations(4000, seed=11, as_of=AS_OF)
+    people = nominations(COUNT, seed=11, as_of=AS_OF)
     path = write_jsonl(tmp_path / "big.jsonl", people, {})
     env = {**os.environ, "HABEAS_DATABASE_URL": database_url,
            "HABEAS_DATA_DIR": str(tmp_path / "data")}
@@ -94,7 +97,7 @@ def test_a_kill_mid_import_leaves_nothing_half_written(database_url: str,
         done = s.scalar(select(func.count()).select_from(NominationRecord)) or 0
         received = s.scalar(select(func.count()).select_from(Event).where(
             Event.type == "nomination.received")) or 0
-    assert 0 < done < 4000, "the kill should land mid-import"
+    assert 0 < done < COUNT, "the kill should land mid-import"
     assert done == received and done % 500 == 0  # whole chunks only
     assert replay.check(engine).clean
 
@@ -102,7 +105,7 @@ def test_a_kill_mid_import_leaves_nothing_half_written(database_url: str,
                                  "--as-of", "2025-03-01", "--json").stdout)
     assert finished["summary"]["unchanged"] == done
     with read_session(engine) as s:
-        assert s.scalar(select(func.count()).select_from(NominationRecord)) == 4000
+        assert s.scalar(select(func.count()).select_from(NominationRecord)) == COUNT
     assert replay.check(engine).clean
     engine.dispose()
 
