@@ -9,7 +9,8 @@ every database test on both engines anyway (to check the rule itself).
 The schema is migrated once per engine per session (`alembic upgrade head`, as warehouse
 does). SQLite: each test gets a copy of a template file (milliseconds) — the empty
 migrated schema, or the demo, the lived demo or the locator's world, each built once
-through the services. PostgreSQL: the worker's one database, into which the template's
+through the services (the stories once per run, by whichever xdist worker needs one first:
+`shared_template`). PostgreSQL: the worker's one database, into which the template's
 events are replayed (which exercises replay there), emptied by DELETE after each test.
 PostgreSQL is found at HABEAS_TEST_PG_URL, or 127.0.0.1:5432 as postgres, or the local
 Unix socket as the current user. If none answers, the PostgreSQL half is skipped with a
@@ -19,15 +20,18 @@ installed), when it fails.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -128,6 +132,62 @@ def _settle(engine: Engine) -> None:
     is the whole database."""
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+@contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """_exclusive holds an exclusive lock on the file LOCK (fcntl: released by the kernel
+    if the holder dies, so a crashed worker never leaves the others waiting)."""
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_template(path: Path, build: Callable[[Engine], Any],
+                    parent: Path | None) -> Any:
+    """_write_template writes into PATH a copy of PARENT (or the migrated schema) with what
+    BUILD adds, settled into the one file; returns what BUILD returned."""
+    if parent is not None:
+        shutil.copyfile(parent, path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        if parent is None:
+            upgrade(engine)
+        notes = build(engine)
+        _settle(engine)
+    finally:
+        engine.dispose()
+    return notes
+
+
+def shared_template(tmp_path_factory: pytest.TempPathFactory, name: str,
+                    build: Callable[[Engine], Any], parent: Path | None = None
+                    ) -> tuple[Path, Any]:
+    """shared_template: a SQLite file of this worker's own holding the migrated schema (or a
+    copy of the template PARENT) with what BUILD writes into it, and what BUILD returned
+    (JSON: seqs, ids). Under xdist the story is built once per run, by the first worker
+    that asks, under a file lock beside the workers' temporary folders (the pattern
+    pytest-xdist documents); the others copy its file, which costs milliseconds where the
+    story costs CPU-seconds. BUILD must depend only on the database (not on the worker's
+    HABEAS_DATA_DIR: keys, the mail sink)."""
+    own = tmp_path_factory.mktemp(name) / f"{name}.db"
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return own, _write_template(own, build, parent)
+    shared = tmp_path_factory.getbasetemp().parent / "templates" / f"{name}.db"
+    shared.parent.mkdir(exist_ok=True)
+    notes_file = shared.with_suffix(".json")
+    with _exclusive(shared.with_suffix(".lock")):
+        if not shared.is_file():
+            # Built under another name and renamed: a worker that dies mid-build leaves no
+            # half a template for the next to take.
+            partial = shared.with_suffix(".partial")
+            notes_file.write_text(json.dumps(_write_template(partial, build, parent)))
+            partial.rename(shared)
+    shutil.copyfile(shared, own)
+    return own, json.loads(notes_file.read_text())
 
 
 @pytest.fixture(scope="session")
@@ -241,14 +301,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """demo_template is a SQLite database holding the demo scenario, built once."""
+    """demo_template is a SQLite database holding the demo scenario, built once per run."""
     from tests.factories import with_demo
 
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    path, _ = shared_template(tmp_path_factory, "demo", with_demo)
     eng = make_engine(f"sqlite:///{path}")
-    upgrade(eng)
-    with_demo(eng)
-    _settle(eng)
     yield eng
     eng.dispose()
 
@@ -307,22 +364,25 @@ def second_agreement(session: Session) -> None:
                   role=Role.SENDING, party_code="CRI", password=DEMO_PASSWORD, actor="test")
 
 
-@pytest.fixture(scope="session")
-def lived_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """lived_template: SQLite, the demo lived to the end of July 2025 (people housed,
-    released and returned, a grievance, invoices, an integrity run recorded), plus the
-    second agreement; built once."""
+def live_to_july(engine: Engine) -> None:
+    """live_to_july: the demo lived to the end of July 2025, and the second agreement."""
     from habeas import demo as scenario
 
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('lived') / 'lived.db'}")
-    upgrade(engine)
     with unit_of_work(engine) as s:
         scenario.load(s)
         scenario.nominate(s)
         scenario.transfer(s)
         scenario.simulate(s, until=date(2025, 7, 31))
         second_agreement(s)
-    _settle(engine)
+
+
+@pytest.fixture(scope="session")
+def lived_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """lived_template: SQLite, the demo lived to the end of July 2025 (people housed,
+    released and returned, a grievance, invoices, an integrity run recorded), plus the
+    second agreement; built once per run."""
+    path, _ = shared_template(tmp_path_factory, "lived", live_to_july)
+    engine = make_engine(f"sqlite:///{path}")
     yield engine
     engine.dispose()
 

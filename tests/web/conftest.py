@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 
+from tests.conftest import shared_template
 from tests.servers import running_server
 
 CHROMIUM = os.environ.get("HABEAS_CHROMIUM", "/usr/bin/chromium")
@@ -55,24 +57,50 @@ def log_in(browser: Browser, url: str, username: str) -> Page:
     return page
 
 
-@pytest.fixture(scope="session")
-def flights_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """flights_template: a SQLite file with the demo up to the two flights, built once."""
+def fly_the_demo(engine: Engine) -> None:
+    """fly_the_demo: the demo loaded, its people nominated and flown in its two flights."""
     from habeas import demo
-    from habeas.db import make_engine, unit_of_work
-    from habeas.migrate import upgrade
+    from habeas.db import unit_of_work
 
-    path = tmp_path_factory.mktemp("flights") / "flights.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
     with unit_of_work(engine) as db:
         demo.load(db)
         demo.nominate(db)
         demo.transfer(db)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+
+
+@pytest.fixture(scope="session")
+def flights_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """flights_template: a SQLite file with the demo up to the two flights, built once per
+    run (tests/conftest.py's shared_template)."""
+    return shared_template(tmp_path_factory, "flights", fly_the_demo)[0]
+
+
+def live_a_year(engine: Engine) -> None:
+    """live_a_year: the demo (20 of the domestic population, the consulates) lived to the end
+    of October 2025 — people housed and released, oversight, invoices and disputes — and a
+    renewal the United States proposed, awaiting El Salvador (its basis typed by someone)."""
+    from habeas import demo
+    from habeas.agreements import service as agreements
+    from habeas.db import unit_of_work
+
+    with unit_of_work(engine) as db:
+        demo.load(db)
+        demo.nominate(db)
+        demo.populate(db, count=20)
+        demo.consulates(db)
+        demo.transfer(db)
+    with unit_of_work(engine) as db:
+        demo.simulate(db, until=date(2025, 10, 31))
+    with unit_of_work(engine) as db:
+        agreements.propose_renewal(db, "USA-SLV-2025", months=12, basis="Exchange of notes",
+                                   actor="user:us.officer", party="USA")
+
+
+@pytest.fixture(scope="session")
+def year_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """year_template: a SQLite file with the demo year (live_a_year), built once per run:
+    test_security injects markup into a copy, test_accessibility audits another."""
+    return shared_template(tmp_path_factory, "year", live_a_year)[0]
 
 
 def after_the_flights(template: Path, path: Path) -> Engine:

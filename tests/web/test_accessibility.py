@@ -5,6 +5,7 @@ from the keyboard alone."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from habeas.db import make_engine
 from habeas.demo import DEMO_PASSWORD
 from habeas.web.common import PAGE_ACTIONS
 from tests.servers import running_server
-from tests.web.test_security import ROLE_OF, _build, _concrete
+from tests.web.test_security import ROLE_OF, _concrete
 
 pytestmark = pytest.mark.browser
 
@@ -40,11 +41,12 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(year_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """site: the demo lived to the end of October 2025 (people housed and released,
-    oversight, invoices and disputes), as test_security builds it, served."""
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('a11y') / 'site.db'}")
-    _build(engine)
+    oversight, invoices and disputes), test_security's year (a copy), served."""
+    path = tmp_path_factory.mktemp("a11y") / "site.db"
+    shutil.copyfile(year_template, path)
+    engine = make_engine(f"sqlite:///{path}")
     pages, _, public = _concrete(engine)
     with running_server(engine) as url:
         yield Site(url, pages, public)

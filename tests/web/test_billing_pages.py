@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -22,11 +22,12 @@ from sqlalchemy import Engine, select
 from habeas.billing import document, issuing, reads, report
 from habeas.billing.models import CreditNote, Invoice
 from habeas.custody import service as custody
-from habeas.db import read_session, unit_of_work, utcnow
+from habeas.db import make_engine, read_session, unit_of_work, utcnow
 from habeas.ledger.models import Event
 from habeas.nominations.service import Row
+from tests.conftest import shared_template
 from tests.servers import running_server
-from tests.web.conftest import after_the_flights, log_in
+from tests.web.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -41,8 +42,9 @@ class Site:
     may: int
 
 
-def _build(template: Path, path: Path) -> Site:
-    engine = after_the_flights(template, path)
+def _invoice_april_and_may(engine: Engine) -> dict[str, int]:
+    """_invoice_april_and_may: after the flights, two domestic prisoners admitted and the
+    invoices for April and May issued; their seqs."""
     rows = [Row(i + 1, {"local_ref": f"D-{i + 1}", "family_name": "Doméstico",
                         "given_names": f"Preso {i + 1}", "sex": "M",
                         "date_of_birth": "1985-01-01", "legal_status": "convicted",
@@ -55,15 +57,18 @@ def _build(template: Path, path: Path) -> Site:
                                       today=date(2025, 5, 2)).seq
         may = issuing.issue_invoice(db, REF, "2025-05", actor="user:sv.warden", party="SLV",
                                     today=date(2025, 6, 1)).seq
-    return Site("", engine, april, may)
+    return {"april": april, "may": may}
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, flights_template: Path) -> Iterator[Site]:
-    built = _build(flights_template, tmp_path_factory.mktemp("billing") / "billing.db")
-    with running_server(built.engine) as url:
-        yield replace(built, url=url)
-    built.engine.dispose()
+    """site: this module's copy of the invoiced demo (built once per run), served."""
+    path, seqs = shared_template(tmp_path_factory, "invoiced", _invoice_april_and_may,
+                                 parent=flights_template)
+    engine = make_engine(f"sqlite:///{path}")
+    with running_server(engine) as url:
+        yield Site(url, engine, **seqs)
+    engine.dispose()
 
 
 def _invoice(site: Site, seq: int) -> Invoice:

@@ -2,26 +2,26 @@
 (fetched from /api/v1/dashboard/…, no inline script), each beside its figures as text;
 and the header search finds a person and opens their file.
 
-One SQLite database for the module: the demo lived to the end of July 2025 (people housed,
-released and returned, invoices paid, an integrity run recorded).
+One SQLite database for the module: the lived demo of tests/conftest.py, to the end of July
+2025 (people housed, released and returned, invoices paid, an integrity run recorded; a second
+agreement, Costa Rica's, with nobody nominated under it).
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
-from datetime import date
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from habeas import demo
 from habeas.custody.models import Prisoner
-from habeas.db import read_session, unit_of_work
+from habeas.db import make_engine, read_session
 from habeas.locator.normalise import name_key
 from tests.servers import running_server
-from tests.web.conftest import after_the_flights, log_in
+from tests.web.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -35,12 +35,13 @@ CHARTS = {
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, flights_template: Path
+def site(tmp_path_factory: pytest.TempPathFactory, lived_template: Engine
          ) -> Iterator[tuple[str, Prisoner]]:
-    engine = after_the_flights(flights_template,
-                               tmp_path_factory.mktemp("dashboards") / "lived.db")
-    with unit_of_work(engine) as db:
-        demo.simulate(db, until=date(2025, 7, 31))
+    """site: a copy of tests/conftest.py's lived demo (built once per run), served."""
+    assert lived_template.url.database is not None
+    path = tmp_path_factory.mktemp("dashboards") / "lived.db"
+    shutil.copyfile(lived_template.url.database, path)
+    engine = make_engine(f"sqlite:///{path}")
     with read_session(engine) as db:
         person = db.scalars(select(Prisoner).where(Prisoner.status == "in_custody")
                             .order_by(Prisoner.public_id)).first()

@@ -32,7 +32,7 @@ from tests.web.test_oversight_pages import AS_OF, Site, _build
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, flights_template: Path) -> Iterator[Site]:
-    built = _build(flights_template, tmp_path_factory.mktemp("oversight-es") / "o.db")
+    built = _build(flights_template, tmp_path_factory)
     yield built
     built.engine.dispose()
 

@@ -29,7 +29,7 @@ from habeas.custody import integrity
 from habeas.custody import service as custody
 from habeas.custody.models import IntegrityRun, Prisoner, Solitary
 from habeas.custody.records import PROLONGED_SOLITARY_DAYS
-from habeas.db import read_session, unit_of_work, utcnow
+from habeas.db import make_engine, read_session, unit_of_work, utcnow
 from habeas.i18n import format_day
 from habeas.nominations.service import Row
 from habeas.oversight import service as oversight
@@ -44,8 +44,9 @@ from habeas.oversight.schemas import (
     InspectionIn,
     Severity,
 )
+from tests.conftest import shared_template
 from tests.servers import running_server
-from tests.web.conftest import after_the_flights, log_in
+from tests.web.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -119,13 +120,21 @@ def _oversight(db: Session) -> Records:
                    domestic.seq)
 
 
-def _build(template: Path, path: Path) -> Site:
-    engine = after_the_flights(template, path)
+def _live_and_record(engine: Engine) -> dict[str, int | str]:
+    """_live_and_record: after the flights, a year of custody, then what oversight recorded
+    (_oversight) — its seqs and the transferee's public id."""
     with unit_of_work(engine) as db:
         demo.simulate(db, until=AS_OF)
     with unit_of_work(engine) as db:
-        records = _oversight(db)
-    return Site(**asdict(records), url="", engine=engine)
+        return asdict(_oversight(db))
+
+
+def _build(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """_build: a copy of the oversight year of the caller's own (built once per run, shared
+    with tests/web/test_oversight_language.py)."""
+    path, records = shared_template(tmp_path_factory, "oversight", _live_and_record,
+                                    parent=template)
+    return Site(**records, url="", engine=make_engine(f"sqlite:///{path}"))
 
 
 def _status(page: Page, url: str) -> int:
@@ -143,7 +152,7 @@ def _csrf(page: Page) -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, flights_template: Path
          ) -> Iterator[Site]:
-    built = _build(flights_template, tmp_path_factory.mktemp("oversight") / "oversight.db")
+    built = _build(flights_template, tmp_path_factory)
     with running_server(built.engine) as url:
         yield replace(built, url=url)
     built.engine.dispose()

@@ -27,7 +27,7 @@ from habeas.auth.models import ReadAudit
 from habeas.clock import simulated
 from habeas.custody import service as custody
 from habeas.custody.schemas import IntakeIn
-from habeas.db import read_session, unit_of_work
+from habeas.db import make_engine, read_session, unit_of_work
 from habeas.facilities import housing
 from habeas.facilities import service as facilities
 from habeas.ledger import service as ledger
@@ -38,8 +38,9 @@ from habeas.nominations import service as nominations
 from habeas.transfers import service as transfers
 from habeas.transfers.models import ManifestPerson
 from habeas.transfers.schemas import HandoverPartIn, ManifestIn
+from tests.conftest import shared_template
 from tests.servers import running_server
-from tests.web.conftest import after_the_flights, log_in
+from tests.web.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -133,8 +134,10 @@ def _admit_on_tattoos(db: Session) -> str:
     return result.public_id
 
 
-def _build(template: Path, path: Path) -> Site:
-    engine = after_the_flights(template, path)
+def _live_a_year(engine: Engine) -> dict[str, str]:
+    """_live_a_year: after the flights, one man flown in, housed and moved and one domestic
+    prisoner admitted on his tattoos, then a year of custody and a signed checkpoint; who
+    they are, where the man was housed and where he was moved."""
     with unit_of_work(engine) as db:
         transferee = fly_in(db, TWICE_CONVICTED)
         person = custody.get_prisoner(db, transferee)
@@ -150,8 +153,14 @@ def _build(template: Path, path: Path) -> Site:
     with unit_of_work(engine) as db:
         demo.simulate(db, until=date(2026, 4, 30))
         ledger.sign_checkpoint(db, generate_signer("habeas.invalid/custody-ledger"))
-    return Site("", engine, transferee, f"{building}/{first}", f"{building}/{moved_to}",
-                domestic)
+    return {"transferee": transferee, "first_cell": f"{building}/{first}",
+            "moved_to": f"{building}/{moved_to}", "domestic": domestic}
+
+
+def _build(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """_build: a copy of the people's year of this module's own (built once per run)."""
+    path, people = shared_template(tmp_path_factory, "people", _live_a_year, parent=template)
+    return Site("", make_engine(f"sqlite:///{path}"), **people)
 
 
 def _status(page: Page, url: str) -> int:
@@ -171,7 +180,7 @@ def _reads(site: Site, public_id: str, username: str) -> int:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, flights_template: Path
          ) -> Iterator[Site]:
-    built = _build(flights_template, tmp_path_factory.mktemp("people") / "people.db")
+    built = _build(flights_template, tmp_path_factory)
     with running_server(built.engine) as url:
         yield Site(url, built.engine, built.transferee, built.first_cell, built.moved_to,
                    built.domestic)

@@ -1,28 +1,27 @@
-"""Every page of a full demo site (SQLite and PostgreSQL), as every role: CSRF on every form, a
-strict Content-Security-Policy and no inline script on every page, markup injected into every
-free-text field shown escaped everywhere, every page in Spanish with nothing the catalogue
-lacks, the session cookie's flags, idle and absolute session expiry with a safe way back, and
-the login lockout answering exactly like a wrong password."""
+"""Every page of a full demo site, as every role (on SQLite and, for the pages' SQL, on
+PostgreSQL): CSRF on every form, a strict Content-Security-Policy and no inline script on every
+page, markup injected into every free-text field shown escaped everywhere, every page in Spanish
+with nothing the catalogue lacks, the session cookie's flags, idle and absolute session expiry
+with a safe way back, and the login lockout answering exactly like a wrong password."""
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import JSON, Engine, Enum, String, Text, create_engine, func, select, text
-from sqlalchemy.engine import make_url
 
-from habeas import demo, i18n
-from habeas.agreements import service as agreements
+from habeas import i18n
 from habeas.api.deps import SESSION_COOKIE
 from habeas.app import create_app
 from habeas.auth import passwords, tokens
@@ -31,10 +30,11 @@ from habeas.auth.models import LoginAttempt, Role, WebSession
 from habeas.auth.permissions import allowed
 from habeas.db import make_engine, read_session, unit_of_work, utcnow
 from habeas.demo import DEMO_PASSWORD, DEMO_USERS
-from habeas.migrate import upgrade
+from habeas.ledger.models import LogHead
 from habeas.models import projection_tables
 from habeas.web.common import FORM_ACTIONS, PAGE_ACTIONS, PUBLIC_PAGES
 from tests.api.test_permissions import _walk
+from tests.conftest import fresh_database
 from tests.factories import event_count
 
 PAYLOAD = "<script>alert(1)</script>\"'><img src=x onerror=alert(1)>"
@@ -66,22 +66,6 @@ def _one(engine: Engine, sql: str) -> Any:
         value = conn.execute(text(sql)).scalar()
     assert value is not None, sql
     return value
-
-
-def _build(engine: Engine) -> None:
-    upgrade(engine)
-    with unit_of_work(engine) as db:
-        demo.load(db)
-        demo.nominate(db)
-        demo.populate(db, count=20)
-        demo.consulates(db)
-        demo.transfer(db)
-    with unit_of_work(engine) as db:
-        demo.simulate(db, until=date(2025, 10, 31))
-    with unit_of_work(engine) as db:
-        # A proposal awaiting the other state: its basis is text someone typed.
-        agreements.propose_renewal(db, "USA-SLV-2025", months=12, basis="Exchange of notes",
-                                   actor="user:us.officer", party="USA")
 
 
 def _inject(engine: Engine) -> None:
@@ -168,35 +152,48 @@ def _concrete(engine: Engine) -> tuple[dict[str, str], dict[str, str], list[str]
     return ({p: fill(p) for p in PAGE_ACTIONS}, {f: fill(f) for f in FORM_ACTIONS}, public)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-         ) -> Iterator[Site]:
-    """site: the demo (a custody year, oversight, billing) on a database of its own, its
-    locator index searched before the markup goes in, then every text field injected."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('security')}/site.db")
-        drop = None
-    else:
-        admin_url = request.getfixturevalue("postgres_admin_url")
-        name = f"habeas_security_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        engine = make_engine(make_url(admin_url).set(database=name)
-                             .render_as_string(hide_password=False))
-        drop = (admin, name)
+def _injected(engine: Engine) -> Site:
+    """_injected: the site on ENGINE (a copy of the demo year), its concrete URLs and locator
+    search taken before the markup goes in, then every text field injected."""
+    pages, forms, public = _concrete(engine)
+    _inject(engine)
+    return Site(engine, pages, forms, public)
+
+
+@pytest.fixture(scope="module")
+def site(year_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """site: the demo year (a custody year, oversight, billing: tests/web/conftest.py's
+    year_template) on a SQLite database of its own, injected. The forms' tokens, the
+    headers, the cookies, the sessions and the language are Python over rows both engines
+    store alike; only the every-page test also runs on PostgreSQL (`site_on`)."""
+    path = tmp_path_factory.mktemp("security") / "site.db"
+    shutil.copyfile(year_template, path)
+    engine = make_engine(f"sqlite:///{path}")
     try:
-        _build(engine)
-        pages, forms, public = _concrete(engine)
-        _inject(engine)
-        yield Site(engine, pages, forms, public)
+        yield _injected(engine)
     finally:
         engine.dispose()
-        if drop is not None:
-            admin, name = drop
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+
+
+@pytest.fixture
+def site_on(site: Site, migrated: tuple[str, str], year_template: Path,
+            tmp_path: Path) -> Iterator[Site]:
+    """site_on: the site on the engine MIGRATED names — SQLite's is `site`; on PostgreSQL the
+    same year replayed from the template's events (habeas.replay.rebuild, which the pages'
+    SQL cannot tell from the services' own writes) and injected the same way there."""
+    if migrated[0] == "sqlite":
+        yield site
+        return
+    template = make_engine(f"sqlite:///{year_template}")
+    try:
+        with fresh_database(migrated, tmp_path, template) as url:
+            engine = make_engine(url)
+            try:
+                yield _injected(engine)
+            finally:
+                engine.dispose()
+    finally:
+        template.dispose()
 
 
 def _login_csrf(client: TestClient, path: str = "/login") -> str:
@@ -221,13 +218,20 @@ def session_csrf(client: TestClient) -> str:
 _addresses = iter(range(1, 1_000_000))
 
 
-@pytest.fixture
-def client(site: Site) -> Iterator[TestClient]:
-    """client: a browser at an address of its own, so one test's failed logins never
-    throttle another's."""
+@contextmanager
+def browser_on(engine: Engine) -> Iterator[TestClient]:
+    """browser_on: a browser of ENGINE's site at an address of its own, so one test's failed
+    logins never throttle another's."""
     n = next(_addresses)
     address = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
-    with TestClient(create_app(site.engine), client=(address, 50000)) as test_client:
+    with TestClient(create_app(engine), client=(address, 50000)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def client(site: Site) -> Iterator[TestClient]:
+    """client: a browser of the site of its own (browser_on)."""
+    with browser_on(site.engine) as test_client:
         yield test_client
 
 
@@ -283,8 +287,13 @@ def _staff_pages(site: Site) -> list[str]:
     return sorted(p for p in site.pages if not p.endswith(".pdf"))  # a PDF runs no script
 
 
-def test_every_page_is_strict_and_escapes_injected_markup(site: Site, client: TestClient
-                                                          ) -> None:
+@pytest.mark.both_engines  # the SQL of every page, as every role
+def test_every_page_is_strict_and_escapes_injected_markup(site_on: Site) -> None:
+    with browser_on(site_on.engine) as client:
+        _every_page_is_strict_and_escaped(site_on, client)
+
+
+def _every_page_is_strict_and_escaped(site: Site, client: TestClient) -> None:
     escaped = 0
     for url in site.public:
         client.cookies.clear()
@@ -410,19 +419,38 @@ def test_every_web_post_is_a_known_form() -> None:
 
 
 def _state(site: Site) -> tuple[int, int, int]:
+    """_state: the log's size (its head, one row), the open sessions and the login attempts."""
     with read_session(site.engine) as s:
+        size = s.get_one(LogHead, 1).size
         sessions = s.scalar(select(func.count()).select_from(WebSession).where(
             WebSession.ended_at.is_(None))) or 0
         attempts = s.scalar(select(func.count()).select_from(LoginAttempt)) or 0
-    return event_count(site.engine), sessions, attempts
+    return size, sessions, attempts
+
+
+@pytest.fixture(scope="module")
+def signed_in(site: Site) -> Iterator[Callable[[str], tuple[TestClient, str]]]:
+    """signed_in: USERNAME's browser, logged in once for the module, and its session's CSRF
+    token. The forms' tests share it: a refused post changes nothing, so each form's test
+    sees the same session as a login of its own would give it."""
+    with ExitStack() as stack:
+        browsers: dict[str, tuple[TestClient, str]] = {}
+
+        def browser_of(username: str) -> tuple[TestClient, str]:
+            if username not in browsers:
+                client = stack.enter_context(browser_on(site.engine))
+                assert log_in(client, username).status_code == 303, username
+                browsers[username] = client, session_csrf(client)
+            return browsers[username]
+
+        yield browser_of
 
 
 @pytest.mark.parametrize("form", sorted(FORM_ACTIONS))
 def test_a_form_without_its_token_is_refused_and_changes_nothing(
-        site: Site, client: TestClient, form: str) -> None:
+        site: Site, signed_in: Callable[[str], tuple[TestClient, str]], form: str) -> None:
     user = next(u.username for u in DEMO_USERS if allowed(u.role, FORM_ACTIONS[form]))
-    log_in(client, user)
-    good = session_csrf(client)
+    client, good = signed_in(user)
     before = _state(site)
     for token in (None, "", "forged", good[:-1], good + "x"):
         data = {"reason": "x", "amount": "1.00", "paid_on": "2025-05-01", "reference": "r",
