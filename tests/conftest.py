@@ -135,8 +135,8 @@ def _settle(engine: Engine) -> None:
 
 
 @contextmanager
-def _exclusive(lock: Path) -> Iterator[None]:
-    """_exclusive holds an exclusive lock on the file LOCK (fcntl: released by the kernel
+def exclusive(lock: Path) -> Iterator[None]:
+    """exclusive holds an exclusive lock on the file LOCK (fcntl: released by the kernel
     if the holder dies, so a crashed worker never leaves the others waiting)."""
     with lock.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -179,7 +179,7 @@ def shared_template(tmp_path_factory: pytest.TempPathFactory, name: str,
     shared = tmp_path_factory.getbasetemp().parent / "templates" / f"{name}.db"
     shared.parent.mkdir(exist_ok=True)
     notes_file = shared.with_suffix(".json")
-    with _exclusive(shared.with_suffix(".lock")):
+    with exclusive(shared.with_suffix(".lock")):
         if not shared.is_file():
             # Built under another name and renamed: a worker that dies mid-build leaves no
             # half a template for the next to take.

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -17,7 +15,7 @@ from typing import Protocol
 import pytest
 from sqlalchemy import Engine
 
-from tests.conftest import fresh_database
+from tests.conftest import exclusive, fresh_database
 
 
 def habeas(*args: str, url: str, data_dir: Path, stdin: str | None = None,
@@ -94,17 +92,6 @@ class Told:
     engine: Engine
     data_dir: Path
     said: subprocess.CompletedProcess[str]
-
-
-@contextmanager
-def exclusive(lock: Path) -> Iterator[None]:
-    """exclusive holds LOCK (a file) against every other process of the session."""
-    with lock.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
