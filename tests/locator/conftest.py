@@ -4,11 +4,11 @@ that never left — built once on SQLite through the services, then copied for e
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -17,8 +17,8 @@ from habeas.custody import records
 from habeas.db import make_engine, unit_of_work
 from habeas.facilities import housing
 from habeas.holds import service as holds
-from habeas.migrate import upgrade
 from habeas.transfers import service as transfers
+from tests.conftest import shared_template
 from tests.custody.test_intake import intake, take_in
 from tests.custody.test_population import admit, row
 from tests.factories import with_demo
@@ -131,11 +131,11 @@ def build_world(engine: Engine) -> World:
 
 @pytest.fixture(scope="session")
 def world_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, World]]:
-    path: Path = tmp_path_factory.mktemp("locator") / "world.db"
+    """world_template: the world, built once per run (tests/conftest.py's shared_template)."""
+    path, ids = shared_template(tmp_path_factory, "locator-world",
+                                lambda engine: dataclasses.asdict(build_world(engine)))
     engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    world = build_world(engine)
-    yield engine, world
+    yield engine, World(**ids)
     engine.dispose()
 
 
