@@ -32,7 +32,7 @@ from habeas.config import ENVIRONMENT_HELP, get_settings
 from habeas.console import JsonFlag, actor, day_option, emit, err, out
 from habeas.custody.cli import integrity as custody_integrity
 from habeas.db import default_engine, read_session, unit_of_work
-from habeas.errors import DomainError, ErrorCode
+from habeas.errors import DomainError
 from habeas.events import log_size
 from habeas.facilities.cli import facilities_app, population_app
 from habeas.ledger.cli import ledger_app
@@ -377,16 +377,10 @@ def users_token(
     as_json: JsonFlag = False,
 ) -> None:
     """Issue an API token for a user; the secret is printed once."""
-    from sqlalchemy import select
-
-    from habeas.auth.models import User
-
     engine = default_engine()
     require_current(engine)
     with unit_of_work(engine) as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise DomainError(f"username: no user named {username!r}", code=ErrorCode.NOT_FOUND)
+        user = auth.user_named(session, username)
         token, secret = tokens.issue_token(session, user, name=name, actor=actor())
     emit(as_json, {"id": token.id, "token": secret},
           [f"token {token.id} for {username} (shown once):", secret])

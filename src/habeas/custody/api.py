@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from habeas.api.deps import ReadDB, Writer, require
 from habeas.api.errors import documented
@@ -71,14 +70,9 @@ def list_people(
     offset: Offset = 0,
 ) -> list[PersonOut]:
     """People held, by id (a sending state sees only those in its legal custody)."""
-    query = select(Prisoner).order_by(Prisoner.public_id).limit(limit).offset(offset)
-    if facility is not None:
-        query = query.where(Prisoner.facility_code == facility)
-    if status is not None:
-        query = query.where(Prisoner.status == status)
-    if principal.scope is not None:
-        query = query.where(Prisoner.legal_custodian == principal.scope)
-    return [PersonOut.model_validate(p, from_attributes=True) for p in db.scalars(query)]
+    people = service.people_held(db, scope=principal.scope, facility=facility, status=status,
+                                 limit=limit, offset=offset)
+    return [PersonOut.model_validate(p, from_attributes=True) for p in people]
 
 
 def _intake_dict(db: Any, public_id: str) -> dict[str, Any] | None:

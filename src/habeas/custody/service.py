@@ -274,6 +274,20 @@ def record_intake(session: Session, public_id: str, intake: IntakeIn, *, officer
     return session.get_one(IntakeRecord, event.seq)
 
 
+def people_held(session: Session, *, scope: str | None, facility: str | None = None,
+                status: str | None = None, limit: int = 100, offset: int = 0) -> list[Prisoner]:
+    """people_held: the people held, by id, a page at a time; a state (SCOPE) sees only those
+    in its legal custody."""
+    query = select(Prisoner).order_by(Prisoner.public_id).limit(limit).offset(offset)
+    if facility is not None:
+        query = query.where(Prisoner.facility_code == facility)
+    if status is not None:
+        query = query.where(Prisoner.status == status)
+    if scope is not None:
+        query = query.where(Prisoner.legal_custodian == scope)
+    return list(session.scalars(query))
+
+
 def latest_intake(session: Session, public_id: str) -> IntakeRecord | None:
     return session.scalars(select(IntakeRecord).where(IntakeRecord.public_id == public_id)
                            .order_by(IntakeRecord.seq.desc())).first()

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from habeas.api.deps import ReadDB, Writer, require
@@ -23,10 +22,10 @@ from habeas.auth.permissions import Action
 from habeas.auth.principal import Principal
 from habeas.errors import NotFound, field_error
 from habeas.events import log_size
-from habeas.ledger import publish, service, store
+from habeas.ledger import publish, reads, service, store
 from habeas.ledger.keys import load_log_key
 from habeas.ledger.leaf import envelope
-from habeas.ledger.models import Checkpoint, Event
+from habeas.ledger.models import Checkpoint
 from habeas.ledger.tiles import Tile, TileError, is_tile_of, parse_path
 
 router = APIRouter(prefix="/events", tags=["ledger"])
@@ -47,8 +46,7 @@ def list_events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventPage:
     """Event envelopes in sequence order, a page at a time."""
-    rows = list(db.scalars(select(Event).where(Event.seq > after).order_by(Event.seq)
-                           .limit(limit)))
+    rows = reads.events_after(db, after, limit)
     return EventPage(size=log_size(db), events=[envelope(e) for e in rows],
                      next_after=rows[-1].seq if len(rows) == limit else None)
 

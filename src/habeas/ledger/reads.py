@@ -53,6 +53,12 @@ def latest_events(db: Session, limit: int) -> list[Event]:
     return list(db.scalars(select(Event).order_by(Event.seq.desc()).limit(limit)))
 
 
+def events_after(db: Session, after: int, limit: int) -> list[Event]:
+    """events_after: up to LIMIT events with seq > AFTER, in log order."""
+    return list(db.scalars(select(Event).where(Event.seq > after).order_by(Event.seq)
+                           .limit(limit)))
+
+
 def event_at(db: Session, seq: int) -> Event | None:
     """event_at: event SEQ of the log, if there is one."""
     return db.get(Event, seq)
