@@ -16,40 +16,15 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.conftest import exclusive, fresh_database
+from tests.in_process import run_cli
 
 
 def habeas(*args: str, url: str, data_dir: Path, stdin: str | None = None,
            ) -> subprocess.CompletedProcess[str]:
-    """habeas runs the command in this process (habeas.cli.main, as the `habeas` script
-    does, its environment set for the call alone): what a process would print and exit
-    with, without a process's ~1 s start. habeas_process runs a real one."""
-    from click.testing import CliRunner
-
-    from habeas import cli, console
-    from habeas.config import get_settings
-    from habeas.db import engine_for
-
-    env = {"HABEAS_DATABASE_URL": url, "HABEAS_DATA_DIR": str(data_dir), "COLUMNS": "200"}
-    widths = console.out.width, console.err.width
-    argv = sys.argv
-    code: int = 0
-    with CliRunner().isolation(input=stdin, env=env) as (stdout, stderr, _):
-        sys.argv = ["habeas", *args]
-        console.out.width = console.err.width = 200
-        get_settings.cache_clear()
-        try:
-            cli.main()
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
-        finally:
-            sys.argv = argv
-            console.out.width, console.err.width = widths
-            engine_for(url).dispose()
-            engine_for.cache_clear()
-            get_settings.cache_clear()
-        return subprocess.CompletedProcess(["habeas", *args], code,
-                                           stdout.getvalue().decode(),
-                                           stderr.getvalue().decode())
+    """habeas runs the command in this process (tests/in_process.py), on URL with DATA_DIR;
+    habeas_process runs a real one."""
+    return run_cli(*args, env={"HABEAS_DATABASE_URL": url, "HABEAS_DATA_DIR": str(data_dir)},
+                   stdin=stdin)
 
 
 def habeas_process(*args: str, url: str, data_dir: Path, stdin: str | None = None,

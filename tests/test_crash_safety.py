@@ -6,7 +6,8 @@ committed and with the next one written but not committed — then shows: nothin
 half-written (whole batches only, events and ledger hashes matching the rows),
 `habeas replay --check` clean, `habeas ledger verify` OK and consistent with the
 checkpoint signed before the crash, and the same command run again completes
-the job with the state an uninterrupted run gives.
+the job with the state an uninterrupted run gives. The killed runs (and the server) are
+real processes; the checks and the reruns run the same commands in the test's process.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from habeas.nominations.models import NominationRecord
 from habeas.nominations.synthetic import nominations
 from habeas.transfers.models import Manifest
 from tests.factories import a_token
+from tests.in_process import run_cli
 from tests.transfers.factories import DEPARTS, accepted_people, approved, handed_over
 
 # crash safety: durability of a killed process's commits (docs/testing.md)
@@ -71,7 +73,12 @@ class Habeas:
                               text=True, env=self.env(crash), timeout=600, check=False)
 
     def ok(self, *args: str) -> str:
-        result = self(*args)
+        """ok runs a command that must succeed in this process (tests/in_process.py): the
+        setting up, the checks and the reruns; only the killed runs, the refused rerun and
+        the server are real processes."""
+        env = self.env()
+        result = run_cli(*args, env={k: env[k] for k in (
+            "HABEAS_DATABASE_URL", "HABEAS_DATA_DIR", "HABEAS_IMPORT_CHUNK")})
         assert result.returncode == 0, (args, result.stdout, result.stderr)
         return result.stdout
 
