@@ -21,6 +21,7 @@ installed), when it fails.
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import os
 import shutil
@@ -110,6 +111,24 @@ def postgres_admin_url() -> str:
 
 BOTH_ENGINES = "both_engines"
 ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests marked heavy (tens of seconds each) are dealt out first, one worker after
+    another: xdist's worksteal gives each worker an equal, contiguous share of the list, and
+    a heavy test left for last keeps one core busy while the other waits (longest first:
+    the classic rule for finishing parallel work together). The rest keep their order."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    heavy = [item for item in items if item.get_closest_marker("heavy")]
+    if workers < 2 or not heavy:
+        return
+    light = iter([item for item in items if not item.get_closest_marker("heavy")])
+    size = -(-len(items) // workers)
+    shares = [heavy[k::workers] for k in range(workers)]
+    for share in shares:
+        share.extend(itertools.islice(light, max(size - len(share), 0)))
+    shares[-1].extend(light)
+    items[:] = [item for share in shares for item in share]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

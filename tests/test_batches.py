@@ -15,6 +15,7 @@ from habeas.events import log_size
 from habeas.migrate import upgrade
 
 
+@pytest.mark.heavy
 def test_the_lived_demo_applied_at_once_equals_it_applied_one_event_at_a_time(
         lived_template: Engine, engine: Engine, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -44,7 +44,7 @@ from tests.in_process import run_cli
 from tests.transfers.factories import DEPARTS, accepted_people, approved, handed_over
 
 # crash safety: durability of a killed process's commits (docs/testing.md)
-pytestmark = pytest.mark.both_engines
+pytestmark = [pytest.mark.both_engines, pytest.mark.heavy]
 
 AS_OF = "2025-03-01"
 CHUNK = 100  # rows per transaction here (Settings.import_chunk; 500 by default)

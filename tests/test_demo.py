@@ -6,6 +6,7 @@ import random
 import uuid
 from datetime import date
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from habeas.auth.models import Role, User
@@ -81,6 +82,7 @@ class TestDemoNominations:
         assert 250 <= eligible <= 330  # most people, as in the 2025 reporting, were convicted
 
 
+@pytest.mark.heavy
 class TestDemoCustody:
     def test_population_two_flights_and_a_court_order_in_the_air(self, engine: Engine) -> None:
         from habeas import demo, replay

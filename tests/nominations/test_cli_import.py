@@ -73,6 +73,7 @@ def test_jsonl_and_csv_import_with_bad_lines(database_url: str, tmp_path: Path) 
     assert missing.returncode == 1 and "cannot read" in missing.stderr
 
 
+@pytest.mark.heavy
 def test_a_kill_mid_import_leaves_nothing_half_written(database_url: str,
                                                        tmp_path: Path) -> None:
     assert habeas(database_url, tmp_path, "init", "--profile",

@@ -21,7 +21,7 @@ from habeas.web.common import PAGE_ACTIONS
 from tests.servers import running_server
 from tests.web.test_security import ROLE_OF, _concrete
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.heavy]
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

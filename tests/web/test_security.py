@@ -288,6 +288,7 @@ def _staff_pages(site: Site) -> list[str]:
 
 
 @pytest.mark.both_engines  # the SQL of every page, as every role
+@pytest.mark.heavy
 def test_every_page_is_strict_and_escapes_injected_markup(site_on: Site) -> None:
     with browser_on(site_on.engine) as client:
         _every_page_is_strict_and_escaped(site_on, client)
