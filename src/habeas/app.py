@@ -222,6 +222,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         # without its own (which trusts 127.0.0.1 by default).
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxies)
 
-    # The routes are built once per process and shared by every app made in it.
+    # The routes are built once per process and shared by every app made in it (not this
+    # app's own includes, so app.dependency_overrides does not reach them).
     app.router.routes.extend(_routes())
     return app
