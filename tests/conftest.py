@@ -203,6 +203,7 @@ def shared_template(tmp_path_factory: pytest.TempPathFactory, name: str,
             # Built under another name and renamed: a worker that dies mid-build leaves no
             # half a template for the next to take.
             partial = shared.with_suffix(".partial")
+            partial.unlink(missing_ok=True)  # what a worker that died mid-build left
             notes_file.write_text(json.dumps(_write_template(partial, build, parent)))
             partial.rename(shared)
     shutil.copyfile(shared, own)
