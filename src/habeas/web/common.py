@@ -325,24 +325,13 @@ PageUser = Annotated[Principal, Depends(page_user)]
 FormUser = Annotated[Principal, Depends(form_user)]
 
 
-def context(request: Request, principal: Principal, **values: object) -> dict[str, object]:
-    """context is what every signed-in page's template needs (who, the navigation), and
-    VALUES."""
-    return {"principal": principal, "nav": navigation(principal), **values}
-
-
 def page(request: Request, principal: Principal, template: str, status_code: int = 200,
          **values: object) -> Response:
-    """page renders TEMPLATE for PRINCIPAL with VALUES."""
-    return templates.TemplateResponse(request, template, context(request, principal, **values),
-                                      status_code=status_code)
-
-
-def error_page(request: Request, principal: Principal, message: str,
-               status_code: int) -> Response:
-    """error_page is the signed-in error page saying MESSAGE (already the reader's words or
-    a catalogue message)."""
-    return page(request, principal, "error.html", status_code=status_code, message=message)
+    """page renders TEMPLATE for PRINCIPAL with VALUES and what every signed-in page needs
+    (who, the navigation)."""
+    return templates.TemplateResponse(
+        request, template, {"principal": principal, "nav": navigation(principal), **values},
+        status_code=status_code)
 
 
 async def _to_login(request: Request, exc: Exception) -> Response:
@@ -352,7 +341,7 @@ async def _to_login(request: Request, exc: Exception) -> Response:
 
 async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageRefused)
-    return error_page(request, exc.principal, exc.message, 403)
+    return page(request, exc.principal, "error.html", status_code=403, message=exc.message)
 
 
 def install_page_handlers(app: FastAPI) -> None:
